@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: ISC */
+#include "gatectl.h"
+int main(void) { return 0; }

@@ -1,0 +1,4 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef GATECTL_H
+#define GATECTL_H
+#endif

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * db: SQLite the way every service uses it.  Opened once per process in WAL
+ * mode with a busy timeout and foreign keys on; schema versions are numbered
+ * migrations compiled in from sql/<service>/ and tracked in user_version;
+ * prepared statements are made on first use and kept for the process.
+ *
+ * Writers are funnelled: gh_db_begin() takes an exclusive flock() on
+ * "<db>.lock" before BEGIN IMMEDIATE, so concurrent writers queue in the
+ * kernel and wake at once, instead of sleeping in SQLite's busy handler.
+ */
+#ifndef GH_DB_H
+#define GH_DB_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+#include "err.h"
+
+#define GH_DB_BUSY_TIMEOUT_MS	5000
+
+struct gh_migration {
+	int		 version;	/* NNN of sql/<service>/NNN_name.sql */
+	const char	*name;
+	const char	*sql;
+};
+
+/* The migrations of one service (generated from sql/ at build time). */
+struct gh_schema {
+	const char			*service;
+	const struct gh_migration	*migrations;
+	size_t				 n;	/* latest version == migrations[n-1].version */
+};
+
+/* Looks a service's schema up by name; NULL if none. */
+const struct gh_schema	*gh_schema_find(const char *service);
+
+struct gh_db {
+	sqlite3			 *h;
+	sqlite3_stmt		**stmts;	/* owned; nstmt slots, NULL until first use */
+	const char *const	 *sql;		/* borrowed: the service's statement table */
+	size_t			  nstmt;
+	int			  lockfd;	/* -1 until the first gh_db_begin() */
+	int			  intx;		/* inside gh_db_begin() */
+	char			 *path;		/* owned */
+};
+
+#define GH_DB_CREATE	0x01	/* create the file if missing (gatectl init) */
+
+/*
+ * Open path into db (zeroed by the caller) with the pragmas above and
+ * register the statement table sql[0..nstmt-1] (may be NULL/0).  New files
+ * are created 0600.  On failure db holds nothing.
+ */
+enum gh_err	 gh_db_open(struct gh_db *db, const char *path, unsigned flags,
+		    const char *const *sql, size_t nstmt);
+
+/* Apply every migration of schema above user_version, each in its own transaction. */
+enum gh_err	 gh_db_migrate(struct gh_db *db, const struct gh_schema *schema);
+
+/* GH_OK when user_version equals the schema's latest; GH_ECONFIG otherwise. */
+enum gh_err	 gh_db_check(struct gh_db *db, const struct gh_schema *schema);
+
+/*
+ * The prepared statement for id, prepared on first use.  Borrowed: call
+ * gh_db_reset() when done with it.  NULL on failure (logged with the SQL error).
+ */
+sqlite3_stmt	*gh_db_stmt(struct gh_db *db, size_t id);
+void		 gh_db_reset(sqlite3_stmt *stmt);	/* reset + clear bindings; NULL ok */
+
+/* Write transaction: flock + BEGIN IMMEDIATE; COMMIT; ROLLBACK (always releases). */
+enum gh_err	 gh_db_begin(struct gh_db *db);
+enum gh_err	 gh_db_commit(struct gh_db *db);
+void		 gh_db_rollback(struct gh_db *db);
+
+/* Run SQL text with no results (schema, pragmas). */
+enum gh_err	 gh_db_exec(struct gh_db *db, const char *sql);
+
+/* Map an SQLite result code: BUSY/LOCKED -> GH_EBUSY, else GH_EDB. */
+enum gh_err	 gh_db_err(int rc);
+
+/* Finalise statements and close; accepts a zeroed struct. */
+void		 gh_db_close(struct gh_db *db);
+
+/*
+ * Copy column col of the current row as text into out (outsz bytes, NUL
+ * terminated); GH_ETOOBIG if it does not fit, GH_ENOTFOUND if NULL.
+ */
+enum gh_err	 gh_db_text(sqlite3_stmt *stmt, int col, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * router: a service's route table.  A pattern is a path whose segments are
+ * literal, "*" (captures one non-empty segment) or, last, "**" (captures the
+ * rest, which may hold slashes).  Each route names its methods, its handler,
+ * whether it is public (auth runs unless GH_ROUTE_PUBLIC) and its body cap.
+ */
+#ifndef GH_ROUTER_H
+#define GH_ROUTER_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct gh_svc;
+struct gh_req;
+struct gh_res;
+
+typedef enum gh_err gh_handler(struct gh_svc *svc, struct gh_req *req,
+    struct gh_res *res);
+
+#define GH_ROUTE_PUBLIC	0x01	/* no auth policy: the table says so */
+
+struct gh_route {
+	unsigned	 methods;	/* GH_M() bits */
+	const char	*pattern;
+	gh_handler	*handler;
+	unsigned	 flags;
+	size_t		 body_max;	/* 0: the service's default; no body methods ignore it */
+};
+
+/*
+ * Find the route for req->method and req->path; fill req->cap.  GH_ENOTFOUND
+ * when no pattern matches; GH_EMETHOD when patterns match but not the method,
+ * with *allow the union of their methods; GH_EINVAL for a bad percent escape
+ * or NUL in a captured segment.  *out borrows from routes.
+ */
+enum gh_err	 gh_route_match(const struct gh_route *routes, size_t n,
+		    struct gh_req *req, const struct gh_route **out,
+		    unsigned *allow);
+
+#endif

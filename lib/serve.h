@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * serve: the loop every FastCGI program runs.  Once per process the service
+ * sets up its state (config, database, keys) in a struct gh_svc; per request
+ * serve parses with bounds, routes (404, 405 with Allow), applies the auth
+ * policy, calls the handler, maps its error to a status, writes the answer
+ * with security headers and logs one line.  Run as plain CGI it serves the
+ * one request in its environment.
+ */
+#ifndef GH_SERVE_H
+#define GH_SERVE_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "req.h"
+#include "router.h"
+#include "util.h"
+
+struct gh_svc {
+	const char		*name;		/* "factory" */
+	const struct gh_route	*routes;
+	size_t			 nroutes;
+	size_t			 body_max;	/* default body cap; 0: GH_BODY_MAX_DEFAULT */
+	/* The auth policy of every non-public route; fills req->principal. */
+	enum gh_err		(*auth)(struct gh_svc *, struct gh_req *, struct gh_res *);
+	/* Render res->err/errmsg as the body; NULL: {"error": "<message>"}. */
+	void			(*error_body)(struct gh_svc *, struct gh_req *, struct gh_res *);
+	const char *const	*mask;		/* path prefixes to mask in logs; may be NULL */
+	int			 log_requests;
+	void			*ctx;		/* the service's own state */
+};
+
+/*
+ * Serve until the web server closes the socket (FastCGI) or after one
+ * request (CGI).  Returns the process exit status.
+ */
+int		 gh_serve(struct gh_svc *svc);
+
+/*
+ * The per-request core, without I/O: route, authenticate, handle and render
+ * errors into res.  req must be parsed and its body read.  Used by gh_serve()
+ * and the unit tests.
+ */
+void		 gh_dispatch(struct gh_svc *svc, struct gh_req *req, struct gh_res *res);
+
+/* Render res (status line as CGI "Status:", headers, body) into out. */
+enum gh_err	 gh_res_render(const struct gh_res *res, int head_only,
+		    struct gh_buf *out);
+
+#endif

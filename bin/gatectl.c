@@ -1,3 +1,187 @@
 /* SPDX-License-Identifier: ISC */
+/*
+ * gatectl: initialise the state directory and databases, check the
+ * configuration, and manage each service's tokens.  A token it creates is
+ * printed alone on stdout, so `TOKEN=$(gatectl token add …)` works;
+ * everything else goes to stderr.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "crypto.h"
 #include "gatectl.h"
-int main(void) { return 0; }
+#include "log.h"
+
+const char	*ctl_config;
+
+static void
+usage(FILE *fp)
+{
+	fputs("usage: gatectl [-c FILE] COMMAND [ARGS...]\n"
+	    "\n"
+	    "  init                       create the state directory, key file and\n"
+	    "                             databases, and migrate them (idempotent)\n"
+	    "  check-config               load the configuration and report errors\n"
+	    "  config-reference           print every configuration key (Markdown)\n"
+	    "  token add CLIENT --callback-secret-file FILE\n"
+	    "                             new factory client token, printed alone\n"
+	    "  token list                 factory clients and their token state\n"
+	    "  token revoke CLIENT        revoke a factory client's token\n"
+	    "\n"
+	    "FILE defaults to $GATEHOUSE_CONFIG, else "
+	    GH_SYSCONFDIR "/gatehouse/gatehouse.conf.\n", fp);
+}
+
+int
+ctl_fail(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("gatectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CTL_FAIL;
+}
+
+long
+ctl_read_secret(const char *path, char *buf, size_t max)
+{
+	FILE	*fp;
+	size_t	 n;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		ctl_fail("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, max + 1, fp);
+	fclose(fp);
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	if (n > max) {
+		ctl_fail("%s: longer than %zu bytes", path, max);
+		return -1;
+	}
+	if (n == 0 || memchr(buf, '\0', n) != NULL) {
+		ctl_fail("%s: empty or holds a NUL byte", path);
+		return -1;
+	}
+	buf[n] = '\0';
+	return (long)n;
+}
+
+static int
+load(struct gh_conf *c)
+{
+	char		errbuf[512];
+	enum gh_err	err;
+
+	err = ctl_config ? gh_conf_load(c, ctl_config, errbuf, sizeof(errbuf)) :
+	    gh_conf_load_env(c, errbuf, sizeof(errbuf));
+	if (err != GH_OK)
+		return ctl_fail("%s", errbuf);
+	return CTL_OK;
+}
+
+/*
+ * init: the state directory (0700), the service key file (0600, made once)
+ * and every service's database, migrated to the schema this build carries.
+ */
+static int
+cmd_init(void)
+{
+	struct gh_conf	 c = { 0 };
+	const char	*dir, *keyfile;
+	struct stat	 st;
+	int		 rc;
+
+	if ((rc = load(&c)) != CTL_OK)
+		return rc;
+	dir = gh_conf_str(&c, GH_CONF_STATE_DIR);
+	keyfile = gh_conf_str(&c, GH_CONF_KEY_FILE);
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		rc = ctl_fail("%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (stat(keyfile, &st) == -1) {
+		if (errno != ENOENT || gh_key_create(keyfile) != GH_OK) {
+			rc = ctl_fail("%s: cannot create the key file", keyfile);
+			goto out;
+		}
+		fprintf(stderr, "gatectl: created key file %s\n", keyfile);
+	}
+	rc = ctl_factory_init();
+out:
+	gh_conf_free(&c);
+	return rc;
+}
+
+static int
+cmd_check_config(void)
+{
+	struct gh_conf	c = { 0 };
+	int		rc;
+
+	if ((rc = load(&c)) != CTL_OK)
+		return rc;
+	fprintf(stderr, "gatectl: %s: OK\n", c.path);
+	gh_conf_free(&c);
+	return CTL_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	int	ch;
+
+	gh_log_init("gatectl");
+	while ((ch = getopt(argc, argv, "+c:h")) != -1) {
+		switch (ch) {
+		case 'c':
+			ctl_config = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return CTL_OK;
+		default:
+			usage(stderr);
+			return CTL_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	/* "factory token …" and "token …" are the same commands. */
+	if (strcmp(argv[0], "factory") == 0 && argc > 1) {
+		argc--;
+		argv++;
+	}
+	if (strcmp(argv[0], "init") == 0 && argc == 1)
+		return cmd_init();
+	if (strcmp(argv[0], "check-config") == 0 && argc == 1)
+		return cmd_check_config();
+	if (strcmp(argv[0], "config-reference") == 0 && argc == 1) {
+		gh_conf_doc(stdout);
+		return CTL_OK;
+	}
+	if (strcmp(argv[0], "token") == 0)
+		return ctl_factory_token(argc - 1, argv + 1);
+	if (strcmp(argv[0], "help") == 0) {
+		usage(stdout);
+		return CTL_OK;
+	}
+	usage(stderr);
+	return CTL_USAGE;
+}

@@ -1,4 +1,32 @@
 /* SPDX-License-Identifier: ISC */
+/*
+ * gatectl: the operators' command line.  gatectl.c parses the global
+ * options and dispatches; each service's commands live in gatectl_<svc>.c.
+ */
 #ifndef GATECTL_H
 #define GATECTL_H
+
+#include <stddef.h>
+
+/* Exit statuses: 0 done, 1 failed, 2 bad usage. */
+#define CTL_OK		0
+#define CTL_FAIL	1
+#define CTL_USAGE	2
+
+/* The config file given with -c, or NULL for GATEHOUSE_CONFIG / the default. */
+extern const char	*ctl_config;
+
+/* Print "gatectl: <message>" on stderr; returns CTL_FAIL. */
+int	 ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Read a secret file: at most max bytes, one trailing newline removed, not
+ * empty, no NUL.  buf has max + 2 bytes; returns the length, or -1 with
+ * the reason printed.
+ */
+long	 ctl_read_secret(const char *path, char *buf, size_t max);
+
+int	 ctl_factory_init(void);
+int	 ctl_factory_token(int argc, char *argv[]);
+
 #endif

@@ -40,13 +40,14 @@ struct gh_capture {
 };
 
 struct gh_req {
-	enum gh_method		 method;
+	enum gh_method		 method;	/* GH_METHOD__MAX if unknown */
+	const char		*method_name;	/* borrowed from env */
 	char			 path[GH_PATH_MAX + 1];		/* raw, no query */
 	char			 query[GH_QUERY_MAX + 1];	/* raw, no '?' */
 	char			 capbuf[GH_PATH_MAX + 1];
 	struct gh_capture	 cap[GH_MAX_CAPTURES];
 	size_t			 ncap;
-	char *const		*env;		/* borrowed: FastCGI params or environ */
+	const char *const	*env;		/* borrowed: FastCGI params or environ */
 	const char		*remote_addr;	/* borrowed from env; "" if unknown */
 	long long		 content_length;	/* -1 if none was given */
 	struct gh_buf		 body;
@@ -84,8 +85,16 @@ enum gh_err	 gh_method_parse(const char *s, enum gh_method *out);
  * and rejects a CONTENT_LENGTH over body_max (GH_ETOOBIG) before any body is
  * read.  On failure res carries the error to answer.
  */
-enum gh_err	 gh_req_parse(struct gh_req *req, char *const *env,
+enum gh_err	 gh_req_parse(struct gh_req *req, const char *const *env,
 		    size_t body_max, struct gh_res *res);
+
+/*
+ * Percent-decode n bytes of s into out (outsz bytes, NUL-terminated); with
+ * plus, '+' becomes a space (query strings).  GH_EINVAL for a bad escape or a
+ * decoded NUL, GH_ETOOLONG if out is too small.  *outlen may be NULL.
+ */
+enum gh_err	 gh_pct_decode(const char *s, size_t n, int plus, char *out,
+		    size_t outsz, size_t *outlen);
 
 /* A CGI param ("CONTENT_TYPE", "HTTP_AUTHORIZATION"); borrowed; NULL if absent. */
 const char	*gh_req_param(const struct gh_req *req, const char *name);

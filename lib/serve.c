@@ -1,2 +1,328 @@
 /* SPDX-License-Identifier: ISC */
+/*
+ * serve: the accept loop, the per-request pipeline and the one place where
+ * an error becomes an HTTP answer.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <json-c/json.h>
+
+#include "json.h"
+#include "log.h"
 #include "serve.h"
+
+extern char	**environ;
+
+/* Where a request comes from and its answer goes: FastCGI or plain CGI. */
+struct io {
+	FCGX_Stream	*in, *out;	/* NULL for CGI: fds 0 and 1 */
+};
+
+/* Read exactly n bytes (fewer only at end of input); -1 on error. */
+static ssize_t
+io_read(struct io *io, char *p, size_t n)
+{
+	size_t	got = 0;
+	ssize_t	r;
+
+	if (io->in != NULL) {
+		/* FCGX_GetStr takes an int: n is bounded by the body cap. */
+		r = FCGX_GetStr(p, (int)n, io->in);
+		return r < 0 ? -1 : r;
+	}
+	while (got < n) {
+		r = read(STDIN_FILENO, p + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+static int
+io_write(struct io *io, const char *p, size_t n)
+{
+	ssize_t	w;
+
+	if (io->out != NULL)
+		return FCGX_PutStr(p, (int)n, io->out) == (int)n ? 0 : -1;
+	while (n > 0) {
+		w = write(STDOUT_FILENO, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* gh_body_reader over an io: exactly CONTENT_LENGTH bytes, never more than max. */
+static enum gh_err
+read_body(struct gh_req *req, size_t max, void *arg)
+{
+	struct io	*io = arg;
+	size_t		 want, room;
+	ssize_t		 r;
+	enum gh_err	 err;
+	char		 chunk[8192];
+
+	if (req->content_length <= 0)
+		return GH_OK;
+	want = (size_t)req->content_length;
+	if (want > max)
+		return GH_ETOOBIG;
+	while (want > 0) {
+		room = want < sizeof(chunk) ? want : sizeof(chunk);
+		if ((r = io_read(io, chunk, room)) < 0)
+			return GH_EIO;
+		if (r == 0)
+			return GH_EINVAL;	/* shorter than it said */
+		if ((err = gh_buf_add(&req->body, chunk, (size_t)r)) != GH_OK)
+			return err;
+		want -= (size_t)r;
+	}
+	return GH_OK;
+}
+
+static void
+default_error_body(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+{
+	struct json_object	*o;
+
+	if ((o = json_object_new_object()) == NULL)
+		return;
+	if (gh_json_add(o, "error", json_object_new_string(res->errmsg)) ==
+	    GH_OK)
+		gh_res_json(res, res->status, o);
+	json_object_put(o);
+}
+
+/*
+ * Turn res->err into the answer: the status, a message the client may see
+ * (5xx answers never carry internals: the detail goes to the log) and the
+ * service's error body.
+ */
+static void
+render_error(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+{
+	unsigned	m;
+	int		first = 1;
+
+	if (res->status < 400)
+		res->status = gh_err_status(res->err);
+	if (res->status >= 500) {
+		gh_log("%s %s: %s: %s", gh_method_name(req->method),
+		    req->route ? req->route->pattern : "-",
+		    gh_strerror(res->err), res->errmsg);
+		gh_strlcpy(res->errmsg, res->status == 503 ?
+		    "service temporarily unavailable, try again later" :
+		    "internal error", sizeof(res->errmsg));
+	} else if (res->errmsg[0] == '\0')
+		gh_strlcpy(res->errmsg, gh_strerror(res->err),
+		    sizeof(res->errmsg));
+	if (res->err == GH_EMETHOD && res->allow != 0) {
+		char	allow[128] = "";
+
+		for (m = 0; m < GH_METHOD__MAX; m++) {
+			if ((res->allow & GH_M(m)) == 0)
+				continue;
+			if (!first)
+				gh_strlcat(allow, ", ", sizeof(allow));
+			gh_strlcat(allow, gh_method_name((enum gh_method)m),
+			    sizeof(allow));
+			first = 0;
+		}
+		gh_res_header(res, "Allow", "%s", allow);
+	}
+	if (res->status == 503)
+		gh_res_header(res, "Retry-After", "5");
+	gh_buf_reset(&res->body);
+	if (svc->error_body != NULL)
+		svc->error_body(svc, req, res);
+	else
+		default_error_body(svc, req, res);
+}
+
+void
+gh_dispatch(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
+    gh_body_reader *reader, void *arg)
+{
+	const struct gh_route	*route;
+	size_t			 max;
+	enum gh_err		 err;
+
+	err = gh_route_match(svc->routes, svc->nroutes, req, &route,
+	    &res->allow);
+	if (err == GH_ENOTFOUND) {
+		gh_fail(res, err, "no such resource");
+		goto fail;
+	} else if (err == GH_EMETHOD) {
+		gh_fail(res, err, "method %s not allowed here",
+		    req->method < GH_METHOD__MAX ?
+		    gh_method_name(req->method) : "unknown");
+		goto fail;
+	} else if (err != GH_OK) {
+		gh_fail(res, err, "malformed path");
+		goto fail;
+	}
+	req->route = route;
+
+	max = route->body_max ? route->body_max :
+	    svc->body_max ? svc->body_max : GH_BODY_MAX_DEFAULT;
+	if (req->content_length > 0 &&
+	    (unsigned long long)req->content_length > max) {
+		gh_fail(res, GH_ETOOBIG, "request body larger than %zu bytes",
+		    max);
+		goto fail;
+	}
+	if ((route->flags & GH_ROUTE_PUBLIC) == 0) {
+		res->secret = 1;
+		if (svc->auth == NULL) {
+			gh_fail(res, GH_EINTERNAL, "route %s has no auth policy",
+			    route->pattern);
+			goto fail;
+		}
+		if (svc->auth(svc, req, res) != GH_OK) {
+			if (res->err == GH_OK)
+				gh_fail(res, GH_EAUTH, "authentication required");
+			goto fail;
+		}
+	}
+	if (reader != NULL && (err = reader(req, max, arg)) != GH_OK) {
+		gh_fail(res, err, err == GH_EINVAL ?
+		    "request body shorter than its Content-Length" :
+		    "could not read the request body");
+		goto fail;
+	}
+	if ((err = route->handler(svc, req, res)) != GH_OK) {
+		if (res->err == GH_OK)
+			gh_fail(res, err, "%s", gh_strerror(err));
+		goto fail;
+	}
+	if (res->status == 0) {
+		gh_fail(res, GH_EINTERNAL, "handler set no status");
+		goto fail;
+	}
+	return;
+fail:
+	render_error(svc, req, res);
+}
+
+enum gh_err
+gh_res_render(const struct gh_res *res, int head_only, struct gh_buf *out)
+{
+	enum gh_err	err;
+
+	err = gh_buf_printf(out, "Status: %d %s\r\n", res->status,
+	    gh_status_text(res->status));
+	if (err == GH_OK && res->status != 204 && res->status != 304)
+		err = gh_buf_printf(out, "Content-Type: %s\r\n"
+		    "Content-Length: %zu\r\n",
+		    res->content_type ? res->content_type : "text/plain",
+		    res->body.len);
+	if (err == GH_OK)
+		err = gh_buf_puts(out, "X-Content-Type-Options: nosniff\r\n");
+	if (err == GH_OK && res->secret)
+		err = gh_buf_puts(out, "Cache-Control: no-store\r\n");
+	if (err == GH_OK && res->head.len > 0)
+		err = gh_buf_add(out, res->head.data, res->head.len);
+	if (err == GH_OK)
+		err = gh_buf_add(out, "\r\n", 2);
+	if (err == GH_OK && !head_only && res->status != 204 &&
+	    res->body.len > 0)
+		err = gh_buf_add(out, res->body.data, res->body.len);
+	return err;
+}
+
+/*
+ * One request from start to finish.  The head is rendered into a buffer the
+ * process keeps; the body is written from its own buffer without a copy.
+ */
+static void
+serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
+    struct gh_buf *head, const char *const *env, struct io *io)
+{
+	char		 logpath[GH_PATH_MAX + 1];
+	int		 head_only;
+
+	gh_req_reset(req);
+	gh_res_reset(res);
+	gh_buf_reset(head);
+	req->start_us = gh_now_us();
+
+	/* The body cap is the route's: gh_dispatch checks it. */
+	if (gh_req_parse(req, env, 0, res) != GH_OK)
+		render_error(svc, req, res);
+	else
+		gh_dispatch(svc, req, res, read_body, io);
+
+	head_only = req->method == GH_HEAD;
+	if (gh_res_render(res, 1, head) != GH_OK) {
+		gh_log("cannot render the response head");
+		return;
+	}
+	if (io_write(io, head->data, head->len) != 0 ||
+	    (!head_only && res->status != 204 && res->body.len > 0 &&
+	    io_write(io, res->body.data, res->body.len) != 0)) {
+		/* The client went away; nothing to answer. */
+	}
+	if (svc->log_requests) {
+		gh_strlcpy(logpath, req->path, sizeof(logpath));
+		if (svc->mask != NULL)
+			gh_log_mask(logpath, svc->mask);
+		gh_log_request(req->method_name[0] ? req->method_name : "-",
+		    logpath[0] ? logpath : "-", res->status,
+		    gh_now_us() - req->start_us);
+	}
+}
+
+int
+gh_serve(struct gh_svc *svc)
+{
+	FCGX_Request	 fr;
+	struct gh_req	 req;
+	struct gh_res	 res;
+	struct gh_buf	 head;
+	struct io	 io;
+
+	/* A client that hangs up must not kill the process. */
+	signal(SIGPIPE, SIG_IGN);
+	gh_req_init(&req);
+	gh_res_init(&res);
+	gh_buf_init(&head, 32 * 1024);
+
+	if (FCGX_IsCGI()) {
+		io.in = io.out = NULL;
+		serve_one(svc, &req, &res, &head, (const char *const *)environ,
+		    &io);
+		goto done;
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+		gh_log("cannot initialise FastCGI");
+		goto done;
+	}
+	while (FCGX_Accept_r(&fr) >= 0) {
+		io.in = fr.in;
+		io.out = fr.out;
+		serve_one(svc, &req, &res, &head,
+		    (const char *const *)fr.envp, &io);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+done:
+	gh_buf_free(&head);
+	gh_res_free(&res);
+	gh_req_free(&req);
+	return 0;
+}

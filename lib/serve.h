@@ -37,12 +37,19 @@ struct gh_svc {
  */
 int		 gh_serve(struct gh_svc *svc);
 
+/* Reads the request body into req->body (at most body_max bytes). */
+typedef enum gh_err gh_body_reader(struct gh_req *req, size_t body_max,
+    void *arg);
+
 /*
- * The per-request core, without I/O: route, authenticate, handle and render
- * errors into res.  req must be parsed and its body read.  Used by gh_serve()
- * and the unit tests.
+ * The per-request core: route (404, 405), check the body cap (413) and run
+ * the auth policy before any body is read, then read the body with
+ * read_body (NULL: req->body is already filled, as in the unit tests), call
+ * the handler and turn its error into a status and body.  req must have been
+ * parsed with gh_req_parse().  Used by gh_serve() and the unit tests.
  */
-void		 gh_dispatch(struct gh_svc *svc, struct gh_req *req, struct gh_res *res);
+void		 gh_dispatch(struct gh_svc *svc, struct gh_req *req,
+		    struct gh_res *res, gh_body_reader *read_body, void *arg);
 
 /* Render res (status line as CGI "Status:", headers, body) into out. */
 enum gh_err	 gh_res_render(const struct gh_res *res, int head_only,

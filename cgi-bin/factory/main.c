@@ -1,3 +1,82 @@
 /* SPDX-License-Identifier: ISC */
+/*
+ * factory: the Magic Website Factory's API as a FastCGI program.  This file
+ * holds the set-up and the route table; one file per resource.
+ */
+#include <stdio.h>
+
+#include "auth.h"
 #include "factory.h"
-int main(void) { return 0; }
+#include "log.h"
+#include "serve.h"
+
+static const struct gh_route routes[] = {
+	{ GH_M(GH_GET) | GH_M(GH_HEAD), "/v1/domain/*", factory_domain_get, 0, 0 },
+	{ GH_M(GH_POST), "/v1/site", factory_site_post, 0, 0 },
+	{ GH_M(GH_GET) | GH_M(GH_HEAD), "/v1/site/*", factory_site_get, 0, 0 },
+};
+
+/*
+ * Every route: "Authorization: Bearer <token>" naming a client whose token
+ * is not revoked; the mock token only in test mode.  401 otherwise, with
+ * the challenge RFC 6750 asks for.
+ */
+static enum gh_err
+factory_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+{
+	struct factory	*f = svc->ctx;
+	const char	*tok;
+	size_t		 len;
+	enum gh_err	 err;
+
+	err = gh_auth_bearer(gh_req_param(req, "HTTP_AUTHORIZATION"), &tok,
+	    &len);
+	if (err == GH_ENOTFOUND) {
+		gh_res_header(res, "WWW-Authenticate", "Bearer realm=\"factory\"");
+		return gh_fail(res, GH_EAUTH, "missing bearer token");
+	}
+	if (err == GH_OK)
+		err = store_client_by_token(f, tok, len, &f->client);
+	if (err == GH_OK && f->client.mock && !f->test_mode)
+		err = GH_ENOTFOUND;
+	if (err == GH_EINVAL || err == GH_ENOTFOUND) {
+		gh_res_header(res, "WWW-Authenticate",
+		    "Bearer realm=\"factory\", error=\"invalid_token\"");
+		return gh_fail(res, GH_EAUTH, "invalid token");
+	}
+	if (err != GH_OK)
+		return gh_fail(res, err, "token lookup failed");
+	req->principal = &f->client;
+	return GH_OK;
+}
+
+int
+main(void)
+{
+	struct factory	f;
+	struct gh_svc	svc = {
+		.name = "factory",
+		.routes = routes,
+		.nroutes = GH_NELEM(routes),
+		.auth = factory_auth,
+		.ctx = &f,
+	};
+	char		errbuf[512];
+	int		rc;
+
+	gh_log_init("factory");
+	if (factory_open(&f, NULL, 0, errbuf, sizeof(errbuf)) != GH_OK) {
+		gh_log("%s", errbuf);
+		return 1;
+	}
+	if (f.test_mode && store_client_mock_ensure(&f) != GH_OK) {
+		gh_log("cannot create the test-mode mock client");
+		factory_close(&f);
+		return 1;
+	}
+	svc.body_max = (size_t)gh_conf_int(&f.conf, GH_CONF_FACTORY_MAX_BODY);
+	svc.log_requests = (int)gh_conf_int(&f.conf, GH_CONF_LOG_REQUESTS);
+	rc = gh_serve(&svc);
+	factory_close(&f);
+	return rc;
+}

@@ -1,2 +1,166 @@
 /* SPDX-License-Identifier: ISC */
+/*
+ * site: POST /v1/site orders a site; GET /v1/site/<domain> shows the order.
+ * An order is committed durably before its 201; provisioning and the
+ * callback happen later, in the worker.
+ */
+#include <string.h>
+
+#include <json-c/json.h>
+
 #include "factory.h"
+#include "json.h"
+#include "serve.h"
+
+static const char *const order_keys[] = {
+	"domain", "callback", "installerSecret", NULL
+};
+
+/* The order as the client sees it: never its installerSecret. */
+static enum gh_err
+order_json(struct gh_res *res, int status, const struct factory_order *o)
+{
+	struct json_object	*obj;
+	char			 created[32], updated[32];
+	enum gh_err		 err;
+
+	if ((obj = json_object_new_object()) == NULL)
+		return GH_ENOMEM;
+	gh_time_rfc3339(o->created, created);
+	gh_time_rfc3339(o->updated, updated);
+	if ((err = gh_json_add(obj, "domain",
+	    json_object_new_string(o->domain))) != GH_OK ||
+	    (err = gh_json_add(obj, "state",
+	    json_object_new_string(o->state))) != GH_OK ||
+	    (err = gh_json_add(obj, "callback",
+	    json_object_new_string(o->callback))) != GH_OK ||
+	    (err = gh_json_add(obj, "callbackState",
+	    json_object_new_string(o->callback_state))) != GH_OK ||
+	    (err = gh_json_add(obj, "created",
+	    json_object_new_string(created))) != GH_OK ||
+	    (err = gh_json_add(obj, "updated",
+	    json_object_new_string(updated))) != GH_OK)
+		goto out;
+	err = gh_res_json(res, status, obj);
+out:
+	json_object_put(obj);
+	return err;
+}
+
+/* A string field that must be present; its own message when it is not. */
+static enum gh_err
+need_string(struct gh_res *res, struct json_object *body, const char *key,
+    const char **out, size_t *len)
+{
+	enum gh_err	err;
+
+	err = gh_json_get_string(body, key, out, len);
+	if (err == GH_ENOTFOUND)
+		return gh_fail(res, GH_EINVAL, "%s: missing", key);
+	if (err != GH_OK)
+		return gh_fail(res, GH_EINVAL, "%s: must be a string", key);
+	if (memchr(*out, '\0', *len) != NULL)
+		return gh_fail(res, GH_EINVAL, "%s: contains a NUL byte", key);
+	return GH_OK;
+}
+
+enum gh_err
+factory_site_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+{
+	struct factory		*f = svc->ctx;
+	struct factory_order	 order;
+	struct json_object	*body = NULL;
+	const char		*why, *bad, *name, *callback, *secret;
+	size_t			 namelen, cblen, secretlen;
+	char			 domain[GH_DOMAIN_MAX + 1];
+	enum gh_err		 err;
+	int			 available, same;
+
+	if (gh_req_param(req, "CONTENT_TYPE") != NULL &&
+	    !gh_req_is_type(req, "application/json"))
+		return gh_fail(res, GH_EMEDIA,
+		    "Content-Type must be application/json");
+	if (gh_json_parse_object(req->body.data ? req->body.data : "",
+	    req->body.len, &body, &why) != GH_OK)
+		return gh_fail(res, GH_EINVAL, "body: %s", why);
+	if (gh_json_only_keys(body, order_keys, &bad) != GH_OK) {
+		err = gh_fail(res, GH_EINVAL, "body: unknown field \"%.64s\"",
+		    bad);
+		goto out;
+	}
+	if ((err = need_string(res, body, "domain", &name, &namelen)) != GH_OK ||
+	    (err = need_string(res, body, "callback", &callback, &cblen)) !=
+	    GH_OK ||
+	    (err = need_string(res, body, "installerSecret", &secret,
+	    &secretlen)) != GH_OK)
+		goto out;
+	if (gh_valid_domain(name, namelen, domain, sizeof(domain), &why) !=
+	    GH_OK) {
+		err = gh_fail(res, GH_EINVAL, "domain: %s", why);
+		goto out;
+	}
+	if (gh_valid_url(callback, cblen, (int)gh_conf_int(&f->conf,
+	    GH_CONF_FACTORY_ALLOW_HTTP_CALLBACK), &why) != GH_OK) {
+		err = gh_fail(res, GH_EINVAL, "callback: %s", why);
+		goto out;
+	}
+	if (secretlen == 0 || secretlen > FACTORY_SECRET_MAX) {
+		err = gh_fail(res, GH_EINVAL,
+		    "installerSecret: must be 1 to %d bytes", FACTORY_SECRET_MAX);
+		goto out;
+	}
+
+	/* A repeat is answered from the store; only a new name asks the registrar. */
+	err = store_order_get(f, domain, &order);
+	if (err == GH_ENOTFOUND) {
+		if ((err = registrar_check(f, domain, &available)) != GH_OK) {
+			gh_fail(res, err, "domain registration service unavailable");
+			goto out;
+		}
+		if (!available) {
+			err = gh_fail(res, GH_ECONFLICT, "domain not available");
+			goto out;
+		}
+	} else if (err != GH_OK) {
+		gh_fail(res, err, "order lookup failed");
+		goto out;
+	}
+	err = store_order_add(f, f->client.id, domain, callback, secret,
+	    secretlen, &order, &same);
+	if (err == GH_ECONFLICT && !same) {
+		gh_fail(res, err, "domain already ordered");
+		goto out;
+	}
+	if (err != GH_OK && err != GH_ECONFLICT) {
+		gh_fail(res, err, "cannot store the order");
+		goto out;
+	}
+	if ((err = gh_res_header(res, "Location", "/v1/site/%s",
+	    order.domain)) == GH_OK)
+		err = order_json(res, 201, &order);
+out:
+	json_object_put(body);
+	return err;
+}
+
+enum gh_err
+factory_site_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+{
+	struct factory		*f = svc->ctx;
+	struct factory_order	 order;
+	char			 domain[GH_DOMAIN_MAX + 1];
+	const char		*why;
+	enum gh_err		 err;
+
+	if (gh_valid_domain(req->cap[0].s, req->cap[0].len, domain,
+	    sizeof(domain), &why) != GH_OK)
+		return gh_fail(res, GH_EINVAL, "invalid domain name: %s", why);
+	err = store_order_get(f, domain, &order);
+	/* Another client's order is none of this client's business. */
+	if (err == GH_ENOTFOUND ||
+	    (err == GH_OK && order.client_id != f->client.id))
+		return gh_fail(res, GH_ENOTFOUND, "no order for %s", domain);
+	if (err != GH_OK)
+		return gh_fail(res, err, "order lookup failed");
+	return order_json(res, 200, &order);
+}

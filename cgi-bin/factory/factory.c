@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * factory: the once-per-process setup that the FastCGI program and gatectl
+ * share: configuration, the service key and the database.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "factory.h"
+
+enum gh_err
+factory_open(struct factory *f, const char *config, unsigned dbflags,
+    char *errbuf, size_t errsz)
+{
+	enum gh_err	err;
+
+	memset(f, 0, sizeof(*f));
+	gh_buf_init(&f->scratch, 64 * 1024);
+	err = config ? gh_conf_load(&f->conf, config, errbuf, errsz) :
+	    gh_conf_load_env(&f->conf, errbuf, errsz);
+	if (err != GH_OK)
+		goto fail;
+	f->test_mode = strcmp(gh_conf_str(&f->conf, GH_CONF_FACTORY_MODE),
+	    "test") == 0;
+	if ((err = gh_key_load(&f->key,
+	    gh_conf_str(&f->conf, GH_CONF_KEY_FILE))) != GH_OK) {
+		snprintf(errbuf, errsz, "%s: cannot load the key file: %s",
+		    gh_conf_str(&f->conf, GH_CONF_KEY_FILE), gh_strerror(err));
+		goto fail;
+	}
+	if ((err = store_open(f, dbflags)) != GH_OK) {
+		snprintf(errbuf, errsz, "%s/factory.db: %s%s",
+		    gh_conf_str(&f->conf, GH_CONF_STATE_DIR), gh_strerror(err),
+		    err == GH_ECONFIG ? " (run gatectl init)" : "");
+		goto fail;
+	}
+	return GH_OK;
+fail:
+	gh_key_wipe(&f->key);
+	gh_conf_free(&f->conf);
+	gh_buf_free(&f->scratch);
+	return err;
+}
+
+void
+factory_close(struct factory *f)
+{
+	store_close(f);
+	gh_key_wipe(&f->key);
+	gh_conf_free(&f->conf);
+	gh_buf_free(&f->scratch);
+}

@@ -1,2 +1,509 @@
 /* SPDX-License-Identifier: ISC */
+/*
+ * db: one SQLite connection per process (SQLITE_OPEN_NOMUTEX: no thread
+ * shares it), WAL with synchronous=FULL so a COMMIT that returned is on
+ * disk, foreign keys on, and a busy timeout as the bounded retry.
+ *
+ * Writers queue on an flock() of "<db>.lock" before BEGIN IMMEDIATE.  A
+ * process blocked in flock() is woken by the kernel the moment the lock is
+ * released, whereas SQLite's busy handler sleeps in coarse steps and lets
+ * one writer starve another (see PERFORMANCE.md).  With the funnel in
+ * place, busy_timeout only covers writers that bypass it (the sqlite3
+ * shell, a checkpoint).
+ *
+ * Log lines carry sqlite3_errmsg() but never SQL parameters: those are
+ * outside input and may be secrets.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/time.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "db.h"
+#include "log.h"
+
+/* Log what failed with SQLite's message for the connection. */
+static void
+db_log(const struct gh_db *db, const char *what)
+{
+	gh_log("database %s: %s: %s", db->path != NULL ? db->path : "?",
+	    what, sqlite3_errmsg(db->h));
+}
+
+enum gh_err
+gh_db_err(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+		return GH_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return GH_EBUSY;
+	default:
+		return GH_EDB;
+	}
+}
+
+/*
+ * Run one PRAGMA (or any statement) that returns a single text value into
+ * out (outsz bytes); used to check that journal_mode really became WAL.
+ */
+static enum gh_err
+db_pragma_text(struct gh_db *db, const char *sql, char *out, size_t outsz)
+{
+	sqlite3_stmt	*st = NULL;
+	enum gh_err	 err;
+	int		 rc;
+
+	if ((rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL)) != SQLITE_OK) {
+		db_log(db, sql);
+		err = gh_db_err(rc);
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_log(db, sql);
+		err = rc == SQLITE_DONE ? GH_EDB : gh_db_err(rc);
+		goto out;
+	}
+	err = gh_db_text(st, 0, out, outsz);
+out:
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* PRAGMA user_version into *v. */
+static enum gh_err
+db_user_version(struct gh_db *db, int *v)
+{
+	sqlite3_stmt	*st = NULL;
+	enum gh_err	 err;
+	int		 rc;
+
+	rc = sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		db_log(db, "PRAGMA user_version");
+		err = gh_db_err(rc);
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_log(db, "PRAGMA user_version");
+		err = rc == SQLITE_DONE ? GH_EDB : gh_db_err(rc);
+		goto out;
+	}
+	*v = sqlite3_column_int(st, 0);
+	err = GH_OK;
+out:
+	sqlite3_finalize(st);
+	return err;
+}
+
+/*
+ * Open as db.h describes.  With GH_DB_CREATE a missing file is first
+ * created by us with mode 0600, so SQLite never creates it with the
+ * umask's wider mode (its -wal and -shm files copy the database's mode).
+ * Without it a missing file is a configuration error: gatectl init makes
+ * databases, services only open them.
+ */
+enum gh_err
+gh_db_open(struct gh_db *db, const char *path, unsigned flags,
+    const char *const *sql, size_t nstmt)
+{
+	struct gh_db	 tmp;
+	struct stat	 st;
+	char		 mode[16];
+	enum gh_err	 err = GH_EDB;
+	int		 fd, rc, oflags;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.lockfd = -1;
+	tmp.busy_ms = GH_DB_BUSY_TIMEOUT_MS;
+	if ((tmp.path = strdup(path)) == NULL) {
+		err = GH_ENOMEM;
+		goto out;
+	}
+	if (flags & GH_DB_CREATE) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd == -1) {
+			gh_log("cannot create database %s: %s", path,
+			    strerror(errno));
+			err = GH_EIO;
+			goto out;
+		}
+		close(fd);
+	} else if (stat(path, &st) == -1) {
+		gh_log("cannot open database %s: %s%s", path, strerror(errno),
+		    errno == ENOENT ? ": run gatectl init" : "");
+		err = errno == ENOENT ? GH_ECONFIG : GH_EIO;
+		goto out;
+	}
+
+	oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	if (flags & GH_DB_CREATE)
+		oflags |= SQLITE_OPEN_CREATE;
+	rc = sqlite3_open_v2(path, &tmp.h, oflags, NULL);
+	if (rc != SQLITE_OK) {
+		if (tmp.h != NULL)
+			db_log(&tmp, "open");
+		else
+			gh_log("database %s: open: out of memory", path);
+		err = rc == SQLITE_NOMEM ? GH_ENOMEM : GH_EDB;
+		goto out;
+	}
+	/*
+	 * Result codes stay primary (no sqlite3_extended_result_codes()):
+	 * store code compares sqlite3_step() with SQLITE_CONSTRAINT.
+	 */
+	if ((rc = sqlite3_busy_timeout(tmp.h, GH_DB_BUSY_TIMEOUT_MS)) !=
+	    SQLITE_OK) {
+		db_log(&tmp, "busy_timeout");
+		err = gh_db_err(rc);
+		goto out;
+	}
+	err = db_pragma_text(&tmp, "PRAGMA journal_mode=WAL", mode,
+	    sizeof(mode));
+	if (err != GH_OK)
+		goto out;
+	if (strcmp(mode, "wal") != 0) {
+		gh_log("database %s: journal_mode is %s, not wal", path, mode);
+		err = GH_EDB;
+		goto out;
+	}
+	if ((err = gh_db_exec(&tmp, "PRAGMA synchronous=FULL")) != GH_OK ||
+	    (err = gh_db_exec(&tmp, "PRAGMA foreign_keys=ON")) != GH_OK)
+		goto out;
+
+	if (nstmt > 0) {
+		if ((tmp.stmts = calloc(nstmt, sizeof(*tmp.stmts))) == NULL) {
+			err = GH_ENOMEM;
+			goto out;
+		}
+	}
+	tmp.sql = sql;
+	tmp.nstmt = nstmt;
+	*db = tmp;
+	memset(&tmp, 0, sizeof(tmp));
+	err = GH_OK;
+out:
+	if (tmp.path != NULL)
+		gh_db_close(&tmp);
+	return err;
+}
+
+/*
+ * Apply the migrations above user_version.  Each runs in its own write
+ * transaction under the writers' lock, and user_version is read again
+ * inside it, so two `gatectl init` at once apply every step exactly once.
+ */
+enum gh_err
+gh_db_migrate(struct gh_db *db, const struct gh_schema *schema)
+{
+	const struct gh_migration	*m = NULL;
+	char				 set[64];
+	enum gh_err			 err;
+	size_t				 i;
+	int				 cur, latest;
+
+	if (schema == NULL || schema->n == 0) {
+		gh_log("%s: no schema", __func__);
+		return GH_EINTERNAL;
+	}
+	for (i = 1; i < schema->n; i++)
+		if (schema->migrations[i].version <=
+		    schema->migrations[i - 1].version) {
+			gh_log("schema %s: migrations out of order",
+			    schema->service);
+			return GH_EINTERNAL;
+		}
+	latest = schema->migrations[schema->n - 1].version;
+
+	for (;;) {
+		if ((err = gh_db_begin(db)) != GH_OK)
+			return err;
+		if ((err = db_user_version(db, &cur)) != GH_OK)
+			goto out;
+		if (cur > latest) {
+			gh_log("database %s is at version %d, newer than "
+			    "this program's %d: upgrade the program",
+			    db->path, cur, latest);
+			err = GH_ECONFIG;
+			goto out;
+		}
+		if (cur == latest) {
+			gh_db_rollback(db);
+			return GH_OK;
+		}
+		for (i = 0; i < schema->n; i++)
+			if (schema->migrations[i].version > cur)
+				break;
+		m = &schema->migrations[i];
+		if ((err = gh_db_exec(db, m->sql)) != GH_OK) {
+			gh_log("database %s: migration %s failed", db->path,
+			    m->name);
+			goto out;
+		}
+		snprintf(set, sizeof(set), "PRAGMA user_version=%d",
+		    m->version);
+		if ((err = gh_db_exec(db, set)) != GH_OK)
+			goto out;
+		if ((err = gh_db_commit(db)) != GH_OK)
+			return err;
+		gh_log("database %s: applied %s", db->path, m->name);
+	}
+out:
+	gh_db_rollback(db);
+	return err;
+}
+
+enum gh_err
+gh_db_check(struct gh_db *db, const struct gh_schema *schema)
+{
+	enum gh_err	err;
+	int		cur, latest;
+
+	if (schema == NULL || schema->n == 0) {
+		gh_log("%s: no schema", __func__);
+		return GH_EINTERNAL;
+	}
+	latest = schema->migrations[schema->n - 1].version;
+	if ((err = db_user_version(db, &cur)) != GH_OK)
+		return err;
+	if (cur != latest) {
+		gh_log("database %s is at version %d, this program needs %d: "
+		    "%s", db->path, cur, latest, cur < latest ?
+		    "run gatectl init" : "upgrade the program");
+		return GH_ECONFIG;
+	}
+	return GH_OK;
+}
+
+/*
+ * Statement id, prepared on first use with SQLITE_PREPARE_PERSISTENT (it
+ * lives as long as the process, so SQLite keeps it out of its lookaside).
+ */
+sqlite3_stmt *
+gh_db_stmt(struct gh_db *db, size_t id)
+{
+	sqlite3_stmt	*st = NULL;
+	char		 what[48];
+	int		 rc;
+
+	if (id >= db->nstmt || db->sql == NULL || db->sql[id] == NULL) {
+		gh_log("%s: no statement %zu", __func__, id);
+		return NULL;
+	}
+	if (db->stmts[id] != NULL)
+		return db->stmts[id];
+	rc = sqlite3_prepare_v3(db->h, db->sql[id], -1,
+	    SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(what, sizeof(what), "prepare statement %zu", id);
+		db_log(db, what);
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	db->stmts[id] = st;
+	return st;
+}
+
+void
+gh_db_reset(sqlite3_stmt *stmt)
+{
+	if (stmt == NULL)
+		return;
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;	/* only here to interrupt flock() */
+}
+
+/*
+ * Take the writers' lock, waiting at most db->busy_ms.  The
+ * uncontended case is one system call.  A contended one blocks in the
+ * kernel, woken the moment the holder lets go, under a SIGALRM timer whose
+ * handler only interrupts flock(); the timer repeats so that an alarm that
+ * fires just before flock() is entered cannot leave us blocked for ever.
+ * A holder that hangs thus costs the others a 503, never a hang.
+ */
+static enum gh_err
+lock_writers(struct gh_db *db)
+{
+	struct sigaction	sa, osa;
+	struct itimerval	it, off;
+	int			rc, saved;
+
+	if (flock(db->lockfd, LOCK_EX | LOCK_NB) == 0)
+		return GH_OK;
+	if (errno != EWOULDBLOCK) {
+		gh_log("%s: flock: %s", db->path, strerror(errno));
+		return GH_EIO;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART: flock() must fail */
+	sigemptyset(&sa.sa_mask);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = db->busy_ms / 1000;
+	it.it_value.tv_usec = (db->busy_ms % 1000) * 1000;
+	it.it_interval.tv_usec = 50 * 1000;
+	memset(&off, 0, sizeof(off));
+	if (sigaction(SIGALRM, &sa, &osa) == -1)
+		return GH_EIO;
+	setitimer(ITIMER_REAL, &it, NULL);
+	rc = flock(db->lockfd, LOCK_EX);
+	saved = errno;
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &osa, NULL);
+	if (rc == 0)
+		return GH_OK;
+	if (saved == EINTR) {
+		gh_log("%s: no write lock after %d ms", db->path,
+		    db->busy_ms);
+		return GH_EBUSY;
+	}
+	gh_log("%s: flock: %s", db->path, strerror(saved));
+	return GH_EIO;
+}
+
+/*
+ * Take the writers' lock, then BEGIN IMMEDIATE.  The lock file is opened
+ * once and kept; lock_writers() waits for our turn, within the busy timeout.
+ */
+enum gh_err
+gh_db_begin(struct gh_db *db)
+{
+	char		 lock[4096];
+	enum gh_err	 err;
+	int		 n;
+
+	if (db->intx) {
+		gh_log("%s: %s: already in a transaction", __func__, db->path);
+		return GH_EINTERNAL;
+	}
+	if (db->lockfd == -1) {
+		n = snprintf(lock, sizeof(lock), "%s.lock", db->path);
+		if (n < 0 || (size_t)n >= sizeof(lock)) {
+			gh_log("%s: %s: name too long", __func__, db->path);
+			return GH_EINTERNAL;
+		}
+		db->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (db->lockfd == -1) {
+			gh_log("cannot open %s: %s", lock, strerror(errno));
+			return GH_EIO;
+		}
+	}
+	if ((err = lock_writers(db)) != GH_OK)
+		return err;
+	if ((err = gh_db_exec(db, "BEGIN IMMEDIATE")) != GH_OK) {
+		flock(db->lockfd, LOCK_UN);
+		return err;
+	}
+	db->intx = 1;
+	return GH_OK;
+}
+
+/*
+ * COMMIT and release the writers' lock.  A COMMIT that fails (BUSY
+ * included) is rolled back, so the caller never holds a half-open
+ * transaction: GH_EBUSY means "try again later", anything else GH_EDB.
+ */
+enum gh_err
+gh_db_commit(struct gh_db *db)
+{
+	int	rc;
+
+	if (!db->intx) {
+		gh_log("%s: %s: not in a transaction", __func__, db->path);
+		return GH_EINTERNAL;
+	}
+	rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		db_log(db, "COMMIT");
+		gh_db_rollback(db);
+		return gh_db_err(rc);
+	}
+	db->intx = 0;
+	flock(db->lockfd, LOCK_UN);
+	return GH_OK;
+}
+
+/*
+ * ROLLBACK if a transaction is open and release the lock.  Safe to call
+ * when no gh_db_begin() is in effect (a cleanup path), then a no-op.
+ */
+void
+gh_db_rollback(struct gh_db *db)
+{
+	if (db == NULL || !db->intx)
+		return;
+	if (!sqlite3_get_autocommit(db->h) &&
+	    sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+		db_log(db, "ROLLBACK");
+	db->intx = 0;
+	flock(db->lockfd, LOCK_UN);
+}
+
+/* Run sql (one or more statements) and discard any rows. */
+enum gh_err
+gh_db_exec(struct gh_db *db, const char *sql)
+{
+	char	*msg = NULL;
+	int	 rc;
+
+	rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		gh_log("database %s: %s", db->path,
+		    msg != NULL ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return gh_db_err(rc);
+	}
+	return GH_OK;
+}
+
+void
+gh_db_close(struct gh_db *db)
+{
+	size_t	i;
+
+	if (db == NULL || db->path == NULL)
+		return;		/* zeroed, or closed already */
+	gh_db_rollback(db);
+	if (db->stmts != NULL)
+		for (i = 0; i < db->nstmt; i++)
+			sqlite3_finalize(db->stmts[i]);
+	free(db->stmts);
+	if (db->h != NULL && sqlite3_close(db->h) != SQLITE_OK)
+		db_log(db, "close");
+	if (db->lockfd != -1)
+		close(db->lockfd);
+	free(db->path);
+	memset(db, 0, sizeof(*db));
+	db->lockfd = -1;
+}
+
+enum gh_err
+gh_db_text(sqlite3_stmt *stmt, int col, char *out, size_t outsz)
+{
+	const unsigned char	*p;
+	size_t			 n;
+
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+		return GH_ENOTFOUND;
+	if ((p = sqlite3_column_text(stmt, col)) == NULL)
+		return GH_ENOMEM;
+	n = (size_t)sqlite3_column_bytes(stmt, col);
+	if (outsz == 0 || n >= outsz)
+		return GH_ETOOBIG;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return GH_OK;
+}

@@ -42,6 +42,7 @@ struct gh_db {
 	size_t			  nstmt;
 	int			  lockfd;	/* -1 until the first gh_db_begin() */
 	int			  intx;		/* inside gh_db_begin() */
+	int			  busy_ms;	/* longest wait for the write lock */
 	char			 *path;		/* owned */
 };
 
@@ -76,7 +77,10 @@ void		 gh_db_rollback(struct gh_db *db);
 /* Run SQL text with no results (schema, pragmas). */
 enum gh_err	 gh_db_exec(struct gh_db *db, const char *sql);
 
-/* Map an SQLite result code: BUSY/LOCKED -> GH_EBUSY, else GH_EDB. */
+/*
+ * Map an SQLite result code: OK and DONE -> GH_OK, BUSY and LOCKED (with
+ * their extended codes) -> GH_EBUSY, anything else (ROW included) -> GH_EDB.
+ */
 enum gh_err	 gh_db_err(int rc);
 
 /* Finalise statements and close; accepts a zeroed struct. */

@@ -19,6 +19,9 @@
  * reference the caller puts; on failure *out is untouched, GH_EINVAL is
  * returned and, if why is not NULL, a static reason ("trailing bytes after
  * the JSON value", "nesting too deep", …) is stored there.
+ * Also refused: NUL bytes and "\u0000", NaN/Infinity and other non-RFC 8259
+ * numbers, integers outside 64-bit signed, raw control characters in
+ * strings, duplicate keys in an object.  JSON null gives *out == NULL.
  */
 enum gh_err	 gh_json_parse(const char *s, size_t len, struct json_object **out,
 		    const char **why);
@@ -31,6 +34,8 @@ enum gh_err	 gh_json_parse_object(const char *s, size_t len,
  * Typed getters.  Each borrows: *out points into obj and lives as long as obj.
  * GH_ENOTFOUND when the key is absent (or null), GH_EINVAL when it has another
  * type or is out of range; *out is set only on GH_OK.
+ * GH_EINVAL too when obj is not an object.  Only JSON integers are ints (not
+ * 1.0 or "1"); a string holding a NUL is GH_EINVAL; lenp may be NULL.
  */
 enum gh_err	 gh_json_get_string(struct json_object *obj, const char *key,
 		    const char **out, size_t *lenp);
@@ -54,7 +59,10 @@ enum gh_err	 gh_json_only_keys(struct json_object *obj,
 enum gh_err	 gh_json_add(struct json_object *obj, const char *key,
 		    struct json_object *value);
 
-/* Serialise compactly (no escaped slashes); borrows from obj. */
+/*
+ * Serialise compactly (no escaped slashes); borrows from obj until obj is
+ * changed or put.  NULL only if json-c runs out of memory; lenp may be NULL.
+ */
 const char	*gh_json_str(struct json_object *obj, size_t *lenp);
 
 #endif

@@ -23,10 +23,16 @@ enum gh_err	 gh_b64url_encode(const void *p, size_t n, char *out, size_t outsz);
 /*
  * Decode base64url (padding optional; the standard alphabet's + and / are
  * accepted too) into out.  *outlen is the decoded length. GH_EINVAL on junk.
+ * Padding must be exact when present and unused bits zero (one spelling
+ * per value); GH_ETOOBIG when outsz is short.  On failure out and *outlen
+ * are untouched.
  */
 enum gh_err	 gh_b64url_decode(const char *s, size_t len, unsigned char *out,
 		    size_t outsz, size_t *outlen);
-/* Standard base64 with padding (for Basic auth and webhook signatures). */
+/*
+ * Standard base64 with padding (for Basic auth and webhook signatures).
+ * Decoding requires the padding and refuses - and _; otherwise as above.
+ */
 enum gh_err	 gh_b64_encode(const void *p, size_t n, char *out, size_t outsz);
 enum gh_err	 gh_b64_decode(const char *s, size_t len, unsigned char *out,
 		    size_t outsz, size_t *outlen);
@@ -37,7 +43,10 @@ enum gh_err	 gh_random(void *p, size_t n);
 /* A new token of GH_TOKEN_BYTES random bytes, base64url: out holds GH_TOKEN_LEN + 1. */
 enum gh_err	 gh_token_new(char out[GH_TOKEN_LEN + 1]);
 
-/* SHA-256 of n bytes. */
+/*
+ * SHA-256 of n bytes.  If OpenSSL fails (out of memory), out gets random
+ * bytes, which match no stored hash; if that fails too, abort().
+ */
 void		 gh_sha256(const void *p, size_t n, unsigned char out[GH_SHA256_LEN]);
 
 /* 1 when the n bytes at a and b are equal; time depends on n only. */

@@ -21,6 +21,8 @@ size_t		 gh_strlcat(char *dst, const char *src, size_t dstsize);
  * OpenBSD strtonum: parse a base-10 integer in [minval, maxval].  On error
  * returns 0 and sets *errstr to "invalid", "too small" or "too large";
  * on success *errstr is NULL.  Leading/trailing junk and empty input are invalid.
+ * An optional sign is allowed; leading white space is junk (unlike OpenBSD).
+ * errstr may be NULL; errno is EINVAL/ERANGE on error, untouched on success.
  */
 long long	 gh_strtonum(const char *s, long long minval, long long maxval,
 		    const char **errstr);
@@ -40,8 +42,13 @@ struct gh_buf {
 
 void		 gh_buf_init(struct gh_buf *b, size_t max);
 void		 gh_buf_reset(struct gh_buf *b);	/* len = 0, keep memory */
-void		 gh_buf_free(struct gh_buf *b);		/* accepts zeroed struct */
-/* Appends; GH_ETOOBIG past max, GH_ENOMEM.  On failure b is unchanged. */
+/* Wipes and frees; accepts a zeroed struct; b keeps max and can be reused. */
+void		 gh_buf_free(struct gh_buf *b);
+/*
+ * Appends; GH_ETOOBIG past max, GH_ENOMEM.  On failure b is unchanged.
+ * Any successful append, even of 0 bytes, leaves data non-NULL.  Growing
+ * wipes the old block, so a buffer may hold secrets.
+ */
 enum gh_err	 gh_buf_add(struct gh_buf *b, const void *p, size_t n);
 enum gh_err	 gh_buf_puts(struct gh_buf *b, const char *s);
 enum gh_err	 gh_buf_printf(struct gh_buf *b, const char *fmt, ...)
@@ -53,7 +60,10 @@ enum gh_err	 gh_buf_vprintf(struct gh_buf *b, const char *fmt, va_list ap)
 long long	 gh_now_us(void);
 long long	 gh_now(void);
 
-/* Format t (seconds since the epoch, UTC) as RFC 3339 "YYYY-MM-DDTHH:MM:SSZ". */
+/*
+ * Format t (seconds since the epoch, UTC) as RFC 3339 "YYYY-MM-DDTHH:MM:SSZ".
+ * t is clamped to years 0000-9999, the range RFC 3339 can express.
+ */
 void		 gh_time_rfc3339(long long t, char out[32]);
 
 #endif

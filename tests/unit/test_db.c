@@ -1,5 +1,622 @@
 /* SPDX-License-Identifier: ISC */
+/*
+ * test_db: a fresh database in a temporary directory: creation mode and
+ * pragmas, the factory migrations, version checks, the statement cache,
+ * write transactions and their lock, and what a second connection sees.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "util.h"
 #include "tmain.h"
-static void test_placeholder(void) { CU_ASSERT(1); }
-static const struct tcase tests[] = { TCASE(test_placeholder) };
+
+enum stmt {
+	STMT_COUNT,
+	STMT_INSERT,
+	STMT_GET,
+	STMT_BAD,
+	STMT__MAX
+};
+
+static const char *const	sql[STMT__MAX] = {
+	[STMT_COUNT] = "SELECT count(*) FROM taken_domain",
+	[STMT_INSERT] = "INSERT INTO taken_domain (domain) VALUES (?)",
+	[STMT_GET] = "SELECT domain FROM taken_domain WHERE domain = ?",
+	[STMT_BAD] = "SELECT nothing FROM nowhere",
+};
+
+static char	tdir[PATH_MAX];
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	remove(path);
+	return 0;
+}
+
+static void
+rm_tdir(void)
+{
+	if (tdir[0] != '\0')
+		nftw(tdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A new, not yet existing database name in the suite's directory. */
+static void
+fresh_path(char *path, size_t pathsz)
+{
+	static int	n;
+	char		tmpl[] = "/tmp/test_db.XXXXXX";
+
+	if (tdir[0] == '\0') {
+		CU_ASSERT_FATAL(mkdtemp(tmpl) != NULL);
+		gh_strlcpy(tdir, tmpl, sizeof(tdir));
+		atexit(rm_tdir);
+	}
+	CU_ASSERT_FATAL((size_t)snprintf(path, pathsz, "%s/t%d.db", tdir,
+	    n++) < pathsz);
+}
+
+/* Open a fresh database with the factory schema applied. */
+static void
+open_migrated(struct gh_db *db, char *path, size_t pathsz)
+{
+	memset(db, 0, sizeof(*db));
+	fresh_path(path, pathsz);
+	CU_ASSERT_EQUAL_FATAL(gh_db_open(db, path, GH_DB_CREATE, sql,
+	    STMT__MAX), GH_OK);
+	CU_ASSERT_EQUAL_FATAL(gh_db_migrate(db, gh_schema_find("factory")),
+	    GH_OK);
+}
+
+/* An integer from a one-row query on db's raw handle. */
+static long long
+query_int(sqlite3 *h, const char *q)
+{
+	sqlite3_stmt	*st = NULL;
+	long long	 v = -1;
+
+	CU_ASSERT_FATAL(sqlite3_prepare_v2(h, q, -1, &st, NULL) == SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Insert domain through the cached statement. */
+static int
+insert(struct gh_db *db, const char *domain)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	CU_ASSERT_FATAL((st = gh_db_stmt(db, STMT_INSERT)) != NULL);
+	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	gh_db_reset(st);
+	return rc;
+}
+
+/* Rows of taken_domain through the cached statement. */
+static long long
+count(struct gh_db *db)
+{
+	sqlite3_stmt	*st;
+	long long	 n = -1;
+
+	CU_ASSERT_FATAL((st = gh_db_stmt(db, STMT_COUNT)) != NULL);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	gh_db_reset(st);
+	return n;
+}
+
+static void
+test_open_create(void)
+{
+	struct gh_db	 db;
+	struct stat	 st;
+	char		 path[PATH_MAX], aux[PATH_MAX + 16];
+	sqlite3_stmt	*s;
+	char		 mode[16];
+
+	memset(&db, 0, sizeof(db));
+	fresh_path(path, sizeof(path));
+	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db, path, GH_DB_CREATE, sql,
+	    STMT__MAX), GH_OK);
+	CU_ASSERT_PTR_NOT_NULL(db.h);
+	CU_ASSERT_PTR_NOT_NULL(db.stmts);
+	CU_ASSERT_EQUAL(db.nstmt, STMT__MAX);
+	CU_ASSERT_EQUAL(db.lockfd, -1);
+	CU_ASSERT_EQUAL(db.intx, 0);
+	CU_ASSERT_STRING_EQUAL(db.path, path);
+
+	CU_ASSERT_FATAL(stat(path, &st) == 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0600);
+
+	CU_ASSERT_FATAL(sqlite3_prepare_v2(db.h, "PRAGMA journal_mode", -1,
+	    &s, NULL) == SQLITE_OK);
+	CU_ASSERT_FATAL(sqlite3_step(s) == SQLITE_ROW);
+	CU_ASSERT_EQUAL(gh_db_text(s, 0, mode, sizeof(mode)), GH_OK);
+	CU_ASSERT_STRING_EQUAL(mode, "wal");
+	sqlite3_finalize(s);
+	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA synchronous"), 2);	/* FULL */
+	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA foreign_keys"), 1);
+	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA busy_timeout"),
+	    GH_DB_BUSY_TIMEOUT_MS);
+	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA user_version"), 0);
+
+	/* After a write, the WAL files and the lock share the mode. */
+	CU_ASSERT_EQUAL(gh_db_begin(&db), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_exec(&db, "CREATE TABLE t (x)"), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_OK);
+	snprintf(aux, sizeof(aux), "%s-wal", path);
+	CU_ASSERT_FATAL(stat(aux, &st) == 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0600);
+	snprintf(aux, sizeof(aux), "%s.lock", path);
+	CU_ASSERT_FATAL(stat(aux, &st) == 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0600);
+
+	gh_db_close(&db);
+	CU_ASSERT_PTR_NULL(db.h);
+	CU_ASSERT_PTR_NULL(db.path);
+	gh_db_close(&db);	/* twice is fine */
+}
+
+static void
+test_open_missing(void)
+{
+	struct gh_db	 db, zero;
+	char		 path[PATH_MAX];
+	FILE		*fp;
+
+	memset(&db, 0, sizeof(db));
+	memset(&zero, 0, sizeof(zero));
+	fresh_path(path, sizeof(path));
+	/* Services never create: a missing database is "run gatectl init". */
+	CU_ASSERT_EQUAL(gh_db_open(&db, path, 0, sql, STMT__MAX), GH_ECONFIG);
+	CU_ASSERT(memcmp(&db, &zero, sizeof(db)) == 0);
+	CU_ASSERT_EQUAL(access(path, F_OK), -1);
+	CU_ASSERT_EQUAL(gh_db_open(&db, "/nonexistent/dir/x.db", GH_DB_CREATE,
+	    NULL, 0), GH_EIO);
+	CU_ASSERT(memcmp(&db, &zero, sizeof(db)) == 0);
+	/* Not a database. */
+	CU_ASSERT_FATAL((fp = fopen(path, "w")) != NULL);
+	fprintf(fp, "this is not an SQLite database, just some text\n");
+	fclose(fp);
+	CU_ASSERT_EQUAL(gh_db_open(&db, path, 0, NULL, 0), GH_EDB);
+	CU_ASSERT(memcmp(&db, &zero, sizeof(db)) == 0);
+	gh_db_close(&zero);	/* a zeroed struct is fine */
+}
+
+static void
+test_migrate(void)
+{
+	const struct gh_schema	*schema;
+	struct gh_db		 db;
+	char			 path[PATH_MAX];
+	int			 latest;
+
+	CU_ASSERT_PTR_NULL(gh_schema_find("nope"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(schema = gh_schema_find("factory"));
+	CU_ASSERT_FATAL(schema->n > 0);
+	CU_ASSERT_STRING_EQUAL(schema->service, "factory");
+	CU_ASSERT_EQUAL(schema->migrations[0].version, 1);
+	CU_ASSERT_STRING_EQUAL(schema->migrations[0].name, "001_init");
+	latest = schema->migrations[schema->n - 1].version;
+
+	memset(&db, 0, sizeof(db));
+	fresh_path(path, sizeof(path));
+	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db, path, GH_DB_CREATE, sql,
+	    STMT__MAX), GH_OK);
+	/* Before: the check fails and says what to do. */
+	CU_ASSERT_EQUAL(gh_db_check(&db, schema), GH_ECONFIG);
+	CU_ASSERT_EQUAL(gh_db_migrate(&db, schema), GH_OK);
+	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA user_version"), latest);
+	CU_ASSERT_EQUAL(gh_db_check(&db, schema), GH_OK);
+	CU_ASSERT_EQUAL(query_int(db.h, "SELECT count(*) FROM sqlite_schema "
+	    "WHERE type = 'table' AND name IN ('client', 'site_order', "
+	    "'taken_domain')"), 3);
+	CU_ASSERT_EQUAL(db.intx, 0);
+
+	/* Again: nothing to do, nothing broken. */
+	CU_ASSERT_EQUAL(insert(&db, "kept.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(gh_db_migrate(&db, schema), GH_OK);
+	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA user_version"), latest);
+	CU_ASSERT_EQUAL(count(&db), 1);
+	CU_ASSERT_EQUAL(gh_db_check(&db, schema), GH_OK);
+	gh_db_close(&db);
+
+	/* And after reopening. */
+	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db, path, 0, sql, STMT__MAX), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_check(&db, schema), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_migrate(&db, schema), GH_OK);
+	CU_ASSERT_EQUAL(count(&db), 1);
+	gh_db_close(&db);
+}
+
+/* A database newer than the program is refused, not downgraded. */
+static void
+test_too_new(void)
+{
+	const struct gh_schema	*schema = gh_schema_find("factory");
+	struct gh_db		 db;
+	char			 path[PATH_MAX], q[64];
+	int			 latest;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(schema);
+	latest = schema->migrations[schema->n - 1].version;
+	open_migrated(&db, path, sizeof(path));
+	snprintf(q, sizeof(q), "PRAGMA user_version = %d", latest + 1);
+	CU_ASSERT_EQUAL_FATAL(gh_db_exec(&db, q), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_check(&db, schema), GH_ECONFIG);
+	CU_ASSERT_EQUAL(gh_db_migrate(&db, schema), GH_ECONFIG);
+	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA user_version"), latest + 1);
+	/* The failed migration let go of its transaction and lock. */
+	CU_ASSERT_EQUAL(db.intx, 0);
+	CU_ASSERT_EQUAL(gh_db_begin(&db), GH_OK);
+	gh_db_rollback(&db);
+	gh_db_close(&db);
+}
+
+/* A migration that fails leaves the database at the last good version. */
+static void
+test_migrate_failure(void)
+{
+	static const struct gh_migration	 m[] = {
+		{ 1, "001_ok", "CREATE TABLE a (x);" },
+		{ 2, "002_bad", "CREATE TABLE b (x); SELECT * FROM nowhere;" },
+	};
+	static const struct gh_migration	 unordered[] = {
+		{ 2, "002_a", "CREATE TABLE a (x);" },
+		{ 1, "001_b", "CREATE TABLE b (x);" },
+	};
+	const struct gh_schema			 s = { "t", m, 2 };
+	const struct gh_schema			 u = { "u", unordered, 2 };
+	struct gh_db				 db;
+	char					 path[PATH_MAX];
+
+	memset(&db, 0, sizeof(db));
+	fresh_path(path, sizeof(path));
+	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db, path, GH_DB_CREATE, NULL, 0),
+	    GH_OK);
+	CU_ASSERT_EQUAL(gh_db_migrate(&db, &s), GH_EDB);
+	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA user_version"), 1);
+	CU_ASSERT_EQUAL(query_int(db.h, "SELECT count(*) FROM sqlite_schema "
+	    "WHERE name = 'b'"), 0);
+	CU_ASSERT_EQUAL(db.intx, 0);
+	CU_ASSERT_EQUAL(gh_db_migrate(&db, &u), GH_EINTERNAL);
+	gh_db_close(&db);
+}
+
+static void
+test_stmt_cache(void)
+{
+	struct gh_db	 db;
+	sqlite3_stmt	*a, *b;
+	char		 path[PATH_MAX];
+
+	open_migrated(&db, path, sizeof(path));
+	CU_ASSERT_PTR_NULL(db.stmts[STMT_COUNT]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a = gh_db_stmt(&db, STMT_COUNT));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = gh_db_stmt(&db, STMT_COUNT));
+	CU_ASSERT_PTR_EQUAL(a, b);
+	CU_ASSERT_PTR_EQUAL(db.stmts[STMT_COUNT], a);
+	CU_ASSERT_PTR_NOT_EQUAL(gh_db_stmt(&db, STMT_GET), a);
+	/* A bad statement fails every time; it is not cached as NULL-ok. */
+	CU_ASSERT_PTR_NULL(gh_db_stmt(&db, STMT_BAD));
+	CU_ASSERT_PTR_NULL(gh_db_stmt(&db, STMT_BAD));
+	CU_ASSERT_PTR_NULL(gh_db_stmt(&db, STMT__MAX));
+	CU_ASSERT_PTR_NULL(gh_db_stmt(&db, (size_t)-1));
+	gh_db_reset(NULL);
+	gh_db_close(&db);
+}
+
+/* reset clears bindings, so a statement cannot leak a previous value. */
+static void
+test_reset(void)
+{
+	struct gh_db	 db;
+	sqlite3_stmt	*st;
+	char		 path[PATH_MAX], out[64];
+
+	open_migrated(&db, path, sizeof(path));
+	CU_ASSERT_EQUAL(insert(&db, "a.gent"), SQLITE_DONE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st = gh_db_stmt(&db, STMT_GET));
+	sqlite3_bind_text(st, 1, "a.gent", -1, SQLITE_STATIC);
+	CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
+	CU_ASSERT_EQUAL(gh_db_text(st, 0, out, sizeof(out)), GH_OK);
+	CU_ASSERT_STRING_EQUAL(out, "a.gent");
+	gh_db_reset(st);
+	/* Unbound again: domain = NULL finds nothing. */
+	CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_DONE);
+	gh_db_reset(st);
+	gh_db_close(&db);
+}
+
+static void
+test_text(void)
+{
+	struct gh_db	 db;
+	sqlite3_stmt	*st = NULL;
+	char		 path[PATH_MAX], out[8];
+
+	memset(&db, 0, sizeof(db));
+	fresh_path(path, sizeof(path));
+	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db, path, GH_DB_CREATE, NULL, 0),
+	    GH_OK);
+	CU_ASSERT_FATAL(sqlite3_prepare_v2(db.h,
+	    "SELECT 'abcdefg', 'abcdefgh', NULL, 42, ''", -1, &st, NULL) ==
+	    SQLITE_OK);
+	CU_ASSERT_FATAL(sqlite3_step(st) == SQLITE_ROW);
+	memset(out, 'Z', sizeof(out));
+	CU_ASSERT_EQUAL(gh_db_text(st, 0, out, sizeof(out)), GH_OK);
+	CU_ASSERT_STRING_EQUAL(out, "abcdefg");
+	memset(out, 'Z', sizeof(out));
+	CU_ASSERT_EQUAL(gh_db_text(st, 1, out, sizeof(out)), GH_ETOOBIG);
+	CU_ASSERT_EQUAL(out[0], 'Z');
+	CU_ASSERT_EQUAL(gh_db_text(st, 2, out, sizeof(out)), GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(gh_db_text(st, 3, out, sizeof(out)), GH_OK);
+	CU_ASSERT_STRING_EQUAL(out, "42");
+	CU_ASSERT_EQUAL(gh_db_text(st, 4, out, sizeof(out)), GH_OK);
+	CU_ASSERT_STRING_EQUAL(out, "");
+	CU_ASSERT_EQUAL(gh_db_text(st, 4, out, 0), GH_ETOOBIG);
+	sqlite3_finalize(st);
+	gh_db_close(&db);
+}
+
+static void
+test_err_map(void)
+{
+	static const struct {
+		int		rc;
+		enum gh_err	want;
+	} t[] = {
+		{ SQLITE_OK, GH_OK },
+		{ SQLITE_DONE, GH_OK },
+		{ SQLITE_BUSY, GH_EBUSY },
+		{ SQLITE_LOCKED, GH_EBUSY },
+		{ SQLITE_BUSY_SNAPSHOT, GH_EBUSY },
+		{ SQLITE_BUSY_TIMEOUT, GH_EBUSY },
+		{ SQLITE_LOCKED_SHAREDCACHE, GH_EBUSY },
+		{ SQLITE_ROW, GH_EDB },
+		{ SQLITE_ERROR, GH_EDB },
+		{ SQLITE_CONSTRAINT, GH_EDB },
+		{ SQLITE_CONSTRAINT_UNIQUE, GH_EDB },
+		{ SQLITE_IOERR_FSYNC, GH_EDB },
+		{ SQLITE_CORRUPT, GH_EDB },
+		{ SQLITE_NOMEM, GH_EDB },
+	};
+	size_t	i;
+
+	for (i = 0; i < GH_NELEM(t); i++)
+		CU_ASSERT_EQUAL(gh_db_err(t[i].rc), t[i].want);
+}
+
+/* begin/commit/rollback as seen from this and a second connection. */
+static void
+test_transactions(void)
+{
+	struct gh_db	 db, db2;
+	char		 path[PATH_MAX];
+
+	open_migrated(&db, path, sizeof(path));
+	memset(&db2, 0, sizeof(db2));
+	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db2, path, 0, sql, STMT__MAX),
+	    GH_OK);
+
+	/* Commit: both see it. */
+	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
+	CU_ASSERT_EQUAL(db.intx, 1);
+	CU_ASSERT_NOT_EQUAL(db.lockfd, -1);
+	CU_ASSERT_EQUAL(insert(&db, "one.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(count(&db), 1);
+	CU_ASSERT_EQUAL(count(&db2), 0);	/* not yet committed */
+	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_OK);
+	CU_ASSERT_EQUAL(db.intx, 0);
+	CU_ASSERT_EQUAL(count(&db2), 1);
+
+	/* Rollback: neither sees it. */
+	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
+	CU_ASSERT_EQUAL(insert(&db, "two.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(count(&db), 2);
+	gh_db_rollback(&db);
+	CU_ASSERT_EQUAL(db.intx, 0);
+	CU_ASSERT_EQUAL(count(&db), 1);
+	CU_ASSERT_EQUAL(count(&db2), 1);
+
+	/* Misuse is reported, not obeyed. */
+	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_EINTERNAL);
+	gh_db_rollback(&db);			/* a no-op outside */
+	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_begin(&db), GH_EINTERNAL);
+	CU_ASSERT_EQUAL(db.intx, 1);		/* the first still holds */
+	CU_ASSERT_EQUAL(insert(&db, "three.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_OK);
+	CU_ASSERT_EQUAL(count(&db2), 2);
+
+	/* The second connection writes too, through the same lock. */
+	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db2), GH_OK);
+	CU_ASSERT_EQUAL(insert(&db2, "four.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(gh_db_commit(&db2), GH_OK);
+	CU_ASSERT_EQUAL(count(&db), 3);
+
+	/*
+	 * A UNIQUE violation is the primary code, exactly: stores map it to
+	 * GH_ECONFLICT by comparing with SQLITE_CONSTRAINT.
+	 */
+	CU_ASSERT_EQUAL(insert(&db, "four.gent"), SQLITE_CONSTRAINT);
+
+	/* Closing inside a transaction rolls it back. */
+	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
+	CU_ASSERT_EQUAL(insert(&db, "five.gent"), SQLITE_DONE);
+	gh_db_close(&db);
+	CU_ASSERT_EQUAL(count(&db2), 3);
+	CU_ASSERT_EQUAL(gh_db_begin(&db2), GH_OK);	/* lock released */
+	gh_db_rollback(&db2);
+	gh_db_close(&db2);
+}
+
+/* A COMMIT that fails is rolled back and lets go of the lock. */
+static void
+test_commit_fails(void)
+{
+	struct gh_db	 db;
+	char		 path[PATH_MAX];
+
+	open_migrated(&db, path, sizeof(path));
+	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_exec(&db, "PRAGMA defer_foreign_keys = ON"),
+	    GH_OK);
+	/* No client 99: the deferred foreign key fails at COMMIT. */
+	CU_ASSERT_EQUAL(gh_db_exec(&db, "INSERT INTO site_order (domain, "
+	    "client_id, callback, secret_mac, secret, created, updated) "
+	    "VALUES ('x.gent', 99, 'https://c', x'00', x'00', 0, 0)"), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_EDB);
+	CU_ASSERT_EQUAL(db.intx, 0);
+	CU_ASSERT(sqlite3_get_autocommit(db.h) != 0);
+	CU_ASSERT_EQUAL(query_int(db.h, "SELECT count(*) FROM site_order"), 0);
+	CU_ASSERT_EQUAL(gh_db_begin(&db), GH_OK);
+	gh_db_rollback(&db);
+	gh_db_close(&db);
+}
+
+/*
+ * BEGIN IMMEDIATE that times out (a writer that bypasses our lock holds
+ * SQLite's) is GH_EBUSY and leaves our lock free.
+ */
+static void
+test_begin_busy(void)
+{
+	struct gh_db	 db;
+	sqlite3		*raw = NULL;
+	char		 path[PATH_MAX], lock[PATH_MAX + 8];
+	int		 fd;
+
+	open_migrated(&db, path, sizeof(path));
+	CU_ASSERT_FATAL(sqlite3_open(path, &raw) == SQLITE_OK);
+	CU_ASSERT_FATAL(sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL) == SQLITE_OK);
+	sqlite3_busy_timeout(db.h, 50);
+	CU_ASSERT_EQUAL(gh_db_begin(&db), GH_EBUSY);
+	CU_ASSERT_EQUAL(db.intx, 0);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	CU_ASSERT_FATAL((fd = open(lock, O_RDWR)) != -1);
+	CU_ASSERT_EQUAL(flock(fd, LOCK_EX | LOCK_NB), 0);
+	close(fd);
+	sqlite3_exec(raw, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(raw);
+	CU_ASSERT_EQUAL(gh_db_begin(&db), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_OK);
+	gh_db_close(&db);
+}
+
+/*
+ * A writer that holds our lock and hangs costs the next one a GH_EBUSY
+ * after busy_ms, never an endless wait.
+ */
+static void
+test_lock_timeout(void)
+{
+	struct gh_db	db;
+	char		path[PATH_MAX], lock[PATH_MAX + 8];
+	int		fd;
+	long long	t0;
+
+	open_migrated(&db, path, sizeof(path));
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	CU_ASSERT_FATAL((fd = open(lock, O_RDWR | O_CREAT, 0600)) != -1);
+	CU_ASSERT_FATAL(flock(fd, LOCK_EX) == 0);	/* the hung writer */
+	db.busy_ms = 200;
+	t0 = gh_now_us();
+	CU_ASSERT_EQUAL(gh_db_begin(&db), GH_EBUSY);
+	CU_ASSERT(gh_now_us() - t0 >= 150 * 1000);
+	CU_ASSERT_EQUAL(db.intx, 0);
+	close(fd);				/* it lets go */
+	CU_ASSERT_EQUAL(gh_db_begin(&db), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_OK);
+	gh_db_close(&db);
+}
+
+/*
+ * Writers queue on the lock: a second process's gh_db_begin() waits while
+ * we hold a transaction, and gets in once we commit.  Its busy timeout is
+ * cut to 10 ms, so had it reached BEGIN IMMEDIATE while we held SQLite's
+ * write lock, it would have failed with SQLITE_BUSY instead.  The child is
+ * forked before this process opens the database: an SQLite connection must
+ * not cross a fork().
+ */
+static void
+test_writers_queue(void)
+{
+	struct gh_db	 db, cdb;
+	char		 path[PATH_MAX], c = 'x';
+	pid_t		 pid;
+	int		 go[2], status, rc;
+
+	open_migrated(&db, path, sizeof(path));
+	gh_db_close(&db);
+	CU_ASSERT_FATAL(pipe(go) == 0);
+	fflush(NULL);
+	CU_ASSERT_FATAL((pid = fork()) != -1);
+	if (pid == 0) {
+		/* Exit status: 0 ok, 1 open, 2 begin, 3 insert, 4 commit. */
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(5);
+		memset(&cdb, 0, sizeof(cdb));
+		if (gh_db_open(&cdb, path, 0, sql, STMT__MAX) != GH_OK)
+			_exit(1);
+		sqlite3_busy_timeout(cdb.h, 10);
+		if (gh_db_begin(&cdb) != GH_OK)
+			_exit(2);
+		if (insert(&cdb, "second.gent") != SQLITE_DONE)
+			_exit(3);
+		if (gh_db_commit(&cdb) != GH_OK)
+			_exit(4);
+		_exit(0);
+	}
+	close(go[0]);
+	memset(&db, 0, sizeof(db));
+	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db, path, 0, sql, STMT__MAX), GH_OK);
+	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
+	CU_ASSERT_EQUAL(insert(&db, "first.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(write(go[1], &c, 1), 1);
+	close(go[1]);
+	usleep(300000);
+	CU_ASSERT_EQUAL(waitpid(pid, &status, WNOHANG), 0);  /* queued */
+	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_OK);
+	CU_ASSERT_EQUAL_FATAL(waitpid(pid, &status, 0), pid);
+	rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(count(&db), 2);
+	gh_db_close(&db);
+}
+
+static const struct tcase tests[] = {
+	TCASE(test_open_create),
+	TCASE(test_open_missing),
+	TCASE(test_migrate),
+	TCASE(test_too_new),
+	TCASE(test_migrate_failure),
+	TCASE(test_stmt_cache),
+	TCASE(test_reset),
+	TCASE(test_text),
+	TCASE(test_err_map),
+	TCASE(test_transactions),
+	TCASE(test_commit_fails),
+	TCASE(test_begin_busy),
+	TCASE(test_writers_queue),
+	TCASE(test_lock_timeout),
+};
 TMAIN("db", tests)

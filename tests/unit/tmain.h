@@ -7,8 +7,8 @@
  *
  * and gets a program that runs them, prints CUnit's report and a closing
  * "util: N passed, N failed" line, and exits non-zero on any failure.
- * Table-driven cases report the table line with CU_ASSERT_*_FATAL messages
- * built by TLINE().
+ * Table-driven cases assert with TROW(t[i].line, cond), so a failure names
+ * the line of the table row rather than the line of the loop.
  */
 #ifndef TMAIN_H
 #define TMAIN_H
@@ -16,6 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <CUnit/Basic.h>
+
+#define TROW(line, cond)						\
+	CU_assertImplementation((cond) ? CU_TRUE : CU_FALSE,		\
+	    (unsigned int)(line), #cond, __FILE__, "", CU_FALSE)
 
 struct tcase {
 	const char	*name;

@@ -33,6 +33,8 @@ usage(FILE *fp)
 	    "                             new factory client token, printed alone\n"
 	    "  token list                 factory clients and their token state\n"
 	    "  token revoke CLIENT        revoke a factory client's token\n"
+	    "  taken add|remove DOMAIN    a name the `local` registrar reports as taken\n"
+	    "  taken list                 the names it reports as taken\n"
 	    "\n"
 	    "FILE defaults to $GATEHOUSE_CONFIG, else "
 	    GH_SYSCONFDIR "/gatehouse/gatehouse.conf.\n", fp);
@@ -108,7 +110,9 @@ cmd_init(void)
 		return rc;
 	dir = gh_conf_str(&c, GH_CONF_STATE_DIR);
 	keyfile = gh_conf_str(&c, GH_CONF_KEY_FILE);
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+	/* The state directory is ours alone, whoever made it. */
+	if ((mkdir(dir, 0700) == -1 && errno != EEXIST) ||
+	    chmod(dir, 0700) == -1) {
 		rc = ctl_fail("%s: %s", dir, strerror(errno));
 		goto out;
 	}
@@ -178,6 +182,8 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(argv[0], "token") == 0)
 		return ctl_factory_token(argc - 1, argv + 1);
+	if (strcmp(argv[0], "taken") == 0)
+		return ctl_factory_taken(argc - 1, argv + 1);
 	if (strcmp(argv[0], "help") == 0) {
 		usage(stdout);
 		return CTL_OK;

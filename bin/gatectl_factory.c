@@ -133,3 +133,47 @@ ctl_factory_token(int argc, char *argv[])
 	    "       gatectl token revoke CLIENT\n", stderr);
 	return CTL_USAGE;
 }
+
+static void
+print_domain(const char *domain, void *arg)
+{
+	printf("%s\n", domain);
+}
+
+/* taken add|remove DOMAIN, taken list: the `local` registrar's registry. */
+int
+ctl_factory_taken(int argc, char *argv[])
+{
+	struct factory	 f;
+	char		 domain[GH_DOMAIN_MAX + 1];
+	const char	*why;
+	enum gh_err	 err;
+	int		 rc, add;
+
+	if (argc == 1 && strcmp(argv[0], "list") == 0) {
+		if ((rc = open_factory(&f, 0)) != CTL_OK)
+			return rc;
+		if ((err = store_taken_list(&f, print_domain, NULL)) != GH_OK)
+			rc = ctl_fail("cannot list: %s", gh_strerror(err));
+		factory_close(&f);
+		return rc;
+	}
+	if (argc != 2 || ((add = strcmp(argv[0], "add") == 0) == 0 &&
+	    strcmp(argv[0], "remove") != 0)) {
+		fputs("usage: gatectl taken add|remove DOMAIN\n"
+		    "       gatectl taken list\n", stderr);
+		return CTL_USAGE;
+	}
+	if (gh_valid_domain(argv[1], strlen(argv[1]), domain, sizeof(domain),
+	    &why) != GH_OK)
+		return ctl_fail("%s: %s", argv[1], why);
+	if ((rc = open_factory(&f, 0)) != CTL_OK)
+		return rc;
+	err = add ? store_taken_add(&f, domain) : store_taken_remove(&f, domain);
+	if (err == GH_ENOTFOUND)
+		rc = ctl_fail("%s is not in the registry", domain);
+	else if (err != GH_OK)
+		rc = ctl_fail("cannot update the registry: %s", gh_strerror(err));
+	factory_close(&f);
+	return rc;
+}

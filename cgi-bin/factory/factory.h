@@ -86,7 +86,11 @@ enum gh_err	 store_order_add(struct factory *f, long long client_id,
 		    size_t secretlen, struct factory_order *out, int *same);
 enum gh_err	 store_domain_taken(struct factory *f, const char *domain,
 		    int *taken);
+/* The local registry of names taken elsewhere (registrar = local). */
 enum gh_err	 store_taken_add(struct factory *f, const char *domain);
+enum gh_err	 store_taken_remove(struct factory *f, const char *domain);
+enum gh_err	 store_taken_list(struct factory *f,
+		    void (*cb)(const char *domain, void *arg), void *arg);
 
 /*
  * registrar.c: is the domain free?  GH_OK with *available set, or

@@ -22,6 +22,8 @@ enum stmt {
 	STMT_ORDER_ADD,
 	STMT_DOMAIN_TAKEN,
 	STMT_TAKEN_ADD,
+	STMT_TAKEN_REMOVE,
+	STMT_TAKEN_LIST,
 	STMT__MAX
 };
 
@@ -51,6 +53,10 @@ static const char *const stmts[STMT__MAX] = {
 	    "OR EXISTS (SELECT 1 FROM site_order WHERE domain = ?1)",
 	[STMT_TAKEN_ADD] =
 	    "INSERT OR IGNORE INTO taken_domain (domain) VALUES (?1)",
+	[STMT_TAKEN_REMOVE] =
+	    "DELETE FROM taken_domain WHERE domain = ?1",
+	[STMT_TAKEN_LIST] =
+	    "SELECT domain FROM taken_domain ORDER BY domain",
 };
 
 enum gh_err
@@ -369,22 +375,53 @@ store_domain_taken(struct factory *f, const char *domain, int *taken)
 	return err;
 }
 
-enum gh_err
-store_taken_add(struct factory *f, const char *domain)
+/* Run one write statement on a domain in its own transaction. */
+static enum gh_err
+domain_write(struct factory *f, enum stmt id, const char *domain)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
 
 	if ((err = gh_db_begin(&f->db)) != GH_OK)
 		return err;
-	if ((st = gh_db_stmt(&f->db, STMT_TAKEN_ADD)) == NULL) {
+	if ((st = gh_db_stmt(&f->db, id)) == NULL) {
 		gh_db_rollback(&f->db);
 		return GH_EDB;
 	}
 	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-	if ((err = step_done(&f->db, st)) != GH_OK) {
+	if ((err = step_done(&f->db, st)) == GH_OK &&
+	    sqlite3_changes(f->db.h) == 0 && id == STMT_TAKEN_REMOVE)
+		err = GH_ENOTFOUND;
+	if (err != GH_OK) {
 		gh_db_rollback(&f->db);
 		return err;
 	}
 	return gh_db_commit(&f->db);
+}
+
+enum gh_err
+store_taken_add(struct factory *f, const char *domain)
+{
+	return domain_write(f, STMT_TAKEN_ADD, domain);
+}
+
+enum gh_err
+store_taken_remove(struct factory *f, const char *domain)
+{
+	return domain_write(f, STMT_TAKEN_REMOVE, domain);
+}
+
+enum gh_err
+store_taken_list(struct factory *f, void (*cb)(const char *, void *),
+    void *arg)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = gh_db_stmt(&f->db, STMT_TAKEN_LIST)) == NULL)
+		return GH_EDB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb((const char *)sqlite3_column_text(st, 0), arg);
+	gh_db_reset(st);
+	return rc == SQLITE_DONE ? GH_OK : gh_db_err(rc);
 }

@@ -1,0 +1,352 @@
+# SPDX-License-Identifier: ISC
+# shellcheck shell=bash
+#
+# server.sh: shell functions that turn httpd-conf/*.conf.in into a running
+# lighttpd or Apache for one state directory.  Sourced by ./dev (serve) and
+# by tests/integration/lib.sh; it does nothing when merely sourced.
+#
+# A state directory DIR holds everything a running server needs, so that
+# the unprivileged service user never has to reach into the source tree:
+#   DIR/gatehouse.conf           test-mode configuration (written if missing)
+#   DIR/ca.pem                   the local CA: curl --cacert DIR/ca.pem
+#   DIR/tls/                     the CA key, the server certificate and key
+#   DIR/libexec/                 copies of the FastCGI programs
+#   DIR/run/                     pid file, sockets, the generated server config
+#   DIR/log/                     server logs; the programs' own lines are in
+#                                gatehouse.log (lighttpd) or apache-error.log
+#
+# Environment (all optional):
+#   GH_BUILD    build directory (default <repo>/build)
+#   GH_LIBEXEC  use the FastCGI programs in this directory instead of the
+#               build's (an installed /usr/local/libexec/gatehouse, say)
+#   GH_GATECTL  the gatectl program (default $GH_BUILD/bin/gatectl)
+#   GH_USER     account the servers and programs run as when started as
+#               root (default www-data; Apache refuses to serve as root)
+
+GH_ROOT=${GH_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+GH_BUILD=${GH_BUILD:-$GH_ROOT/build}
+GH_GATECTL=${GH_GATECTL:-$GH_BUILD/bin/gatectl}
+
+# The fixed bearer token a factory in test mode accepts (factory-api.md: "a
+# mock secret access token is hardcoded"); cgi-bin/factory/factory.h has
+# the same string.
+# shellcheck disable=SC2034 # used by ./dev and the tests
+GH_MOCK_TOKEN=gatehouse-factory-mock-token
+
+# The names the server certificate covers: every service's virtual host.
+GH_TLS_NAMES=(factory.localhost certmaker.localhost icyfire.localhost
+	api.localhost localhost)
+
+# The FastCGI programs the templates run, as NAME:PATH-IN-BUILD-DIR.
+GH_PROGRAMS=(factory:cgi-bin/factory/factory)
+
+# The PID of the server gh_server_start started, or empty.
+GH_SERVER_PID=
+
+gh_die() {
+	printf '%s\n' "${0##*/}: $*" >&2
+	exit 1
+}
+
+# The account (user and group, one line) servers run as.  Only root can
+# switch accounts; anyone else runs everything as themselves.
+gh_service_account() {
+	local user
+	if [[ $EUID -eq 0 ]]; then
+		user=${GH_USER:-www-data}
+		id -u "$user" >/dev/null 2>&1 ||
+			gh_die "no user '$user' to run the server as (set GH_USER)"
+		printf '%s %s\n' "$user" "$(id -gn "$user")"
+	else
+		printf '%s %s\n' "$(id -un)" "$(id -gn)"
+	fi
+}
+
+# Give the state directory to the service account (when root), so that the
+# programs can write their databases and the web server its sockets.  Only
+# files root owns change hands: an operator's own files stay theirs.
+gh_state_chown() {
+	local dir=$1 user group
+	[[ $EUID -eq 0 ]] || return 0
+	read -r user group < <(gh_service_account)
+	chown -R --from=0:0 "$user:$group" "$dir"
+}
+
+# Write DIR/gatehouse.conf unless it exists: test mode, nothing leaves
+# this machine (test registrar, callbacks may use plain http to a local
+# receiver).
+gh_state_config() {
+	local dir=$1
+	[[ -e $dir/gatehouse.conf ]] && return 0
+	cat >"$dir/gatehouse.conf" <<EOF
+# gatehouse.conf for development and tests: test mode, nothing leaves
+# this machine.  Written by httpd-conf/server.sh; edit freely, it is kept.
+[gatehouse]
+state_dir = $dir
+
+[factory]
+mode = test
+registrar = test
+allow_http_callback = yes
+EOF
+}
+
+# Make a local CA and a server certificate for GH_TLS_NAMES plus 127.0.0.1,
+# unless they exist.  ECDSA P-256: fast handshakes, and every client we
+# use speaks it.
+gh_state_tls() {
+	local dir=$1 tls=$1/tls san name ext
+	[[ -s $dir/ca.pem && -s $tls/server.pem && -s $tls/server.key ]] &&
+		return 0
+	mkdir -p "$tls"
+	chmod 700 "$tls"
+	if [[ ! -s $dir/ca.pem || ! -s $tls/ca.key ]]; then
+		openssl req -x509 -new -newkey ec \
+			-pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout "$tls/ca.key" -out "$dir/ca.pem" -days 3650 \
+			-subj "/O=Gatehouse/CN=Gatehouse development CA" \
+			-addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign" \
+			2>/dev/null || gh_die "openssl could not make the CA"
+	fi
+	san=
+	for name in "${GH_TLS_NAMES[@]}"; do
+		san+="DNS:$name,"
+	done
+	san+="IP:127.0.0.1,IP:::1"
+	ext=$tls/server.ext
+	printf '%s\n' \
+		"basicConstraints=critical,CA:FALSE" \
+		"keyUsage=critical,digitalSignature" \
+		"extendedKeyUsage=serverAuth" \
+		"subjectAltName=$san" >"$ext"
+	if ! openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-nodes -keyout "$tls/server.key" -out "$tls/server.csr" \
+		-subj "/O=Gatehouse/CN=${GH_TLS_NAMES[0]}" 2>/dev/null ||
+	   ! openssl x509 -req -in "$tls/server.csr" -CA "$dir/ca.pem" \
+		-CAkey "$tls/ca.key" -CAserial "$tls/ca.srl" -CAcreateserial \
+		-days 825 -sha256 \
+		-extfile "$ext" -out "$tls/server.pem" 2>/dev/null; then
+		gh_die "openssl could not make the server certificate"
+	fi
+	rm -f "$tls/server.csr" "$ext"
+	chmod 600 "$tls/ca.key" "$tls/server.key"
+}
+
+# Where the program of a GH_PROGRAMS entry comes from: GH_LIBEXEC if set,
+# else the build.
+gh_program_source() {
+	if [[ -n ${GH_LIBEXEC:-} ]]; then
+		printf '%s\n' "$GH_LIBEXEC/${1%%:*}"
+	else
+		printf '%s\n' "$GH_BUILD/${1#*:}"
+	fi
+}
+
+# Copy the FastCGI programs into DIR/libexec.  A copy, not a link: the
+# service account may not be able to reach the source tree.  A program not
+# built yet is left out; starting a server without it fails with a clear
+# message.
+gh_state_programs() {
+	local dir=$1 entry name src
+	mkdir -p "$dir/libexec"
+	for entry in "${GH_PROGRAMS[@]}"; do
+		name=${entry%%:*}
+		src=$(gh_program_source "$entry")
+		if [[ -x $src ]]; then
+			cp -f "$src" "$dir/libexec/$name.new"
+			mv -f "$dir/libexec/$name.new" "$dir/libexec/$name"
+		else
+			rm -f "$dir/libexec/$name"
+		fi
+	done
+}
+
+# Run gatectl on DIR's configuration, then hand back what it created as
+# root.  (SQLite itself gives a WAL file that root creates to the owner of
+# the database.)
+gh_gatectl() {
+	local dir=$1 rc=0
+	shift
+	[[ -x $GH_GATECTL ]] ||
+		gh_die "gatectl is not built ($GH_GATECTL); run ./dev test or make"
+	"$GH_GATECTL" -c "$dir/gatehouse.conf" "$@" || rc=$?
+	gh_state_chown "$dir"
+	return "$rc"
+}
+
+# Prepare DIR for serving: directories, configuration, certificates,
+# programs, `gatectl init`, ownership.  DIR must be absolute.
+gh_state_init() {
+	local dir=$1 user group
+	[[ $dir == /* ]] || gh_die "state directory must be absolute: $dir"
+	mkdir -p "$dir" "$dir/run" "$dir/log"
+	gh_state_config "$dir"
+	gh_state_tls "$dir"
+	gh_state_programs "$dir"
+	gh_gatectl "$dir" init >/dev/null ||
+		gh_die "gatectl init failed for $dir"
+	gh_state_chown "$dir"
+	if [[ $EUID -eq 0 ]]; then
+		read -r user group < <(gh_service_account)
+		runuser -u "$user" -- test -w "$dir/run" ||
+			gh_die "user $user cannot write $dir/run: choose a state directory it can reach (--state)"
+	fi
+}
+
+# Print a template with every @NAME@ replaced.  Arguments: TEMPLATE then
+# NAME=VALUE pairs.  A placeholder left over outside a comment is an error,
+# so a template and this function cannot drift apart silently.
+gh_render() {
+	local template=$1 text pair key left
+	shift
+	text=$(<"$template") || return 1
+	for pair in "$@"; do
+		key=${pair%%=*}
+		text=${text//"@$key@"/"${pair#*=}"}
+	done
+	left=$(grep -v '^[[:space:]]*#' <<<"$text" | grep -o '@[A-Z_]*@' |
+		sort -u | tr '\n' ' ') || true
+	if [[ -n $left ]]; then
+		printf '%s\n' "${0##*/}: $template: no value for $left" >&2
+		return 1
+	fi
+	printf '%s\n' "$text"
+}
+
+# Write DIR/run/SERVER.conf from the template for SERVER, listening on
+# 127.0.0.1:PORT.
+gh_server_config() {
+	local server=$1 dir=$2 port=$3 user group
+	read -r user group < <(gh_service_account)
+	gh_render "$GH_ROOT/httpd-conf/$server.conf.in" \
+		ADDR=127.0.0.1 PORT="$port" \
+		CERT="$dir/tls/server.pem" KEY="$dir/tls/server.key" \
+		LIBEXEC="$dir/libexec" CONFIG="$dir/gatehouse.conf" \
+		STATE="$dir" RUNDIR="$dir/run" LOGDIR="$dir/log" \
+		USER="$user" GROUP="$group" \
+		FACTORY_HOST=factory.localhost CERTMAKER_HOST=certmaker.localhost \
+		ICYFIRE_HOST=icyfire.localhost APIHOST_HOST=api.localhost \
+		>"$dir/run/$server.conf"
+}
+
+# Check that SERVER (lighttpd or apache) is installed and that every program
+# the template runs is in DIR/libexec.
+gh_server_check() {
+	local server=$1 dir=$2 entry name
+	case $server in
+	lighttpd) command -v lighttpd >/dev/null ||
+			gh_die "lighttpd is not installed (apt-get install lighttpd)" ;;
+	apache) [[ -x /usr/sbin/apache2 && -e /usr/lib/apache2/modules/mod_fcgid.so ]] ||
+			gh_die "Apache is not installed (apt-get install apache2 libapache2-mod-fcgid)" ;;
+	*) gh_die "unknown server '$server' (lighttpd or apache)" ;;
+	esac
+	for entry in "${GH_PROGRAMS[@]}"; do
+		name=${entry%%:*}
+		[[ -x $dir/libexec/$name ]] ||
+			gh_die "the $name program is not built yet ($(gh_program_source "$entry"))"
+	done
+}
+
+# Start SERVER on DIR in the background, in a process group of its own
+# (so that ^C reaches only us, and stopping it reaches every FastCGI
+# child).  Sets GH_SERVER_PID.  The configuration must have been written.
+gh_server_start() {
+	local server=$1 dir=$2 conf=$2/run/$1.conf
+	case $server in
+	lighttpd)
+		lighttpd -tt -f "$conf" >"$dir/log/$server-check.log" 2>&1 || {
+			cat "$dir/log/$server-check.log" >&2
+			return 1
+		}
+		setsid lighttpd -D -f "$conf" \
+			</dev/null >>"$dir/log/$server-stdout.log" 2>&1 &
+		;;
+	apache)
+		/usr/sbin/apache2 -t -f "$conf" >"$dir/log/$server-check.log" 2>&1 || {
+			cat "$dir/log/$server-check.log" >&2
+			return 1
+		}
+		setsid /usr/sbin/apache2 -f "$conf" -DFOREGROUND \
+			</dev/null >>"$dir/log/$server-stdout.log" 2>&1 &
+		;;
+	esac
+	GH_SERVER_PID=$!
+}
+
+# Wait up to TIMEOUT seconds (default 10) until the factory program
+# answers through HTTPS on PORT: any status below 500 (a program that cannot
+# start gets the server's 500 or 503).  Fails early if the server exits.
+gh_server_wait() {
+	local dir=$1 port=$2 timeout=${3:-10} i code
+	for ((i = 0; i < timeout * 5; i++)); do
+		if [[ -n $GH_SERVER_PID ]] && ! kill -0 "$GH_SERVER_PID" 2>/dev/null; then
+			return 1
+		fi
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+			--cacert "$dir/ca.pem" \
+			--resolve "factory.localhost:$port:127.0.0.1" \
+			"https://factory.localhost:$port/" 2>/dev/null) || true
+		[[ $code =~ ^[1-4][0-9][0-9]$ ]] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# Fill the FastCGI process pools before measuring: mod_fcgid (Apache)
+# starts processes only on demand, and a request that finds the pool busy
+# sleeps a second first, so a short burst of more concurrent requests than
+# FcgidMaxProcessesPerClass (64) brings each class to its limit.  lighttpd
+# starts its processes at start-up; this does no harm there.  Arguments:
+# PORT [HOST (factory.localhost)] [CONNECTIONS (160)] [SECONDS (4)].
+gh_server_warm() {
+	local port=$1 host=${2:-factory.localhost} conns=${3:-160} secs=${4:-4}
+	command -v wrk >/dev/null || { gh_die "wrk is not installed"; }
+	wrk -t2 -c"$conns" -d"${secs}s" -H "Host: $host" \
+		"https://127.0.0.1:$port/" >/dev/null 2>&1
+}
+
+# Every descendant of PID (children first seen via /proc, recursively).
+gh_descendants() {
+	local pid kids kid
+	for pid in "$@"; do
+		kids=$(ps -o pid= --ppid "$pid" 2>/dev/null) || continue
+		for kid in $kids; do
+			printf '%s\n' "$kid"
+			gh_descendants "$kid"
+		done
+	done
+}
+
+# Stop the server gh_server_start started and everything it started: ask
+# it (lighttpd and Apache both stop their FastCGI programs on SIGTERM),
+# wait up to 5 s, then kill what is left of its process tree and group.
+gh_server_stop() {
+	local pid=$GH_SERVER_PID i left tree
+	[[ -n $pid ]] || return 0
+	GH_SERVER_PID=
+	tree=$(gh_descendants "$pid")
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	# Whatever is left: the tree we saw, and any member of the group.
+	left=$(ps -e -o pid=,pgid= | awk -v g="$pid" '$2 == g { print $1 }')
+	for i in $tree $left; do
+		[[ $i == "$$" ]] && continue
+		kill -KILL "$i" 2>/dev/null || true
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+# Print the last lines of the server's logs, for a failed start or test.
+gh_server_logs() {
+	local dir=$1 f
+	for f in "$dir"/log/*.log; do
+		[[ -s $f ]] || continue
+		printf '==> %s <==\n' "$f"
+		tail -n 20 "$f"
+	done
+}

@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+#
+# The factory API (shared spec factory-api.md and NOTES.md) through a real
+# web server: test-mode fixtures, domain validation, auth, orders, bad
+# bodies, limits, methods, TLS only, and tokens made with gatectl.
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+start_server "$GH_SERVER"
+
+auth=(-H "Authorization: Bearer $GH_MOCK_TOKEN")
+json=(-H 'Content-Type: application/json')
+
+# post_site BODY [curl args…]: POST /v1/site with the mock token.
+post_site() {
+	local body=$1
+	shift
+	req POST /v1/site "${auth[@]}" "${json[@]}" --data-binary "$body" "$@"
+}
+
+# expect_body_lacks TEXT [DESC]: the body never holds TEXT (a secret).
+expect_body_lacks() {
+	local desc=${2:-"$REQ_DESC: body does not echo '$1'"}
+	if grep -qF -- "$1" "$RES_BODY"; then
+		not_ok "$desc" "body: $(body_excerpt)"
+	else
+		ok "$desc"
+	fi
+}
+
+# --- GET /v1/domain/<domain>: the documented test fixtures -------------------
+
+req GET /v1/domain/available.gent "${auth[@]}"
+expect_status 200
+expect_json .available true
+expect_header Content-Type '^application/json'
+expect_header X-Content-Type-Options '^nosniff$'
+
+req GET /v1/domain/unavailable.gent "${auth[@]}"
+expect_status 200
+expect_json .available false
+
+req GET /v1/domain/error.gent "${auth[@]}"
+expect_status 503
+expect_json_match .error '.' "$REQ_DESC: JSON error message"
+
+req HEAD /v1/domain/available.gent "${auth[@]}"
+expect_status 200
+
+# Names are lower-cased before the lookup (NOTES).
+req GET /v1/domain/Available.GENT "${auth[@]}"
+expect_status 200
+expect_json .available true
+
+# --- domain validation: 400 before any lookup --------------------------------
+
+label63=$(printf 'a%.0s' {1..63})
+label64=$(printf 'a%.0s' {1..64})
+long="$label63.$label63.$label63.$label63.gent"	# 260 > 253 characters
+for name in bad_name.gent -x.gent x-.gent "$label64.gent" nodot a..gent \
+	"$long" 'sp%20ace.gent'; do
+	req GET "/v1/domain/$name" "${auth[@]}"
+	expect_status 400 "GET /v1/domain/${name:0:24}$([[ ${#name} -gt 24 ]] && echo …) (bad name) → 400"
+done
+req GET "/v1/domain/$label63.gent" "${auth[@]}"
+expect_status 200 "GET /v1/domain/<63-character label>.gent → 200"
+
+# --- authentication ------------------------------------------------------------
+
+req GET /v1/domain/available.gent
+REQ_DESC+=" (no Authorization)"
+expect_status 401
+expect_header WWW-Authenticate '^Bearer'
+expect_json_match .error '.' "$REQ_DESC: JSON error"
+
+req GET /v1/domain/available.gent -H 'Authorization: Bearer wrong-token'
+REQ_DESC+=" (wrong token)"
+expect_status 401
+expect_header WWW-Authenticate '^Bearer'
+
+req GET /v1/domain/available.gent -H "Authorization: Basic $(printf 'x:%s' "$GH_MOCK_TOKEN" | base64 -w0)"
+REQ_DESC+=" (Basic, not Bearer)"
+expect_status 401
+
+req GET /v1/domain/available.gent -H 'Authorization: Bearer'
+REQ_DESC+=" (empty Bearer)"
+expect_status 401
+
+req POST /v1/site "${json[@]}" --data-binary '{"domain":"noauth.gent","callback":"https://hallo.example/cb","installerSecret":"s3cret"}'
+REQ_DESC+=" (no Authorization)"
+expect_status 401
+
+# --- routes and methods --------------------------------------------------------
+
+req GET /v1/nope "${auth[@]}"
+expect_status 404
+req GET /v2/domain/available.gent "${auth[@]}"
+expect_status 404
+req GET / "${auth[@]}"
+expect_status 404
+
+req DELETE /v1/domain/available.gent "${auth[@]}"
+expect_status 405
+expect_header Allow 'GET'
+
+req GET /v1/site "${auth[@]}"
+expect_status 405
+expect_header Allow 'POST'
+
+# --- POST /v1/site ---------------------------------------------------------------
+
+order='{"domain":"mysite.gent","callback":"https://hallo.example/cb","installerSecret":"s3cret"}'
+post_site "$order"
+expect_status 201
+expect_header Location '^/v1/site/mysite\.gent$'
+expect_header Content-Type '^application/json'
+expect_json .domain mysite.gent
+expect_body_lacks s3cret
+
+post_site "$order"
+REQ_DESC+=" (the same order again)"
+expect_status 201
+expect_header Location '^/v1/site/mysite\.gent$'
+
+post_site '{"domain":"mysite.gent","callback":"https://hallo.example/cb","installerSecret":"other"}'
+REQ_DESC+=" (same domain, another installerSecret)"
+expect_status 409
+
+post_site '{"domain":"unavailable.gent","callback":"https://hallo.example/cb","installerSecret":"s3cret"}'
+REQ_DESC+=" (unavailable.gent)"
+expect_status 409
+
+post_site '{"domain":"error.gent","callback":"https://hallo.example/cb","installerSecret":"s3cret"}'
+REQ_DESC+=" (error.gent)"
+expect_status 503
+
+# The test configuration allows plain-http callbacks (a local receiver).
+post_site '{"domain":"httpcb.gent","callback":"http://127.0.0.1:9/cb","installerSecret":"s3cret"}'
+REQ_DESC+=" (http:// callback, allowed in test mode)"
+expect_status 201
+
+# --- GET /v1/site/<domain> ---------------------------------------------------------
+
+req GET /v1/site/mysite.gent "${auth[@]}"
+expect_status 200
+expect_json_match .state '^(pending|registering|deploying|created|conflict|failed)$'
+expect_json .domain mysite.gent
+expect_body_lacks s3cret
+
+req GET /v1/site/unknown.gent "${auth[@]}"
+expect_status 404
+
+req GET /v1/site/bad_name.gent "${auth[@]}"
+expect_status 400
+
+# --- bad bodies: 400 each, and nothing stored ---------------------------------------
+
+cb='"callback":"https://hallo.example/cb"'
+sec='"installerSecret":"s3cret"'
+bad_bodies=(
+	'not json at all'
+	'["badbody.gent"]'
+	'"badbody.gent"'
+	''
+	"{$cb,$sec}"
+	"{\"domain\":42,$cb,$sec}"
+	"{\"domain\":null,$cb,$sec}"
+	"{\"domain\":\"bad_name.gent\",$cb,$sec}"
+	"{\"domain\":\"badbody.gent\",$sec}"
+	"{\"domain\":\"badbody.gent\",\"callback\":\"ftp://x\",$sec}"
+	"{\"domain\":\"badbody.gent\",\"callback\":\"not a url\",$sec}"
+	"{\"domain\":\"badbody.gent\",\"callback\":7,$sec}"
+	"{\"domain\":\"badbody.gent\",$cb}"
+	"{\"domain\":\"badbody.gent\",$cb,\"installerSecret\":\"\"}"
+	"{\"domain\":\"badbody.gent\",$cb,\"installerSecret\":5}"
+	"{\"domain\":\"badbody.gent\",$cb,$sec} trailing"
+	"{\"domain\":\"badbody.gent\",$cb,$sec}{}"
+	"{\"domain\":\"badbody.gent\",$cb,$sec,\"extra\":1}"
+	"{\"domain\":\"badbody.gent\",$cb,$sec"
+)
+for body in "${bad_bodies[@]}"; do
+	post_site "$body"
+	short=${body:0:60}
+	[[ ${#body} -gt 60 ]] && short+=…
+	expect_status 400 "POST /v1/site bad body '$short' → 400"
+done
+
+req GET /v1/site/badbody.gent "${auth[@]}"
+REQ_DESC+=" (only bad bodies were posted)"
+expect_status 404
+
+# --- limits ------------------------------------------------------------------------
+
+# The factory's max_body defaults to 16384 bytes.
+pad=$(head -c 20000 /dev/zero | tr '\0' a)
+post_site "{\"domain\":\"big.gent\",$cb,$sec,\"pad\":\"$pad\"}"
+expect_status 413 "POST /v1/site with a 20 kB body → 413"
+
+# --- TLS only ---------------------------------------------------------------------
+
+# mod_ssl answers plain HTTP on its TLS port with its own 400 page; lighttpd
+# closes the connection.  Either way the API never answers.
+status=$(curl -sS --max-time 5 -o "$GH_STATE/plain.body" -w '%{http_code}' \
+	"${auth[@]}" "http://127.0.0.1:$GH_PORT/v1/domain/available.gent" \
+	2>/dev/null) || status=000
+if [[ $status == 000 || $status == 400 ]] &&
+	! grep -q available "$GH_STATE/plain.body" 2>/dev/null; then
+	ok "plain http:// on the TLS port gets no API answer (status $status)"
+else
+	not_ok "plain http:// on the TLS port gets no API answer" \
+		"status $status: $(head -c 200 "$GH_STATE/plain.body")"
+fi
+
+# --- tokens made with gatectl --------------------------------------------------------
+
+printf 'callback-secret-%s\n' "$RANDOM$RANDOM" >"$GH_STATE/hallo.secret"
+gh_state_chown "$GH_STATE"
+if token=$(gatectl token add hallo --callback-secret-file "$GH_STATE/hallo.secret" 2>"$GH_STATE/gatectl.err") &&
+	[[ $token =~ ^[A-Za-z0-9._~+/=-]{16,}$ ]]; then
+	ok "gatectl token add prints a token alone on stdout"
+	req GET /v1/domain/available.gent -H "Authorization: Bearer $token"
+	REQ_DESC+=" (gatectl token)"
+	expect_status 200
+	if gatectl token revoke hallo >/dev/null 2>>"$GH_STATE/gatectl.err"; then
+		ok "gatectl token revoke hallo"
+	else
+		not_ok "gatectl token revoke hallo" "$(cat "$GH_STATE/gatectl.err")"
+	fi
+	req GET /v1/domain/available.gent -H "Authorization: Bearer $token"
+	REQ_DESC+=" (revoked gatectl token)"
+	expect_status 401
+else
+	not_ok "gatectl token add prints a token alone on stdout" \
+		"stdout: '${token:-}'" "stderr: $(cat "$GH_STATE/gatectl.err")"
+fi
+
+# --- logs ---------------------------------------------------------------------------
+
+# The installerSecret and the tokens never reach a log (NOTES, DESIGN).
+secrets=(-e s3cret -e "$GH_MOCK_TOKEN")
+[[ -n ${token:-} ]] && secrets+=(-e "$token")
+if leaks=$(grep -rlF "${secrets[@]}" "$GH_STATE/log" 2>/dev/null); then
+	not_ok "no log holds the installerSecret or a token" "found in: $leaks"
+else
+	ok "no log holds the installerSecret or a token"
+fi
+
+finish

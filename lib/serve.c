@@ -125,9 +125,14 @@ render_error(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		gh_log("%s %s: %s: %s", gh_method_name(req->method),
 		    req->route ? req->route->pattern : "-",
 		    gh_strerror(res->err), res->errmsg);
-		gh_strlcpy(res->errmsg, res->status == 503 ?
-		    "service temporarily unavailable, try again later" :
-		    "internal error", sizeof(res->errmsg));
+		/*
+		 * A 503 says which dependency is down, in the handler's words;
+		 * any other 5xx is our fault and its detail stays in the log.
+		 */
+		if (res->status != 503 || res->errmsg[0] == '\0')
+			gh_strlcpy(res->errmsg, res->status == 503 ?
+			    "service temporarily unavailable, try again later" :
+			    "internal error", sizeof(res->errmsg));
 	} else if (res->errmsg[0] == '\0')
 		gh_strlcpy(res->errmsg, gh_strerror(res->err),
 		    sizeof(res->errmsg));

@@ -50,6 +50,12 @@ broken(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 }
 
 static enum gh_err
+down(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+{
+	return gh_fail(res, GH_EUNAVAIL, "registrar unavailable");
+}
+
+static enum gh_err
 nostatus(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	return GH_OK;
@@ -67,6 +73,7 @@ static const struct gh_route routes[] = {
 	{ GH_M(GH_POST), "/echo", echo, 0, 10 },
 	{ GH_M(GH_GET), "/broken", broken, GH_ROUTE_PUBLIC, 0 },
 	{ GH_M(GH_GET), "/nostatus", nostatus, GH_ROUTE_PUBLIC, 0 },
+	{ GH_M(GH_GET), "/down", down, GH_ROUTE_PUBLIC, 0 },
 };
 
 static struct gh_svc svc = {
@@ -158,6 +165,13 @@ test_errors_masked(void)
 	    "", &res), 500);
 	CU_ASSERT_PTR_NULL(strstr(res.body.data, "secret"));
 	CU_ASSERT_STRING_EQUAL(res.body.data, "{\"error\":\"internal error\"}");
+
+	/* A 503 keeps its message (which dependency is down) and Retry-After. */
+	CU_ASSERT_EQUAL(run(ENV("REQUEST_METHOD=GET", "REQUEST_URI=/down"),
+	    "", &res), 503);
+	CU_ASSERT_STRING_EQUAL(res.body.data,
+	    "{\"error\":\"registrar unavailable\"}");
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.head.data, "Retry-After: "));
 
 	/* A handler that forgets its status is our bug: 500. */
 	CU_ASSERT_EQUAL(run(ENV("REQUEST_METHOD=GET",

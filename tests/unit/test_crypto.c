@@ -16,38 +16,8 @@
 #include "crypto.h"
 #include "token.h"
 #include "util.h"
+#include "tdir.h"
 #include "tmain.h"
-
-static char	tdir[PATH_MAX];
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	remove(path);
-	return 0;
-}
-
-static void
-rm_tdir(void)
-{
-	if (tdir[0] != '\0')
-		nftw(tdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* tdir/name into path; the directory is made on first use. */
-static void
-tpath(const char *name, char *path, size_t pathsz)
-{
-	char	tmpl[] = "/tmp/test_crypto.XXXXXX";
-
-	if (tdir[0] == '\0') {
-		CU_ASSERT_FATAL(mkdtemp(tmpl) != NULL);
-		gh_strlcpy(tdir, tmpl, sizeof(tdir));
-		atexit(rm_tdir);
-	}
-	CU_ASSERT_FATAL((size_t)snprintf(path, pathsz, "%s/%s", tdir, name) <
-	    pathsz);
-}
 
 /* Write text to a new file name with mode, replacing any old one. */
 static void

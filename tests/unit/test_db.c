@@ -18,6 +18,7 @@
 
 #include "db.h"
 #include "util.h"
+#include "tdir.h"
 #include "tmain.h"
 
 enum stmt {
@@ -35,36 +36,15 @@ static const char *const	sql[STMT__MAX] = {
 	[STMT_BAD] = "SELECT nothing FROM nowhere",
 };
 
-static char	tdir[PATH_MAX];
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	remove(path);
-	return 0;
-}
-
-static void
-rm_tdir(void)
-{
-	if (tdir[0] != '\0')
-		nftw(tdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* A new, not yet existing database name in the suite's directory. */
 static void
 fresh_path(char *path, size_t pathsz)
 {
 	static int	n;
-	char		tmpl[] = "/tmp/test_db.XXXXXX";
+	char		name[32];
 
-	if (tdir[0] == '\0') {
-		CU_ASSERT_FATAL(mkdtemp(tmpl) != NULL);
-		gh_strlcpy(tdir, tmpl, sizeof(tdir));
-		atexit(rm_tdir);
-	}
-	CU_ASSERT_FATAL((size_t)snprintf(path, pathsz, "%s/t%d.db", tdir,
-	    n++) < pathsz);
+	snprintf(name, sizeof(name), "t%d.db", n++);
+	tpath(name, path, pathsz);
 }
 
 /* Open a fresh database with the factory schema applied. */

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * tdir: one temporary directory per test program, made on first use and
+ * removed, with everything in it, when the program exits.
+ */
+#ifndef TDIR_H
+#define TDIR_H
+
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <CUnit/CUnit.h>
+
+static char	tdir[PATH_MAX];
+
+static inline int
+tdir_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	remove(path);
+	return 0;
+}
+
+static inline void
+tdir_remove(void)
+{
+	if (tdir[0] != '\0')
+		nftw(tdir, tdir_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* tdir/name into path (pathsz bytes); the directory is made on first use. */
+static inline void
+tpath(const char *name, char *path, size_t pathsz)
+{
+	char	tmpl[] = "/tmp/gh-unit.XXXXXX";
+
+	if (tdir[0] == '\0') {
+		CU_ASSERT_FATAL(mkdtemp(tmpl) != NULL);
+		snprintf(tdir, sizeof(tdir), "%s", tmpl);
+		atexit(tdir_remove);
+	}
+	CU_ASSERT_FATAL((size_t)snprintf(path, pathsz, "%s/%s", tdir, name) <
+	    pathsz);
+}
+
+#endif

@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * db: one SQLite connection per process (SQLITE_OPEN_NOMUTEX: no thread
- * shares it), WAL with synchronous=FULL so a COMMIT that returned is on
- * disk, foreign keys on, and a busy timeout as the bounded retry.
+ * shares it), WAL, foreign keys on, and a busy timeout as the bounded retry.
+ *
+ * Durability is group commit: SQLite runs with synchronous=NORMAL, so a
+ * COMMIT only writes its frames to the WAL, and gh_db_commit() then syncs
+ * the WAL itself, after releasing the writers' lock.  A commit is on disk
+ * when gh_db_commit() returns, as with synchronous=FULL, but while one
+ * process waits for the disk the next one commits, and one fdatasync()
+ * covers every commit written before it.  One sync per order under the lock
+ * capped durable writes at the disk's sync rate (see PERFORMANCE.md).
  *
  * Writers queue on an flock() of "<db>.lock" before BEGIN IMMEDIATE.  A
  * process blocked in flock() is woken by the kernel the moment the lock is
@@ -175,7 +182,7 @@ gh_db_open(struct gh_db *db, const char *path, unsigned flags,
 		err = GH_EDB;
 		goto out;
 	}
-	if ((err = gh_db_exec(&tmp, "PRAGMA synchronous=FULL")) != GH_OK ||
+	if ((err = gh_db_exec(&tmp, "PRAGMA synchronous=NORMAL")) != GH_OK ||
 	    (err = gh_db_exec(&tmp, "PRAGMA foreign_keys=ON")) != GH_OK)
 		goto out;
 
@@ -412,6 +419,30 @@ gh_db_begin(struct gh_db *db)
 }
 
 /*
+ * Make every frame now in the WAL durable, through SQLite's own handle of
+ * the file (a descriptor of ours could outlive a WAL that SQLite deletes and
+ * recreates).  Called outside the writers' lock: see the top of this file.
+ */
+static enum gh_err
+sync_wal(struct gh_db *db)
+{
+	sqlite3_file	*wal = NULL;
+	int		 rc;
+
+	rc = sqlite3_file_control(db->h, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+	    &wal);
+	if (rc != SQLITE_OK || wal == NULL || wal->pMethods == NULL) {
+		gh_log("database %s: no WAL file to sync", db->path);
+		return GH_EDB;
+	}
+	if ((rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL)) != SQLITE_OK) {
+		gh_log("database %s: syncing the WAL failed (%d)", db->path, rc);
+		return GH_EIO;
+	}
+	return GH_OK;
+}
+
+/*
  * COMMIT and release the writers' lock.  A COMMIT that fails (BUSY
  * included) is rolled back, so the caller never holds a half-open
  * transaction: GH_EBUSY means "try again later", anything else GH_EDB.
@@ -433,7 +464,7 @@ gh_db_commit(struct gh_db *db)
 	}
 	db->intx = 0;
 	flock(db->lockfd, LOCK_UN);
-	return GH_OK;
+	return sync_wal(db);
 }
 
 /*

@@ -4,17 +4,61 @@
  * holds the set-up and the route table; one file per resource.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "auth.h"
 #include "factory.h"
 #include "log.h"
 #include "serve.h"
+#include "token.h"
 
 static const struct gh_route routes[] = {
 	{ GH_M(GH_GET) | GH_M(GH_HEAD), "/v1/domain/*", factory_domain_get, 0, 0 },
 	{ GH_M(GH_POST), "/v1/site", factory_site_post, 0, 0 },
 	{ GH_M(GH_GET) | GH_M(GH_HEAD), "/v1/site/*", factory_site_get, 0, 0 },
 };
+
+/*
+ * Tokens accepted in the last second, by their SHA-256, so that a client's
+ * stream of requests skips the database read.  The cost: a revoked token
+ * goes on working for up to AUTH_CACHE_US in a process that just saw it.
+ * Process state, like the database handle; never a token in the clear.
+ */
+#define AUTH_CACHE_SLOTS	8
+#define AUTH_CACHE_US		(1000 * 1000)
+
+static struct auth_slot {
+	unsigned char		hash[GH_SHA256_LEN];
+	struct factory_client	client;
+	long long		until;	/* 0: empty */
+} auth_cache[AUTH_CACHE_SLOTS];
+
+static const struct factory_client *
+auth_cache_find(const unsigned char hash[GH_SHA256_LEN], long long now)
+{
+	size_t	i;
+
+	for (i = 0; i < AUTH_CACHE_SLOTS; i++)
+		if (auth_cache[i].until > now &&
+		    gh_ct_eq(auth_cache[i].hash, hash, GH_SHA256_LEN))
+			return &auth_cache[i].client;
+	return NULL;
+}
+
+/* Remember a token, evicting the entry that expires first. */
+static void
+auth_cache_add(const unsigned char hash[GH_SHA256_LEN],
+    const struct factory_client *c, long long now)
+{
+	size_t	i, victim = 0;
+
+	for (i = 1; i < AUTH_CACHE_SLOTS; i++)
+		if (auth_cache[i].until < auth_cache[victim].until)
+			victim = i;
+	memcpy(auth_cache[victim].hash, hash, GH_SHA256_LEN);
+	auth_cache[victim].client = *c;
+	auth_cache[victim].until = now + AUTH_CACHE_US;
+}
 
 /*
  * Every route: "Authorization: Bearer <token>" naming a client whose token
@@ -24,10 +68,12 @@ static const struct gh_route routes[] = {
 static enum gh_err
 factory_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
-	struct factory	*f = svc->ctx;
-	const char	*tok;
-	size_t		 len;
-	enum gh_err	 err;
+	struct factory			*f = svc->ctx;
+	const struct factory_client	*hit;
+	unsigned char			 hash[GH_SHA256_LEN];
+	const char			*tok;
+	size_t				 len;
+	enum gh_err			 err;
 
 	err = gh_auth_bearer(gh_req_param(req, "HTTP_AUTHORIZATION"), &tok,
 	    &len);
@@ -35,8 +81,14 @@ factory_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		gh_res_header(res, "WWW-Authenticate", "Bearer realm=\"factory\"");
 		return gh_fail(res, GH_EAUTH, "missing bearer token");
 	}
-	if (err == GH_OK)
-		err = store_client_by_token(f, tok, len, &f->client);
+	if (err == GH_OK) {
+		gh_sha256(tok, len, hash);
+		if ((hit = auth_cache_find(hash, req->start_us)) != NULL)
+			f->client = *hit;
+		else if ((err = store_client_by_token(f, tok, len,
+		    &f->client)) == GH_OK)
+			auth_cache_add(hash, &f->client, req->start_us);
+	}
 	if (err == GH_OK && f->client.mock && !f->test_mode)
 		err = GH_ENOTFOUND;
 	if (err == GH_EINVAL || err == GH_ENOTFOUND) {

@@ -130,7 +130,8 @@ test_open_create(void)
 	CU_ASSERT_EQUAL(gh_db_text(s, 0, mode, sizeof(mode)), GH_OK);
 	CU_ASSERT_STRING_EQUAL(mode, "wal");
 	sqlite3_finalize(s);
-	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA synchronous"), 2);	/* FULL */
+	/* NORMAL (1): gh_db_commit() syncs the WAL itself (group commit). */
+	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA synchronous"), 1);
 	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA foreign_keys"), 1);
 	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA busy_timeout"),
 	    GH_DB_BUSY_TIMEOUT_MS);

@@ -35,6 +35,12 @@ usage(FILE *fp)
 	    "  token revoke CLIENT        revoke a factory client's token\n"
 	    "  taken add|remove DOMAIN    a name the `local` registrar reports as taken\n"
 	    "  taken list                 the names it reports as taken\n"
+	    "  factory orders             every order: state, callback, next attempt\n"
+	    "  factory order DOMAIN       one order, its steps and every callback attempt\n"
+	    "  factory retry DOMAIN       provision a failed order again (or a waiting\n"
+	    "                             one now)\n"
+	    "  factory redeliver DOMAIN   send the order's callback again, from the\n"
+	    "                             start of the schedule (or a pending one now)\n"
 	    "\n"
 	    "FILE defaults to $GATEHOUSE_CONFIG, else "
 	    GH_SYSCONFDIR "/gatehouse/gatehouse.conf.\n", fp);
@@ -167,7 +173,7 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return CTL_USAGE;
 	}
-	/* "factory token …" and "token …" are the same commands. */
+	/* "factory token …" and "token …" are the same commands (orders too). */
 	if (strcmp(argv[0], "factory") == 0 && argc > 1) {
 		argc--;
 		argv++;
@@ -184,6 +190,14 @@ main(int argc, char *argv[])
 		return ctl_factory_token(argc - 1, argv + 1);
 	if (strcmp(argv[0], "taken") == 0)
 		return ctl_factory_taken(argc - 1, argv + 1);
+	if (strcmp(argv[0], "orders") == 0)
+		return ctl_factory_orders(argc - 1, argv + 1);
+	if (strcmp(argv[0], "order") == 0)
+		return ctl_factory_order(argc - 1, argv + 1);
+	if (strcmp(argv[0], "retry") == 0)
+		return ctl_factory_retry(argc - 1, argv + 1);
+	if (strcmp(argv[0], "redeliver") == 0)
+		return ctl_factory_redeliver(argc - 1, argv + 1);
 	if (strcmp(argv[0], "help") == 0) {
 		usage(stdout);
 		return CTL_OK;

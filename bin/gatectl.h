@@ -29,5 +29,9 @@ long	 ctl_read_secret(const char *path, char *buf, size_t max);
 int	 ctl_factory_init(void);
 int	 ctl_factory_token(int argc, char *argv[]);
 int	 ctl_factory_taken(int argc, char *argv[]);
+int	 ctl_factory_orders(int argc, char *argv[]);
+int	 ctl_factory_order(int argc, char *argv[]);
+int	 ctl_factory_retry(int argc, char *argv[]);
+int	 ctl_factory_redeliver(int argc, char *argv[]);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * gatectl_factory: the factory's database and client tokens.
+ * gatectl_factory: the factory's database, client tokens, the local
+ * registry, and the orders the worker provisions.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "factory.h"
 #include "gatectl.h"
+#include "log.h"
 #include "token.h"
 
 static int
@@ -176,4 +178,258 @@ ctl_factory_taken(int argc, char *argv[])
 		rc = ctl_fail("cannot update the registry: %s", gh_strerror(err));
 	factory_close(&f);
 	return rc;
+}
+
+/* "-" for no time, else RFC 3339 in out. */
+static const char *
+when(long long t, char out[32])
+{
+	if (t <= 0)
+		return "-";
+	gh_time_rfc3339(t, out);
+	return out;
+}
+
+/* Text from the database for the terminal: control characters escaped. */
+static const char *
+show(const char *s, char *out, size_t outsz)
+{
+	if (s == NULL || s[0] == '\0')
+		return "-";
+	gh_log_escape(s, strlen(s), out, outsz);
+	return out;
+}
+
+/* "201 delivered", "- waiting": the callback column of both listings. */
+static void
+callback_cell(const struct factory_order *o, char *out, size_t outsz)
+{
+	if (o->callback_status > 0)
+		snprintf(out, outsz, "%d %s", o->callback_status,
+		    o->callback_state);
+	else
+		snprintf(out, outsz, "- %s", o->callback_state);
+}
+
+/* One line of `factory orders`; arg counts the lines. */
+static void
+print_order_row(const struct factory_order *o, const char *client, void *arg)
+{
+	char	cb[32], next[32], upd[32];
+	int	*n = arg;
+
+	callback_cell(o, cb, sizeof(cb));
+	printf("%-30s %-16s %-12s %-15s %-20s %s\n", o->domain, client,
+	    o->state, cb, when(o->next_at, next), when(o->updated, upd));
+	(*n)++;
+}
+
+/* factory orders: every order, oldest first, one line each. */
+static int
+orders_list(void)
+{
+	struct factory	f;
+	enum gh_err	err;
+	int		rc, n = 0;
+
+	if ((rc = open_factory(&f, 0)) != CTL_OK)
+		return rc;
+	printf("%-30s %-16s %-12s %-15s %-20s %s\n", "DOMAIN", "CLIENT",
+	    "STATE", "CALLBACK", "NEXT", "UPDATED");
+	if ((err = store_order_list(&f, print_order_row, &n)) != GH_OK)
+		rc = ctl_fail("cannot list orders: %s", gh_strerror(err));
+	else if (n == 0)
+		fprintf(stderr, "gatectl: no orders\n");
+	factory_close(&f);
+	return rc;
+}
+
+/* One provisioning step of `factory order`. */
+static void
+print_step(const struct order_step *s, void *arg)
+{
+	char	t1[32], t2[32], detail[256];
+
+	printf("  %-9s %3d  %-20s  %-20s  %-11s  %s\n", s->step, s->attempt,
+	    when(s->started, t1), s->finished > 0 ? when(s->finished, t2) :
+	    (s->result != NULL ? "-" : "(running)"),
+	    s->result != NULL ? s->result : "-",
+	    show(s->detail, detail, sizeof(detail)));
+}
+
+/* One callback attempt of `factory order`: its answer or its error. */
+static void
+print_attempt(const struct callback_attempt *a, void *arg)
+{
+	char	t[32], result[300], ms[24];
+	int	*n = arg;
+
+	if (a->http_status > 0)
+		snprintf(result, sizeof(result), "HTTP %d", a->http_status);
+	else if (a->error != NULL)
+		show(a->error, result, sizeof(result));
+	else
+		snprintf(result, sizeof(result), "(in flight)");
+	if (a->duration_ms >= 0)
+		snprintf(ms, sizeof(ms), "%lld", a->duration_ms);
+	else
+		snprintf(ms, sizeof(ms), "-");
+	printf("  %3d  %-20s  %-6d  %-7s  %-28s  %s\n", ++*n, when(a->started, t),
+	    a->status, ms, a->webhook_id, result);
+}
+
+/* A domain argument, checked and lower-cased into out. */
+static int
+domain_arg(const char *arg, char *out, size_t outsz)
+{
+	const char	*why;
+
+	if (gh_valid_domain(arg, strlen(arg), out, outsz, &why) != GH_OK)
+		return ctl_fail("%s: %s", arg, why);
+	return CTL_OK;
+}
+
+/*
+ * factory order DOMAIN: the order, its provisioning steps and every
+ * callback attempt.  Never a secret: not the installerSecret, not the
+ * callback secret.
+ */
+static int
+order_show(const char *arg)
+{
+	struct factory		f;
+	struct factory_order	o;
+	char			domain[GH_DOMAIN_MAX + 1];
+	char			client[FACTORY_CLIENT_MAX + 1], cb[32];
+	char			t[32], u[32], err_s[300], url[FACTORY_URL_MAX + 1];
+	enum gh_err		err;
+	int			rc, n = 0;
+
+	if ((rc = domain_arg(arg, domain, sizeof(domain))) != CTL_OK)
+		return rc;
+	if ((rc = open_factory(&f, 0)) != CTL_OK)
+		return rc;
+	if ((err = store_order_get(&f, domain, &o)) != GH_OK) {
+		rc = err == GH_ENOTFOUND ? ctl_fail("no order for %s", domain) :
+		    ctl_fail("cannot read the order: %s", gh_strerror(err));
+		goto out;
+	}
+	if (store_client_name(&f, o.client_id, client, sizeof(client)) != GH_OK)
+		snprintf(client, sizeof(client), "#%lld", o.client_id);
+	callback_cell(&o, cb, sizeof(cb));
+	printf("domain        %s\n", o.domain);
+	printf("client        %s\n", client);
+	printf("state         %s", o.state);
+	if (o.attempts > 0)
+		printf(" (attempt %d of the current step)", o.attempts);
+	printf("\n");
+	printf("registered    %s\n", when(o.registered, t));
+	printf("callback URL  %s\n", show(o.callback, url, sizeof(url)));
+	printf("callback      %s", cb);
+	if (o.callback_tries > 0)
+		printf(" (%d attempt%s in this round)", o.callback_tries,
+		    o.callback_tries == 1 ? "" : "s");
+	printf("\n");
+	printf("webhook-id    %s\n", o.webhook_id[0] ? o.webhook_id : "-");
+	printf("next          %s\n", when(o.next_at, t));
+	if (o.lease_owner[0] != '\0')
+		printf("claimed by    %s until %s\n", o.lease_owner,
+		    when(o.lease_until, t));
+	printf("last error    %s\n", show(o.last_error, err_s, sizeof(err_s)));
+	printf("created       %s\n", when(o.created, t));
+	printf("updated       %s\n", when(o.updated, u));
+
+	printf("\nsteps:\n  %-9s %3s  %-20s  %-20s  %-11s  %s\n", "STEP", "#",
+	    "STARTED", "FINISHED", "RESULT", "DETAIL");
+	if ((err = store_order_steps(&f, o.id, print_step, NULL)) != GH_OK) {
+		rc = ctl_fail("cannot read the steps: %s", gh_strerror(err));
+		goto out;
+	}
+	printf("\ncallback attempts:\n  %3s  %-20s  %-6s  %-7s  %-28s  %s\n",
+	    "#", "STARTED", "STATUS", "MS", "WEBHOOK-ID", "RESULT");
+	if ((err = store_order_callbacks(&f, o.id, print_attempt, &n)) !=
+	    GH_OK)
+		rc = ctl_fail("cannot read the callback attempts: %s",
+		    gh_strerror(err));
+out:
+	factory_close(&f);
+	return rc;
+}
+
+/* factory retry|redeliver DOMAIN, then a nudge to a listening worker. */
+static int
+order_kick(const char *arg, int redeliver)
+{
+	struct factory		 f;
+	struct factory_order	 o;
+	char			 domain[GH_DOMAIN_MAX + 1], t[32];
+	const char		*why = "";
+	enum gh_err		 err;
+	int			 rc;
+
+	if ((rc = domain_arg(arg, domain, sizeof(domain))) != CTL_OK)
+		return rc;
+	if ((rc = open_factory(&f, 0)) != CTL_OK)
+		return rc;
+	err = redeliver ? worker_redeliver(&f, domain, &o, &why) :
+	    worker_retry(&f, domain, &o, &why);
+	if (err == GH_ENOTFOUND)
+		rc = ctl_fail("no order for %s", domain);
+	else if (err == GH_EINVAL)
+		rc = ctl_fail("%s: %s", domain, why);
+	else if (err == GH_EBUSY)
+		rc = ctl_fail("%s: a worker (%s) holds the order until %s; "
+		    "try again then", domain, o.lease_owner,
+		    when(o.lease_until, t));
+	else if (err != GH_OK)
+		rc = ctl_fail("%s: %s", domain, gh_strerror(err));
+	else {
+		fprintf(stderr, "gatectl: %s: %s is due now (%s, callback %s)\n",
+		    domain, redeliver ? "the callback" : "provisioning",
+		    o.state, o.callback_state);
+		/* Only a listening worker: gatectl may run as root, so never start one. */
+		if (wake_worker(&f, 0))
+			fprintf(stderr, "gatectl: a worker was woken\n");
+		else
+			fprintf(stderr, "gatectl: no worker is listening: the "
+			    "next cron run picks it up\n");
+	}
+	factory_close(&f);
+	return rc;
+}
+
+int
+ctl_factory_orders(int argc, char *argv[])
+{
+	if (argc == 0)
+		return orders_list();
+	fputs("usage: gatectl factory orders\n", stderr);
+	return CTL_USAGE;
+}
+
+int
+ctl_factory_order(int argc, char *argv[])
+{
+	if (argc == 1)
+		return order_show(argv[0]);
+	fputs("usage: gatectl factory order DOMAIN\n", stderr);
+	return CTL_USAGE;
+}
+
+int
+ctl_factory_retry(int argc, char *argv[])
+{
+	if (argc == 1)
+		return order_kick(argv[0], 0);
+	fputs("usage: gatectl factory retry DOMAIN\n", stderr);
+	return CTL_USAGE;
+}
+
+int
+ctl_factory_redeliver(int argc, char *argv[])
+{
+	if (argc == 1)
+		return order_kick(argv[0], 1);
+	fputs("usage: gatectl factory redeliver DOMAIN\n", stderr);
+	return CTL_USAGE;
 }

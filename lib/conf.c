@@ -32,6 +32,10 @@
 #ifndef GH_SYSCONFDIR
 #define GH_SYSCONFDIR	"/etc"
 #endif
+#ifndef GH_SBINDIR
+#define GH_SBINDIR	"/usr/local/sbin"
+#endif
+#define CONF_ITEM_MAX	24	/* longest number in an INTLIST value */
 
 const struct gh_conf_def gh_conf_defs[GH_CONF__MAX] = {
 	[GH_CONF_STATE_DIR] = {
@@ -73,7 +77,9 @@ const struct gh_conf_def gh_conf_defs[GH_CONF__MAX] = {
 		"", NULL, 0,
 		"Program run as `<command> check <domain>` when registrar = "
 		"command; exit 0 means available, 1 taken, anything else an "
-		"error."
+		"error.  The worker runs `<command> register <domain>`: exit "
+		"0 registered to us (also when it already was), 1 taken, "
+		"anything else a temporary failure."
 	},
 	[GH_CONF_FACTORY_REGISTRAR_TIMEOUT] = {
 		"factory", "registrar_timeout_ms", GH_CONF_INT, 100, 60000,
@@ -89,13 +95,66 @@ const struct gh_conf_def gh_conf_defs[GH_CONF__MAX] = {
 	[GH_CONF_FACTORY_DEPLOY_COMMAND] = {
 		"factory", "deploy_command", GH_CONF_STR, 0, CONF_STR_MAX,
 		"", NULL, 0,
-		"Program the worker runs to deploy an ordered site; it reads "
-		"the installerSecret on stdin.  Empty: nothing to deploy."
+		"Program the worker runs as `<command> <domain>` to deploy an "
+		"ordered site; it reads the installerSecret on stdin, and "
+		"GATEHOUSE_DEPLOY_RETRY=1 tells it an earlier attempt was "
+		"made.  Empty: nothing to deploy."
 	},
 	[GH_CONF_FACTORY_DEPLOY_TIMEOUT] = {
 		"factory", "deploy_timeout_s", GH_CONF_INT, 1, 86400,
 		"600", NULL, 0,
 		"Seconds deploy_command may run before it is killed."
+	},
+	[GH_CONF_FACTORY_PROVISION_ATTEMPTS] = {
+		"factory", "provision_attempts", GH_CONF_INT, 1, 100,
+		"6", NULL, 0,
+		"Attempts at each provisioning step (register, deploy) before "
+		"the order fails and the callback reports 500."
+	},
+	[GH_CONF_FACTORY_PROVISION_BACKOFF] = {
+		"factory", "provision_backoff_s", GH_CONF_INT, 1, 86400,
+		"60", NULL, 0,
+		"Seconds before the second attempt at a failed step; doubled "
+		"for each further attempt, up to an hour, with jitter."
+	},
+	[GH_CONF_FACTORY_CALLBACK_SCHEDULE] = {
+		"factory", "callback_schedule", GH_CONF_INTLIST, 1, 604800,
+		"5,300,1800,7200,18000,36000,36000", NULL, 0,
+		"Seconds to wait after each failed callback attempt before the "
+		"next, each varied by up to 20% either way; after the last the "
+		"delivery is dead."
+	},
+	[GH_CONF_FACTORY_CALLBACK_CONNECT_TIMEOUT] = {
+		"factory", "callback_connect_timeout_ms", GH_CONF_INT, 100, 60000,
+		"5000", NULL, 0,
+		"Milliseconds a callback may take to connect (TLS included)."
+	},
+	[GH_CONF_FACTORY_CALLBACK_TIMEOUT] = {
+		"factory", "callback_timeout_ms", GH_CONF_INT, 100, 300000,
+		"15000", NULL, 0,
+		"Milliseconds a callback may take in all before it counts as "
+		"failed."
+	},
+	[GH_CONF_FACTORY_WEBHOOK_SIGNATURES] = {
+		"factory", "webhook_signatures", GH_CONF_BOOL, 0, 1,
+		"yes", NULL, 0,
+		"Sign callbacks the Standard Webhooks way (webhook-id, "
+		"webhook-timestamp, webhook-signature) with the client's "
+		"callback secret."
+	},
+	[GH_CONF_FACTORY_LEASE] = {
+		"factory", "lease_s", GH_CONF_INT, 5, 3600,
+		"60", NULL, 0,
+		"Seconds a worker's claim on an order outlives the time limit "
+		"of the step it runs (at least the database's 5 s busy "
+		"timeout); then a crashed worker's order is taken over."
+	},
+	[GH_CONF_FACTORY_WORKER_PROGRAM] = {
+		"factory", "worker_program", GH_CONF_STR, 0, CONF_STR_MAX,
+		GH_SBINDIR "/gatehouse-worker", NULL, 0,
+		"Absolute path of gatehouse-worker, which the factory starts "
+		"(`--drain`) when an order arrives and no worker is listening. "
+		"Empty: never start one."
 	},
 };
 
@@ -266,6 +325,57 @@ conf_choice_name(const char *choices, long long i, char *out, size_t outsz)
 }
 
 /*
+ * Parse v as a comma-separated list of integers in [min, max], blanks
+ * around each allowed.  The numbers go to out (room for outmax; out may be
+ * NULL to only check) and their count to *np.  GH_EINVAL with a static
+ * reason in *why for an empty item, a bad number, or more than
+ * GH_CONF_LIST_MAX of them.
+ */
+static enum gh_err
+conf_list(const char *v, long long min, long long max, long long *out,
+    size_t outmax, size_t *np, const char **why)
+{
+	char		 item[CONF_ITEM_MAX + 1];
+	const char	*s, *e, *errstr;
+	char		*t;
+	long long	 num;
+	size_t		 n = 0, len;
+
+	for (s = v; ; s = e + 1) {
+		e = strchr(s, ',');
+		len = e == NULL ? strlen(s) : (size_t)(e - s);
+		if (len > CONF_ITEM_MAX) {
+			*why = "a number is too long";
+			return GH_EINVAL;
+		}
+		memcpy(item, s, len);
+		item[len] = '\0';
+		t = conf_trim(item);
+		if (t[0] == '\0') {
+			*why = "empty item (write numbers separated by commas)";
+			return GH_EINVAL;
+		}
+		num = gh_strtonum(t, min, max, &errstr);
+		if (errstr != NULL) {
+			*why = strcmp(errstr, "invalid") == 0 ?
+			    "not a list of integers" : "a number is out of range";
+			return GH_EINVAL;
+		}
+		if (n == GH_CONF_LIST_MAX) {
+			*why = "too many numbers";
+			return GH_EINVAL;
+		}
+		if (out != NULL && n < outmax)
+			out[n] = num;
+		n++;
+		if (e == NULL)
+			break;
+	}
+	*np = n;
+	return GH_OK;
+}
+
+/*
  * Check value v of key k by its type and store it in c: the text (BOOLs
  * normalised to "yes"/"no") in c->str, numbers in c->num.  Does not resolve
  * paths; that waits until state_dir is known.
@@ -328,6 +438,16 @@ conf_set(struct conf_parse *p, struct gh_conf *c, size_t k, const char *v)
 		}
 		return conf_err(p, "%s: \"%s\" is not one of %s", d->key,
 		    conf_show(v, show), list);
+	case GH_CONF_INTLIST:
+		if (strlen(v) > CONF_STR_MAX)
+			return conf_err(p, "%s: value longer than %d bytes",
+			    d->key, CONF_STR_MAX);
+		if (conf_list(v, d->min, d->max, NULL, 0, &i, &errstr) !=
+		    GH_OK)
+			return conf_err(p, "%s: \"%s\": %s", d->key,
+			    conf_show(v, show), errstr);
+		num = (long long)i;
+		break;
 	case GH_CONF_PATH:
 		if (v[0] == '\0')
 			return conf_err(p, "%s: a path must not be empty",
@@ -510,6 +630,7 @@ static enum gh_err
 conf_finish(struct conf_parse *p, struct gh_conf *c)
 {
 	const struct gh_conf_def	*d;
+	const char			*v;
 	char				 dir[CONF_PATH_MAX], name[32];
 	enum gh_err			 err;
 	size_t				 k;
@@ -551,6 +672,13 @@ conf_finish(struct conf_parse *p, struct gh_conf *c)
 	    strcmp(c->str[GH_CONF_FACTORY_MODE], "test") != 0)
 		return conf_err(p, "[factory] registrar = test needs "
 		    "[factory] mode = test");
+	/* The FastCGI program starts it with posix_spawn(): no PATH search. */
+	v = c->str[GH_CONF_FACTORY_WORKER_PROGRAM];
+	if (v[0] != '\0' && v[0] != '/') {
+		p->line = p->set[GH_CONF_FACTORY_WORKER_PROGRAM];
+		return conf_err(p, "worker_program: must be an absolute path "
+		    "or empty");
+	}
 	return GH_OK;
 }
 
@@ -648,6 +776,24 @@ gh_conf_int(const struct gh_conf *c, enum gh_conf_key key)
 	return c->num[key];
 }
 
+/* The value was checked when it was loaded, so parsing cannot fail here. */
+size_t
+gh_conf_intlist(const struct gh_conf *c, enum gh_conf_key key,
+    long long *out, size_t max)
+{
+	const struct gh_conf_def	*d;
+	const char			*why;
+	size_t				 n;
+
+	assert((size_t)key < GH_CONF__MAX);
+	d = &gh_conf_defs[key];
+	assert(d->type == GH_CONF_INTLIST);
+	if (c->str[key] == NULL ||
+	    conf_list(c->str[key], d->min, d->max, out, max, &n, &why) != GH_OK)
+		return 0;
+	return n < max ? n : max;
+}
+
 void
 gh_conf_free(struct gh_conf *c)
 {
@@ -685,6 +831,7 @@ gh_conf_doc(FILE *fp)
 		[GH_CONF_BOOL] = "boolean",
 		[GH_CONF_ENUM] = "choice",
 		[GH_CONF_PATH] = "path",
+		[GH_CONF_INTLIST] = "integer list",
 	};
 	const struct gh_conf_def	*d;
 	char				 name[32];
@@ -720,6 +867,11 @@ gh_conf_doc(FILE *fp)
 				break;
 			case GH_CONF_BOOL:
 				fprintf(fp, "yes, no");
+				break;
+			case GH_CONF_INTLIST:
+				fprintf(fp, "1 to %d of %lld to %lld, "
+				    "comma-separated", GH_CONF_LIST_MAX,
+				    d->min, d->max);
 				break;
 			case GH_CONF_ENUM:
 				for (k = 0; ; k++) {

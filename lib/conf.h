@@ -21,6 +21,7 @@ enum gh_conf_type {
 	GH_CONF_BOOL,
 	GH_CONF_ENUM,	/* one of def->choices, "a|b|c" */
 	GH_CONF_PATH,	/* a file or directory name, resolved as above */
+	GH_CONF_INTLIST, /* "5, 300, 1800": integers, each in [min, max] */
 	GH_CONF_TYPE__MAX
 };
 
@@ -36,10 +37,19 @@ enum gh_conf_key {
 	GH_CONF_FACTORY_ALLOW_HTTP_CALLBACK, /* [factory] allow_http_callback */
 	GH_CONF_FACTORY_DEPLOY_COMMAND,	/* [factory] deploy_command */
 	GH_CONF_FACTORY_DEPLOY_TIMEOUT,	/* [factory] deploy_timeout_s */
+	GH_CONF_FACTORY_PROVISION_ATTEMPTS, /* [factory] provision_attempts */
+	GH_CONF_FACTORY_PROVISION_BACKOFF, /* [factory] provision_backoff_s */
+	GH_CONF_FACTORY_CALLBACK_SCHEDULE, /* [factory] callback_schedule */
+	GH_CONF_FACTORY_CALLBACK_CONNECT_TIMEOUT, /* [factory] callback_connect_timeout_ms */
+	GH_CONF_FACTORY_CALLBACK_TIMEOUT, /* [factory] callback_timeout_ms */
+	GH_CONF_FACTORY_WEBHOOK_SIGNATURES, /* [factory] webhook_signatures */
+	GH_CONF_FACTORY_LEASE,		/* [factory] lease_s */
+	GH_CONF_FACTORY_WORKER_PROGRAM,	/* [factory] worker_program */
 	GH_CONF__MAX
 };
 
 #define GH_CONF_REQUIRED	0x01	/* no default: the file must set it */
+#define GH_CONF_LIST_MAX	32	/* most numbers in an INTLIST value */
 
 struct gh_conf_def {
 	const char		*section;
@@ -57,7 +67,8 @@ extern const struct gh_conf_def gh_conf_defs[GH_CONF__MAX];
 struct gh_conf {
 	char		*path;			/* owned: the file loaded */
 	char		*str[GH_CONF__MAX];	/* owned: every value as text (resolved for PATH) */
-	long long	 num[GH_CONF__MAX];	/* INT and BOOL values; ENUM: index into choices */
+	long long	 num[GH_CONF__MAX];	/* INT and BOOL values; ENUM: index into choices;
+						   INTLIST: how many numbers */
 };
 
 /*
@@ -74,6 +85,14 @@ enum gh_err	 gh_conf_load_env(struct gh_conf *c, char *errbuf, size_t errsz);
 /* Borrowed value of key; never NULL after a successful load (may be ""). */
 const char	*gh_conf_str(const struct gh_conf *c, enum gh_conf_key key);
 long long	 gh_conf_int(const struct gh_conf *c, enum gh_conf_key key);
+
+/*
+ * The numbers of an INTLIST key, in order, into out (room for max); returns
+ * how many were stored (at most max; a loaded value has 1 to
+ * GH_CONF_LIST_MAX of them).
+ */
+size_t		 gh_conf_intlist(const struct gh_conf *c, enum gh_conf_key key,
+		    long long *out, size_t max);
 
 void		 gh_conf_free(struct gh_conf *c);	/* accepts a zeroed struct */
 

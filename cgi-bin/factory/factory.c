@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "factory.h"
 
@@ -15,6 +16,7 @@ factory_open(struct factory *f, const char *config, unsigned dbflags,
 	enum gh_err	err;
 
 	memset(f, 0, sizeof(*f));
+	f->wakefd = -1;
 	gh_buf_init(&f->scratch, 64 * 1024);
 	err = config ? gh_conf_load(&f->conf, config, errbuf, errsz) :
 	    gh_conf_load_env(&f->conf, errbuf, errsz);
@@ -46,6 +48,9 @@ void
 factory_close(struct factory *f)
 {
 	store_close(f);
+	if (f->wakefd != -1)
+		close(f->wakefd);
+	f->wakefd = -1;
 	gh_key_wipe(&f->key);
 	gh_conf_free(&f->conf);
 	gh_buf_free(&f->scratch);

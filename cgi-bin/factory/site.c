@@ -2,7 +2,7 @@
 /*
  * site: POST /v1/site orders a site; GET /v1/site/<domain> shows the order.
  * An order is committed durably before its 201; provisioning and the
- * callback happen later, in the worker.
+ * callback happen later, in the worker, which a new order wakes at once.
  */
 #include <string.h>
 
@@ -135,6 +135,9 @@ factory_site_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		gh_fail(res, err, "cannot store the order");
 		goto out;
 	}
+	/* Committed: nudge a worker (or start one) so it begins at once. */
+	if (err == GH_OK)
+		wake_worker(f, 1);
 	if ((err = gh_res_header(res, "Location", "/v1/site/%s",
 	    order.domain)) == GH_OK)
 		err = order_json(res, 201, &order);

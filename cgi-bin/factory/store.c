@@ -3,6 +3,10 @@
  * store: all SQL of the factory, as one table of statements prepared once
  * per process.  Secrets go in sealed (installerSecret, callback secrets) or
  * hashed (tokens); nothing here logs a parameter value.
+ *
+ * The worker's writes (claims, state transitions with their step and
+ * callback records) each take one write transaction, so that every step
+ * the worker takes is durable before and after its outside action.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +14,9 @@
 #include "factory.h"
 #include "log.h"
 #include "token.h"
+
+#define STORE_STR2(x)	#x
+#define STORE_STR(x)	STORE_STR2(x)
 
 enum stmt {
 	STMT_CLIENT_BY_HASH,
@@ -24,7 +31,58 @@ enum stmt {
 	STMT_TAKEN_ADD,
 	STMT_TAKEN_REMOVE,
 	STMT_TAKEN_LIST,
+	STMT_ORDER_BY_ID,
+	STMT_ORDER_LIST,
+	STMT_ORDER_SECRET,
+	STMT_ORDER_UPDATE,
+	STMT_CLIENT_SECRET,
+	STMT_CLIENT_NAME,
+	STMT_WORK_CANDIDATES,
+	STMT_WORK_CLAIM,
+	STMT_WORK_SAVE,
+	STMT_WORK_NEXT,
+	STMT_STEP_INTERRUPT,
+	STMT_STEP_COUNT,
+	STMT_STEP_ADD,
+	STMT_STEP_END,
+	STMT_STEP_LIST,
+	STMT_CALLBACK_INTERRUPT,
+	STMT_CALLBACK_ADD,
+	STMT_CALLBACK_END,
+	STMT_CALLBACK_LIST,
 	STMT__MAX
+};
+
+/* The columns order_read() reads, in its order. */
+#define ORDER_COLS							\
+	"o.id, o.client_id, o.domain, o.callback, o.state, "		\
+	"o.callback_state, o.created, o.updated, o.next_at, o.attempts, " \
+	"o.registered, o.callback_status, o.callback_tries, o.webhook_id, " \
+	"o.last_error, o.lease_owner, o.lease_until, o.lease_locked "
+/* What the worker and gatectl change, as order_bind() binds it from ?3. */
+#define ORDER_SET							\
+	"UPDATE site_order SET state = ?3, callback_state = ?4, "	\
+	"next_at = ?5, attempts = ?6, registered = ?7, "		\
+	"callback_status = ?8, callback_tries = ?9, webhook_id = ?10, "	\
+	"last_error = ?11, lease_owner = ?12, lease_until = ?13, "	\
+	"lease_locked = ?14, updated = ?15 "
+#define CLAIM_BATCH	32	/* orders looked at per claim */
+
+const char *const order_state_names[ORDER_STATE__MAX] = {
+	[ORDER_PENDING] = "pending",
+	[ORDER_REGISTERING] = "registering",
+	[ORDER_DEPLOYING] = "deploying",
+	[ORDER_CREATED] = "created",
+	[ORDER_CONFLICT] = "conflict",
+	[ORDER_FAILED] = "failed",
+};
+
+const char *const callback_state_names[CALLBACK_STATE__MAX] = {
+	[CALLBACK_WAITING] = "waiting",
+	[CALLBACK_PENDING] = "pending",
+	[CALLBACK_DELIVERED] = "delivered",
+	[CALLBACK_GONE] = "gone",
+	[CALLBACK_DEAD] = "dead",
 };
 
 static const char *const stmts[STMT__MAX] = {
@@ -41,8 +99,7 @@ static const char *const stmts[STMT__MAX] = {
 	[STMT_CLIENT_LIST] =
 	    "SELECT name, created, revoked, mock FROM client ORDER BY name",
 	[STMT_ORDER_GET] =
-	    "SELECT id, client_id, domain, callback, state, callback_state, "
-	    "created, updated FROM site_order WHERE domain = ?1",
+	    "SELECT " ORDER_COLS "FROM site_order o WHERE o.domain = ?1",
 	[STMT_ORDER_MAC] =
 	    "SELECT secret_mac FROM site_order WHERE id = ?1",
 	[STMT_ORDER_ADD] =
@@ -57,6 +114,62 @@ static const char *const stmts[STMT__MAX] = {
 	    "DELETE FROM taken_domain WHERE domain = ?1",
 	[STMT_TAKEN_LIST] =
 	    "SELECT domain FROM taken_domain ORDER BY domain",
+	[STMT_ORDER_BY_ID] =
+	    "SELECT " ORDER_COLS "FROM site_order o WHERE o.id = ?1",
+	[STMT_ORDER_LIST] =
+	    "SELECT " ORDER_COLS ", c.name FROM site_order o "
+	    "JOIN client c ON c.id = o.client_id ORDER BY o.created, o.id",
+	[STMT_ORDER_SECRET] =
+	    "SELECT secret FROM site_order WHERE id = ?1",
+	/* gatectl: only while no worker's lease runs. */
+	[STMT_ORDER_UPDATE] =
+	    ORDER_SET "WHERE id = ?1 AND (lease_owner IS NULL OR "
+	    "lease_until IS NULL OR lease_until <= ?2)",
+	[STMT_CLIENT_SECRET] =
+	    "SELECT callback_secret FROM client WHERE id = ?1",
+	[STMT_CLIENT_NAME] =
+	    "SELECT name FROM client WHERE id = ?1",
+	/* Due, and not held by a live lease of an owner without the lock. */
+	[STMT_WORK_CANDIDATES] =
+	    "SELECT id, lease_until FROM site_order "
+	    "WHERE next_at <= ?1 AND (lease_until IS NULL OR "
+	    "lease_until <= ?2 OR lease_locked = 1) "
+	    "ORDER BY next_at, id LIMIT " STORE_STR(CLAIM_BATCH),
+	[STMT_WORK_CLAIM] =
+	    "UPDATE site_order SET lease_owner = ?2, lease_until = ?3, "
+	    "lease_locked = ?4 WHERE id = ?1",
+	[STMT_WORK_SAVE] =
+	    ORDER_SET "WHERE id = ?1 AND lease_owner = ?2",
+	/* An order held by a lease is due when the lease runs out. */
+	[STMT_WORK_NEXT] =
+	    "SELECT min(max(next_at, ifnull(lease_until, 0))) "
+	    "FROM site_order WHERE next_at IS NOT NULL",
+	[STMT_STEP_INTERRUPT] =
+	    "UPDATE order_step SET finished = ?2, result = 'interrupted' "
+	    "WHERE order_id = ?1 AND finished IS NULL",
+	[STMT_STEP_COUNT] =
+	    "SELECT count(*) FROM order_step WHERE order_id = ?1 AND step = ?2",
+	[STMT_STEP_ADD] =
+	    "INSERT INTO order_step (order_id, step, attempt, started) "
+	    "VALUES (?1, ?2, ?3, ?4)",
+	[STMT_STEP_END] =
+	    "UPDATE order_step SET finished = ?2, result = ?3, detail = ?4 "
+	    "WHERE id = ?1",
+	[STMT_STEP_LIST] =
+	    "SELECT step, attempt, started, finished, result, detail "
+	    "FROM order_step WHERE order_id = ?1 ORDER BY id",
+	[STMT_CALLBACK_INTERRUPT] =
+	    "UPDATE callback_attempt SET error = 'interrupted' "
+	    "WHERE order_id = ?1 AND http_status IS NULL AND error IS NULL",
+	[STMT_CALLBACK_ADD] =
+	    "INSERT INTO callback_attempt (order_id, webhook_id, status, "
+	    "started) VALUES (?1, ?2, ?3, ?4)",
+	[STMT_CALLBACK_END] =
+	    "UPDATE callback_attempt SET http_status = ?2, error = ?3, "
+	    "duration_ms = ?4 WHERE id = ?1",
+	[STMT_CALLBACK_LIST] =
+	    "SELECT webhook_id, status, started, http_status, error, "
+	    "duration_ms FROM callback_attempt WHERE order_id = ?1 ORDER BY id",
 };
 
 enum gh_err
@@ -241,6 +354,20 @@ store_client_list(struct factory *f, store_client_cb *cb, void *arg)
 	return rc == SQLITE_DONE ? GH_OK : gh_db_err(rc);
 }
 
+/* Column col as text into out, "" for NULL. */
+static enum gh_err
+text_or_empty(sqlite3_stmt *st, int col, char *out, size_t outsz)
+{
+	enum gh_err	err;
+
+	if ((err = gh_db_text(st, col, out, outsz)) == GH_ENOTFOUND) {
+		out[0] = '\0';
+		err = GH_OK;
+	}
+	return err;
+}
+
+/* The ORDER_COLS of the current row into out. */
 static enum gh_err
 order_read(sqlite3_stmt *st, struct factory_order *out)
 {
@@ -254,10 +381,24 @@ order_read(sqlite3_stmt *st, struct factory_order *out)
 	    GH_OK ||
 	    (err = gh_db_text(st, 4, out->state, sizeof(out->state))) != GH_OK ||
 	    (err = gh_db_text(st, 5, out->callback_state,
-	    sizeof(out->callback_state))) != GH_OK)
+	    sizeof(out->callback_state))) != GH_OK ||
+	    (err = text_or_empty(st, 13, out->webhook_id,
+	    sizeof(out->webhook_id))) != GH_OK ||
+	    (err = text_or_empty(st, 14, out->last_error,
+	    sizeof(out->last_error))) != GH_OK ||
+	    (err = text_or_empty(st, 15, out->lease_owner,
+	    sizeof(out->lease_owner))) != GH_OK)
 		return err;
 	out->created = sqlite3_column_int64(st, 6);
 	out->updated = sqlite3_column_int64(st, 7);
+	out->next_at = sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int64(st, 8);
+	out->attempts = sqlite3_column_int(st, 9);
+	out->registered = sqlite3_column_int64(st, 10);
+	out->callback_status = sqlite3_column_int(st, 11);
+	out->callback_tries = sqlite3_column_int(st, 12);
+	out->lease_until = sqlite3_column_int64(st, 16);
+	out->lease_locked = sqlite3_column_int(st, 17);
 	return GH_OK;
 }
 
@@ -422,6 +563,429 @@ store_taken_list(struct factory *f, void (*cb)(const char *, void *),
 		return GH_EDB;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		cb((const char *)sqlite3_column_text(st, 0), arg);
+	gh_db_reset(st);
+	return rc == SQLITE_DONE ? GH_OK : gh_db_err(rc);
+}
+
+/* Bind an optional text: NULL or "" is SQL NULL. */
+static void
+bind_text_null(sqlite3_stmt *st, int col, const char *s)
+{
+	if (s == NULL || s[0] == '\0')
+		sqlite3_bind_null(st, col);
+	else
+		sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
+}
+
+/* Bind o's changeable fields to ORDER_SET's ?3 to ?15. */
+static void
+order_bind(sqlite3_stmt *st, const struct factory_order *o, long long now)
+{
+	sqlite3_bind_text(st, 3, o->state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, o->callback_state, -1, SQLITE_STATIC);
+	if (o->next_at >= 0)
+		sqlite3_bind_int64(st, 5, o->next_at);
+	else
+		sqlite3_bind_null(st, 5);
+	sqlite3_bind_int(st, 6, o->attempts);
+	if (o->registered > 0)
+		sqlite3_bind_int64(st, 7, o->registered);
+	else
+		sqlite3_bind_null(st, 7);
+	if (o->callback_status > 0)
+		sqlite3_bind_int(st, 8, o->callback_status);
+	else
+		sqlite3_bind_null(st, 8);
+	sqlite3_bind_int(st, 9, o->callback_tries);
+	bind_text_null(st, 10, o->webhook_id);
+	bind_text_null(st, 11, o->last_error);
+	bind_text_null(st, 12, o->lease_owner);
+	if (o->lease_owner[0] != '\0')
+		sqlite3_bind_int64(st, 13, o->lease_until);
+	else
+		sqlite3_bind_null(st, 13);
+	sqlite3_bind_int(st, 14, o->lease_owner[0] != '\0' && o->lease_locked);
+	sqlite3_bind_int64(st, 15, now);
+}
+
+/* Load order id into out (inside or outside a transaction). */
+static enum gh_err
+order_by_id(struct factory *f, long long id, struct factory_order *out)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 err;
+
+	if ((st = gh_db_stmt(&f->db, STMT_ORDER_BY_ID)) == NULL)
+		return GH_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	if ((err = step_row(&f->db, st)) == GH_OK)
+		err = order_read(st, out);
+	gh_db_reset(st);
+	return err;
+}
+
+/*
+ * Claim as factory.h describes.  The candidates are read first and the
+ * statement reset, so that no read is open while we write.  A candidate
+ * whose lease runs is claimed only when lock() gets its byte lock (the
+ * owner is dead); one whose lease ran out is claimed either way, and
+ * lease_locked records whether we hold the lock.
+ */
+enum gh_err
+store_work_claim(struct factory *f, const char *owner, long long now,
+    long long cutoff, long long lease_until, store_lock_cb *lock, void *arg,
+    struct factory_order *out)
+{
+	struct factory_order	 o;
+	struct {
+		long long	id, until;
+	}			 cand[CLAIM_BATCH];
+	sqlite3_stmt		*st;
+	enum gh_err		 err;
+	size_t			 n = 0, i;
+	int			 rc, got;
+
+	if ((err = gh_db_begin(&f->db)) != GH_OK)
+		return err;
+	if ((st = gh_db_stmt(&f->db, STMT_WORK_CANDIDATES)) == NULL) {
+		err = GH_EDB;
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, cutoff);
+	sqlite3_bind_int64(st, 2, now);
+	while (n < CLAIM_BATCH && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cand[n].id = sqlite3_column_int64(st, 0);
+		cand[n].until = sqlite3_column_int64(st, 1);
+		n++;
+	}
+	gh_db_reset(st);
+	if (n < CLAIM_BATCH && rc != SQLITE_DONE) {
+		gh_log("store: %s", sqlite3_errmsg(f->db.h));
+		err = gh_db_err(rc);
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		got = lock(cand[i].id, arg);
+		if (cand[i].until > now && !got)
+			continue;	/* its owner is alive */
+		if ((st = gh_db_stmt(&f->db, STMT_WORK_CLAIM)) == NULL) {
+			err = GH_EDB;
+			goto fail;
+		}
+		sqlite3_bind_int64(st, 1, cand[i].id);
+		sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, lease_until);
+		sqlite3_bind_int(st, 4, got);
+		if ((err = step_done(&f->db, st)) != GH_OK ||
+		    (err = order_by_id(f, cand[i].id, &o)) != GH_OK)
+			goto fail;
+		if ((err = gh_db_commit(&f->db)) != GH_OK)
+			return err;
+		*out = o;
+		return GH_OK;
+	}
+	err = GH_ENOTFOUND;
+fail:
+	gh_db_rollback(&f->db);
+	return err;
+}
+
+/* Write the log entry of a worker's transition (inside its transaction). */
+static enum gh_err
+work_log_write(struct factory *f, const struct factory_order *o,
+    const struct work_log *log, long long now, long long *id, int *earlier)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 err;
+	int		 step = log->kind == WORK_LOG_STEP_BEGIN;
+
+	if (step || log->kind == WORK_LOG_CALLBACK_BEGIN) {
+		/* A row still open was cut short by a crash. */
+		if ((st = gh_db_stmt(&f->db, step ? STMT_STEP_INTERRUPT :
+		    STMT_CALLBACK_INTERRUPT)) == NULL)
+			return GH_EDB;
+		sqlite3_bind_int64(st, 1, o->id);
+		if (step)
+			sqlite3_bind_int64(st, 2, now);
+		if ((err = step_done(&f->db, st)) != GH_OK)
+			return err;
+	}
+
+	switch (log->kind) {
+	case WORK_LOG_NONE:
+		return GH_OK;
+	case WORK_LOG_STEP_BEGIN:
+		if ((st = gh_db_stmt(&f->db, STMT_STEP_COUNT)) == NULL)
+			return GH_EDB;
+		sqlite3_bind_int64(st, 1, o->id);
+		sqlite3_bind_text(st, 2, log->step, -1, SQLITE_STATIC);
+		if ((err = step_row(&f->db, st)) == GH_OK)
+			*earlier = sqlite3_column_int(st, 0);
+		gh_db_reset(st);
+		if (err != GH_OK)
+			return err;
+		if ((st = gh_db_stmt(&f->db, STMT_STEP_ADD)) == NULL)
+			return GH_EDB;
+		sqlite3_bind_int64(st, 1, o->id);
+		sqlite3_bind_text(st, 2, log->step, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, o->attempts);
+		sqlite3_bind_int64(st, 4, now);
+		break;
+	case WORK_LOG_STEP_END:
+		if ((st = gh_db_stmt(&f->db, STMT_STEP_END)) == NULL)
+			return GH_EDB;
+		sqlite3_bind_int64(st, 1, log->id);
+		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_text(st, 3, log->result, -1, SQLITE_STATIC);
+		bind_text_null(st, 4, log->detail);
+		break;
+	case WORK_LOG_CALLBACK_BEGIN:
+		if ((st = gh_db_stmt(&f->db, STMT_CALLBACK_ADD)) == NULL)
+			return GH_EDB;
+		sqlite3_bind_int64(st, 1, o->id);
+		sqlite3_bind_text(st, 2, o->webhook_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, o->callback_status);
+		sqlite3_bind_int64(st, 4, now);
+		break;
+	case WORK_LOG_CALLBACK_END:
+		if ((st = gh_db_stmt(&f->db, STMT_CALLBACK_END)) == NULL)
+			return GH_EDB;
+		sqlite3_bind_int64(st, 1, log->id);
+		if (log->http_status > 0)
+			sqlite3_bind_int(st, 2, log->http_status);
+		else
+			sqlite3_bind_null(st, 2);
+		bind_text_null(st, 3, log->detail);
+		sqlite3_bind_int64(st, 4, log->ms);
+		break;
+	default:
+		return GH_EINTERNAL;
+	}
+	if ((err = step_done(&f->db, st)) != GH_OK)
+		return err;
+	*id = sqlite3_last_insert_rowid(f->db.h);
+	return GH_OK;
+}
+
+enum gh_err
+store_work_save(struct factory *f, const struct factory_order *o,
+    const char *owner, struct work_log *log)
+{
+	struct work_log	 none = { .kind = WORK_LOG_NONE };
+	sqlite3_stmt	*st;
+	enum gh_err	 err;
+	long long	 now = gh_now(), id = 0;
+	int		 earlier = 0;
+
+	if (log == NULL)
+		log = &none;
+	if ((err = gh_db_begin(&f->db)) != GH_OK)
+		return err;
+	if ((err = work_log_write(f, o, log, now, &id, &earlier)) != GH_OK)
+		goto fail;
+	if ((st = gh_db_stmt(&f->db, STMT_WORK_SAVE)) == NULL) {
+		err = GH_EDB;
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, o->id);
+	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
+	order_bind(st, o, now);
+	if ((err = step_done(&f->db, st)) != GH_OK)
+		goto fail;
+	if (sqlite3_changes(f->db.h) == 0) {
+		err = GH_ECONFLICT;	/* another worker took it over */
+		goto fail;
+	}
+	if ((err = gh_db_commit(&f->db)) != GH_OK)
+		return err;
+	if (log->kind == WORK_LOG_STEP_BEGIN ||
+	    log->kind == WORK_LOG_CALLBACK_BEGIN) {
+		log->id = id;
+		log->earlier = earlier;
+	}
+	return GH_OK;
+fail:
+	gh_db_rollback(&f->db);
+	return err;
+}
+
+enum gh_err
+store_order_update(struct factory *f, struct factory_order *o, long long now)
+{
+	struct factory_order	 cur;
+	sqlite3_stmt		*st;
+	enum gh_err		 err;
+
+	if ((err = gh_db_begin(&f->db)) != GH_OK)
+		return err;
+	if ((st = gh_db_stmt(&f->db, STMT_ORDER_UPDATE)) == NULL) {
+		err = GH_EDB;
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, o->id);
+	sqlite3_bind_int64(st, 2, now);
+	order_bind(st, o, now);
+	if ((err = step_done(&f->db, st)) != GH_OK)
+		goto fail;
+	if (sqlite3_changes(f->db.h) == 0) {
+		/* Say whose lease is in the way. */
+		if ((err = order_by_id(f, o->id, &cur)) == GH_OK) {
+			gh_strlcpy(o->lease_owner, cur.lease_owner,
+			    sizeof(o->lease_owner));
+			o->lease_until = cur.lease_until;
+			err = GH_EBUSY;
+		}
+		goto fail;
+	}
+	return gh_db_commit(&f->db);
+fail:
+	gh_db_rollback(&f->db);
+	return err;
+}
+
+enum gh_err
+store_work_next(struct factory *f, long long *when)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 err;
+
+	if ((st = gh_db_stmt(&f->db, STMT_WORK_NEXT)) == NULL)
+		return GH_EDB;
+	if ((err = step_row(&f->db, st)) == GH_OK) {
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+			err = GH_ENOTFOUND;
+		else
+			*when = sqlite3_column_int64(st, 0);
+	}
+	gh_db_reset(st);
+	return err;
+}
+
+/* Unseal the blob in column 0 of statement id's row for key ?1 into out. */
+static enum gh_err
+unseal_column(struct factory *f, enum stmt id, long long key,
+    const char *label, struct gh_buf *out)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 err;
+
+	if ((st = gh_db_stmt(&f->db, id)) == NULL)
+		return GH_EDB;
+	sqlite3_bind_int64(st, 1, key);
+	if ((err = step_row(&f->db, st)) == GH_OK)
+		err = gh_unseal(&f->key, label, sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), out);
+	gh_db_reset(st);
+	return err;
+}
+
+enum gh_err
+store_order_secret(struct factory *f, long long id, struct gh_buf *out)
+{
+	return unseal_column(f, STMT_ORDER_SECRET, id, LABEL_INSTALLER_SECRET,
+	    out);
+}
+
+enum gh_err
+store_client_secret(struct factory *f, long long client_id,
+    struct gh_buf *out)
+{
+	return unseal_column(f, STMT_CLIENT_SECRET, client_id,
+	    LABEL_CALLBACK_SECRET, out);
+}
+
+enum gh_err
+store_client_name(struct factory *f, long long id, char *out, size_t outsz)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 err;
+
+	if ((st = gh_db_stmt(&f->db, STMT_CLIENT_NAME)) == NULL)
+		return GH_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	if ((err = step_row(&f->db, st)) == GH_OK)
+		err = gh_db_text(st, 0, out, outsz);
+	gh_db_reset(st);
+	return err;
+}
+
+enum gh_err
+store_order_list(struct factory *f, store_order_cb *cb, void *arg)
+{
+	struct factory_order	 o;
+	sqlite3_stmt		*st;
+	enum gh_err		 err = GH_OK;
+	int			 rc;
+
+	if ((st = gh_db_stmt(&f->db, STMT_ORDER_LIST)) == NULL)
+		return GH_EDB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((err = order_read(st, &o)) != GH_OK)
+			break;
+		cb(&o, (const char *)sqlite3_column_text(st, 18), arg);
+	}
+	gh_db_reset(st);
+	if (err != GH_OK)
+		return err;
+	return rc == SQLITE_DONE ? GH_OK : gh_db_err(rc);
+}
+
+/* Column col as a borrowed string, NULL for SQL NULL. */
+static const char *
+column_text(sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return NULL;
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+enum gh_err
+store_order_steps(struct factory *f, long long id,
+    void (*cb)(const struct order_step *, void *), void *arg)
+{
+	struct order_step	 s;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = gh_db_stmt(&f->db, STMT_STEP_LIST)) == NULL)
+		return GH_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		s.step = column_text(st, 0);
+		s.attempt = sqlite3_column_int(st, 1);
+		s.started = sqlite3_column_int64(st, 2);
+		s.finished = sqlite3_column_int64(st, 3);
+		s.result = column_text(st, 4);
+		s.detail = column_text(st, 5);
+		if (s.step != NULL)
+			cb(&s, arg);
+	}
+	gh_db_reset(st);
+	return rc == SQLITE_DONE ? GH_OK : gh_db_err(rc);
+}
+
+enum gh_err
+store_order_callbacks(struct factory *f, long long id,
+    void (*cb)(const struct callback_attempt *, void *), void *arg)
+{
+	struct callback_attempt	 a;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = gh_db_stmt(&f->db, STMT_CALLBACK_LIST)) == NULL)
+		return GH_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a.webhook_id = column_text(st, 0);
+		a.status = sqlite3_column_int(st, 1);
+		a.started = sqlite3_column_int64(st, 2);
+		a.http_status = sqlite3_column_int(st, 3);
+		a.error = column_text(st, 4);
+		a.duration_ms = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 5);
+		if (a.webhook_id != NULL)
+			cb(&a, arg);
+	}
 	gh_db_reset(st);
 	return rc == SQLITE_DONE ? GH_OK : gh_db_err(rc);
 }

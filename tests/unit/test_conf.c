@@ -185,6 +185,27 @@ test_errors(void)
 		    "[factory] registrar = test needs [factory] mode = test" },
 		{ __LINE__, "[factory]\nregistrar = test\nmode = live\n", 0,
 		    "[factory] registrar = test needs [factory] mode = test" },
+		/* Integer lists: every item checked. */
+		{ __LINE__, "[factory]\ncallback_schedule =\n", 2,
+		    "callback_schedule: \"\": empty item" },
+		{ __LINE__, "[factory]\ncallback_schedule = 5,,6\n", 2,
+		    "callback_schedule: \"5,,6\": empty item" },
+		{ __LINE__, "[factory]\ncallback_schedule = 5,\n", 2,
+		    "callback_schedule: \"5,\": empty item" },
+		{ __LINE__, "[factory]\ncallback_schedule = 5;6\n", 2,
+		    "callback_schedule: \"5;6\": not a list of integers" },
+		{ __LINE__, "[factory]\ncallback_schedule = 5 6\n", 2,
+		    "callback_schedule: \"5 6\": not a list of integers" },
+		{ __LINE__, "[factory]\ncallback_schedule = 5,0\n", 2,
+		    "callback_schedule: \"5,0\": a number is out of range" },
+		{ __LINE__, "[factory]\ncallback_schedule = 604801\n", 2,
+		    "callback_schedule: \"604801\": a number is out of range" },
+		{ __LINE__, "[factory]\ncallback_schedule = "
+		    "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,"
+		    "1,1,1\n", 2, "callback_schedule: \"1,1,1,1,1,1,1,1,1,1,1,1,"
+		    "1,1,1,1,1,1,1,1,1,1,...\": too many numbers" },
+		{ __LINE__, "[factory]\n\nworker_program = gatehouse-worker\n",
+		    3, "worker_program: must be an absolute path or empty" },
 	};
 	struct gh_conf	 c;
 	char		 path[PATH_MAX], errbuf[512], want[PATH_MAX + 32];
@@ -454,6 +475,24 @@ test_values(void)
 		    GH_CONF_FACTORY_DEPLOY_COMMAND, "\"", 0 },
 		{ __LINE__, "[factory]\n# mode = test\n; mode = test\n",
 		    GH_CONF_FACTORY_MODE, "live", 1 },
+		/* An INTLIST's number is its count. */
+		{ __LINE__, "[factory]\ncallback_schedule = 1\n",
+		    GH_CONF_FACTORY_CALLBACK_SCHEDULE, "1", 1 },
+		{ __LINE__, "[factory]\ncallback_schedule =  5 , 300,1800 \n",
+		    GH_CONF_FACTORY_CALLBACK_SCHEDULE, "5 , 300,1800", 3 },
+		{ __LINE__, "[factory]\ncallback_schedule = "
+		    "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,"
+		    "1,604800\n", GH_CONF_FACTORY_CALLBACK_SCHEDULE,
+		    "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,"
+		    "1,604800", 32 },
+		{ __LINE__, "[factory]\n", GH_CONF_FACTORY_CALLBACK_SCHEDULE,
+		    "5,300,1800,7200,18000,36000,36000", 7 },
+		{ __LINE__, "[factory]\nworker_program =\n",
+		    GH_CONF_FACTORY_WORKER_PROGRAM, "", 0 },
+		{ __LINE__, "[factory]\nwebhook_signatures = no\n",
+		    GH_CONF_FACTORY_WEBHOOK_SIGNATURES, "no", 0 },
+		{ __LINE__, "[factory]\n", GH_CONF_FACTORY_WEBHOOK_SIGNATURES,
+		    "yes", 1 },
 	};
 	struct gh_conf	 c;
 	char		 path[PATH_MAX], errbuf[512];
@@ -656,6 +695,31 @@ test_example(void)
 	}
 }
 
+/* An INTLIST's numbers, in order, as many as fit. */
+static void
+test_intlist(void)
+{
+	struct gh_conf	 c;
+	char		 path[PATH_MAX], errbuf[512];
+	long long	 v[GH_CONF_LIST_MAX];
+
+	mkdir_fresh();
+	memset(&c, 0, sizeof(c));
+	CU_ASSERT_FATAL(load_text(&c, "[factory]\ncallback_schedule = "
+	    "7, 60 ,3600\n", path, sizeof(path), errbuf, sizeof(errbuf)) ==
+	    GH_OK);
+	CU_ASSERT_EQUAL_FATAL(gh_conf_intlist(&c,
+	    GH_CONF_FACTORY_CALLBACK_SCHEDULE, v, GH_NELEM(v)), 3);
+	CU_ASSERT_EQUAL(v[0], 7);
+	CU_ASSERT_EQUAL(v[1], 60);
+	CU_ASSERT_EQUAL(v[2], 3600);
+	v[1] = -1;
+	CU_ASSERT_EQUAL(gh_conf_intlist(&c, GH_CONF_FACTORY_CALLBACK_SCHEDULE,
+	    v, 1), 1);
+	CU_ASSERT_EQUAL(v[1], -1);	/* nothing past max is written */
+	gh_conf_free(&c);
+}
+
 static void
 test_doc(void)
 {
@@ -681,6 +745,9 @@ test_doc(void)
 	    "| `registrar_command` | string | empty | up to 1024 bytes | "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text,
 	    "| `log_requests` | boolean | `yes` | yes, no | "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "| `callback_schedule` | "
+	    "integer list | `5,300,1800,7200,18000,36000,36000` | 1 to 32 of "
+	    "1 to 604800, comma-separated | "));
 	for (i = 0; i < GH_CONF__MAX; i++) {
 		snprintf(needle, sizeof(needle), "| `%s` |",
 		    gh_conf_defs[i].key);
@@ -703,6 +770,7 @@ static const struct tcase tests[] = {
 	TCASE(test_path_too_long),
 	TCASE(test_load_env),
 	TCASE(test_example),
+	TCASE(test_intlist),
 	TCASE(test_doc),
 };
 TMAIN("conf", tests)

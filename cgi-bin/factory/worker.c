@@ -1,0 +1,817 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * worker: the factory's order state machine and callback delivery, as run
+ * by gatehouse-worker.
+ *
+ *   pending -> registering -> deploying -> created     callback status=201
+ *                  |              |
+ *                  | taken        | (register ok)
+ *                  v              |
+ *               conflict          |                      callback status=409
+ *   a step failing provision_attempts times -> failed    callback status=500
+ *
+ * Every outside action (the registrar, the deploy command, the callback
+ * PATCH) sits between two commits: before it, the attempt is recorded (the
+ * state that says "this may have started", the attempt counted, a step or
+ * callback row opened, the lease stretched over the action's own time
+ * limit); after it, the result.  A kill -9 anywhere therefore loses nothing
+ * and repeats only the action that was cut short: registration, which the
+ * registrar contract makes idempotent; the deploy, which is told it is a
+ * retry; or the callback, which carries the same webhook-id again.  A step
+ * whose result was committed never runs again.
+ *
+ * Claims: an order is worked on under a lease in SQLite (lease_owner,
+ * lease_until, set in a write transaction), so overlapping workers never
+ * work on one order at once.  The owner also holds a byte lock (an open
+ * file description lock at offset <order id> of factory.db.claims) on a
+ * descriptor that the registrar and deploy programs inherit: when a worker
+ * dies the kernel drops the lock as soon as the program it ran has exited
+ * too, and the order is taken over at once instead of when the lease runs
+ * out.  A lease that ran out is taken over in any case.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "factory.h"
+#include "http.h"
+#include "log.h"
+#include "proc.h"
+#include "token.h"
+
+#define WORKER_PASS_MAX		100000	/* claims in one pass, a backstop */
+#define WORKER_URL_MAX		(FACTORY_URL_MAX + GH_DOMAIN_MAX + 32)
+#define WORKER_BODY_MAX		(GH_DOMAIN_MAX + 64)
+
+/* The state names in o, as enums; ORDER_STATE__MAX for a stranger. */
+static enum order_state
+order_state_of(const struct factory_order *o)
+{
+	size_t	i;
+
+	for (i = 0; i < ORDER_STATE__MAX; i++)
+		if (strcmp(o->state, order_state_names[i]) == 0)
+			break;
+	return (enum order_state)i;
+}
+
+static enum callback_state
+callback_state_of(const struct factory_order *o)
+{
+	size_t	i;
+
+	for (i = 0; i < CALLBACK_STATE__MAX; i++)
+		if (strcmp(o->callback_state, callback_state_names[i]) == 0)
+			break;
+	return (enum callback_state)i;
+}
+
+static void
+set_state(struct factory_order *o, enum order_state s)
+{
+	gh_strlcpy(o->state, order_state_names[s], sizeof(o->state));
+}
+
+static void
+set_callback_state(struct factory_order *o, enum callback_state s)
+{
+	gh_strlcpy(o->callback_state, callback_state_names[s],
+	    sizeof(o->callback_state));
+}
+
+/* Milliseconds on the monotonic clock, for durations. */
+static long long
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long long
+worker_backoff(long long base, int n)
+{
+	long long	d = base, cap;
+
+	cap = base > WORKER_BACKOFF_CAP ? base : WORKER_BACKOFF_CAP;
+	while (--n > 0 && d < cap)
+		d *= 2;
+	return d < cap ? d : cap;
+}
+
+/*
+ * delay +/- WORKER_JITTER_PCT %: r picks the offset uniformly in
+ * [-spread, +spread], so that orders which failed together do not all
+ * retry in the same second.
+ */
+long long
+worker_jitter(long long delay, unsigned r)
+{
+	long long	spread, off;
+
+	spread = delay * WORKER_JITTER_PCT / 100;
+	off = (long long)(((uint64_t)(uint32_t)r *
+	    (uint64_t)(2 * spread + 1)) >> 32) - spread;
+	return delay + off < 1 ? 1 : delay + off;
+}
+
+long long
+worker_callback_delay(const long long *sched, size_t n, int tries)
+{
+	if (tries < 1 || (size_t)tries > n)
+		return -1;
+	return sched[tries - 1];
+}
+
+/* A random jittered delay from now; without randomness, the plain delay. */
+static long long
+later(long long delay)
+{
+	uint32_t	r;
+
+	if (gh_random(&r, sizeof(r)) != GH_OK)
+		r = UINT32_MAX / 2;
+	return gh_now() + worker_jitter(delay, r);
+}
+
+/*
+ * Standard Webhooks signature, as factory.h says.  The signed content is
+ * "<id>.<timestamp>.<body>".
+ */
+enum gh_err
+worker_sign(const char *secret, size_t secretlen, const char *id,
+    long long ts, const char *body, size_t bodylen, char *out, size_t outsz)
+{
+	unsigned char	 key[FACTORY_SECRET_MAX], mac[32];
+	char		 b64[64];
+	const void	*k = secret;
+	struct gh_buf	 msg;
+	enum gh_err	 err;
+	size_t		 klen = secretlen, n;
+
+	gh_buf_init(&msg, 0);
+	if (secretlen > 6 && memcmp(secret, "whsec_", 6) == 0 &&
+	    gh_b64_decode(secret + 6, secretlen - 6, key, sizeof(key), &n) ==
+	    GH_OK) {
+		k = key;
+		klen = n;
+	}
+	if ((err = gh_buf_printf(&msg, "%s.%lld.", id, ts)) != GH_OK ||
+	    (err = gh_buf_add(&msg, body, bodylen)) != GH_OK ||
+	    (err = gh_hmac_sha256(k, klen, msg.data, msg.len, mac)) != GH_OK ||
+	    (err = gh_b64_encode(mac, sizeof(mac), b64, sizeof(b64))) != GH_OK)
+		goto out;
+	if ((size_t)snprintf(out, outsz, "v1,%s", b64) >= outsz)
+		err = GH_ETOOBIG;
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(mac, sizeof(mac));
+	gh_buf_free(&msg);
+	return err;
+}
+
+/*
+ * store_lock_cb: take the byte lock of order id on a descriptor of our
+ * own.  It is deliberately not close-on-exec: the registrar and deploy
+ * programs inherit it, so that the lock outlives a crashed worker for as
+ * long as the program it started still runs.  1 taken, 0 held elsewhere.
+ */
+static int
+claim_lock(long long id, void *arg)
+{
+	struct worker	*w = arg;
+	struct flock	 fl;
+	char		 path[4096];
+
+	if (w->claimfd == -1) {
+		if ((size_t)snprintf(path, sizeof(path), "%s.claims",
+		    w->f->db.path) >= sizeof(path))
+			return 0;
+		if ((w->claimfd = open(path, O_RDWR | O_CREAT, 0600)) == -1) {
+			gh_log("%s: %s", path, strerror(errno));
+			return 0;
+		}
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = (off_t)id;
+	fl.l_len = 1;
+	return fcntl(w->claimfd, F_OFD_SETLK, &fl) == 0;
+}
+
+/*
+ * Drop the byte lock and its descriptor.  The unlock comes first: a
+ * program that left a child behind (a daemon) may still hold a copy of
+ * the descriptor, and closing ours alone would leave the lock in place.
+ */
+static void
+claim_release(struct worker *w)
+{
+	struct flock	fl;
+
+	if (w->claimfd == -1)
+		return;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_UNLCK;
+	fl.l_whence = SEEK_SET;
+	fcntl(w->claimfd, F_OFD_SETLK, &fl);
+	close(w->claimfd);
+	w->claimfd = -1;
+}
+
+enum gh_err
+worker_init(struct worker *w, struct factory *f)
+{
+	struct gh_http	*http;
+	unsigned char	 nonce[4];
+	char		 host[32], hex[9];
+	enum gh_err	 err;
+
+	if ((http = calloc(1, sizeof(*http))) == NULL)
+		return GH_ENOMEM;
+	if ((err = gh_http_init(http)) != GH_OK) {
+		free(http);
+		return err;
+	}
+	if (gh_random(nonce, sizeof(nonce)) != GH_OK)
+		memset(nonce, 0, sizeof(nonce));
+	gh_hex(nonce, sizeof(nonce), hex);
+	if (gethostname(host, sizeof(host)) == -1)
+		gh_strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	memset(w, 0, sizeof(*w));
+	w->f = f;
+	w->http = http;
+	w->claimfd = -1;
+	/* Names the owner for operators; the nonce tells two runs apart. */
+	snprintf(w->owner, sizeof(w->owner), "%s:%ld:%s", host, (long)getpid(),
+	    hex);
+	return GH_OK;
+}
+
+void
+worker_free(struct worker *w)
+{
+	if (w == NULL)
+		return;
+	claim_release(w);
+	if (w->http != NULL) {
+		gh_http_free(w->http);
+		free(w->http);
+	}
+	w->http = NULL;
+}
+
+/* Asked to stop (SIGTERM) between steps? */
+static int
+stopping(const struct worker *w)
+{
+	return w->stop != NULL && *w->stop;
+}
+
+/* Seconds the lease must cover beyond now for a step taking limit_ms. */
+static long long
+lease_for(const struct worker *w, long long limit_ms)
+{
+	return gh_now() + (limit_ms + 999) / 1000 +
+	    gh_conf_int(&w->f->conf, GH_CONF_FACTORY_LEASE);
+}
+
+/*
+ * Provisioning is over: the order takes its final state and its callback,
+ * reporting status, is due at once.  A new delivery gets a new random
+ * webhook-id, the same for all its attempts.
+ */
+static void
+finish(struct factory_order *o, enum order_state s, int status)
+{
+	unsigned char	rnd[18];
+	char		b64[GH_B64URL_SIZE(sizeof(rnd))];
+
+	set_state(o, s);
+	o->attempts = 0;
+	o->callback_status = status;
+	o->callback_tries = 0;
+	set_callback_state(o, CALLBACK_PENDING);
+	o->next_at = gh_now();
+	if (gh_random(rnd, sizeof(rnd)) == GH_OK &&
+	    gh_b64url_encode(rnd, sizeof(rnd), b64, sizeof(b64)) == GH_OK)
+		snprintf(o->webhook_id, sizeof(o->webhook_id), "msg_%s", b64);
+	else
+		snprintf(o->webhook_id, sizeof(o->webhook_id),
+		    "msg_%lld_%d_%lld", o->id, status, gh_now());
+}
+
+/*
+ * A provisioning step failed: try again after the backoff, or, with its
+ * attempts spent, fail the order and report 500.
+ */
+static void
+step_failed(struct worker *w, struct factory_order *o, const char *step,
+    const char *detail)
+{
+	long long	max, delay;
+
+	w->failed++;
+	gh_strlcpy(o->last_error, detail, sizeof(o->last_error));
+	max = gh_conf_int(&w->f->conf, GH_CONF_FACTORY_PROVISION_ATTEMPTS);
+	if (o->attempts >= max) {
+		gh_log("%s: %s failed (attempt %d of %lld): %s; the order "
+		    "failed", o->domain, step, o->attempts, max, detail);
+		finish(o, ORDER_FAILED, 500);
+		return;
+	}
+	delay = worker_backoff(gh_conf_int(&w->f->conf,
+	    GH_CONF_FACTORY_PROVISION_BACKOFF), o->attempts);
+	o->next_at = later(delay);
+	gh_log("%s: %s failed (attempt %d of %lld): %s; next in %llds",
+	    o->domain, step, o->attempts, max, detail, o->next_at - gh_now());
+}
+
+/* Register the domain: pending/registering -> deploying, conflict or a retry. */
+static enum gh_err
+step_register(struct worker *w, struct factory_order *o)
+{
+	struct work_log	 begin = { .kind = WORK_LOG_STEP_BEGIN,
+			    .step = "register" };
+	struct work_log	 end = { .kind = WORK_LOG_STEP_END };
+	char		 detail[FACTORY_ERROR_MAX + 1] = "";
+	enum gh_err	 err;
+
+	set_state(o, ORDER_REGISTERING);
+	o->attempts++;
+	o->lease_until = lease_for(w, gh_conf_int(&w->f->conf,
+	    GH_CONF_FACTORY_REGISTRAR_TIMEOUT));
+	if ((err = store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
+		return err;
+
+	err = registrar_register(w->f, o->domain, detail, sizeof(detail));
+	end.id = begin.id;
+	end.detail = detail;
+	if (err == GH_OK) {
+		end.result = "ok";
+		set_state(o, ORDER_DEPLOYING);
+		o->attempts = 0;
+		o->registered = gh_now();
+		o->last_error[0] = '\0';
+		o->next_at = gh_now();
+		gh_log("%s: registered", o->domain);
+	} else if (err == GH_ECONFLICT) {
+		end.result = "taken";
+		gh_log("%s: taken at registration", o->domain);
+		finish(o, ORDER_CONFLICT, 409);
+	} else {
+		end.result = "failed";
+		step_failed(w, o, "registration", detail[0] != '\0' ? detail :
+		    gh_strerror(err));
+	}
+	return store_work_save(w->f, o, w->owner, &end);
+}
+
+/*
+ * Run deploy_command with the domain as its argument and the installerSecret
+ * on its stdin, never in argv or the environment.  The secret is unsealed
+ * just before and wiped just after.  GATEHOUSE_DEPLOY_RETRY=1 when a deploy
+ * of this order was started before (and failed, or was cut short).
+ */
+static enum gh_err
+deploy(struct worker *w, const struct factory_order *o, int retry,
+    char *detail, size_t detailsz)
+{
+	const char	*cmd;
+	const char	*argv[3], *env[2];
+	struct gh_buf	 secret;
+	enum gh_err	 err;
+	int		 status;
+
+	cmd = gh_conf_str(&w->f->conf, GH_CONF_FACTORY_DEPLOY_COMMAND);
+	if (cmd[0] == '\0') {
+		snprintf(detail, detailsz, "no deploy_command: nothing to do");
+		return GH_OK;
+	}
+	argv[0] = cmd;
+	argv[1] = o->domain;
+	argv[2] = NULL;
+	env[0] = retry ? "GATEHOUSE_DEPLOY_RETRY=1" : "GATEHOUSE_DEPLOY_RETRY=0";
+	env[1] = NULL;
+	gh_buf_init(&secret, FACTORY_SECRET_MAX + 1);
+	if ((err = store_order_secret(w->f, o->id, &secret)) != GH_OK) {
+		snprintf(detail, detailsz, "cannot read the installerSecret: %s",
+		    gh_strerror(err));
+		goto out;
+	}
+	err = gh_proc_run(argv, env, secret.data, secret.len,
+	    (int)gh_conf_int(&w->f->conf, GH_CONF_FACTORY_DEPLOY_TIMEOUT) * 1000,
+	    NULL, &status);
+	if (err != GH_OK)
+		snprintf(detail, detailsz, "deploy command: %s",
+		    gh_strerror(err));
+	else if (status != 0) {
+		snprintf(detail, detailsz, "deploy command exited %d", status);
+		err = GH_EUNAVAIL;
+	} else
+		snprintf(detail, detailsz, "deployed%s",
+		    retry ? " (retry)" : "");
+out:
+	gh_buf_free(&secret);	/* wipes */
+	return err;
+}
+
+/* Deploy the site: deploying -> created, or a retry, or failed. */
+static enum gh_err
+step_deploy(struct worker *w, struct factory_order *o)
+{
+	struct work_log	 begin = { .kind = WORK_LOG_STEP_BEGIN,
+			    .step = "deploy" };
+	struct work_log	 end = { .kind = WORK_LOG_STEP_END };
+	char		 detail[FACTORY_ERROR_MAX + 1] = "";
+	enum gh_err	 err;
+
+	o->attempts++;
+	o->lease_until = lease_for(w, gh_conf_int(&w->f->conf,
+	    GH_CONF_FACTORY_DEPLOY_TIMEOUT) * 1000);
+	if ((err = store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
+		return err;
+
+	err = deploy(w, o, begin.earlier > 0, detail, sizeof(detail));
+	end.id = begin.id;
+	end.detail = detail;
+	if (err == GH_OK) {
+		end.result = "ok";
+		o->last_error[0] = '\0';
+		gh_log("%s: %s", o->domain, detail);
+		finish(o, ORDER_CREATED, 201);
+	} else {
+		end.result = "failed";
+		step_failed(w, o, "deploy", detail);
+	}
+	return store_work_save(w->f, o, w->owner, &end);
+}
+
+/* "<callback>/site/<domain>?status=<n>", without doubling a trailing slash. */
+static enum gh_err
+callback_url(const struct factory_order *o, char *out, size_t outsz)
+{
+	size_t	n = strlen(o->callback);
+
+	while (n > 0 && o->callback[n - 1] == '/')
+		n--;
+	if ((size_t)snprintf(out, outsz, "%.*s/site/%s?status=%d", (int)n,
+	    o->callback, o->domain, o->callback_status) >= outsz)
+		return GH_ETOOLONG;
+	return GH_OK;
+}
+
+/* 1 when s can go in a header value: no control characters, no DEL. */
+static int
+header_safe(const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return n > 0;
+}
+
+/*
+ * Send the callback once: PATCH with the client's callback secret as the
+ * Bearer token and, unless turned off, the Standard Webhooks headers.
+ * GH_OK with *status when an HTTP answer came; otherwise detail says why.
+ */
+static enum gh_err
+callback_send(struct worker *w, const struct factory_order *o, int *status,
+    char *detail, size_t detailsz)
+{
+	struct gh_http_req	 req;
+	struct gh_buf		 secret;
+	const char		*hdrs[6];
+	char			 url[WORKER_URL_MAX], body[WORKER_BODY_MAX];
+	char			 auth[FACTORY_SECRET_MAX + 32], sig[64];
+	char			 hid[FACTORY_WEBHOOK_ID_MAX + 16], hts[48];
+	char			 hsig[96];
+	enum gh_err		 err;
+	long long		 ts;
+	size_t			 n = 0;
+
+	gh_buf_init(&secret, FACTORY_SECRET_MAX + 1);
+	auth[0] = '\0';
+	if ((err = callback_url(o, url, sizeof(url))) != GH_OK) {
+		snprintf(detail, detailsz, "callback URL too long");
+		goto out;
+	}
+	/* The domain passed gh_valid_domain(): nothing in it needs escaping. */
+	snprintf(body, sizeof(body), "{\"domain\":\"%s\",\"status\":%d}",
+	    o->domain, o->callback_status);
+	if ((err = store_client_secret(w->f, o->client_id, &secret)) !=
+	    GH_OK) {
+		snprintf(detail, detailsz, "cannot read the callback secret: %s",
+		    gh_strerror(err));
+		goto out;
+	}
+	if (!header_safe(secret.data, secret.len) ||
+	    (size_t)snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+	    secret.data) >= sizeof(auth)) {
+		snprintf(detail, detailsz, "the client's callback secret "
+		    "cannot be sent in a header");
+		err = GH_ECONFIG;
+		goto out;
+	}
+	hdrs[n++] = "Content-Type: application/json";
+	hdrs[n++] = auth;
+	if (gh_conf_int(&w->f->conf, GH_CONF_FACTORY_WEBHOOK_SIGNATURES)) {
+		ts = gh_now();
+		if ((err = worker_sign(secret.data, secret.len, o->webhook_id,
+		    ts, body, strlen(body), sig, sizeof(sig))) != GH_OK) {
+			snprintf(detail, detailsz, "cannot sign: %s",
+			    gh_strerror(err));
+			goto out;
+		}
+		snprintf(hid, sizeof(hid), "webhook-id: %s", o->webhook_id);
+		snprintf(hts, sizeof(hts), "webhook-timestamp: %lld", ts);
+		snprintf(hsig, sizeof(hsig), "webhook-signature: %s", sig);
+		hdrs[n++] = hid;
+		hdrs[n++] = hts;
+		hdrs[n++] = hsig;
+	}
+	hdrs[n] = NULL;
+	memset(&req, 0, sizeof(req));
+	req.method = "PATCH";
+	req.url = url;
+	req.headers = hdrs;
+	req.body = body;
+	req.bodylen = strlen(body);
+	req.connect_timeout_ms = (int)gh_conf_int(&w->f->conf,
+	    GH_CONF_FACTORY_CALLBACK_CONNECT_TIMEOUT);
+	req.timeout_ms = (int)gh_conf_int(&w->f->conf,
+	    GH_CONF_FACTORY_CALLBACK_TIMEOUT);
+	req.allow_http = (int)gh_conf_int(&w->f->conf,
+	    GH_CONF_FACTORY_ALLOW_HTTP_CALLBACK);
+	err = gh_http_request(w->http, &req, status, detail, detailsz);
+out:
+	OPENSSL_cleanse(auth, sizeof(auth));
+	gh_buf_free(&secret);
+	return err;
+}
+
+/*
+ * A callback attempt failed: the next one by callback_schedule, with
+ * jitter, or, with the schedule spent, the delivery is dead.
+ */
+static void
+callback_failed(struct worker *w, struct factory_order *o, const char *detail)
+{
+	long long	sched[GH_CONF_LIST_MAX], delay;
+	size_t		n;
+
+	w->failed++;
+	gh_strlcpy(o->last_error, detail, sizeof(o->last_error));
+	n = gh_conf_intlist(&w->f->conf, GH_CONF_FACTORY_CALLBACK_SCHEDULE,
+	    sched, GH_NELEM(sched));
+	if ((delay = worker_callback_delay(sched, n, o->callback_tries)) < 0) {
+		set_callback_state(o, CALLBACK_DEAD);
+		o->next_at = -1;
+		gh_log("%s: callback status=%d attempt %d failed: %s; dead "
+		    "(gatectl factory redeliver %s)", o->domain,
+		    o->callback_status, o->callback_tries, detail, o->domain);
+		return;
+	}
+	o->next_at = later(delay);
+	gh_log("%s: callback status=%d attempt %d failed: %s; next in %llds",
+	    o->domain, o->callback_status, o->callback_tries, detail,
+	    o->next_at - gh_now());
+}
+
+/*
+ * One callback attempt: recorded before it is sent, its answer after.
+ * 2xx delivered, 410 gone, anything else retried by callback_schedule and
+ * then dead.
+ */
+static enum gh_err
+step_callback(struct worker *w, struct factory_order *o)
+{
+	struct work_log	 begin = { .kind = WORK_LOG_CALLBACK_BEGIN };
+	struct work_log	 end = { .kind = WORK_LOG_CALLBACK_END };
+	char		 detail[FACTORY_ERROR_MAX + 1] = "";
+	enum gh_err	 err;
+	long long	 t0;
+	int		 status = 0;
+
+	o->callback_tries++;
+	o->lease_until = lease_for(w, gh_conf_int(&w->f->conf,
+	    GH_CONF_FACTORY_CALLBACK_CONNECT_TIMEOUT) +
+	    gh_conf_int(&w->f->conf, GH_CONF_FACTORY_CALLBACK_TIMEOUT));
+	if ((err = store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
+		return err;
+
+	t0 = mono_ms();
+	err = callback_send(w, o, &status, detail, sizeof(detail));
+	end.id = begin.id;
+	end.ms = mono_ms() - t0;
+	if (err == GH_OK)
+		end.http_status = status;
+	else
+		end.detail = detail;
+	if (err == GH_OK && status >= 200 && status <= 299) {
+		set_callback_state(o, CALLBACK_DELIVERED);
+		o->next_at = -1;
+		o->last_error[0] = '\0';
+		w->delivered++;
+		gh_log("%s: callback status=%d delivered (HTTP %d, %lld ms)",
+		    o->domain, o->callback_status, status, end.ms);
+	} else if (err == GH_OK && status == 410) {
+		set_callback_state(o, CALLBACK_GONE);
+		o->next_at = -1;
+		gh_strlcpy(o->last_error, "callback answered 410 Gone",
+		    sizeof(o->last_error));
+		gh_log("%s: callback status=%d: 410 Gone, not sent again",
+		    o->domain, o->callback_status);
+	} else {
+		if (err == GH_OK)
+			snprintf(detail, sizeof(detail), "HTTP %d", status);
+		callback_failed(w, o, detail);
+	}
+	return store_work_save(w->f, o, w->owner, &end);
+}
+
+/*
+ * Take one claimed order as far as it goes now: register, deploy, call
+ * back, until it waits (a backoff) or is done.  Then the lease is given
+ * back.  Losing the lease (GH_ECONFLICT from the store: our lease ran out
+ * and another worker took over) ends our part quietly.
+ */
+static enum gh_err
+work_order(struct worker *w, struct factory_order *o)
+{
+	char		state[sizeof(o->state)];
+	char		cbstate[sizeof(o->callback_state)];
+	enum gh_err	err = GH_OK;
+
+	gh_strlcpy(state, o->state, sizeof(state));
+	gh_strlcpy(cbstate, o->callback_state, sizeof(cbstate));
+	while (!stopping(w) && o->next_at >= 0 && o->next_at <= gh_now()) {
+		switch (order_state_of(o)) {
+		case ORDER_PENDING:
+		case ORDER_REGISTERING:
+			err = step_register(w, o);
+			break;
+		case ORDER_DEPLOYING:
+			err = step_deploy(w, o);
+			break;
+		default:
+			if (callback_state_of(o) == CALLBACK_PENDING)
+				err = step_callback(w, o);
+			else
+				o->next_at = -1;	/* nothing left to do */
+			break;
+		}
+		if (err != GH_OK)
+			break;
+	}
+	if (strcmp(state, o->state) != 0 ||
+	    strcmp(cbstate, o->callback_state) != 0)
+		w->advanced++;
+	if (err == GH_ECONFLICT) {
+		gh_log("%s: another worker took the order over", o->domain);
+		return GH_OK;
+	}
+	if (err != GH_OK)
+		return err;
+	o->lease_owner[0] = '\0';
+	o->lease_until = 0;
+	o->lease_locked = 0;
+	err = store_work_save(w->f, o, w->owner, NULL);
+	return err == GH_ECONFLICT ? GH_OK : err;
+}
+
+/*
+ * One pass: claim due orders one at a time until none is left.  Only
+ * orders due when the pass began are taken, so a pass always ends: an
+ * order that has to wait is due later than that.
+ */
+enum gh_err
+worker_pass(struct worker *w, int *did)
+{
+	struct factory_order	 o;
+	enum gh_err		 err = GH_OK;
+	long long		 cutoff = gh_now(), now;
+	int			 n, worked = 0;
+
+	for (n = 0; n < WORKER_PASS_MAX && !stopping(w); n++) {
+		now = gh_now();
+		err = store_work_claim(w->f, w->owner, now, cutoff,
+		    now + gh_conf_int(&w->f->conf, GH_CONF_FACTORY_LEASE),
+		    claim_lock, w, &o);
+		if (err == GH_OK) {
+			worked = 1;
+			err = work_order(w, &o);
+		}
+		claim_release(w);
+		if (err != GH_OK)
+			break;
+	}
+	if (err == GH_ENOTFOUND)
+		err = GH_OK;
+	if (err != GH_OK)
+		return err;
+	if (did != NULL)
+		*did = worked;
+	return GH_OK;
+}
+
+long long
+worker_idle(struct worker *w, long long max)
+{
+	long long	when, d;
+
+	if (store_work_next(w->f, &when) != GH_OK)
+		return max;
+	d = when - gh_now();
+	if (d < 0)
+		d = 0;
+	return d < max ? d : max;
+}
+
+/* Load the order named by domain (validated) for an operator's command. */
+static enum gh_err
+admin_load(struct factory *f, const char *domain, struct factory_order *o)
+{
+	char	name[GH_DOMAIN_MAX + 1];
+
+	if (gh_valid_domain(domain, strlen(domain), name, sizeof(name),
+	    NULL) != GH_OK)
+		return GH_ENOTFOUND;
+	return store_order_get(f, name, o);
+}
+
+enum gh_err
+worker_retry(struct factory *f, const char *domain, struct factory_order *o,
+    const char **why)
+{
+	struct factory_order	cur;
+	enum gh_err		err;
+
+	if ((err = admin_load(f, domain, &cur)) != GH_OK)
+		return err;
+	switch (order_state_of(&cur)) {
+	case ORDER_PENDING:
+	case ORDER_REGISTERING:
+	case ORDER_DEPLOYING:
+		break;		/* due now, without waiting out the backoff */
+	case ORDER_FAILED:
+		/* Start again at the step that failed, with a fresh budget. */
+		set_state(&cur, cur.registered > 0 ? ORDER_DEPLOYING :
+		    ORDER_REGISTERING);
+		cur.attempts = 0;
+		set_callback_state(&cur, CALLBACK_WAITING);
+		cur.callback_status = 0;
+		cur.callback_tries = 0;
+		cur.webhook_id[0] = '\0';
+		cur.last_error[0] = '\0';
+		break;
+	default:
+		*why = "its provisioning is over (created or conflict); "
+		    "use redeliver to send the callback again";
+		return GH_EINVAL;
+	}
+	cur.next_at = gh_now();
+	if ((err = store_order_update(f, &cur, gh_now())) == GH_OK ||
+	    err == GH_EBUSY)
+		*o = cur;
+	return err;
+}
+
+enum gh_err
+worker_redeliver(struct factory *f, const char *domain,
+    struct factory_order *o, const char **why)
+{
+	struct factory_order	cur;
+	enum gh_err		err;
+
+	if ((err = admin_load(f, domain, &cur)) != GH_OK)
+		return err;
+	if (cur.callback_status == 0 ||
+	    callback_state_of(&cur) == CALLBACK_WAITING) {
+		*why = "provisioning has not finished: there is no callback yet";
+		return GH_EINVAL;
+	}
+	/* A delivery still under way keeps its count; an ended one starts over. */
+	if (callback_state_of(&cur) != CALLBACK_PENDING) {
+		set_callback_state(&cur, CALLBACK_PENDING);
+		cur.callback_tries = 0;
+	}
+	cur.next_at = gh_now();
+	if ((err = store_order_update(f, &cur, gh_now())) == GH_OK ||
+	    err == GH_EBUSY)
+		*o = cur;
+	return err;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * http: requests to other servers (the factory's callbacks) with libcurl.
+ * One easy handle per process, reused so that its connections and DNS
+ * cache are too.  Redirects are never followed; only https is spoken (and
+ * http where the caller allows it); both time limits always apply; the
+ * response body is read and thrown away, and a transfer whose body passes
+ * GH_HTTP_BODY_MAX is cut off (its status still counts).
+ */
+#ifndef GH_HTTP_H
+#define GH_HTTP_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define GH_HTTP_BODY_MAX	(64 * 1024)	/* response bytes read at most */
+#define GH_HTTP_ERR_MAX		256		/* room for an error message */
+
+struct gh_http {
+	void	*h;	/* owned: the CURL easy handle */
+	char	*err;	/* owned: its CURLOPT_ERRORBUFFER */
+};
+
+struct gh_http_req {
+	const char		*method;	/* "PATCH", "POST", "GET", … */
+	const char		*url;
+	const char *const	*headers;	/* "Name: value", NULL-terminated; may be NULL */
+	const void		*body;		/* may be NULL when bodylen is 0 */
+	size_t			 bodylen;
+	int			 connect_timeout_ms;
+	int			 timeout_ms;	/* the whole transfer */
+	int			 allow_http;	/* also http://, not only https:// */
+};
+
+/* Make the handle (h zeroed by the caller).  GH_ENOMEM or GH_EINTERNAL. */
+enum gh_err	 gh_http_init(struct gh_http *h);
+
+/* Free the handle and its connections; accepts a zeroed struct. */
+void		 gh_http_free(struct gh_http *h);
+
+/*
+ * Send req and wait for the answer.  GH_OK when an HTTP answer came, with
+ * its status in *status (any status: 2xx, 3xx, 410, 500 alike).  Otherwise
+ * GH_ETIMEOUT (a time limit passed), GH_EINVAL (a URL curl refuses, or a
+ * scheme that is not allowed), GH_EUNAVAIL (no connection, TLS failure,
+ * a broken answer) or GH_ENOMEM, with curl's message in errbuf (errsz
+ * bytes, may be 0).  Header copies made for curl are wiped afterwards: a
+ * header may carry a secret.
+ */
+enum gh_err	 gh_http_request(struct gh_http *h, const struct gh_http_req *req,
+		    int *status, char *errbuf, size_t errsz);
+
+#endif

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_http: outgoing requests against a loopback server started by the
+ * test (tserver.h): the exact bytes of a PATCH, statuses passed through,
+ * redirects not followed, refused connections, the time limit, schemes
+ * that are not allowed, an oversized body cut off, and the one handle
+ * reused across requests.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "http.h"
+#include "util.h"
+#include "tdir.h"
+#include "tmain.h"
+#include "tserver.h"
+
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A request with short limits to url. */
+static struct gh_http_req
+req_to(const char *url, int allow_http)
+{
+	struct gh_http_req	r;
+
+	memset(&r, 0, sizeof(r));
+	r.method = "PATCH";
+	r.url = url;
+	r.connect_timeout_ms = 1000;
+	r.timeout_ms = 2000;
+	r.allow_http = allow_http;
+	return r;
+}
+
+/* The bytes on the wire: method, path and query, our headers, the body. */
+static void
+test_patch(void)
+{
+	static const char *const	 replies[] = { TS_204 };
+	static const char *const	 hdrs[] = {
+		"Content-Type: application/json",
+		"Authorization: Bearer s3cret",
+		"webhook-id: msg_1",
+		NULL
+	};
+	struct gh_http			 h = { 0 };
+	struct gh_http_req		 r;
+	struct tserver			 s;
+	char				 log[PATH_MAX], url[128], err[256];
+	char				*got;
+	int				 status = 0;
+
+	tpath("patch.log", log, sizeof(log));
+	CU_ASSERT_FATAL(tserver_start(&s, log, replies, 1) == 0);
+	CU_ASSERT_FATAL(gh_http_init(&h) == GH_OK);
+	snprintf(url, sizeof(url),
+	    "http://127.0.0.1:%d/cb/site/x.gent?status=201", s.port);
+	r = req_to(url, 1);
+	r.headers = hdrs;
+	r.body = "{\"a\":1}";
+	r.bodylen = 7;
+	CU_ASSERT_EQUAL(gh_http_request(&h, &r, &status, err, sizeof(err)),
+	    GH_OK);
+	CU_ASSERT_EQUAL(status, 204);
+	tserver_stop(&s);
+	got = tserver_log(&s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(got,
+	    "PATCH /cb/site/x.gent?status=201 HTTP/1.1\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(got, "\r\nAuthorization: Bearer s3cret\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(got,
+	    "\r\nContent-Type: application/json\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(got, "\r\nwebhook-id: msg_1\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(got, "\r\nContent-Length: 7\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(got, "\r\n\r\n{\"a\":1}\n"));
+	CU_ASSERT_PTR_NULL(strcasestr(got, "\r\nExpect:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(got, "\r\nUser-Agent: gatehouse/"));
+	free(got);
+	gh_http_free(&h);
+	gh_http_free(&h);	/* twice is fine */
+}
+
+/* Every status comes back as it is; a redirect is not followed. */
+static void
+test_statuses(void)
+{
+	static const struct {
+		int		 line;
+		const char	*reply;
+		int		 status;
+	} t[] = {
+		{ __LINE__, TS_200, 200 },
+		{ __LINE__, TS_410, 410 },
+		{ __LINE__, TS_500, 500 },
+		{ __LINE__, "HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\n"
+		    "Content-Length: 0\r\nConnection: close\r\n\r\n", 302 },
+		{ __LINE__, "HTTP/1.1 307 Temporary\r\nLocation: "
+		    "file:///etc/passwd\r\nContent-Length: 0\r\n"
+		    "Connection: close\r\n\r\n", 307 },
+	};
+	struct gh_http		h = { 0 };
+	struct gh_http_req	r;
+	struct tserver		s;
+	const char		*replies[2];
+	char			log[PATH_MAX], url[128], err[256];
+	size_t			i;
+	int			status;
+
+	tpath("statuses.log", log, sizeof(log));
+	CU_ASSERT_FATAL(gh_http_init(&h) == GH_OK);
+	for (i = 0; i < GH_NELEM(t); i++) {
+		/* A second reply is there to be taken if curl followed. */
+		replies[0] = t[i].reply;
+		replies[1] = TS_200;
+		CU_ASSERT_FATAL(tserver_start(&s, log, replies, 2) == 0);
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", s.port);
+		r = req_to(url, 1);
+		status = 0;
+		TROW(t[i].line, gh_http_request(&h, &r, &status, err,
+		    sizeof(err)) == GH_OK);
+		TROW(t[i].line, status == t[i].status);
+		tserver_stop(&s);
+		TROW(t[i].line, tserver_count(&s) == 1);
+	}
+	gh_http_free(&h);
+}
+
+/* Nobody listening: no status, an error, and status untouched. */
+static void
+test_refused(void)
+{
+	struct gh_http		h = { 0 };
+	struct gh_http_req	r;
+	char			url[128], err[256];
+	int			status = -7;
+
+	CU_ASSERT_FATAL(gh_http_init(&h) == GH_OK);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x",
+	    tserver_dead_port());
+	r = req_to(url, 1);
+	CU_ASSERT_EQUAL(gh_http_request(&h, &r, &status, err, sizeof(err)),
+	    GH_EUNAVAIL);
+	CU_ASSERT_EQUAL(status, -7);
+	CU_ASSERT(strlen(err) > 0);
+	gh_http_free(&h);
+}
+
+/* A server that never answers costs timeout_ms, not more. */
+static void
+test_timeout(void)
+{
+	static const char *const	 replies[] = { "@hang" };
+	struct gh_http			 h = { 0 };
+	struct gh_http_req		 r;
+	struct tserver			 s;
+	char				 log[PATH_MAX], url[128], err[256];
+	long long			 t0, ms;
+	int				 status;
+
+	tpath("timeout.log", log, sizeof(log));
+	CU_ASSERT_FATAL(tserver_start(&s, log, replies, 1) == 0);
+	CU_ASSERT_FATAL(gh_http_init(&h) == GH_OK);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", s.port);
+	r = req_to(url, 1);
+	r.timeout_ms = 300;
+	t0 = now_ms();
+	CU_ASSERT_EQUAL(gh_http_request(&h, &r, &status, err, sizeof(err)),
+	    GH_ETIMEOUT);
+	ms = now_ms() - t0;
+	CU_ASSERT(ms >= 250 && ms < 2000);
+	CU_ASSERT(strlen(err) > 0);
+	tserver_stop(&s);
+	gh_http_free(&h);
+}
+
+/* http:// only when allowed; other schemes never. No connection is made. */
+static void
+test_schemes(void)
+{
+	static const char *const	 replies[] = { TS_200 };
+	struct gh_http			 h = { 0 };
+	struct gh_http_req		 r;
+	struct tserver			 s;
+	char				 log[PATH_MAX], url[128], err[256];
+	int				 status;
+
+	tpath("schemes.log", log, sizeof(log));
+	CU_ASSERT_FATAL(tserver_start(&s, log, replies, 1) == 0);
+	CU_ASSERT_FATAL(gh_http_init(&h) == GH_OK);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", s.port);
+	r = req_to(url, 0);
+	CU_ASSERT_EQUAL(gh_http_request(&h, &r, &status, err, sizeof(err)),
+	    GH_EINVAL);
+	CU_ASSERT(strlen(err) > 0);
+	r = req_to("file:///etc/passwd", 1);
+	CU_ASSERT_EQUAL(gh_http_request(&h, &r, &status, err, sizeof(err)),
+	    GH_EINVAL);
+	r = req_to("gopher://127.0.0.1/", 1);
+	CU_ASSERT_EQUAL(gh_http_request(&h, &r, &status, err, sizeof(err)),
+	    GH_EINVAL);
+	tserver_stop(&s);
+	CU_ASSERT_EQUAL(tserver_count(&s), 0);
+	gh_http_free(&h);
+}
+
+/* A huge body is cut off at the cap; the status still counts. */
+static void
+test_big_body(void)
+{
+	static const char *const	 replies[] = { "@big" };
+	struct gh_http			 h = { 0 };
+	struct gh_http_req		 r;
+	struct tserver			 s;
+	char				 log[PATH_MAX], url[128], err[256];
+	int				 status = 0;
+
+	tpath("big.log", log, sizeof(log));
+	CU_ASSERT_FATAL(tserver_start(&s, log, replies, 1) == 0);
+	CU_ASSERT_FATAL(gh_http_init(&h) == GH_OK);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", s.port);
+	r = req_to(url, 1);
+	CU_ASSERT_EQUAL(gh_http_request(&h, &r, &status, err, sizeof(err)),
+	    GH_OK);
+	CU_ASSERT_EQUAL(status, 200);
+	tserver_stop(&s);
+	gh_http_free(&h);
+}
+
+/* One handle, several requests, each with its own method and headers. */
+static void
+test_reuse(void)
+{
+	static const char *const	 replies[] = { TS_200, TS_204 };
+	static const char *const	 h1[] = { "X-One: 1", NULL };
+	struct gh_http			 h = { 0 };
+	struct gh_http_req		 r;
+	struct tserver			 s;
+	char				 log[PATH_MAX], url[128], err[256];
+	char				*got;
+	int				 status = 0;
+
+	tpath("reuse.log", log, sizeof(log));
+	CU_ASSERT_FATAL(tserver_start(&s, log, replies, 2) == 0);
+	CU_ASSERT_FATAL(gh_http_init(&h) == GH_OK);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/one", s.port);
+	r = req_to(url, 1);
+	r.headers = h1;
+	CU_ASSERT_EQUAL(gh_http_request(&h, &r, &status, err, sizeof(err)),
+	    GH_OK);
+	CU_ASSERT_EQUAL(status, 200);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/two", s.port);
+	r = req_to(url, 1);
+	r.method = "GET";
+	CU_ASSERT_EQUAL(gh_http_request(&h, &r, &status, err, sizeof(err)),
+	    GH_OK);
+	CU_ASSERT_EQUAL(status, 204);
+	tserver_stop(&s);
+	got = tserver_log(&s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(got, "PATCH /one HTTP/1.1\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(got, "GET /two HTTP/1.1\r\n"));
+	/* Nothing of the first request leaks into the second. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(got, "X-One: 1"));
+	CU_ASSERT_PTR_NULL(strstr(strstr(got, "GET /two"), "X-One"));
+	free(got);
+	gh_http_free(&h);
+}
+
+static const struct tcase tests[] = {
+	TCASE(test_patch),
+	TCASE(test_statuses),
+	TCASE(test_refused),
+	TCASE(test_timeout),
+	TCASE(test_schemes),
+	TCASE(test_big_body),
+	TCASE(test_reuse),
+};
+TMAIN("http", tests)

@@ -40,6 +40,10 @@ GH_TLS_NAMES=(factory.localhost certmaker.localhost icyfire.localhost
 # The FastCGI programs the templates run, as NAME:PATH-IN-BUILD-DIR.
 GH_PROGRAMS=(factory:cgi-bin/factory/factory)
 
+# The worker, copied beside them: the factory starts it on a new order
+# (worker_program), and ./dev serve runs it in its loop.
+GH_WORKER=${GH_WORKER:-$GH_BUILD/bin/gatehouse-worker}
+
 # The PID of the server gh_server_start started, or empty.
 GH_SERVER_PID=
 
@@ -88,6 +92,17 @@ state_dir = $dir
 mode = test
 registrar = test
 allow_http_callback = yes
+# Provisioning and callbacks on a short schedule, so that a demo or a
+# test sees retries within seconds (production: the defaults).
+deploy_command =
+deploy_timeout_s = 10
+provision_attempts = 2
+provision_backoff_s = 1
+callback_schedule = 1,2,3
+callback_connect_timeout_ms = 1000
+callback_timeout_ms = 2000
+lease_s = 5
+worker_program = $dir/libexec/gatehouse-worker
 EOF
 }
 
@@ -160,6 +175,27 @@ gh_state_programs() {
 			rm -f "$dir/libexec/$name"
 		fi
 	done
+	if [[ -x $GH_WORKER ]]; then
+		cp -f "$GH_WORKER" "$dir/libexec/gatehouse-worker.new"
+		mv -f "$dir/libexec/gatehouse-worker.new" "$dir/libexec/gatehouse-worker"
+	fi
+}
+
+# Run the worker of DIR with ARGS (--loop, --drain or none) as the service
+# account when we are root, so that what it creates (its socket, WAL
+# files) stays usable by the FastCGI programs.
+gh_worker() {
+	local dir=$1 user group
+	shift
+	[[ -x $dir/libexec/gatehouse-worker ]] ||
+		gh_die "the worker is not built yet ($GH_WORKER)"
+	if [[ $EUID -eq 0 ]]; then
+		read -r user group < <(gh_service_account)
+		runuser -u "$user" -- "$dir/libexec/gatehouse-worker" \
+			-c "$dir/gatehouse.conf" "$@"
+	else
+		"$dir/libexec/gatehouse-worker" -c "$dir/gatehouse.conf" "$@"
+	fi
 }
 
 # Run gatectl on DIR's configuration, then hand back what it created as

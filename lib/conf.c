@@ -119,7 +119,7 @@ const struct gh_conf_def gh_conf_defs[GH_CONF__MAX] = {
 	},
 	[GH_CONF_FACTORY_CALLBACK_SCHEDULE] = {
 		"factory", "callback_schedule", GH_CONF_INTLIST, 1, 604800,
-		"5,300,1800,7200,18000,36000,36000", NULL, 0,
+		"5,300,1800,7200,18000,36000,36000,86400,86400", NULL, 0,
 		"Seconds to wait after each failed callback attempt before the "
 		"next, each varied by up to 20% either way; after the last the "
 		"delivery is dead."

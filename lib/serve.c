@@ -319,6 +319,9 @@ gh_serve(struct gh_svc *svc)
 		io.in = io.out = NULL;
 		serve_one(svc, &req, &res, &head, (const char *const *)environ,
 		    &io);
+		fflush(stdout);
+		if (svc->after != NULL)
+			svc->after(svc);
 		goto done;
 	}
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
@@ -331,6 +334,8 @@ gh_serve(struct gh_svc *svc)
 		serve_one(svc, &req, &res, &head,
 		    (const char *const *)fr.envp, &io);
 		FCGX_Finish_r(&fr);
+		if (svc->after != NULL)
+			svc->after(svc);
 	}
 	FCGX_Free(&fr, 1);
 done:

@@ -26,6 +26,8 @@ struct gh_svc {
 	enum gh_err		(*auth)(struct gh_svc *, struct gh_req *, struct gh_res *);
 	/* Render res->err/errmsg as the body; NULL: {"error": "<message>"}. */
 	void			(*error_body)(struct gh_svc *, struct gh_req *, struct gh_res *);
+	/* Called once the answer has been sent (FastCGI: finished); may be NULL. */
+	void			(*after)(struct gh_svc *);
 	const char *const	*mask;		/* path prefixes to mask in logs; may be NULL */
 	int			 log_requests;
 	void			*ctx;		/* the service's own state */

@@ -135,6 +135,7 @@ struct factory {
 	struct factory_client	 client;	/* the current request's principal */
 	struct gh_buf		 scratch;	/* sealing and MACs, reused */
 	int			 wakefd;	/* datagram socket to the worker; -1 */
+	int			 wake_after;	/* a new order: wake once answered */
 };
 
 /* store.c: every SQL statement of the factory. */

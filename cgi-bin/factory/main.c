@@ -102,6 +102,18 @@ factory_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	return GH_OK;
 }
 
+/* After the answer is out: wake a worker for the order it promised. */
+static void
+factory_after(struct gh_svc *svc)
+{
+	struct factory	*f = svc->ctx;
+
+	if (f->wake_after) {
+		f->wake_after = 0;
+		wake_worker(f, 1);
+	}
+}
+
 int
 main(void)
 {
@@ -111,6 +123,7 @@ main(void)
 		.routes = routes,
 		.nroutes = GH_NELEM(routes),
 		.auth = factory_auth,
+		.after = factory_after,
 		.ctx = &f,
 	};
 	char		errbuf[512];

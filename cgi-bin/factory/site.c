@@ -135,9 +135,12 @@ factory_site_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		gh_fail(res, err, "cannot store the order");
 		goto out;
 	}
-	/* Committed: nudge a worker (or start one) so it begins at once. */
+	/*
+	 * Committed: a worker is nudged (or started) as soon as the 201 is out,
+	 * by factory_after() in main.c, so the callback cannot overtake it.
+	 */
 	if (err == GH_OK)
-		wake_worker(f, 1);
+		f->wake_after = 1;
 	if ((err = gh_res_header(res, "Location", "/v1/site/%s",
 	    order.domain)) == GH_OK)
 		err = order_json(res, 201, &order);

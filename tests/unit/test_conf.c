@@ -486,7 +486,7 @@ test_values(void)
 		    "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,"
 		    "1,604800", 32 },
 		{ __LINE__, "[factory]\n", GH_CONF_FACTORY_CALLBACK_SCHEDULE,
-		    "5,300,1800,7200,18000,36000,36000", 7 },
+		    "5,300,1800,7200,18000,36000,36000,86400,86400", 9 },
 		{ __LINE__, "[factory]\nworker_program =\n",
 		    GH_CONF_FACTORY_WORKER_PROGRAM, "", 0 },
 		{ __LINE__, "[factory]\nwebhook_signatures = no\n",
@@ -746,7 +746,7 @@ test_doc(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(text,
 	    "| `log_requests` | boolean | `yes` | yes, no | "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "| `callback_schedule` | "
-	    "integer list | `5,300,1800,7200,18000,36000,36000` | 1 to 32 of "
+	    "integer list | `5,300,1800,7200,18000,36000,36000,86400,86400` | 1 to 32 of "
 	    "1 to 604800, comma-separated | "));
 	for (i = 0; i < GH_CONF__MAX; i++) {
 		snprintf(needle, sizeof(needle), "| `%s` |",

@@ -369,14 +369,14 @@ static void
 test_callback_schedule(void)
 {
 	static const long long	 want[] = { 5, 300, 1800, 7200, 18000, 36000,
-	    36000 };
+	    36000, 86400, 86400 };
 	long long		 sched[GH_CONF_LIST_MAX], sum = 0;
 	struct gh_conf		 c;
 	char			 path[PATH_MAX], errbuf[512];
 	FILE			*fp;
 	size_t			 n, i;
 
-	/* The default: 7 waits, so 8 attempts, some 27.6 hours in all. */
+	/* The default: 9 waits, so 10 attempts, some 3.1 days in all. */
 	tpath("defaults.conf", path, sizeof(path));
 	CU_ASSERT_FATAL((fp = fopen(path, "w")) != NULL);
 	fprintf(fp, "[gatehouse]\nstate_dir = %s\n", tdir);
@@ -393,10 +393,10 @@ test_callback_schedule(void)
 		    want[i]);
 		sum += sched[i];
 	}
-	CU_ASSERT_EQUAL(sum, 99305);
+	CU_ASSERT_EQUAL(sum, 272105);
 	/* Out of the schedule on either side: dead. */
 	CU_ASSERT_EQUAL(worker_callback_delay(sched, n, 0), -1);
-	CU_ASSERT_EQUAL(worker_callback_delay(sched, n, 8), -1);
+	CU_ASSERT_EQUAL(worker_callback_delay(sched, n, 10), -1);
 	CU_ASSERT_EQUAL(worker_callback_delay(sched, n, 100), -1);
 	CU_ASSERT_EQUAL(worker_callback_delay(sched, 0, 1), -1);
 	gh_conf_free(&c);

@@ -153,6 +153,10 @@ enum gh_err	 store_client_list(struct factory *f, store_client_cb *cb,
 		    void *arg);
 enum gh_err	 store_order_get(struct factory *f, const char *domain,
 		    struct factory_order *out);
+/* *same = 1 when o is this order again: the same client and installerSecret. */
+enum gh_err	 store_order_same(struct factory *f, const struct factory_order *o,
+		    long long client_id, const char *secret, size_t secretlen,
+		    int *same);
 /*
  * Store a new order durably.  GH_ECONFLICT if one exists for the domain:
  * *same is then 1 when it is the same order (client and installerSecret),

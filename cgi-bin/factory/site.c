@@ -121,18 +121,19 @@ factory_site_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 			err = gh_fail(res, GH_ECONFLICT, "domain not available");
 			goto out;
 		}
-	} else if (err != GH_OK) {
-		gh_fail(res, err, "order lookup failed");
-		goto out;
+		err = store_order_add(f, f->client.id, domain, callback, secret,
+		    secretlen, &order, &same);
+	} else if (err == GH_OK) {
+		if ((err = store_order_same(f, &order, f->client.id, secret,
+		    secretlen, &same)) == GH_OK)
+			err = GH_ECONFLICT;
 	}
-	err = store_order_add(f, f->client.id, domain, callback, secret,
-	    secretlen, &order, &same);
 	if (err == GH_ECONFLICT && !same) {
 		gh_fail(res, err, "domain already ordered");
 		goto out;
 	}
 	if (err != GH_OK && err != GH_ECONFLICT) {
-		gh_fail(res, err, "cannot store the order");
+		gh_fail(res, err, "cannot look up or store the order");
 		goto out;
 	}
 	/*

@@ -457,14 +457,6 @@ store_order_add(struct factory *f, long long client_id, const char *domain,
 	*same = 0;
 	if ((err = secret_mac(f, secret, secretlen, mac)) != GH_OK)
 		return err;
-	/* Most repeats are answered without taking the write lock. */
-	if ((err = store_order_get(f, domain, out)) == GH_OK) {
-		if ((err = order_same(f, out, client_id, mac, same)) != GH_OK)
-			return err;
-		return GH_ECONFLICT;
-	} else if (err != GH_ENOTFOUND)
-		return err;
-
 	gh_buf_reset(&f->scratch);
 	if ((err = gh_seal(&f->key, LABEL_INSTALLER_SECRET, secret, secretlen,
 	    &f->scratch)) != GH_OK)
@@ -484,7 +476,7 @@ store_order_add(struct factory *f, long long client_id, const char *domain,
 	sqlite3_bind_int64(st, 6, gh_now());
 	err = step_done(&f->db, st);
 	if (err == GH_ECONFLICT) {
-		/* Another process stored this domain since we looked. */
+		/* The domain is ordered already (by another process, perhaps). */
 		gh_db_rollback(&f->db);
 		if ((err = store_order_get(f, domain, out)) != GH_OK ||
 		    (err = order_same(f, out, client_id, mac, same)) != GH_OK)
@@ -499,6 +491,18 @@ store_order_add(struct factory *f, long long client_id, const char *domain,
 fail:
 	gh_db_rollback(&f->db);
 	return err;
+}
+
+enum gh_err
+store_order_same(struct factory *f, const struct factory_order *o,
+    long long client_id, const char *secret, size_t secretlen, int *same)
+{
+	unsigned char	mac[32];
+	enum gh_err	err;
+
+	if ((err = secret_mac(f, secret, secretlen, mac)) != GH_OK)
+		return err;
+	return order_same(f, o, client_id, mac, same);
 }
 
 enum gh_err

@@ -161,6 +161,15 @@ test_orders(void)
 	    "s3cret", 6, &o, &same), GH_ECONFLICT);
 	CU_ASSERT_EQUAL(same, 0);
 
+	/* The check POST /v1/site makes before asking the registrar. */
+	CU_ASSERT_EQUAL(store_order_get(&f, "a.gent", &o), GH_OK);
+	CU_ASSERT_EQUAL(store_order_same(&f, &o, 1, "s3cret", 6, &same), GH_OK);
+	CU_ASSERT_EQUAL(same, 1);
+	CU_ASSERT_EQUAL(store_order_same(&f, &o, 1, "s3cre", 5, &same), GH_OK);
+	CU_ASSERT_EQUAL(same, 0);
+	CU_ASSERT_EQUAL(store_order_same(&f, &o, 2, "s3cret", 6, &same), GH_OK);
+	CU_ASSERT_EQUAL(same, 0);
+
 	CU_ASSERT_EQUAL(store_domain_taken(&f, "a.gent", &taken), GH_OK);
 	CU_ASSERT_EQUAL(taken, 1);
 	CU_ASSERT_EQUAL(store_domain_taken(&f, "b.gent", &taken), GH_OK);

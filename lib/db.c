@@ -450,6 +450,12 @@ sync_wal(struct gh_db *db)
 enum gh_err
 gh_db_commit(struct gh_db *db)
 {
+	return gh_db_commit_flags(db, 0);
+}
+
+enum gh_err
+gh_db_commit_flags(struct gh_db *db, unsigned flags)
+{
 	int	rc;
 
 	if (!db->intx) {
@@ -464,7 +470,7 @@ gh_db_commit(struct gh_db *db)
 	}
 	db->intx = 0;
 	flock(db->lockfd, LOCK_UN);
-	return sync_wal(db);
+	return (flags & GH_DB_NOSYNC) ? GH_OK : sync_wal(db);
 }
 
 /*

@@ -528,7 +528,8 @@ icy_store_incident_add(struct icyfire *f, struct icy_incident *in)
 	in->flag = sqlite3_column_int(st, 1);
 	if ((err = step_done(&f->db, st)) != GH_OK)
 		goto fail;
-	return gh_db_commit(&f->db);
+	/* A record of what was answered, not a promise: no wait for the disk. */
+	return gh_db_commit_flags(&f->db, GH_DB_NOSYNC);
 fail:
 	gh_db_rollback(&f->db);
 	return err;

@@ -55,7 +55,8 @@ ctl_icyfire_init(void)
 	gh_conf_free(&c);
 	if ((rc = open_icyfire(&f, GH_DB_CREATE)) != CTL_OK)
 		return rc;
-	fprintf(stderr, "gatectl: icyfire database %s ready\n", f.db.path);
+	fprintf(stderr, "gatectl: icyfire databases %s and %s ready\n",
+	    f.db.path, f.log.path);
 	icyfire_close(&f);
 	return CTL_OK;
 }

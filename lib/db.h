@@ -42,6 +42,7 @@ struct gh_db {
 	size_t			  nstmt;
 	int			  lockfd;	/* -1 until the first gh_db_begin() */
 	int			  intx;		/* inside gh_db_begin() */
+	int			  inread;	/* inside gh_db_read_begin() */
 	int			  busy_ms;	/* longest wait for the write lock */
 	char			 *path;		/* owned */
 };
@@ -80,6 +81,14 @@ enum gh_err	 gh_db_begin(struct gh_db *db);
 enum gh_err	 gh_db_commit(struct gh_db *db);
 enum gh_err	 gh_db_commit_flags(struct gh_db *db, unsigned flags);
 void		 gh_db_rollback(struct gh_db *db);
+
+/*
+ * A read transaction around several statements: one snapshot, and the
+ * locks taken once instead of per statement.  gh_db_read_end() accepts a
+ * db not in one.
+ */
+enum gh_err	 gh_db_read_begin(struct gh_db *db);
+void		 gh_db_read_end(struct gh_db *db);
 
 /* Run SQL text with no results (schema, pragmas). */
 enum gh_err	 gh_db_exec(struct gh_db *db, const char *sql);

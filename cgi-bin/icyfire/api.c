@@ -188,8 +188,9 @@ post_json(const struct icy_post *p, void *arg)
 	out->err = err;
 }
 
-enum gh_err
-icyfire_r(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+/* _r's answer, inside icyfire_r()'s read transaction. */
+static enum gh_err
+r_answer(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct icyfire		*f = svc->ctx;
 	struct icy_slot		 slot;
@@ -241,6 +242,22 @@ out:
 	json_object_put(o);
 	if (err != GH_OK && res->err == GH_OK)
 		return gh_fail(res, err, "cannot read the post");
+	return err;
+}
+
+/* Tokens, slot, post and credential read from one snapshot. */
+enum gh_err
+icyfire_r(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+{
+	struct icyfire	*f = svc->ctx;
+	enum gh_err	 err;
+
+	if ((err = gh_db_read_begin(&f->db)) != GH_OK) {
+		incident_begin(f, req, EP_R);
+		return gh_fail(res, err, "cannot read the queue");
+	}
+	err = r_answer(svc, req, res);
+	gh_db_read_end(&f->db);
 	return err;
 }
 

@@ -58,7 +58,7 @@ icyfire_open(struct icyfire *f, const char *config, unsigned dbflags,
 		goto fail;
 	}
 	if ((err = icy_store_open(f, dbflags)) != GH_OK) {
-		snprintf(errbuf, errsz, "%s/icyfire.db: %s%s",
+		snprintf(errbuf, errsz, "%s/icyfire.db, icyfire_log.db: %s%s",
 		    gh_conf_str(&f->conf, GH_CONF_STATE_DIR), gh_strerror(err),
 		    err == GH_ECONFIG ? " (run gatectl init)" : "");
 		goto fail;

@@ -137,8 +137,12 @@ struct icy_slot {
 /* Everything one process owns, opened once. */
 struct icyfire {
 	struct gh_conf		 conf;
-	struct gh_db		 db;
+	struct gh_db		 db;		/* icyfire.db: the queue */
+	struct gh_db		 log;		/* icyfire_log.db: incidents */
 	struct fernet_key	 key;
+	unsigned char		 tok_hash[ICY_TOKEN__MAX][GH_SHA256_LEN];
+	unsigned		 tok_set;	/* bit i: token i is stored */
+	long long		 tok_until_us;	/* tok_hash is good until */
 	struct icy_incident	 pending;	/* the current request's record */
 	int			 record;	/* pending is to be written */
 	struct gh_buf		 scratch;

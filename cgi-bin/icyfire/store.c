@@ -28,6 +28,11 @@ enum stmt {
 	STMT_POST_DELETE_ID,
 	STMT_POST_ADD,
 	STMT_POST_LIST,
+	STMT__MAX
+};
+
+/* The incident log's statements, in icyfire_log.db. */
+enum log_stmt {
 	STMT_INCIDENT_ADD,
 	STMT_Q_SENTRY_ID,
 	STMT_Q_TIMESTAMP,
@@ -38,7 +43,8 @@ enum stmt {
 	STMT_Q_PREFIX,
 	STMT_Q_STATUS,
 	STMT_Q_FLAG,
-	STMT__MAX
+	STMT_Q_NOFLAG,
+	LOG_STMT__MAX
 };
 
 /* The _rs arguments, in the order of STMT_Q_*. */
@@ -102,14 +108,22 @@ static const char *const stmts[STMT__MAX] = {
 	    "JOIN credential ON credential.id = credential_id "
 	    "JOIN domain ON domain.id = domain_id WHERE domain.name = ?1 "
 	    "ORDER BY platform, post.id",
-	/* Flagged if asked, or after repeated failures from the address. */
+};
+
+static const char *const log_stmts[LOG_STMT__MAX] = {
+	/*
+	 * Flagged if asked, or when a failure is the address's ?9th within
+	 * the hour: at most ?9 - 1 earlier ones are counted, through the
+	 * partial index of failures, so busy addresses cost no more.
+	 */
 	[STMT_INCIDENT_ADD] =
 	    "INSERT INTO incident (timestamp, ip_address, user_id, domain_id, "
 	    "endpoint, status_code, status_message, flag) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 OR "
-	    "(SELECT count(*) FROM incident WHERE ip_address = ?2 "
-	    "AND timestamp > ?1 - 3600 AND status_code >= 400) >= ?9 - 1 "
-	    "AND ?6 >= 400) RETURNING id, flag",
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 OR (?6 >= 400 AND "
+	    "(SELECT count(*) FROM (SELECT 1 FROM incident "
+	    "WHERE ip_address = ?2 AND timestamp > ?1 - 3600 "
+	    "AND status_code >= 400 LIMIT ?9 - 1)) >= ?9 - 1)) "
+	    "RETURNING id, flag",
 	[STMT_Q_SENTRY_ID] = INCIDENT_COLS "id = ?1" INCIDENT_PAGE,
 	[STMT_Q_TIMESTAMP] = INCIDENT_COLS "timestamp >= ?1" INCIDENT_PAGE,
 	[STMT_Q_IP] = INCIDENT_COLS "ip_address = ?1" INCIDENT_PAGE,
@@ -119,26 +133,50 @@ static const char *const stmts[STMT__MAX] = {
 	[STMT_Q_PREFIX] = INCIDENT_COLS
 	    "substr(endpoint, 1, length(?1) + 1) = ?1 || '.'" INCIDENT_PAGE,
 	[STMT_Q_STATUS] = INCIDENT_COLS "status_code = ?1" INCIDENT_PAGE,
-	[STMT_Q_FLAG] = INCIDENT_COLS "flag = ?1" INCIDENT_PAGE,
+	/* Literal flags, so that "flag = 1" can use incident_flagged. */
+	[STMT_Q_FLAG] = INCIDENT_COLS "flag = 1" INCIDENT_PAGE,
+	[STMT_Q_NOFLAG] = INCIDENT_COLS "flag = 0" INCIDENT_PAGE,
 };
 
-enum gh_err
-icy_store_open(struct icyfire *f, unsigned flags)
+/* Open state_dir/<name>.db with its statements and its schema <name>. */
+static enum gh_err
+store_db_open(struct icyfire *f, struct gh_db *db, const char *name,
+    unsigned flags, const char *const *sql, size_t n)
 {
 	const struct gh_schema	*schema;
 	char			 path[4096];
 	enum gh_err		 err;
 
-	if ((schema = gh_schema_find("icyfire")) == NULL)
+	if ((schema = gh_schema_find(name)) == NULL)
 		return GH_EINTERNAL;
-	if ((size_t)snprintf(path, sizeof(path), "%s/icyfire.db",
-	    gh_conf_str(&f->conf, GH_CONF_STATE_DIR)) >= sizeof(path))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.db",
+	    gh_conf_str(&f->conf, GH_CONF_STATE_DIR), name) >= sizeof(path))
 		return GH_ECONFIG;
-	if ((err = gh_db_open(&f->db, path, flags, stmts, STMT__MAX)) != GH_OK)
+	if ((err = gh_db_open(db, path, flags, sql, n)) != GH_OK)
 		return err;
-	err = (flags & GH_DB_CREATE) ? gh_db_migrate(&f->db, schema) :
-	    gh_db_check(&f->db, schema);
+	err = (flags & GH_DB_CREATE) ? gh_db_migrate(db, schema) :
+	    gh_db_check(db, schema);
 	if (err != GH_OK)
+		gh_db_close(db);
+	return err;
+}
+
+/*
+ * Two databases: the queue, and the incident log that every request
+ * writes.  Apart, a request's incident does not make the other processes
+ * drop their cached pages of the queue (SQLite's WAL mode discards a
+ * connection's cache whenever another one has written to its file).
+ */
+enum gh_err
+icy_store_open(struct icyfire *f, unsigned flags)
+{
+	enum gh_err	err;
+
+	if ((err = store_db_open(f, &f->db, "icyfire", flags, stmts,
+	    STMT__MAX)) != GH_OK)
+		return err;
+	if ((err = store_db_open(f, &f->log, "icyfire_log", flags, log_stmts,
+	    LOG_STMT__MAX)) != GH_OK)
 		gh_db_close(&f->db);
 	return err;
 }
@@ -146,6 +184,7 @@ icy_store_open(struct icyfire *f, unsigned flags)
 void
 icy_store_close(struct icyfire *f)
 {
+	gh_db_close(&f->log);
 	gh_db_close(&f->db);
 }
 
@@ -178,41 +217,64 @@ step_row(struct gh_db *db, sqlite3_stmt *st)
 	return gh_db_err(rc);
 }
 
+/* The stored hashes, read at most once a second per process. */
+#define TOKENS_TTL_US	1000000LL
+
+static enum gh_err
+tokens_load(struct icyfire *f)
+{
+	const char	*name;
+	sqlite3_stmt	*st;
+	long long	 now = gh_now_us();
+	int		 rc, i;
+
+	if (now < f->tok_until_us)
+		return GH_OK;
+	if ((st = gh_db_stmt(&f->db, STMT_TOKEN_GET)) == NULL)
+		return GH_EDB;
+	f->tok_set = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(st, 0);
+		if (name == NULL || sqlite3_column_bytes(st, 1) !=
+		    GH_SHA256_LEN)
+			continue;
+		for (i = 0; i < ICY_TOKEN__MAX; i++)
+			if (strcmp(name, icy_token_names[i]) == 0) {
+				memcpy(f->tok_hash[i],
+				    sqlite3_column_blob(st, 1), GH_SHA256_LEN);
+				f->tok_set |= 1u << i;
+			}
+	}
+	gh_db_reset(st);
+	if (rc != SQLITE_DONE)
+		return gh_db_err(rc);
+	f->tok_until_us = now + TOKENS_TTL_US;
+	return GH_OK;
+}
+
 /*
- * Both presented tokens against the stored hashes.  Every stored hash is
- * compared (constant time), whatever matched before, and an unset token
- * matches nothing.
+ * Both presented tokens against the stored hashes, in constant time; an
+ * unset token matches nothing.  A change by gatectl applies within a
+ * second (tokens_load()).
  */
 enum gh_err
 icy_store_tokens_check(struct icyfire *f, enum icy_token a, const char *ta,
     size_t la, enum icy_token b, const char *tb, size_t lb, int *ok)
 {
 	unsigned char	 ha[GH_SHA256_LEN], hb[GH_SHA256_LEN];
-	const char	*name;
-	sqlite3_stmt	*st;
-	int		 rc, ma = 0, mb = 0;
+	enum gh_err	 err;
+	int		 ma, mb;
 
-	if ((st = gh_db_stmt(&f->db, STMT_TOKEN_GET)) == NULL)
-		return GH_EDB;
+	if ((err = tokens_load(f)) != GH_OK)
+		return err;
 	gh_sha256(ta, la, ha);
 	gh_sha256(tb, lb, hb);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		name = (const char *)sqlite3_column_text(st, 0);
-		if (name == NULL || sqlite3_column_bytes(st, 1) !=
-		    GH_SHA256_LEN)
-			continue;
-		if (strcmp(name, icy_token_names[a]) == 0)
-			ma |= gh_ct_eq(sqlite3_column_blob(st, 1), ha,
-			    GH_SHA256_LEN);
-		if (strcmp(name, icy_token_names[b]) == 0)
-			mb |= gh_ct_eq(sqlite3_column_blob(st, 1), hb,
-			    GH_SHA256_LEN);
-	}
-	gh_db_reset(st);
+	ma = gh_ct_eq(f->tok_hash[a], ha, GH_SHA256_LEN) &
+	    (int)((f->tok_set >> a) & 1);
+	mb = gh_ct_eq(f->tok_hash[b], hb, GH_SHA256_LEN) &
+	    (int)((f->tok_set >> b) & 1);
 	OPENSSL_cleanse(ha, sizeof(ha));
 	OPENSSL_cleanse(hb, sizeof(hb));
-	if (rc != SQLITE_DONE)
-		return gh_db_err(rc);
 	*ok = ma & mb;
 	return GH_OK;
 }
@@ -503,9 +565,9 @@ icy_store_incident_add(struct icyfire *f, struct icy_incident *in)
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
 
-	if ((err = gh_db_begin(&f->db)) != GH_OK)
+	if ((err = gh_db_begin(&f->log)) != GH_OK)
 		return err;
-	if ((st = gh_db_stmt(&f->db, STMT_INCIDENT_ADD)) == NULL) {
+	if ((st = gh_db_stmt(&f->log, STMT_INCIDENT_ADD)) == NULL) {
 		err = GH_EDB;
 		goto fail;
 	}
@@ -520,18 +582,18 @@ icy_store_incident_add(struct icyfire *f, struct icy_incident *in)
 	sqlite3_bind_text(st, 7, in->status_message, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 8, in->flag);
 	sqlite3_bind_int(st, 9, ICY_FLAG_FAILURES);
-	if ((err = step_row(&f->db, st)) != GH_OK) {
+	if ((err = step_row(&f->log, st)) != GH_OK) {
 		gh_db_reset(st);
 		goto fail;
 	}
 	in->id = sqlite3_column_int64(st, 0);
 	in->flag = sqlite3_column_int(st, 1);
-	if ((err = step_done(&f->db, st)) != GH_OK)
+	if ((err = step_done(&f->log, st)) != GH_OK)
 		goto fail;
 	/* A record of what was answered, not a promise: no wait for the disk. */
-	return gh_db_commit_flags(&f->db, GH_DB_NOSYNC);
+	return gh_db_commit_flags(&f->log, GH_DB_NOSYNC);
 fail:
-	gh_db_rollback(&f->db);
+	gh_db_rollback(&f->log);
 	return err;
 }
 
@@ -542,15 +604,19 @@ icy_store_incident_query(struct icyfire *f, size_t arg, long long v,
 {
 	struct icy_incident	 in;
 	sqlite3_stmt		*st;
+	size_t			 id;
 	int			 rc, n = 0;
 
 	if (arg > STMT_Q_FLAG - STMT_Q_SENTRY_ID)
 		return GH_EINVAL;
-	if ((st = gh_db_stmt(&f->db, STMT_Q_SENTRY_ID + arg)) == NULL)
+	id = STMT_Q_SENTRY_ID + arg;
+	if (id == STMT_Q_FLAG && v == 0)
+		id = STMT_Q_NOFLAG;
+	if ((st = gh_db_stmt(&f->log, id)) == NULL)
 		return GH_EDB;
 	if (s != NULL)
 		sqlite3_bind_text(st, 1, s, -1, SQLITE_STATIC);
-	else
+	else if (id != STMT_Q_FLAG && id != STMT_Q_NOFLAG)
 		sqlite3_bind_int64(st, 1, v);
 	sqlite3_bind_int64(st, 2, before_id);
 	sqlite3_bind_int64(st, 3, limit);

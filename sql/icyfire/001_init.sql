@@ -3,6 +3,7 @@
 -- one per minute of the week; a slot may be claimed by a domain and points
 -- at one of its platform credentials, whose posts wait in a FIFO queue.
 -- Credential fields are Fernet tokens; API tokens are stored as SHA-256.
+-- The incident log is a database of its own (sql/icyfire_log/).
 CREATE TABLE server (
 	id		INTEGER PRIMARY KEY CHECK (id >= 1),
 	created		INTEGER NOT NULL
@@ -46,20 +47,3 @@ CREATE TABLE api_token (
 	hash		BLOB NOT NULL CHECK (length(hash) = 32),
 	updated		INTEGER NOT NULL
 );
--- "Sentry": one row per API request.  Never a token.
-CREATE TABLE incident (
-	id		INTEGER PRIMARY KEY,
-	timestamp	INTEGER NOT NULL,
-	ip_address	TEXT NOT NULL,
-	user_id		INTEGER,
-	domain_id	INTEGER,
-	endpoint	TEXT NOT NULL,
-	status_code	INTEGER NOT NULL,
-	status_message	TEXT NOT NULL,
-	flag		INTEGER NOT NULL DEFAULT 0 CHECK (flag IN (0, 1))
-);
-CREATE INDEX incident_ip ON incident (ip_address, timestamp);
-CREATE INDEX incident_time ON incident (timestamp);
-CREATE INDEX incident_status ON incident (status_code);
-CREATE INDEX incident_domain ON incident (domain_id);
-CREATE INDEX incident_flag ON incident (flag);

@@ -166,7 +166,7 @@ expect_json .error_details "ERROR: Authentication token(s) incorrect"
 # --- _rs -----------------------------------------------------------------------
 
 # An incident from an IPv6 address (the servers here listen on 127.0.0.1).
-sqlite3 "$GH_STATE/icyfire.db" "INSERT INTO incident (timestamp, ip_address,
+sqlite3 "$GH_STATE/icyfire_log.db" "INSERT INTO incident (timestamp, ip_address,
 	endpoint, status_code, status_message, flag) VALUES (strftime('%s','now'),
 	'2001:db8::7', 'api._r', 200, 'SUCCESS', 0)"
 
@@ -231,7 +231,7 @@ expect_status 403
 req GET "/api/_r/314/auth=$R&wrong-secret-xyzzy&1"
 expect_status 403
 sleep 0.2
-got=$(sqlite3 "$GH_STATE/icyfire.db" "SELECT flag FROM incident ORDER BY id DESC LIMIT 1")
+got=$(sqlite3 "$GH_STATE/icyfire_log.db" "SELECT flag FROM incident ORDER BY id DESC LIMIT 1")
 [[ $got == 1 ]] && ok "the wrong token's incident is flagged" ||
 	not_ok "the wrong token's incident is flagged" "flag: $got"
 

@@ -41,6 +41,17 @@ usage(FILE *fp)
 	    "                             one now)\n"
 	    "  factory redeliver DOMAIN   send the order's callback again, from the\n"
 	    "                             start of the schedule (or a pending one now)\n"
+	    "  icyfire tokens generate    four new API tokens, printed as NAME TOKEN\n"
+	    "  icyfire tokens set --read-file F --cred-file F --delete-file F\n"
+	    "                 --security-file F\n"
+	    "  icyfire server add N       a worker server and its 10,080 time slots\n"
+	    "  icyfire domain add NAME\n"
+	    "  icyfire credential set DOMAIN PLATFORM key=value...  (encrypted)\n"
+	    "  icyfire timeslot claim SLOT DOMAIN PLATFORM\n"
+	    "  icyfire post add DOMAIN PLATFORM --type text|long|image|video\n"
+	    "                 --body B [--link L] [--media-url U]\n"
+	    "  icyfire post list DOMAIN\n"
+	    "  icyfire decrypt            a Fernet token on stdin, its plaintext out\n"
 	    "\n"
 	    "FILE defaults to $GATEHOUSE_CONFIG, else "
 	    GH_SYSCONFDIR "/gatehouse/gatehouse.conf.\n", fp);
@@ -129,7 +140,8 @@ cmd_init(void)
 		}
 		fprintf(stderr, "gatectl: created key file %s\n", keyfile);
 	}
-	rc = ctl_factory_init();
+	if ((rc = ctl_factory_init()) == CTL_OK)
+		rc = ctl_icyfire_init();
 out:
 	gh_conf_free(&c);
 	return rc;
@@ -198,6 +210,11 @@ main(int argc, char *argv[])
 		return ctl_factory_retry(argc - 1, argv + 1);
 	if (strcmp(argv[0], "redeliver") == 0)
 		return ctl_factory_redeliver(argc - 1, argv + 1);
+	if (strcmp(argv[0], "icyfire") == 0) {
+		if ((ch = ctl_icyfire(argc - 1, argv + 1)) == CTL_USAGE)
+			usage(stderr);
+		return ch;
+	}
 	if (strcmp(argv[0], "help") == 0) {
 		usage(stdout);
 		return CTL_OK;

@@ -38,7 +38,7 @@ GH_TLS_NAMES=(factory.localhost certmaker.localhost icyfire.localhost
 	api.localhost localhost)
 
 # The FastCGI programs the templates run, as NAME:PATH-IN-BUILD-DIR.
-GH_PROGRAMS=(factory:cgi-bin/factory/factory)
+GH_PROGRAMS=(factory:cgi-bin/factory/factory icyfire:cgi-bin/icyfire/icyfire)
 
 # The worker, copied beside them: the factory starts it on a new order
 # (worker_program), and ./dev serve runs it in its loop.
@@ -103,6 +103,10 @@ callback_connect_timeout_ms = 1000
 callback_timeout_ms = 2000
 lease_s = 5
 worker_program = $dir/libexec/gatehouse-worker
+
+[icyfire]
+# The Fernet key shared with the workers (made by gatectl init).
+fernet_key_file = icyfire.fernet
 EOF
 }
 
@@ -255,10 +259,11 @@ gh_render() {
 gh_server_config() {
 	local server=$1 dir=$2 port=$3 user group
 	read -r user group < <(gh_service_account)
+	install -m 0644 "$GH_ROOT/httpd-conf/icyfire-mask.lua" "$dir/" || return 1
 	gh_render "$GH_ROOT/httpd-conf/$server.conf.in" \
 		ADDR=127.0.0.1 PORT="$port" \
 		CERT="$dir/tls/server.pem" KEY="$dir/tls/server.key" \
-		LIBEXEC="$dir/libexec" CONFIG="$dir/gatehouse.conf" \
+		LIBEXEC="$dir/libexec" CONFIG="$dir/gatehouse.conf" CONFDIR="$dir" \
 		STATE="$dir" RUNDIR="$dir/run" LOGDIR="$dir/log" \
 		USER="$user" GROUP="$group" \
 		FACTORY_HOST=factory.localhost CERTMAKER_HOST=certmaker.localhost \

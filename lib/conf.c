@@ -156,6 +156,13 @@ const struct gh_conf_def gh_conf_defs[GH_CONF__MAX] = {
 		"(`--drain`) when an order arrives and no worker is listening. "
 		"Empty: never start one."
 	},
+	[GH_CONF_ICYFIRE_FERNET_KEY_FILE] = {
+		"icyfire", "fernet_key_file", GH_CONF_PATH, 1, CONF_PATH_MAX,
+		"icyfire.fernet", NULL, 0,
+		"File holding the Fernet key (44 characters of base64url) that "
+		"encrypts the social media credentials; shared with the workers. "
+		"Created by `gatectl init`, mode 0600; relative to state_dir."
+	},
 };
 
 /* The state of one load: where we are, for messages. */

@@ -45,6 +45,7 @@ enum gh_conf_key {
 	GH_CONF_FACTORY_WEBHOOK_SIGNATURES, /* [factory] webhook_signatures */
 	GH_CONF_FACTORY_LEASE,		/* [factory] lease_s */
 	GH_CONF_FACTORY_WORKER_PROGRAM,	/* [factory] worker_program */
+	GH_CONF_ICYFIRE_FERNET_KEY_FILE, /* [icyfire] fernet_key_file */
 	GH_CONF__MAX
 };
 

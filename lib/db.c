@@ -392,7 +392,7 @@ gh_db_begin(struct gh_db *db)
 	enum gh_err	 err;
 	int		 n;
 
-	if (db->intx) {
+	if (db->intx || db->inread) {
 		gh_log("%s: %s: already in a transaction", __func__, db->path);
 		return GH_EINTERNAL;
 	}
@@ -416,6 +416,31 @@ gh_db_begin(struct gh_db *db)
 	}
 	db->intx = 1;
 	return GH_OK;
+}
+
+enum gh_err
+gh_db_read_begin(struct gh_db *db)
+{
+	enum gh_err	err;
+
+	if (db->intx || db->inread) {
+		gh_log("%s: %s: already in a transaction", __func__, db->path);
+		return GH_EINTERNAL;
+	}
+	if ((err = gh_db_exec(db, "BEGIN")) != GH_OK)
+		return err;
+	db->inread = 1;
+	return GH_OK;
+}
+
+void
+gh_db_read_end(struct gh_db *db)
+{
+	if (!db->inread)
+		return;
+	db->inread = 0;
+	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		db_log(db, "COMMIT of a read");
 }
 
 /*
@@ -450,6 +475,12 @@ sync_wal(struct gh_db *db)
 enum gh_err
 gh_db_commit(struct gh_db *db)
 {
+	return gh_db_commit_flags(db, 0);
+}
+
+enum gh_err
+gh_db_commit_flags(struct gh_db *db, unsigned flags)
+{
 	int	rc;
 
 	if (!db->intx) {
@@ -464,7 +495,7 @@ gh_db_commit(struct gh_db *db)
 	}
 	db->intx = 0;
 	flock(db->lockfd, LOCK_UN);
-	return sync_wal(db);
+	return (flags & GH_DB_NOSYNC) ? GH_OK : sync_wal(db);
 }
 
 /*

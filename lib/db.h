@@ -42,6 +42,7 @@ struct gh_db {
 	size_t			  nstmt;
 	int			  lockfd;	/* -1 until the first gh_db_begin() */
 	int			  intx;		/* inside gh_db_begin() */
+	int			  inread;	/* inside gh_db_read_begin() */
 	int			  busy_ms;	/* longest wait for the write lock */
 	char			 *path;		/* owned */
 };
@@ -69,10 +70,25 @@ enum gh_err	 gh_db_check(struct gh_db *db, const struct gh_schema *schema);
 sqlite3_stmt	*gh_db_stmt(struct gh_db *db, size_t id);
 void		 gh_db_reset(sqlite3_stmt *stmt);	/* reset + clear bindings; NULL ok */
 
-/* Write transaction: flock + BEGIN IMMEDIATE; COMMIT; ROLLBACK (always releases). */
+/*
+ * Write transaction: flock + BEGIN IMMEDIATE; COMMIT, on disk when it
+ * returns; ROLLBACK (always releases).  gh_db_commit_flags() with
+ * GH_DB_NOSYNC commits without waiting for the disk: the write survives a
+ * crashed process, not a power cut (a log record, not a promise).
+ */
+#define GH_DB_NOSYNC	0x01
 enum gh_err	 gh_db_begin(struct gh_db *db);
 enum gh_err	 gh_db_commit(struct gh_db *db);
+enum gh_err	 gh_db_commit_flags(struct gh_db *db, unsigned flags);
 void		 gh_db_rollback(struct gh_db *db);
+
+/*
+ * A read transaction around several statements: one snapshot, and the
+ * locks taken once instead of per statement.  gh_db_read_end() accepts a
+ * db not in one.
+ */
+enum gh_err	 gh_db_read_begin(struct gh_db *db);
+void		 gh_db_read_end(struct gh_db *db);
 
 /* Run SQL text with no results (schema, pragmas). */
 enum gh_err	 gh_db_exec(struct gh_db *db, const char *sql);

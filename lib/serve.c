@@ -284,9 +284,18 @@ serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 		/* The client went away; nothing to answer. */
 	}
 	if (svc->log_requests) {
-		gh_strlcpy(logpath, req->path, sizeof(logpath));
-		if (svc->mask != NULL)
+		/*
+		 * A service with secrets in its paths has its routes see them
+		 * percent-decoded ("auth%3D…" is "auth=…"), so the log masks
+		 * the decoded path, and logs none it cannot decode.
+		 */
+		if (svc->mask == NULL)
+			gh_strlcpy(logpath, req->path, sizeof(logpath));
+		else if (gh_pct_decode(req->path, strlen(req->path), 0,
+		    logpath, sizeof(logpath), NULL) == GH_OK)
 			gh_log_mask(logpath, svc->mask);
+		else
+			gh_strlcpy(logpath, "(undecodable)", sizeof(logpath));
 		gh_log_request(req->method_name[0] ? req->method_name : "-",
 		    logpath[0] ? logpath : "-", res->status,
 		    gh_now_us() - req->start_us);

@@ -432,6 +432,17 @@ test_transactions(void)
 	CU_ASSERT_EQUAL(gh_db_commit(&db2), GH_OK);
 	CU_ASSERT_EQUAL(count(&db), 3);
 
+	/* A commit that does not wait for the disk: committed, lock released. */
+	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
+	CU_ASSERT_EQUAL(insert(&db, "five.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(gh_db_commit_flags(&db, GH_DB_NOSYNC), GH_OK);
+	CU_ASSERT_EQUAL(db.intx, 0);
+	CU_ASSERT_EQUAL(count(&db2), 4);
+	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db2), GH_OK);
+	CU_ASSERT_EQUAL(insert(&db2, "six.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(gh_db_commit(&db2), GH_OK);
+	CU_ASSERT_EQUAL(count(&db), 5);
+
 	/*
 	 * A UNIQUE violation is the primary code, exactly: stores map it to
 	 * GH_ECONFLICT by comparing with SQLITE_CONSTRAINT.
@@ -440,9 +451,9 @@ test_transactions(void)
 
 	/* Closing inside a transaction rolls it back. */
 	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
-	CU_ASSERT_EQUAL(insert(&db, "five.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(insert(&db, "seven.gent"), SQLITE_DONE);
 	gh_db_close(&db);
-	CU_ASSERT_EQUAL(count(&db2), 3);
+	CU_ASSERT_EQUAL(count(&db2), 5);
 	CU_ASSERT_EQUAL(gh_db_begin(&db2), GH_OK);	/* lock released */
 	gh_db_rollback(&db2);
 	gh_db_close(&db2);

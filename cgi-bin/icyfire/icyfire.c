@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * icyfire: the once-per-process setup that the FastCGI program and gatectl
+ * share (configuration, the Fernet key, the database) and the names.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "icyfire.h"
+
+const char *const icy_token_names[ICY_TOKEN__MAX] = {
+	[ICY_TOKEN_READ] = "read",
+	[ICY_TOKEN_CRED] = "cred",
+	[ICY_TOKEN_DELETE] = "delete",
+	[ICY_TOKEN_SECURITY] = "security",
+};
+
+const char *const icy_platform_names[ICY_PLATFORM__MAX] = {
+	[ICY_FACEBOOK] = "facebook",
+	[ICY_TWITTER] = "twitter",
+	[ICY_TUMBLR] = "tumblr",
+	[ICY_REDDIT] = "reddit",
+};
+
+/* The original's credential columns, per platform. */
+const char *const icy_platform_fields[ICY_PLATFORM__MAX][ICY_FIELDS_MAX + 1] = {
+	[ICY_FACEBOOK] = { "access_token", "page_id", NULL },
+	[ICY_TWITTER] = { "consumer_key", "consumer_secret", "access_key",
+	    "access_secret", NULL },
+	[ICY_TUMBLR] = { "consumer_key", "consumer_secret", "oauth_token",
+	    "oauth_secret", "blog_name", NULL },
+	[ICY_REDDIT] = { "client_id", "client_secret", "user_agent",
+	    "username", "password", "target_subreddit", NULL },
+};
+
+const char *const icy_post_types[] = { "text", "long", "image", "video",
+    NULL };
+
+enum gh_err
+icyfire_open(struct icyfire *f, const char *config, unsigned dbflags,
+    char *errbuf, size_t errsz)
+{
+	enum gh_err	err;
+
+	memset(f, 0, sizeof(*f));
+	gh_buf_init(&f->scratch, 256 * 1024);
+	err = config ? gh_conf_load(&f->conf, config, errbuf, errsz) :
+	    gh_conf_load_env(&f->conf, errbuf, errsz);
+	if (err != GH_OK)
+		goto fail;
+	if ((err = fernet_key_load(&f->key, gh_conf_str(&f->conf,
+	    GH_CONF_ICYFIRE_FERNET_KEY_FILE))) != GH_OK) {
+		snprintf(errbuf, errsz, "%s: cannot load the Fernet key: %s",
+		    gh_conf_str(&f->conf, GH_CONF_ICYFIRE_FERNET_KEY_FILE),
+		    gh_strerror(err));
+		goto fail;
+	}
+	if ((err = icy_store_open(f, dbflags)) != GH_OK) {
+		snprintf(errbuf, errsz, "%s/icyfire.db, icyfire_log.db: %s%s",
+		    gh_conf_str(&f->conf, GH_CONF_STATE_DIR), gh_strerror(err),
+		    err == GH_ECONFIG ? " (run gatectl init)" : "");
+		goto fail;
+	}
+	return GH_OK;
+fail:
+	OPENSSL_cleanse(&f->key, sizeof(f->key));
+	gh_conf_free(&f->conf);
+	gh_buf_free(&f->scratch);
+	return err;
+}
+
+void
+icyfire_close(struct icyfire *f)
+{
+	icy_store_close(f);
+	OPENSSL_cleanse(&f->key, sizeof(f->key));
+	gh_conf_free(&f->conf);
+	gh_buf_free(&f->scratch);
+}

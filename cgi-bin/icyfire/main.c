@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * icyfire: the IcyFire worker API as a FastCGI program.  This file holds
+ * the set-up and the route table; the handlers are in api.c.  Tokens are in
+ * the path, so the routes take the rest of it ("**") and api.c parses it;
+ * the log masks the "auth=" segment.
+ */
+#include <stdio.h>
+
+#include "icyfire.h"
+#include "log.h"
+#include "serve.h"
+
+/*
+ * Every route checks its own pair of tokens in its handler, because a
+ * wrong token is an answer (403, in the document's words) and an incident
+ * like any other: the table marks them public so that serve's generic auth
+ * stays out of the way.
+ */
+static const struct gh_route routes[] = {
+	{ GH_M(GH_GET), "/api/_r/**", icyfire_r, GH_ROUTE_PUBLIC, 0 },
+	{ GH_M(GH_GET), "/api/_d/**", icyfire_d, GH_ROUTE_PUBLIC, 0 },
+	{ GH_M(GH_GET), "/api/_rs/**", icyfire_rs, GH_ROUTE_PUBLIC, 0 },
+};
+
+static const char *const mask[] = { "auth=", NULL };
+
+/* After the answer is out: write the request's incident. */
+static void
+icyfire_after(struct gh_svc *svc)
+{
+	struct icyfire	*f = svc->ctx;
+	enum gh_err	 err;
+
+	if (!f->record)
+		return;
+	f->record = 0;
+	if ((err = icy_store_incident_add(f, &f->pending)) != GH_OK)
+		gh_log("cannot record an incident: %s", gh_strerror(err));
+}
+
+int
+main(void)
+{
+	struct icyfire	f;
+	struct gh_svc	svc = {
+		.name = "icyfire",
+		.routes = routes,
+		.nroutes = GH_NELEM(routes),
+		.error_body = icyfire_error_body,
+		.after = icyfire_after,
+		.mask = mask,
+		.body_max = 1024,
+		.ctx = &f,
+	};
+	char		errbuf[512];
+	int		rc;
+
+	gh_log_init("icyfire");
+	if (icyfire_open(&f, NULL, 0, errbuf, sizeof(errbuf)) != GH_OK) {
+		gh_log("%s", errbuf);
+		return 1;
+	}
+	svc.log_requests = (int)gh_conf_int(&f.conf, GH_CONF_LOG_REQUESTS);
+	rc = gh_serve(&svc);
+	icyfire_close(&f);
+	return rc;
+}

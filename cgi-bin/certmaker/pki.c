@@ -165,7 +165,7 @@ csr_names(X509_REQ *csr, struct cm_request *r, char *why, size_t whysz)
 	const GENERAL_NAME		*g;
 	const ASN1_STRING		*s;
 	X509_NAME			*subj;
-	char				 cn[GH_DOMAIN_MAX + 1], ip[64];
+	char				 cn[GH_DOMAIN_MAX + 1];
 	int				 i, crit = -1, n;
 	enum gh_err			 err = GH_OK;
 
@@ -204,7 +204,6 @@ csr_names(X509_REQ *csr, struct cm_request *r, char *why, size_t whysz)
 			memcpy(r->ip[r->nip].addr, ASN1_STRING_get0_data(s),
 			    (size_t)ASN1_STRING_length(s));
 			r->ip[r->nip++].len = (size_t)ASN1_STRING_length(s);
-			(void)ip;
 			break;
 		default:
 			snprintf(why, whysz, "the CSR asks for a kind of "

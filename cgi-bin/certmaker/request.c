@@ -328,8 +328,6 @@ cm_request_parse(const char *body, size_t len, long long max_days,
 		    "%lld", max_days);
 		goto out;
 	}
-	if (r->days > max_days)
-		r->days = max_days;
 	switch (gh_json_get_string(obj, "key_type", &kt, NULL)) {
 	case GH_OK:
 		if (cm_key_type_parse(kt, 0, &r->key_type) == GH_OK)

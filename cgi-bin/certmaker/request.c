@@ -37,6 +37,11 @@ const int cm_subj_nids[CM_SUBJ__MAX] = {
 	[CM_SUBJ_CN] = NID_commonName,
 };
 
+static const char *const subject_keys[] = {
+	"common_name", "organization", "country", "province", "locality",
+	"street_address", "postal_code", NULL
+};
+
 static const char *const request_keys[] = {
 	"domains", "ips", "email_addresses", "emails", "subject", "days",
 	"key_type", NULL
@@ -308,6 +313,11 @@ cm_request_parse(const char *body, size_t len, long long max_days,
 		goto out;
 	switch (gh_json_get_object(obj, "subject", &subj)) {
 	case GH_OK:
+		if (gh_json_only_keys(subj, subject_keys, &bad) != GH_OK) {
+			snprintf(why, whysz, "subject: unknown field \"%.64s\"",
+			    bad);
+			goto out;
+		}
 		for (i = 0; i < CM_SUBJ__MAX; i++)
 			if (subject_field(subj, (enum cm_subj)i, r, why,
 			    whysz) != GH_OK)

@@ -77,6 +77,8 @@ static const struct {
 	    "{\"common_name\":\"a\\u0001b\"}}", GH_EINVAL, "control" },
 	{ __LINE__, "{\"domains\":[\"a.example\"],\"subject\":[]}", GH_EINVAL,
 	    "subject" },
+	{ __LINE__, "{\"domains\":[\"a.example\"],\"subject\":"
+	    "{\"cn\":\"x\"}}", GH_EINVAL, "subject: unknown field" },
 	{ __LINE__, "{\"domains\":[\"a.example\"],\"extra\":1}", GH_EINVAL,
 	    "unknown field" },
 	{ __LINE__, "[]", GH_EINVAL, "body" },

@@ -41,6 +41,16 @@ usage(FILE *fp)
 	    "                             one now)\n"
 	    "  factory redeliver DOMAIN   send the order's callback again, from the\n"
 	    "                             start of the schedule (or a pending one now)\n"
+	    "  certmaker init-ca [--subject /O=…/CN=…] [--key-type ecdsa-p256|\n"
+	    "                    rsa-4096|ed25519] [--days N]\n"
+	    "                             make certmaker's root (init makes a\n"
+	    "                             default one when there is none)\n"
+	    "  certmaker user add NAME [--admin]\n"
+	    "                             new certmaker user, its token printed alone\n"
+	    "  certmaker user list        certmaker's users\n"
+	    "  certmaker user disable|enable NAME\n"
+	    "  certmaker user rotate-token NAME\n"
+	    "                             a new token for NAME, printed alone\n"
 	    "  icyfire tokens generate    four new API tokens, printed as NAME TOKEN\n"
 	    "  icyfire tokens set --read-file F --cred-file F --delete-file F\n"
 	    "                 --security-file F\n"
@@ -141,6 +151,8 @@ cmd_init(void)
 		fprintf(stderr, "gatectl: created key file %s\n", keyfile);
 	}
 	if ((rc = ctl_factory_init()) == CTL_OK)
+		rc = ctl_certmaker_init();
+	if (rc == CTL_OK)
 		rc = ctl_icyfire_init();
 out:
 	gh_conf_free(&c);
@@ -185,6 +197,8 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return CTL_USAGE;
 	}
+	if (strcmp(argv[0], "certmaker") == 0)
+		return ctl_certmaker(argc - 1, argv + 1);
 	/* "factory token …" and "token …" are the same commands (orders too). */
 	if (strcmp(argv[0], "factory") == 0 && argc > 1) {
 		argc--;

@@ -34,6 +34,8 @@ int	 ctl_factory_order(int argc, char *argv[]);
 int	 ctl_factory_retry(int argc, char *argv[]);
 int	 ctl_factory_redeliver(int argc, char *argv[]);
 
+int	 ctl_certmaker_init(void);
+int	 ctl_certmaker(int argc, char *argv[]);
 int	 ctl_icyfire_init(void);
 int	 ctl_icyfire(int argc, char *argv[]);
 

@@ -38,7 +38,8 @@ GH_TLS_NAMES=(factory.localhost certmaker.localhost icyfire.localhost
 	api.localhost localhost)
 
 # The FastCGI programs the templates run, as NAME:PATH-IN-BUILD-DIR.
-GH_PROGRAMS=(factory:cgi-bin/factory/factory icyfire:cgi-bin/icyfire/icyfire)
+GH_PROGRAMS=(factory:cgi-bin/factory/factory
+	certmaker:cgi-bin/certmaker/certmaker icyfire:cgi-bin/icyfire/icyfire)
 
 # The worker, copied beside them: the factory starts it on a new order
 # (worker_program), and ./dev serve runs it in its loop.
@@ -103,6 +104,12 @@ callback_connect_timeout_ms = 1000
 callback_timeout_ms = 2000
 lease_s = 5
 worker_program = $dir/libexec/gatehouse-worker
+
+[certmaker]
+# Challenges off: requests are issued at once.  A test turns them on.
+challenge = no
+challenge_connect_timeout_ms = 1000
+challenge_timeout_ms = 2000
 
 [icyfire]
 # The Fernet key shared with the workers (made by gatectl init).

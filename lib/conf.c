@@ -156,6 +156,50 @@ const struct gh_conf_def gh_conf_defs[GH_CONF__MAX] = {
 		"(`--drain`) when an order arrives and no worker is listening. "
 		"Empty: never start one."
 	},
+	[GH_CONF_CERTMAKER_BASE_URL] = {
+		"certmaker", "base_url", GH_CONF_STR, 0, 512,
+		"", NULL, 0,
+		"The service's public URL (`https://ca.example.org`) used in "
+		"Location headers and in the OCSP and CRL URLs of certificates; "
+		"empty: `https://` and the request's Host."
+	},
+	[GH_CONF_CERTMAKER_MAX_DAYS] = {
+		"certmaker", "max_days", GH_CONF_INT, 1, 3650,
+		"397", NULL, 0,
+		"Longest validity in days a certificate may ask for (never past "
+		"the root's own end)."
+	},
+	[GH_CONF_CERTMAKER_CHALLENGE] = {
+		"certmaker", "challenge", GH_CONF_BOOL, 0, 1,
+		"no", NULL, 0,
+		"Requests get an HTTP challenge (202) that must be solved before "
+		"the certificate is issued."
+	},
+	[GH_CONF_CERTMAKER_CHALLENGE_TTL] = {
+		"certmaker", "challenge_ttl_s", GH_CONF_INT, 60, 604800,
+		"7200", NULL, 0,
+		"Seconds a challenge may be solved in; later it is gone (410)."
+	},
+	[GH_CONF_CERTMAKER_CHALLENGE_CONNECT_TIMEOUT] = {
+		"certmaker", "challenge_connect_timeout_ms", GH_CONF_INT, 100,
+		60000, "3000", NULL, 0,
+		"Milliseconds a challenge fetch may take to connect."
+	},
+	[GH_CONF_CERTMAKER_CHALLENGE_TIMEOUT] = {
+		"certmaker", "challenge_timeout_ms", GH_CONF_INT, 100, 60000,
+		"5000", NULL, 0,
+		"Milliseconds a challenge fetch may take in all."
+	},
+	[GH_CONF_CERTMAKER_OCSP_VALIDITY] = {
+		"certmaker", "ocsp_validity_s", GH_CONF_INT, 60, 604800,
+		"3600", NULL, 0,
+		"Seconds between an OCSP answer's thisUpdate and nextUpdate."
+	},
+	[GH_CONF_CERTMAKER_CRL_VALIDITY] = {
+		"certmaker", "crl_validity_s", GH_CONF_INT, 60, 2592000,
+		"86400", NULL, 0,
+		"Seconds between the CRL's lastUpdate and nextUpdate."
+	},
 	[GH_CONF_ICYFIRE_FERNET_KEY_FILE] = {
 		"icyfire", "fernet_key_file", GH_CONF_PATH, 1, CONF_PATH_MAX,
 		"icyfire.fernet", NULL, 0,

@@ -45,6 +45,14 @@ enum gh_conf_key {
 	GH_CONF_FACTORY_WEBHOOK_SIGNATURES, /* [factory] webhook_signatures */
 	GH_CONF_FACTORY_LEASE,		/* [factory] lease_s */
 	GH_CONF_FACTORY_WORKER_PROGRAM,	/* [factory] worker_program */
+	GH_CONF_CERTMAKER_BASE_URL,	/* [certmaker] base_url */
+	GH_CONF_CERTMAKER_MAX_DAYS,	/* [certmaker] max_days */
+	GH_CONF_CERTMAKER_CHALLENGE,	/* [certmaker] challenge */
+	GH_CONF_CERTMAKER_CHALLENGE_TTL, /* [certmaker] challenge_ttl_s */
+	GH_CONF_CERTMAKER_CHALLENGE_CONNECT_TIMEOUT, /* [certmaker] challenge_connect_timeout_ms */
+	GH_CONF_CERTMAKER_CHALLENGE_TIMEOUT, /* [certmaker] challenge_timeout_ms */
+	GH_CONF_CERTMAKER_OCSP_VALIDITY, /* [certmaker] ocsp_validity_s */
+	GH_CONF_CERTMAKER_CRL_VALIDITY,	/* [certmaker] crl_validity_s */
 	GH_CONF_ICYFIRE_FERNET_KEY_FILE, /* [icyfire] fernet_key_file */
 	GH_CONF__MAX
 };

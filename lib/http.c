@@ -22,8 +22,9 @@
 
 /* Bytes of the answer seen so far, so the body can be capped. */
 struct http_sink {
-	size_t	n;
-	int	cut;	/* the body passed GH_HTTP_BODY_MAX */
+	size_t		 n;
+	int		 cut;	/* the body passed GH_HTTP_BODY_MAX */
+	struct gh_buf	*out;	/* the caller's, or NULL */
 };
 
 /*
@@ -37,7 +38,8 @@ http_sink(char *p, size_t size, size_t nmemb, void *arg)
 	struct http_sink	*s = arg;
 	size_t			 n = size * nmemb;
 
-	if (n > GH_HTTP_BODY_MAX - s->n) {
+	if (n > GH_HTTP_BODY_MAX - s->n ||
+	    (s->out != NULL && gh_buf_add(s->out, p, n) != GH_OK)) {
 		s->cut = 1;
 		return 0;
 	}
@@ -198,7 +200,7 @@ enum gh_err
 gh_http_request(struct gh_http *h, const struct gh_http_req *req,
     int *status, char *errbuf, size_t errsz)
 {
-	struct http_sink	 sink = { 0, 0 };
+	struct http_sink	 sink = { 0, 0, req->resp };
 	struct curl_slist	*hdrs = NULL;
 	CURL			*c = h->h;
 	enum gh_err		 err;
@@ -233,6 +235,8 @@ gh_http_request(struct gh_http *h, const struct gh_http_req *req,
 			goto out;
 		}
 		*status = (int)code;
+		if (req->body_cut != NULL)
+			*req->body_cut = sink.cut;
 		err = GH_OK;
 		goto out;
 	}

@@ -4,8 +4,9 @@
  * One easy handle per process, reused so that its connections and DNS
  * cache are too.  Redirects are never followed; only https is spoken (and
  * http where the caller allows it); both time limits always apply; the
- * response body is read and thrown away, and a transfer whose body passes
- * GH_HTTP_BODY_MAX is cut off (its status still counts).
+ * response body is read and thrown away (or kept in the caller's buffer,
+ * when one is given), and a transfer whose body passes GH_HTTP_BODY_MAX
+ * (or the buffer's max) is cut off (its status still counts).
  */
 #ifndef GH_HTTP_H
 #define GH_HTTP_H
@@ -13,6 +14,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "util.h"
 
 #define GH_HTTP_BODY_MAX	(64 * 1024)	/* response bytes read at most */
 #define GH_HTTP_ERR_MAX		256		/* room for an error message */
@@ -31,6 +33,10 @@ struct gh_http_req {
 	int			 connect_timeout_ms;
 	int			 timeout_ms;	/* the whole transfer */
 	int			 allow_http;	/* also http://, not only https:// */
+	/* NULL: the body is thrown away; else it is appended here, up to
+	   the buffer's max, and *body_cut says whether it was cut short. */
+	struct gh_buf		*resp;
+	int			*body_cut;
 };
 
 /* Make the handle (h zeroed by the caller).  GH_ENOMEM or GH_EINTERNAL. */

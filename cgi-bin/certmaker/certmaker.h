@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * certmaker: a private certificate authority.  What the FastCGI program
+ * and gatectl share: the process state, the store (all SQL), the request
+ * validation, the X.509 work (pki.c) and the OCSP responder and CRL.
+ */
+#ifndef CERTMAKER_H
+#define CERTMAKER_H
+
+#include <stddef.h>
+
+#include <openssl/ocsp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "conf.h"
+#include "crypto.h"
+#include "db.h"
+#include "err.h"
+#include "http.h"
+#include "valid.h"
+
+#define CM_USER_MAX		64	/* user name length */
+#define CM_NAMES_MAX		50	/* DNS names, IPs, e-mails: each */
+#define CM_EMAIL_MAX		254
+#define CM_FIELD_MAX		64	/* a subject field (RFC 5280 upper bounds) */
+#define CM_SERIAL_BYTES		16	/* 126 random bits */
+#define CM_SERIAL_HEX		(2 * CM_SERIAL_BYTES)
+#define CM_CHALLENGE_BYTES	16	/* the challenge id: 32 hex digits */
+#define CM_WHY_MAX		200	/* a 400's reason */
+#define CM_DAYS_DEFAULT		7
+#define CM_CA_DAYS_DEFAULT	3650
+#define CM_CHALLENGE_BODY_MAX	1024	/* a token file's bytes, at most */
+
+/* Labels binding sealed blobs to their column. */
+#define LABEL_CA_KEY		"certmaker.ca.key"
+#define LABEL_CERT_KEY		"certmaker.cert.key"
+
+enum cm_key_type {
+	CM_KEY_ECDSA_P256,
+	CM_KEY_RSA_2048,
+	CM_KEY_ED25519,
+	CM_KEY_RSA_4096,	/* the root only */
+	CM_KEY__MAX
+};
+extern const char *const cm_key_type_names[CM_KEY__MAX];
+
+/* The subject fields a JSON request may set, in the order of the DN. */
+enum cm_subj {
+	CM_SUBJ_COUNTRY,
+	CM_SUBJ_PROVINCE,
+	CM_SUBJ_LOCALITY,
+	CM_SUBJ_STREET,
+	CM_SUBJ_POSTAL,
+	CM_SUBJ_ORG,
+	CM_SUBJ_CN,
+	CM_SUBJ__MAX
+};
+extern const char *const cm_subj_keys[CM_SUBJ__MAX];	/* JSON names */
+extern const int cm_subj_nids[CM_SUBJ__MAX];
+
+struct cm_ip {
+	unsigned char	addr[16];
+	size_t		len;		/* 4 or 16 */
+};
+
+/* A validated request: what goes into the certificate. */
+struct cm_request {
+	char		 dns[CM_NAMES_MAX][GH_DOMAIN_MAX + 1];	/* lower case */
+	size_t		 ndns;
+	struct cm_ip	 ip[CM_NAMES_MAX];
+	size_t		 nip;
+	char		 email[CM_NAMES_MAX][CM_EMAIL_MAX + 1];
+	size_t		 nemail;
+	char		 subject[CM_SUBJ__MAX][CM_FIELD_MAX + 1];	/* "" unset */
+	long long	 days;
+	enum cm_key_type key_type;
+};
+
+struct cm_user {
+	long long	id;
+	char		name[CM_USER_MAX + 1];
+	int		admin;
+	int		disabled;
+};
+
+/* Everything one process owns, opened once. */
+struct certmaker {
+	struct gh_conf	 conf;
+	struct gh_db	 db;
+	struct gh_key	 key;
+	X509		*ca;		/* owned; NULL until a root exists */
+	EVP_PKEY	*ca_key;	/* owned; NULL with ca */
+	struct cm_user	 user;		/* the current request's principal */
+	struct gh_http	 http;		/* challenges; made on first use */
+	int		 http_ready;
+	struct gh_buf	 scratch;	/* sealing, PEM, DER; reused */
+};
+
+/* certmaker.c: the once-per-process setup.  The root is loaded if it exists. */
+enum gh_err	 certmaker_open(struct certmaker *cm, const char *config,
+		    unsigned dbflags, char *errbuf, size_t errsz);
+void		 certmaker_close(struct certmaker *cm);
+/* Load the root from the store into cm->ca and cm->ca_key; GH_ENOTFOUND if none. */
+enum gh_err	 certmaker_load_ca(struct certmaker *cm);
+/*
+ * Make the root (subject "/O=…/CN=…" style, NULL: a default) and store it,
+ * its key sealed.  GH_ECONFLICT if one exists.
+ */
+enum gh_err	 certmaker_make_ca(struct certmaker *cm, const char *subject,
+		    enum cm_key_type type, long long days, char *why,
+		    size_t whysz);
+
+/* store.c: every SQL statement of certmaker. */
+enum gh_err	 store_certmaker_open(struct certmaker *cm, unsigned flags);
+void		 store_certmaker_close(struct certmaker *cm);
+enum gh_err	 store_user_by_token(struct certmaker *cm, const char *token,
+		    size_t len, struct cm_user *out);
+enum gh_err	 store_user_add(struct certmaker *cm, const char *name,
+		    const char *token, int admin);
+enum gh_err	 store_user_disable(struct certmaker *cm, const char *name,
+		    int disabled);
+enum gh_err	 store_user_token(struct certmaker *cm, const char *name,
+		    const char *token);
+typedef void	 store_user_cb(const struct cm_user *u, long long created,
+		    void *arg);
+enum gh_err	 store_user_list(struct certmaker *cm, store_user_cb *cb,
+		    void *arg);
+/* The root's PEM and sealed key appended to pem and sealed; GH_ENOTFOUND. */
+enum gh_err	 store_ca_get(struct certmaker *cm, struct gh_buf *pem,
+		    struct gh_buf *sealed);
+enum gh_err	 store_ca_add(struct certmaker *cm, const char *pem,
+		    const void *sealed, size_t n);
+
+struct cm_cert {
+	long long	id;
+	long long	user_id;
+	char		serial[CM_SERIAL_HEX + 1];
+	long long	not_before, not_after;
+	long long	revoked;	/* 0: valid */
+	int		reason;
+	int		has_key;
+};
+/*
+ * Store a certificate (key_sealed NULL for a CSR) durably.  With
+ * challenge_id, the challenge is marked solved by it in the same
+ * transaction (GH_ECONFLICT if it was solved meanwhile).
+ */
+enum gh_err	 store_cert_add(struct certmaker *cm, const struct cm_cert *c,
+		    const char *pem, const void *key_sealed, size_t keylen,
+		    const char *challenge_id);
+/* The row of serial; its PEM and sealed key appended when pem / key aren't NULL. */
+enum gh_err	 store_cert_get(struct certmaker *cm, const char *serial,
+		    struct cm_cert *out, struct gh_buf *pem, struct gh_buf *key);
+/* GH_ENOTFOUND, GH_EGONE (already revoked) or GH_OK. */
+enum gh_err	 store_cert_revoke(struct certmaker *cm, const char *serial,
+		    int reason, long long when);
+typedef enum gh_err store_revoked_cb(const char *serial, long long when,
+		    int reason, void *arg);
+enum gh_err	 store_cert_revoked(struct certmaker *cm, store_revoked_cb *cb,
+		    void *arg);
+
+struct cm_challenge {
+	char		id[2 * CM_CHALLENGE_BYTES + 1];
+	long long	user_id;
+	unsigned char	token_hash[32];
+	int		csr;		/* kind: 1 csr, 0 json */
+	long long	days;
+	long long	expires;
+	char		serial[CM_SERIAL_HEX + 1];	/* "" until solved */
+	int		has_key;	/* the solved certificate's */
+};
+enum gh_err	 store_challenge_add(struct certmaker *cm,
+		    const struct cm_challenge *c, const void *request,
+		    size_t n);
+/* The challenge and (when request isn't NULL) its stored request body. */
+enum gh_err	 store_challenge_get(struct certmaker *cm, const char *id,
+		    struct cm_challenge *out, struct gh_buf *request);
+
+/* request.c: validation of what clients send. */
+void		 cm_request_init(struct cm_request *r);
+/*
+ * Parse and check a JSON request body into r (initialised here).  GH_EINVAL
+ * with the reason in why for anything wrong, including no name at all.
+ */
+enum gh_err	 cm_request_parse(const char *body, size_t len,
+		    long long max_days, struct cm_request *r, char *why,
+		    size_t whysz);
+/* Add one name, checked (GH_EINVAL with why); duplicates are dropped. */
+enum gh_err	 cm_request_add_dns(struct cm_request *r, const char *s,
+		    size_t len, char *why, size_t whysz);
+enum gh_err	 cm_request_add_ip(struct cm_request *r, const char *s,
+		    size_t len, char *why, size_t whysz);
+enum gh_err	 cm_request_add_email(struct cm_request *r, const char *s,
+		    size_t len, char *why, size_t whysz);
+/* Key type by name; GH_EINVAL if unknown.  root: RSA-4096 allowed too. */
+enum gh_err	 cm_key_type_parse(const char *s, int root,
+		    enum cm_key_type *out);
+/* A serial from a URL: 1-40 hex digits, lower-cased into out. */
+enum gh_err	 cm_serial_parse(const char *s, size_t len,
+		    char out[CM_SERIAL_HEX + 9]);
+/* The names a challenge skips: localhost, 127.0.0.1 and ::1. */
+int		 cm_name_exempt_dns(const char *name);
+int		 cm_name_exempt_ip(const struct cm_ip *ip);
+
+/* pki.c: keys, names and certificates with OpenSSL's EVP/X509 APIs. */
+/* A new random positive serial of CM_SERIAL_BYTES, and its hex. */
+enum gh_err	 pki_serial_new(ASN1_INTEGER **out, char hex[CM_SERIAL_HEX + 1]);
+/* The subjectAltName of r's DNS names, IPs and e-mails; GH_EINVAL if none. */
+enum gh_err	 pki_san_build(const struct cm_request *r, GENERAL_NAMES **out);
+enum gh_err	 pki_keygen(enum cm_key_type type, EVP_PKEY **out);
+/* GH_EINVAL with a static reason for a key we will not certify. */
+enum gh_err	 pki_key_check(EVP_PKEY *key, const char **why);
+/*
+ * Parse a CSR (PEM or DER), verify its signature and key, and take its
+ * SANs into r (the common name too, as a DNS name, when it is one and
+ * there are no SANs).  GH_EINVAL with why.  *out is the caller's.
+ */
+enum gh_err	 pki_csr_parse(const void *p, size_t n, struct cm_request *r,
+		    X509_REQ **out, char *why, size_t whysz);
+
+struct pki_issue {
+	const struct cm_request	*req;		/* the names and subject */
+	X509_NAME		*subject;	/* a CSR's subject, or NULL: req's */
+	EVP_PKEY		*pub;		/* the subject's key */
+	long long		 not_before, not_after;
+	const char		*base_url;	/* for the OCSP and CRL URLs */
+};
+/* Issue a certificate under the root; *out and serial are the caller's. */
+enum gh_err	 pki_issue(X509 *ca, EVP_PKEY *cakey, const struct pki_issue *in,
+		    X509 **out, char serial[CM_SERIAL_HEX + 1]);
+/* A self-signed root with the given subject ("/O=x/CN=y"). */
+enum gh_err	 pki_make_root(const char *subject, enum cm_key_type type,
+		    long long days, X509 **cert, EVP_PKEY **key, char *why,
+		    size_t whysz);
+/* Sign with key's default digest (SHA-256; none for Ed25519). */
+enum gh_err	 pki_sign_x509(X509 *x, EVP_PKEY *key);
+/* PEM of a certificate / a private key (PKCS#8) appended to out. */
+enum gh_err	 pki_cert_pem(X509 *x, struct gh_buf *out);
+enum gh_err	 pki_key_pem(EVP_PKEY *key, struct gh_buf *out);
+/* Read them back; GH_EINVAL if malformed. */
+enum gh_err	 pki_cert_read(const void *p, size_t n, X509 **out);
+enum gh_err	 pki_key_read(const void *p, size_t n, EVP_PKEY **out);
+
+/* ocsp.c: the responder and the CRL. */
+/*
+ * Decode the base64 of an OCSP GET (standard or URL-safe alphabet, padding
+ * optional) into out.  GH_EINVAL if malformed, GH_ETOOBIG if too long.
+ */
+enum gh_err	 ocsp_decode_get(const char *s, size_t len, unsigned char *out,
+		    size_t outsz, size_t *outlen);
+/* Parse a DER OCSPRequest with at least one CertID; GH_EINVAL if malformed. */
+enum gh_err	 ocsp_request_parse(const unsigned char *der, size_t n,
+		    OCSP_REQUEST **out);
+/* What the store says of a serial: GH_OK (good or revoked) or GH_ENOTFOUND. */
+typedef enum gh_err ocsp_lookup_cb(const char *serial, long long *revoked,
+		    int *reason, void *arg);
+/*
+ * The signed answer to req: for each CertID of our root (SHA-1 or SHA-256
+ * hashes) good, revoked or unknown as lookup says; other issuers unknown.
+ * The nonce is echoed.  *out is the caller's.
+ */
+enum gh_err	 ocsp_respond(X509 *ca, EVP_PKEY *cakey, OCSP_REQUEST *req,
+		    ocsp_lookup_cb *lookup, void *arg, long long now,
+		    long long validity, OCSP_RESPONSE **out);
+/* The DER CRL of every revoked certificate, appended to out. */
+enum gh_err	 crl_build(struct certmaker *cm, long long now,
+		    struct gh_buf *out);
+
+/* The FastCGI program's handlers. */
+struct gh_svc;
+struct gh_req;
+struct gh_res;
+enum gh_err	 cm_root_get(struct gh_svc *, struct gh_req *, struct gh_res *);
+enum gh_err	 cm_cert_request(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+enum gh_err	 cm_cert_request_csr(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+enum gh_err	 cm_cert_get(struct gh_svc *, struct gh_req *, struct gh_res *);
+enum gh_err	 cm_key_get(struct gh_svc *, struct gh_req *, struct gh_res *);
+enum gh_err	 cm_cert_revoke(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+enum gh_err	 cm_challenge_solve(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+enum gh_err	 cm_ocsp_get(struct gh_svc *, struct gh_req *, struct gh_res *);
+enum gh_err	 cm_ocsp_post(struct gh_svc *, struct gh_req *, struct gh_res *);
+enum gh_err	 cm_crl_get(struct gh_svc *, struct gh_req *, struct gh_res *);
+
+/* cert.c, for challenge.c: issue r (or the CSR) for the current user. */
+enum gh_err	 cm_issue(struct certmaker *cm, struct gh_req *req,
+		    struct gh_res *res, const struct cm_request *r,
+		    X509_REQ *csr, const char *challenge_id);
+/* The base URL of Location headers: base_url or https://<Host>. */
+enum gh_err	 cm_base_url(struct certmaker *cm, struct gh_req *req,
+		    char *out, size_t outsz);
+/* Answer 200 with the locations of serial (key too when has_key). */
+enum gh_err	 cm_answer_locations(struct certmaker *cm, struct gh_req *req,
+		    struct gh_res *res, const char *serial, int has_key);
+/* challenge.c: store a challenge for r / the CSR and answer 202. */
+enum gh_err	 cm_challenge_new(struct certmaker *cm, struct gh_req *req,
+		    struct gh_res *res, int csr, long long days);
+
+#endif

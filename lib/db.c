@@ -419,6 +419,33 @@ gh_db_begin(struct gh_db *db)
 }
 
 enum gh_err
+gh_db_step_done(struct gh_db *db, sqlite3_stmt *stmt)
+{
+	int	rc = sqlite3_step(stmt);
+
+	gh_db_reset(stmt);
+	if (rc == SQLITE_DONE)
+		return GH_OK;
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return GH_ECONFLICT;
+	db_log(db, "step");
+	return gh_db_err(rc);
+}
+
+enum gh_err
+gh_db_step_row(struct gh_db *db, sqlite3_stmt *stmt)
+{
+	int	rc = sqlite3_step(stmt);
+
+	if (rc == SQLITE_ROW)
+		return GH_OK;
+	if (rc == SQLITE_DONE)
+		return GH_ENOTFOUND;
+	db_log(db, "step");
+	return gh_db_err(rc);
+}
+
+enum gh_err
 gh_db_read_begin(struct gh_db *db)
 {
 	enum gh_err	err;

@@ -90,6 +90,17 @@ void		 gh_db_rollback(struct gh_db *db);
 enum gh_err	 gh_db_read_begin(struct gh_db *db);
 void		 gh_db_read_end(struct gh_db *db);
 
+/*
+ * Step a statement that returns no row, and reset it: GH_OK, GH_ECONFLICT
+ * on a constraint, else the mapped error (logged).
+ */
+enum gh_err	 gh_db_step_done(struct gh_db *db, sqlite3_stmt *stmt);
+/*
+ * Step for at most one row: GH_OK with a row (the caller reads it, then
+ * resets), GH_ENOTFOUND without, else the mapped error (logged).
+ */
+enum gh_err	 gh_db_step_row(struct gh_db *db, sqlite3_stmt *stmt);
+
 /* Run SQL text with no results (schema, pragmas). */
 enum gh_err	 gh_db_exec(struct gh_db *db, const char *sql);
 

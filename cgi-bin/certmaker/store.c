@@ -98,42 +98,13 @@ store_certmaker_close(struct certmaker *cm)
 	gh_db_close(&cm->db);
 }
 
-/* Step a statement that returns no row; GH_ECONFLICT on a UNIQUE violation. */
-static enum gh_err
-step_done(struct gh_db *db, sqlite3_stmt *st)
-{
-	int	rc = sqlite3_step(st);
-
-	gh_db_reset(st);
-	if (rc == SQLITE_DONE)
-		return GH_OK;
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return GH_ECONFLICT;
-	gh_log("store: %s", sqlite3_errmsg(db->h));
-	return gh_db_err(rc);
-}
-
-/* Step for at most one row: GH_OK with a row, GH_ENOTFOUND without. */
-static enum gh_err
-step_row(struct gh_db *db, sqlite3_stmt *st)
-{
-	int	rc = sqlite3_step(st);
-
-	if (rc == SQLITE_ROW)
-		return GH_OK;
-	if (rc == SQLITE_DONE)
-		return GH_ENOTFOUND;
-	gh_log("store: %s", sqlite3_errmsg(db->h));
-	return gh_db_err(rc);
-}
-
 /* One write statement in its own transaction; GH_ENOTFOUND if no row changed. */
 static enum gh_err
 write_one(struct certmaker *cm, sqlite3_stmt *st)
 {
 	enum gh_err	err;
 
-	if ((err = step_done(&cm->db, st)) != GH_OK)
+	if ((err = gh_db_step_done(&cm->db, st)) != GH_OK)
 		goto fail;
 	if (sqlite3_changes(cm->db.h) == 0) {
 		err = GH_ENOTFOUND;
@@ -172,7 +143,7 @@ store_user_by_token(struct certmaker *cm, const char *token, size_t len,
 		return GH_EDB;
 	gh_sha256(token, len, hash);
 	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_STATIC);
-	if ((err = step_row(&cm->db, st)) != GH_OK)
+	if ((err = gh_db_step_row(&cm->db, st)) != GH_OK)
 		goto out;
 	/* The index found it; compare the whole hash anyway, in constant time. */
 	if (sqlite3_column_bytes(st, 4) != GH_SHA256_LEN ||
@@ -278,7 +249,7 @@ store_ca_get(struct certmaker *cm, struct gh_buf *pem, struct gh_buf *sealed)
 
 	if ((st = gh_db_stmt(&cm->db, STMT_CA_GET)) == NULL)
 		return GH_EDB;
-	if ((err = step_row(&cm->db, st)) == GH_OK &&
+	if ((err = gh_db_step_row(&cm->db, st)) == GH_OK &&
 	    (err = column_add(st, 0, pem)) == GH_OK)
 		err = column_add(st, 1, sealed);
 	gh_db_reset(st);
@@ -320,7 +291,7 @@ store_cert_add(struct certmaker *cm, const struct cm_cert *c, const char *pem,
 	sqlite3_bind_int64(st, 5, c->not_before);
 	sqlite3_bind_int64(st, 6, c->not_after);
 	sqlite3_bind_int64(st, 7, gh_now());
-	if ((err = step_done(&cm->db, st)) != GH_OK)
+	if ((err = gh_db_step_done(&cm->db, st)) != GH_OK)
 		goto fail;
 	id = sqlite3_last_insert_rowid(cm->db.h);
 	if (challenge_id != NULL) {
@@ -330,7 +301,7 @@ store_cert_add(struct certmaker *cm, const struct cm_cert *c, const char *pem,
 		}
 		sqlite3_bind_text(st, 1, challenge_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, id);
-		if ((err = step_done(&cm->db, st)) != GH_OK)
+		if ((err = gh_db_step_done(&cm->db, st)) != GH_OK)
 			goto fail;
 		if (sqlite3_changes(cm->db.h) == 0) {
 			err = GH_ECONFLICT;
@@ -353,7 +324,7 @@ store_cert_get(struct certmaker *cm, const char *serial, struct cm_cert *out,
 	if ((st = gh_db_stmt(&cm->db, STMT_CERT_GET)) == NULL)
 		return GH_EDB;
 	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
-	if ((err = step_row(&cm->db, st)) != GH_OK)
+	if ((err = gh_db_step_row(&cm->db, st)) != GH_OK)
 		goto out;
 	memset(out, 0, sizeof(*out));
 	out->id = sqlite3_column_int64(st, 0);
@@ -447,7 +418,7 @@ store_challenge_get(struct certmaker *cm, const char *id,
 	if ((st = gh_db_stmt(&cm->db, STMT_CHALLENGE_GET)) == NULL)
 		return GH_EDB;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if ((err = step_row(&cm->db, st)) != GH_OK)
+	if ((err = gh_db_step_row(&cm->db, st)) != GH_OK)
 		goto out;
 	memset(out, 0, sizeof(*out));
 	gh_strlcpy(out->id, id, sizeof(out->id));

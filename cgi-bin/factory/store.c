@@ -200,35 +200,6 @@ store_close(struct factory *f)
 	gh_db_close(&f->db);
 }
 
-/* Step a statement that returns no row; GH_ECONFLICT on a UNIQUE violation. */
-static enum gh_err
-step_done(struct gh_db *db, sqlite3_stmt *st)
-{
-	int	rc = sqlite3_step(st);
-
-	gh_db_reset(st);
-	if (rc == SQLITE_DONE)
-		return GH_OK;
-	if (rc == SQLITE_CONSTRAINT)
-		return GH_ECONFLICT;
-	gh_log("store: %s", sqlite3_errmsg(db->h));
-	return gh_db_err(rc);
-}
-
-/* Step for at most one row: GH_OK with a row, GH_ENOTFOUND without. */
-static enum gh_err
-step_row(struct gh_db *db, sqlite3_stmt *st)
-{
-	int	rc = sqlite3_step(st);
-
-	if (rc == SQLITE_ROW)
-		return GH_OK;
-	if (rc == SQLITE_DONE)
-		return GH_ENOTFOUND;
-	gh_log("store: %s", sqlite3_errmsg(db->h));
-	return gh_db_err(rc);
-}
-
 enum gh_err
 store_client_by_token(struct factory *f, const char *token, size_t len,
     struct factory_client *out)
@@ -241,7 +212,7 @@ store_client_by_token(struct factory *f, const char *token, size_t len,
 		return GH_EDB;
 	gh_sha256(token, len, hash);
 	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_STATIC);
-	if ((err = step_row(&f->db, st)) != GH_OK)
+	if ((err = gh_db_step_row(&f->db, st)) != GH_OK)
 		goto out;
 	/* The index found it; compare the whole hash anyway, in constant time. */
 	if (sqlite3_column_bytes(st, 3) != GH_SHA256_LEN ||
@@ -283,7 +254,7 @@ store_client_add(struct factory *f, const char *name, const char *token,
 	    SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, strcmp(token, FACTORY_MOCK_TOKEN) == 0);
 	sqlite3_bind_int64(st, 5, gh_now());
-	if ((err = step_done(&f->db, st)) != GH_OK)
+	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
 		goto fail;
 	return gh_db_commit(&f->db);
 fail:
@@ -305,7 +276,7 @@ store_client_revoke(struct factory *f, const char *name)
 	}
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, gh_now());
-	if ((err = step_done(&f->db, st)) != GH_OK)
+	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
 		goto fail;
 	if (sqlite3_changes(f->db.h) == 0) {
 		err = GH_ENOTFOUND;
@@ -329,7 +300,7 @@ store_client_mock_ensure(struct factory *f)
 
 	if ((st = gh_db_stmt(&f->db, STMT_CLIENT_MOCK_FIND)) == NULL)
 		return GH_EDB;
-	err = step_row(&f->db, st);
+	err = gh_db_step_row(&f->db, st);
 	gh_db_reset(st);
 	if (err != GH_ENOTFOUND)
 		return err;
@@ -412,7 +383,7 @@ store_order_get(struct factory *f, const char *domain,
 	if ((st = gh_db_stmt(&f->db, STMT_ORDER_GET)) == NULL)
 		return GH_EDB;
 	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-	if ((err = step_row(&f->db, st)) == GH_OK)
+	if ((err = gh_db_step_row(&f->db, st)) == GH_OK)
 		err = order_read(st, out);
 	gh_db_reset(st);
 	return err;
@@ -437,7 +408,7 @@ order_same(struct factory *f, const struct factory_order *o,
 	if ((st = gh_db_stmt(&f->db, STMT_ORDER_MAC)) == NULL)
 		return GH_EDB;
 	sqlite3_bind_int64(st, 1, o->id);
-	if ((err = step_row(&f->db, st)) == GH_OK)
+	if ((err = gh_db_step_row(&f->db, st)) == GH_OK)
 		*same = o->client_id == client_id &&
 		    sqlite3_column_bytes(st, 0) == 32 &&
 		    gh_ct_eq(sqlite3_column_blob(st, 0), mac, 32);
@@ -474,7 +445,7 @@ store_order_add(struct factory *f, long long client_id, const char *domain,
 	sqlite3_bind_blob(st, 5, f->scratch.data, (int)f->scratch.len,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, gh_now());
-	err = step_done(&f->db, st);
+	err = gh_db_step_done(&f->db, st);
 	if (err == GH_ECONFLICT) {
 		/* The domain is ordered already (by another process, perhaps). */
 		gh_db_rollback(&f->db);
@@ -514,7 +485,7 @@ store_domain_taken(struct factory *f, const char *domain, int *taken)
 	if ((st = gh_db_stmt(&f->db, STMT_DOMAIN_TAKEN)) == NULL)
 		return GH_EDB;
 	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-	if ((err = step_row(&f->db, st)) == GH_OK)
+	if ((err = gh_db_step_row(&f->db, st)) == GH_OK)
 		*taken = sqlite3_column_int(st, 0) != 0;
 	gh_db_reset(st);
 	return err;
@@ -534,7 +505,7 @@ domain_write(struct factory *f, enum stmt id, const char *domain)
 		return GH_EDB;
 	}
 	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-	if ((err = step_done(&f->db, st)) == GH_OK &&
+	if ((err = gh_db_step_done(&f->db, st)) == GH_OK &&
 	    sqlite3_changes(f->db.h) == 0 && id == STMT_TAKEN_REMOVE)
 		err = GH_ENOTFOUND;
 	if (err != GH_OK) {
@@ -622,7 +593,7 @@ order_by_id(struct factory *f, long long id, struct factory_order *out)
 	if ((st = gh_db_stmt(&f->db, STMT_ORDER_BY_ID)) == NULL)
 		return GH_EDB;
 	sqlite3_bind_int64(st, 1, id);
-	if ((err = step_row(&f->db, st)) == GH_OK)
+	if ((err = gh_db_step_row(&f->db, st)) == GH_OK)
 		err = order_read(st, out);
 	gh_db_reset(st);
 	return err;
@@ -680,7 +651,7 @@ store_work_claim(struct factory *f, const char *owner, long long now,
 		sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, lease_until);
 		sqlite3_bind_int(st, 4, got);
-		if ((err = step_done(&f->db, st)) != GH_OK ||
+		if ((err = gh_db_step_done(&f->db, st)) != GH_OK ||
 		    (err = order_by_id(f, cand[i].id, &o)) != GH_OK)
 			goto fail;
 		if ((err = gh_db_commit(&f->db)) != GH_OK)
@@ -711,7 +682,7 @@ work_log_write(struct factory *f, const struct factory_order *o,
 		sqlite3_bind_int64(st, 1, o->id);
 		if (step)
 			sqlite3_bind_int64(st, 2, now);
-		if ((err = step_done(&f->db, st)) != GH_OK)
+		if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
 			return err;
 	}
 
@@ -723,7 +694,7 @@ work_log_write(struct factory *f, const struct factory_order *o,
 			return GH_EDB;
 		sqlite3_bind_int64(st, 1, o->id);
 		sqlite3_bind_text(st, 2, log->step, -1, SQLITE_STATIC);
-		if ((err = step_row(&f->db, st)) == GH_OK)
+		if ((err = gh_db_step_row(&f->db, st)) == GH_OK)
 			*earlier = sqlite3_column_int(st, 0);
 		gh_db_reset(st);
 		if (err != GH_OK)
@@ -765,7 +736,7 @@ work_log_write(struct factory *f, const struct factory_order *o,
 	default:
 		return GH_EINTERNAL;
 	}
-	if ((err = step_done(&f->db, st)) != GH_OK)
+	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
 		return err;
 	*id = sqlite3_last_insert_rowid(f->db.h);
 	return GH_OK;
@@ -794,7 +765,7 @@ store_work_save(struct factory *f, const struct factory_order *o,
 	sqlite3_bind_int64(st, 1, o->id);
 	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
 	order_bind(st, o, now);
-	if ((err = step_done(&f->db, st)) != GH_OK)
+	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
 		goto fail;
 	if (sqlite3_changes(f->db.h) == 0) {
 		err = GH_ECONFLICT;	/* another worker took it over */
@@ -829,7 +800,7 @@ store_order_update(struct factory *f, struct factory_order *o, long long now)
 	sqlite3_bind_int64(st, 1, o->id);
 	sqlite3_bind_int64(st, 2, now);
 	order_bind(st, o, now);
-	if ((err = step_done(&f->db, st)) != GH_OK)
+	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
 		goto fail;
 	if (sqlite3_changes(f->db.h) == 0) {
 		/* Say whose lease is in the way. */
@@ -855,7 +826,7 @@ store_work_next(struct factory *f, long long *when)
 
 	if ((st = gh_db_stmt(&f->db, STMT_WORK_NEXT)) == NULL)
 		return GH_EDB;
-	if ((err = step_row(&f->db, st)) == GH_OK) {
+	if ((err = gh_db_step_row(&f->db, st)) == GH_OK) {
 		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
 			err = GH_ENOTFOUND;
 		else
@@ -876,7 +847,7 @@ unseal_column(struct factory *f, enum stmt id, long long key,
 	if ((st = gh_db_stmt(&f->db, id)) == NULL)
 		return GH_EDB;
 	sqlite3_bind_int64(st, 1, key);
-	if ((err = step_row(&f->db, st)) == GH_OK)
+	if ((err = gh_db_step_row(&f->db, st)) == GH_OK)
 		err = gh_unseal(&f->key, label, sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0), out);
 	gh_db_reset(st);
@@ -907,7 +878,7 @@ store_client_name(struct factory *f, long long id, char *out, size_t outsz)
 	if ((st = gh_db_stmt(&f->db, STMT_CLIENT_NAME)) == NULL)
 		return GH_EDB;
 	sqlite3_bind_int64(st, 1, id);
-	if ((err = step_row(&f->db, st)) == GH_OK)
+	if ((err = gh_db_step_row(&f->db, st)) == GH_OK)
 		err = gh_db_text(st, 0, out, outsz);
 	gh_db_reset(st);
 	return err;

@@ -188,35 +188,6 @@ icy_store_close(struct icyfire *f)
 	gh_db_close(&f->db);
 }
 
-/* Step a statement that returns no row; GH_ECONFLICT on a constraint. */
-static enum gh_err
-step_done(struct gh_db *db, sqlite3_stmt *st)
-{
-	int	rc = sqlite3_step(st);
-
-	gh_db_reset(st);
-	if (rc == SQLITE_DONE)
-		return GH_OK;
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return GH_ECONFLICT;
-	gh_log("store: %s", sqlite3_errmsg(db->h));
-	return gh_db_err(rc);
-}
-
-/* Step for at most one row: GH_OK with a row, GH_ENOTFOUND without. */
-static enum gh_err
-step_row(struct gh_db *db, sqlite3_stmt *st)
-{
-	int	rc = sqlite3_step(st);
-
-	if (rc == SQLITE_ROW)
-		return GH_OK;
-	if (rc == SQLITE_DONE)
-		return GH_ENOTFOUND;
-	gh_log("store: %s", sqlite3_errmsg(db->h));
-	return gh_db_err(rc);
-}
-
 /* The stored hashes, read at most once a second per process. */
 #define TOKENS_TTL_US	1000000LL
 
@@ -297,7 +268,7 @@ icy_store_token_set(struct icyfire *f, enum icy_token t, const char *tok,
 	sqlite3_bind_text(st, 1, icy_token_names[t], -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, h, sizeof(h), SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, gh_now());
-	if ((err = step_done(&f->db, st)) != GH_OK)
+	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
 		goto fail;
 	return gh_db_commit(&f->db);
 fail:
@@ -320,14 +291,14 @@ icy_store_server_add(struct icyfire *f, long long id)
 	}
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, gh_now());
-	if ((err = step_done(&f->db, st)) != GH_OK)
+	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
 		goto fail;
 	if ((st = gh_db_stmt(&f->db, STMT_SLOTS_ADD)) == NULL) {
 		err = GH_EDB;
 		goto fail;
 	}
 	sqlite3_bind_int64(st, 1, id);
-	if ((err = step_done(&f->db, st)) != GH_OK)
+	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
 		goto fail;
 	return gh_db_commit(&f->db);
 fail:
@@ -344,7 +315,7 @@ icy_store_slot_get(struct icyfire *f, long long slot, struct icy_slot *out)
 	if ((st = gh_db_stmt(&f->db, STMT_SLOT_GET)) == NULL)
 		return GH_EDB;
 	sqlite3_bind_int64(st, 1, slot);
-	if ((err = step_row(&f->db, st)) == GH_OK) {
+	if ((err = gh_db_step_row(&f->db, st)) == GH_OK) {
 		out->server_id = sqlite3_column_int64(st, 0);
 		out->domain_id = sqlite3_column_int64(st, 1);
 		out->credential_id = sqlite3_column_int64(st, 2);
@@ -371,7 +342,7 @@ write_one(struct icyfire *f, enum stmt id, const char *s1, const char *s2,
 	sqlite3_bind_text(st, 2, s2, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, s3, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, gh_now());
-	if ((err = step_done(&f->db, st)) != GH_OK)
+	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
 		goto fail;
 	if (sqlite3_changes(f->db.h) == 0) {
 		err = GH_ENOTFOUND;
@@ -409,7 +380,7 @@ icy_store_domain_add(struct icyfire *f, const char *name)
 	}
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, gh_now());
-	if ((err = step_done(&f->db, st)) != GH_OK)
+	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
 		goto fail;
 	return gh_db_commit(&f->db);
 fail:
@@ -434,7 +405,7 @@ icy_store_credential_get(struct icyfire *f, long long id, char *platform,
 	if ((st = gh_db_stmt(&f->db, STMT_CRED_GET)) == NULL)
 		return GH_EDB;
 	sqlite3_bind_int64(st, 1, id);
-	if ((err = step_row(&f->db, st)) == GH_OK &&
+	if ((err = gh_db_step_row(&f->db, st)) == GH_OK &&
 	    (err = gh_db_text(st, 0, platform, psz)) == GH_OK)
 		err = gh_buf_add(fields, sqlite3_column_text(st, 1),
 		    (size_t)sqlite3_column_bytes(st, 1));
@@ -468,7 +439,7 @@ icy_store_post_head(struct icyfire *f, long long cred, long long post_id,
 	sqlite3_bind_int64(st, 1, cred);
 	if (post_id)
 		sqlite3_bind_int64(st, 2, post_id);
-	if ((err = step_row(&f->db, st)) == GH_OK) {
+	if ((err = gh_db_step_row(&f->db, st)) == GH_OK) {
 		post_read(st, &p);
 		cb(&p, arg);
 	}
@@ -493,7 +464,7 @@ icy_store_post_delete(struct icyfire *f, long long cred, long long post_id)
 	sqlite3_bind_int64(st, 1, cred);
 	if (post_id)
 		sqlite3_bind_int64(st, 2, post_id);
-	if ((err = step_done(&f->db, st)) != GH_OK)
+	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
 		goto fail;
 	if (sqlite3_changes(f->db.h) == 0) {
 		err = GH_ENOTFOUND;
@@ -526,7 +497,7 @@ icy_store_post_add(struct icyfire *f, const char *domain, const char *platform,
 	sqlite3_bind_text(st, 5, link, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, media_url, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, gh_now());
-	if ((err = step_done(&f->db, st)) != GH_OK)
+	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
 		goto fail;
 	if (sqlite3_changes(f->db.h) == 0) {
 		err = GH_ENOTFOUND;
@@ -582,13 +553,13 @@ icy_store_incident_add(struct icyfire *f, struct icy_incident *in)
 	sqlite3_bind_text(st, 7, in->status_message, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 8, in->flag);
 	sqlite3_bind_int(st, 9, ICY_FLAG_FAILURES);
-	if ((err = step_row(&f->log, st)) != GH_OK) {
+	if ((err = gh_db_step_row(&f->log, st)) != GH_OK) {
 		gh_db_reset(st);
 		goto fail;
 	}
 	in->id = sqlite3_column_int64(st, 0);
 	in->flag = sqlite3_column_int(st, 1);
-	if ((err = step_done(&f->log, st)) != GH_OK)
+	if ((err = gh_db_step_done(&f->log, st)) != GH_OK)
 		goto fail;
 	/* A record of what was answered, not a promise: no wait for the disk. */
 	return gh_db_commit_flags(&f->log, GH_DB_NOSYNC);

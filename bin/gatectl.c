@@ -62,6 +62,8 @@ usage(FILE *fp)
 	    "                 --body B [--link L] [--media-url U]\n"
 	    "  icyfire post list DOMAIN\n"
 	    "  icyfire decrypt            a Fernet token on stdin, its plaintext out\n"
+	    "  icyfire incidents prune --older-than DAYS\n"
+	    "                             remove old incidents; prints how many\n"
 	    "\n"
 	    "FILE defaults to $GATEHOUSE_CONFIG, else "
 	    GH_SYSCONFDIR "/gatehouse/gatehouse.conf.\n", fp);

@@ -258,6 +258,22 @@ post_print(const struct icy_post *p, const char *platform, void *arg)
 }
 
 /* decrypt: a Fernet token on stdin, its plaintext on stdout. */
+/* incidents prune --older-than DAYS: the count removed, on stdout. */
+static int
+cmd_prune(struct icyfire *f, const char *days)
+{
+	const char	*errstr;
+	long long	 d, n;
+
+	d = gh_strtonum(days, 0, 36500, &errstr);
+	if (errstr != NULL)
+		return ctl_fail("%s: not a number of days (0 to 36500)", days);
+	if (icy_store_incident_prune(f, gh_now() - d * 86400, &n) != GH_OK)
+		return ctl_fail("cannot prune the incidents");
+	printf("%lld\n", n);
+	return CTL_OK;
+}
+
 static int
 cmd_decrypt(struct icyfire *f)
 {
@@ -333,6 +349,10 @@ ctl_icyfire(int argc, char *argv[])
 		    CTL_OK : ctl_fail("cannot list the posts");
 	else if (strcmp(argv[0], "decrypt") == 0 && argc == 1)
 		rc = cmd_decrypt(&f);
+	else if (strcmp(argv[0], "incidents") == 0 && argc == 4 &&
+	    strcmp(argv[1], "prune") == 0 &&
+	    strcmp(argv[2], "--older-than") == 0)
+		rc = cmd_prune(&f, argv[3]);
 	icyfire_close(&f);
 	return rc;
 }

@@ -191,6 +191,9 @@ enum gh_err	 icy_store_post_list(struct icyfire *f, const char *domain,
 		    void (*cb)(const struct icy_post *, const char *platform,
 		    void *), void *arg);
 enum gh_err	 icy_store_incident_add(struct icyfire *f, struct icy_incident *in);
+/* Remove the incidents older than before (a Unix time); *n gets how many. */
+enum gh_err	 icy_store_incident_prune(struct icyfire *f, long long before,
+		    long long *n);
 /*
  * Incidents matching argument arg (an index into icy_query_args) with
  * value v (integer) or s (text), newest first, below before_id (0: any),

@@ -44,6 +44,7 @@ enum log_stmt {
 	STMT_Q_STATUS,
 	STMT_Q_FLAG,
 	STMT_Q_NOFLAG,
+	STMT_INCIDENT_PRUNE,
 	LOG_STMT__MAX
 };
 
@@ -136,6 +137,7 @@ static const char *const log_stmts[LOG_STMT__MAX] = {
 	/* Literal flags, so that "flag = 1" can use incident_flagged. */
 	[STMT_Q_FLAG] = INCIDENT_COLS "flag = 1" INCIDENT_PAGE,
 	[STMT_Q_NOFLAG] = INCIDENT_COLS "flag = 0" INCIDENT_PAGE,
+	[STMT_INCIDENT_PRUNE] = "DELETE FROM incident WHERE timestamp < ?1",
 };
 
 /* Open state_dir/<name>.db with its statements and its schema <name>. */
@@ -610,4 +612,25 @@ icy_store_incident_query(struct icyfire *f, size_t arg, long long v,
 	if (rc != SQLITE_DONE)
 		return gh_db_err(rc);
 	return n ? GH_OK : GH_ENOTFOUND;
+}
+
+enum gh_err
+icy_store_incident_prune(struct icyfire *f, long long before, long long *n)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 err;
+
+	if ((err = gh_db_begin(&f->log)) != GH_OK)
+		return err;
+	if ((st = gh_db_stmt(&f->log, STMT_INCIDENT_PRUNE)) == NULL) {
+		gh_db_rollback(&f->log);
+		return GH_EDB;
+	}
+	sqlite3_bind_int64(st, 1, before);
+	if ((err = gh_db_step_done(&f->log, st)) != GH_OK) {
+		gh_db_rollback(&f->log);
+		return err;
+	}
+	*n = sqlite3_changes64(f->log.h);
+	return gh_db_commit(&f->log);
 }

@@ -242,6 +242,22 @@ expect_status 400
 req GET "/api/_r/314/auth%3D$R&odd-encoding-zyxxy&1"
 expect_status 403
 
+# --- retention -----------------------------------------------------------------
+
+n=$(gatectl icyfire incidents prune --older-than 1)
+[[ $n == 0 ]] && ok "prune --older-than 1 removes nothing from today" ||
+	not_ok "prune --older-than 1 removes nothing from today" "removed: $n"
+sleep 1.1
+n=$(gatectl icyfire incidents prune --older-than 0)
+left=$(sqlite3 "$GH_STATE/icyfire_log.db" "SELECT count(*) FROM incident")
+if [[ $n =~ ^[1-9][0-9]*$ && $left == 0 ]]; then
+	ok "prune --older-than 0 removes every incident ($n)"
+else
+	not_ok "prune --older-than 0 removes every incident" "removed: $n, left: $left"
+fi
+req GET "/api/_rs/auth=$R&$S/query=status_code:403"
+expect_status 404 "_rs finds nothing after the prune"
+
 # --- the tokens are nowhere --------------------------------------------------
 
 gh_server_stop

@@ -18,6 +18,13 @@
  * place, busy_timeout only covers writers that bypass it (the sqlite3
  * shell, a checkpoint).
  *
+ * Checkpoints run outside the lock too.  SQLite's automatic checkpoint
+ * runs inside the COMMIT that fills the WAL past 1000 frames, and syncs the
+ * database file there, while the committer holds the writers' lock: every
+ * writer waited for that disk flush.  A WAL hook replaces it, and the
+ * process whose commit passed the mark runs a PASSIVE checkpoint once it
+ * has let go of the lock (writers carry on meanwhile).
+ *
  * Log lines carry sqlite3_errmsg() but never SQL parameters: those are
  * outside input and may be secrets.
  */
@@ -111,6 +118,32 @@ out:
 	return err;
 }
 
+
+/* After each commit: how many frames the WAL holds (see the top). */
+static int
+wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
+{
+	(void)h;
+	(void)name;
+	*(int *)arg = frames;
+	return SQLITE_OK;
+}
+
+/* A PASSIVE checkpoint once the WAL has passed the mark; never blocks. */
+static void
+checkpoint(struct gh_db *db)
+{
+	int	rc;
+
+	if (*db->walframes < GH_DB_CHECKPOINT_FRAMES)
+		return;
+	*db->walframes = 0;
+	rc = sqlite3_wal_checkpoint_v2(db->h, NULL,
+	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		db_log(db, "checkpoint");
+}
+
 /*
  * Open as db.h describes.  With GH_DB_CREATE a missing file is first
  * created by us with mode 0600, so SQLite never creates it with the
@@ -192,6 +225,11 @@ gh_db_open(struct gh_db *db, const char *path, unsigned flags,
 			goto out;
 		}
 	}
+	if ((tmp.walframes = calloc(1, sizeof(*tmp.walframes))) == NULL) {
+		err = GH_ENOMEM;
+		goto out;
+	}
+	sqlite3_wal_hook(tmp.h, wal_hook, tmp.walframes);
 	tmp.sql = sql;
 	tmp.nstmt = nstmt;
 	*db = tmp;
@@ -508,7 +546,8 @@ gh_db_commit(struct gh_db *db)
 enum gh_err
 gh_db_commit_flags(struct gh_db *db, unsigned flags)
 {
-	int	rc;
+	enum gh_err	err;
+	int		rc;
 
 	if (!db->intx) {
 		gh_log("%s: %s: not in a transaction", __func__, db->path);
@@ -522,7 +561,9 @@ gh_db_commit_flags(struct gh_db *db, unsigned flags)
 	}
 	db->intx = 0;
 	flock(db->lockfd, LOCK_UN);
-	return (flags & GH_DB_NOSYNC) ? GH_OK : sync_wal(db);
+	err = (flags & GH_DB_NOSYNC) ? GH_OK : sync_wal(db);
+	checkpoint(db);
+	return err;
 }
 
 /*
@@ -575,6 +616,7 @@ gh_db_close(struct gh_db *db)
 	if (db->lockfd != -1)
 		close(db->lockfd);
 	free(db->path);
+	free(db->walframes);
 	memset(db, 0, sizeof(*db));
 	db->lockfd = -1;
 }

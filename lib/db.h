@@ -18,6 +18,7 @@
 #include "err.h"
 
 #define GH_DB_BUSY_TIMEOUT_MS	5000
+#define GH_DB_CHECKPOINT_FRAMES	1000	/* SQLite's own default mark */
 
 struct gh_migration {
 	int		 version;	/* NNN of sql/<service>/NNN_name.sql */
@@ -44,6 +45,7 @@ struct gh_db {
 	int			  intx;		/* inside gh_db_begin() */
 	int			  inread;	/* inside gh_db_read_begin() */
 	int			  busy_ms;	/* longest wait for the write lock */
+	int			 *walframes;	/* owned: WAL frames at the last commit */
 	char			 *path;		/* owned */
 };
 

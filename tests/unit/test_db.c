@@ -459,6 +459,39 @@ test_transactions(void)
 	gh_db_close(&db2);
 }
 
+/*
+ * The WAL is checkpointed after the commit that passes the mark, outside
+ * the writers' lock (SQLite's own checkpoint is off, so without ours it
+ * would hold every frame).  walframes is read after gh_db_commit_flags(),
+ * which zeroes it when it checkpoints.
+ */
+static void
+test_checkpoint(void)
+{
+	struct gh_db	 db;
+	char		 path[PATH_MAX], name[32];
+	int		 i, most = 0;
+
+	open_migrated(&db, path, sizeof(path));
+	for (i = 0; i < 3 * GH_DB_CHECKPOINT_FRAMES / 2; i++) {
+		snprintf(name, sizeof(name), "c%d.gent", i);
+		CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
+		CU_ASSERT_EQUAL(insert(&db, name), SQLITE_DONE);
+		CU_ASSERT_EQUAL_FATAL(gh_db_commit_flags(&db, GH_DB_NOSYNC),
+		    GH_OK);
+		if (*db.walframes > most)
+			most = *db.walframes;
+	}
+	/*
+	 * Each commit adds a frame or more, 1,500 in all: only checkpoints
+	 * keep the WAL below the mark, and not before it is near.
+	 */
+	CU_ASSERT(most < GH_DB_CHECKPOINT_FRAMES);
+	CU_ASSERT(most > GH_DB_CHECKPOINT_FRAMES * 9 / 10);
+	CU_ASSERT_EQUAL(count(&db), 3 * GH_DB_CHECKPOINT_FRAMES / 2);
+	gh_db_close(&db);
+}
+
 /* A COMMIT that fails is rolled back and lets go of the lock. */
 static void
 test_commit_fails(void)
@@ -607,6 +640,7 @@ static const struct tcase tests[] = {
 	TCASE(test_err_map),
 	TCASE(test_transactions),
 	TCASE(test_commit_fails),
+	TCASE(test_checkpoint),
 	TCASE(test_begin_busy),
 	TCASE(test_writers_queue),
 	TCASE(test_lock_timeout),

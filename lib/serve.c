@@ -20,13 +20,13 @@
 extern char	**environ;
 
 /* Where a request comes from and its answer goes: FastCGI or plain CGI. */
-struct io {
+struct gh_io {
 	FCGX_Stream	*in, *out;	/* NULL for CGI: fds 0 and 1 */
 };
 
 /* Read exactly n bytes (fewer only at end of input); -1 on error. */
 static ssize_t
-io_read(struct io *io, char *p, size_t n)
+io_read(struct gh_io *io, char *p, size_t n)
 {
 	size_t	got = 0;
 	ssize_t	r;
@@ -50,7 +50,7 @@ io_read(struct io *io, char *p, size_t n)
 }
 
 static int
-io_write(struct io *io, const char *p, size_t n)
+io_write(struct gh_io *io, const char *p, size_t n)
 {
 	ssize_t	w;
 
@@ -68,11 +68,65 @@ io_write(struct io *io, const char *p, size_t n)
 	return 0;
 }
 
+ssize_t
+gh_io_read(struct gh_io *io, void *p, size_t n)
+{
+	/* FCGX_GetStr takes an int: read in bounded pieces. */
+	if (n > 1024 * 1024)
+		n = 1024 * 1024;
+	return io_read(io, p, n);
+}
+
+int
+gh_io_write(struct gh_io *io, const void *p, size_t n)
+{
+	while (n > 1024 * 1024) {
+		if (io_write(io, p, 1024 * 1024) != 0)
+			return -1;
+		p = (const char *)p + 1024 * 1024;
+		n -= 1024 * 1024;
+	}
+	return io_write(io, p, n);
+}
+
+int
+gh_io_flush(struct gh_io *io)
+{
+	if (io->out != NULL)
+		return FCGX_FFlush(io->out) == 0 ? 0 : -1;
+	return 0;
+}
+
+enum gh_err
+gh_res_send_head(struct gh_req *req, struct gh_res *res, const char *reason)
+{
+	char	line[160];
+	int	n, rc;
+
+	if (req->io == NULL || res->sent)
+		return GH_EINTERNAL;
+	/* The io buffers (FastCGI): three writes cost no system call. */
+	n = snprintf(line, sizeof(line), "Status: %d %s\r\n"
+	    "X-Content-Type-Options: nosniff\r\n%s", res->status,
+	    reason != NULL ? reason : gh_status_text(res->status),
+	    res->secret ? "Cache-Control: no-store\r\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return GH_EINTERNAL;
+	/* Even a failed write may have sent part of it: no second head. */
+	res->sent = 1;
+	rc = io_write(req->io, line, (size_t)n);
+	if (rc == 0 && res->head.len > 0)
+		rc = io_write(req->io, res->head.data, res->head.len);
+	if (rc == 0)
+		rc = io_write(req->io, "\r\n", 2);
+	return rc == 0 ? GH_OK : GH_EIO;
+}
+
 /* gh_body_reader over an io: exactly CONTENT_LENGTH bytes, never more than max. */
 static enum gh_err
 read_body(struct gh_req *req, size_t max, void *arg)
 {
-	struct io	*io = arg;
+	struct gh_io	*io = arg;
 	size_t		 want, room;
 	ssize_t		 r;
 	enum gh_err	 err;
@@ -127,10 +181,12 @@ render_error(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		    req->route ? req->route->pattern : "-",
 		    gh_strerror(res->err), res->errmsg);
 		/*
-		 * A 503 says which dependency is down, in the handler's words;
-		 * any other 5xx is our fault and its detail stays in the log.
+		 * A 502, 503 or 504 says which dependency is down, in the
+		 * handler's words; any other 5xx is our fault and its detail
+		 * stays in the log.
 		 */
-		if (res->status != 503 || res->errmsg[0] == '\0')
+		if ((res->status < 502 || res->status > 504) ||
+		    res->errmsg[0] == '\0')
 			gh_strlcpy(res->errmsg, res->status == 503 ?
 			    "service temporarily unavailable, try again later" :
 			    "internal error", sizeof(res->errmsg));
@@ -205,7 +261,9 @@ gh_dispatch(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 			goto fail;
 		}
 	}
-	if (reader != NULL && (err = reader(req, max, arg)) != GH_OK) {
+	/* A streaming route reads the body itself, through req->io. */
+	if (reader != NULL && (route->flags & GH_ROUTE_STREAM) == 0 &&
+	    (err = reader(req, max, arg)) != GH_OK) {
 		gh_fail(res, err, err == GH_EINVAL ?
 		    "request body shorter than its Content-Length" :
 		    "could not read the request body");
@@ -257,7 +315,7 @@ gh_res_render(const struct gh_res *res, int head_only, struct gh_buf *out)
  */
 static void
 serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
-    struct gh_buf *head, const char *const *env, struct io *io)
+    struct gh_buf *head, const char *const *env, struct gh_io *io)
 {
 	char		 logpath[GH_PATH_MAX + 1];
 	int		 head_only;
@@ -266,6 +324,7 @@ serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 	gh_res_reset(res);
 	gh_buf_reset(head);
 	req->start_us = gh_now_us();
+	req->io = io;
 
 	/* The body cap is the route's: gh_dispatch checks it. */
 	if (gh_req_parse(req, env, 0, res) != GH_OK)
@@ -274,6 +333,8 @@ serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 		gh_dispatch(svc, req, res, read_body, io);
 
 	head_only = req->method == GH_HEAD;
+	if (res->sent)
+		goto logit;	/* a streaming handler answered itself */
 	if (gh_res_render(res, 1, head) != GH_OK) {
 		gh_log("cannot render the response head");
 		return;
@@ -283,6 +344,7 @@ serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 	    io_write(io, res->body.data, res->body.len) != 0)) {
 		/* The client went away; nothing to answer. */
 	}
+logit:
 	if (svc->log_requests) {
 		gh_strlcpy(logpath, req->path, sizeof(logpath));
 		if (svc->mask != NULL)
@@ -300,7 +362,7 @@ gh_serve(struct gh_svc *svc)
 	struct gh_req	 req;
 	struct gh_res	 res;
 	struct gh_buf	 head;
-	struct io	 io;
+	struct gh_io	 io;
 
 	/* A client that hangs up must not kill the process. */
 	signal(SIGPIPE, SIG_IGN);

@@ -41,6 +41,13 @@ usage(FILE *fp)
 	    "                             one now)\n"
 	    "  factory redeliver DOMAIN   send the order's callback again, from the\n"
 	    "                             start of the schedule (or a pending one now)\n"
+	    "  apihost grain add NAME --upstream URL --api-path /PATH/\n"
+	    "                             a new grain (app); its secret, printed alone\n"
+	    "  apihost grain list|remove NAME\n"
+	    "  apihost token add --grain NAME --user-id ID --username NAME\n"
+	    "          --permissions a,b [--petname TEXT] [--expires-in SECONDS]\n"
+	    "                             a new API token; its webkey, printed alone\n"
+	    "  apihost token list|revoke ID|purge\n"
 	    "\n"
 	    "FILE defaults to $GATEHOUSE_CONFIG, else "
 	    GH_SYSCONFDIR "/gatehouse/gatehouse.conf.\n", fp);
@@ -129,7 +136,8 @@ cmd_init(void)
 		}
 		fprintf(stderr, "gatectl: created key file %s\n", keyfile);
 	}
-	rc = ctl_factory_init();
+	if ((rc = ctl_factory_init()) == CTL_OK)
+		rc = ctl_apihost_init();
 out:
 	gh_conf_free(&c);
 	return rc;
@@ -186,6 +194,8 @@ main(int argc, char *argv[])
 		gh_conf_doc(stdout);
 		return CTL_OK;
 	}
+	if (strcmp(argv[0], "apihost") == 0)
+		return ctl_apihost(argc - 1, argv + 1);
 	if (strcmp(argv[0], "token") == 0)
 		return ctl_factory_token(argc - 1, argv + 1);
 	if (strcmp(argv[0], "taken") == 0)

@@ -34,4 +34,7 @@ int	 ctl_factory_order(int argc, char *argv[]);
 int	 ctl_factory_retry(int argc, char *argv[]);
 int	 ctl_factory_redeliver(int argc, char *argv[]);
 
+int	 ctl_apihost_init(void);
+int	 ctl_apihost(int argc, char *argv[]);
+
 #endif

@@ -118,6 +118,12 @@ EOF
 # Only the generated line is touched: an operator's own URL stays.
 gh_state_public_url() {
 	local dir=$1 port=$2
+	# A configuration written before apihost existed gets its section.
+	if grep -q '^# this machine.  Written by httpd-conf/server.sh' "$dir/gatehouse.conf" &&
+		! grep -q '^\[apihost\]' "$dir/gatehouse.conf"; then
+		printf '\n[apihost]\npublic_url = https://api.localhost:%s\n' "$port" \
+			>>"$dir/gatehouse.conf"
+	fi
 	sed -i -E "s|^public_url = https://api\\.localhost(:[0-9]+)?$|public_url = https://api.localhost:$port|" \
 		"$dir/gatehouse.conf"
 }

@@ -520,6 +520,8 @@ send_head(struct gateway *gw)
 {
 	gw->head_sent = 1;
 	gw->res->status = gw->status;
+	/* The app says how its answers may be cached (Vary: Authorization). */
+	gw->res->secret = 0;
 	if (apihost_cors(gw->res) != GH_OK) {
 		gw->head_broken = 1;
 		return -1;

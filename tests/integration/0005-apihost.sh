@@ -5,8 +5,9 @@
 # server, with the echo app (echo.py) as the grain: webkeys from gatectl,
 # header sanitising both ways, CORS and preflight, Basic auth for the
 # allowed agents only, revoked and expired tokens, the page for a browser,
-# offer templates and keepalive, 200 MiB up and down in bounded memory, a
-# slow app (504) and an app that is down (502).
+# offer templates and keepalive, 200 MiB up and down in bounded memory,
+# headless Chromium calling the API from another origin and reading an
+# offer IFRAME, a slow app (504) and an app that is down (502).
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -306,6 +307,116 @@ check "200 MiB upload through the gateway reaches the app whole" \
 rss=$(cat "$GH_STATE/up.rss")
 check "the FastCGI process stays under 20 MiB while receiving 200 MiB (max ${rss} KiB)" \
 	"max VmRSS ${rss} KiB" eval '((rss > 0 && rss < 20480))'
+
+# --- a real browser: fetch() through CORS, and an offer IFRAME ------------------
+
+# A page on a second origin (http://127.0.0.1:<port>, served by Python)
+# calls the API with fetch() and an Authorization header, and holds an offer
+# page in an IFRAME.  Headless Chromium loads it through chromedriver's
+# WebDriver API (curl + jq); the test reads the result of the call, then the
+# text inside the IFRAME, and uses the token it shows.
+BROWSER_PIDS=()
+stop_browser() {
+	local pid
+	for pid in "${BROWSER_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
+	BROWSER_PIDS=()
+}
+trap 'stop_browser; stop_echo; cleanup' EXIT
+
+# wd METHOD PATH [JSON]: one WebDriver call; prints the answer's .value.
+wd() {
+	curl -sS --max-time 30 -X "$1" -H 'Content-Type: application/json' \
+		${3:+--data-binary "$3"} "http://127.0.0.1:$WD_PORT$2" | jq -c .value
+}
+
+browser_test() {
+	local site=$GH_STATE/site profile=$GH_STATE/chromium sid port i text
+	local offer_url elem frame result browser_token
+	if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+		not_ok "headless Chromium" "chromium or chromedriver is not installed"
+		return
+	fi
+	offer -H "Authorization: Bearer $secret" --data-binary \
+		'{"template":"Your key: $API_TOKEN for $API_HOST","petname":"browser"}'
+	offer_url=$(json_value .url | tr -d '"')
+	mkdir -p "$site" "$profile"
+	cat >"$site/page.html" <<HTML
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>second origin</title></head><body>
+<p id="result"></p>
+<iframe id="offer-iframe" width="100%" height="55" src="$offer_url"></iframe>
+<script>
+fetch("https://api.localhost:$GH_PORT/from/browser", {
+	headers: { "Authorization": "Bearer $MAIN_TOKEN", "Content-Type": "application/json" }
+}).then(function (r) {
+	return r.json().then(function (j) {
+		document.getElementById("result").textContent = "status " + r.status +
+		    " user " + j.headers["X-Sandstorm-User-Id"] + " path " + j.path +
+		    " cookie " + (j.headers.Cookie === undefined ? "none" : "sent");
+	});
+}).catch(function (e) {
+	document.getElementById("result").textContent = "failed " + e;
+});
+</script>
+</body></html>
+HTML
+	port=$(free_port)
+	(cd "$site" && exec python3 -m http.server --bind 127.0.0.1 "$port") \
+		>"$GH_STATE/log/site.log" 2>&1 &
+	BROWSER_PIDS+=($!)
+	WD_PORT=$(free_port)
+	chromedriver --port="$WD_PORT" >"$GH_STATE/log/chromedriver.log" 2>&1 &
+	BROWSER_PIDS+=($!)
+	for ((i = 0; i < 50; i++)); do
+		curl -s --max-time 1 "http://127.0.0.1:$WD_PORT/status" >/dev/null 2>&1 &&
+			curl -s --max-time 1 "http://127.0.0.1:$port/page.html" >/dev/null 2>&1 &&
+			break
+		sleep 0.2
+	done
+	sid=$(wd POST /session '{"capabilities":{"alwaysMatch":{"browserName":"chrome",
+		"goog:chromeOptions":{"binary":"/usr/bin/chromium","args":["--headless",
+		"--no-sandbox","--disable-gpu","--disable-quic","--no-first-run",
+		"--disable-background-networking","--disable-component-update",
+		"--disable-sync","--ignore-certificate-errors",
+		"--user-data-dir='"$profile"'"]}}}}' | jq -r .sessionId 2>/dev/null)
+	if [[ -z $sid || $sid == null ]]; then
+		not_ok "headless Chromium starts" "$(tail -n 5 "$GH_STATE/log/chromedriver.log")"
+		stop_browser
+		return
+	fi
+	wd POST "/session/$sid/url" "{\"url\":\"http://127.0.0.1:$port/page.html\"}" >/dev/null
+	result=
+	for ((i = 0; i < 50; i++)); do
+		elem=$(wd POST "/session/$sid/element" '{"using":"css selector","value":"#result"}')
+		result=$(wd GET "/session/$sid/element/$(jq -r 'to_entries[0].value' <<<"$elem")/text" | jq -r .)
+		[[ -n $result ]] && break
+		sleep 0.2
+	done
+	check "a page on another origin calls the API with fetch() and Authorization (CORS)" \
+		"the page says: '$result'" \
+		eval '[[ $result == "status 200 user u-1 path /api/from/browser cookie none" ]]'
+	frame=$(wd POST "/session/$sid/element" '{"using":"css selector","value":"#offer-iframe"}')
+	wd POST "/session/$sid/frame" "{\"id\":$frame}" >/dev/null
+	text=
+	for ((i = 0; i < 50; i++)); do
+		elem=$(wd POST "/session/$sid/element" '{"using":"css selector","value":"#offer"}')
+		text=$(wd GET "/session/$sid/element/$(jq -r 'to_entries[0].value' <<<"$elem" 2>/dev/null)/text" 2>/dev/null | jq -r . 2>/dev/null)
+		[[ $text == Your* ]] && break
+		sleep 0.2
+	done
+	wd DELETE "/session/$sid" >/dev/null
+	stop_browser
+	browser_token=$(sed -n 's/^Your key: \([A-Za-z0-9_-]\{43\}\) for https:\/\/api\.localhost:[0-9]*$/\1/p' <<<"$text")
+	check "the offer IFRAME shows the rendered template with a token" \
+		"the IFRAME says: '$text'" test -n "$browser_token"
+	[[ -n $browser_token ]] || return
+	req GET /with/offered/token -H "Authorization: Bearer $browser_token"
+	REQ_DESC+=" (the token read from the IFRAME)"
+	expect_status 200
+}
+browser_test
 
 # --- a slow app, an app that is down -------------------------------------------------
 

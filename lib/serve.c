@@ -22,7 +22,17 @@ extern char	**environ;
 /* Where a request comes from and its answer goes: FastCGI or plain CGI. */
 struct gh_io {
 	FCGX_Stream	*in, *out;	/* NULL for CGI: fds 0 and 1 */
+	long long	 nread;		/* body bytes read for this request */
 };
+
+/*
+ * A body left unread when the answer is out (an early 401, 403 or 413) is
+ * read and dropped up to this many bytes before the exchange ends: a web
+ * server that streams request bodies (lighttpd with stream-request-body)
+ * takes a program that stops reading for a broken backend and resets the
+ * client's stream.  A longer rest is left; the connection then closes.
+ */
+#define DRAIN_MAX	(1024 * 1024)
 
 /* Read exactly n bytes (fewer only at end of input); -1 on error. */
 static ssize_t
@@ -34,6 +44,8 @@ io_read(struct gh_io *io, char *p, size_t n)
 	if (io->in != NULL) {
 		/* FCGX_GetStr takes an int: n is bounded by the body cap. */
 		r = FCGX_GetStr(p, (int)n, io->in);
+		if (r > 0)
+			io->nread += r;
 		return r < 0 ? -1 : r;
 	}
 	while (got < n) {
@@ -46,7 +58,25 @@ io_read(struct gh_io *io, char *p, size_t n)
 			break;
 		got += (size_t)r;
 	}
+	io->nread += (long long)got;
 	return (ssize_t)got;
+}
+
+/* Drop what is left of a body of length len, if it is short (DRAIN_MAX). */
+static void
+io_drain(struct gh_io *io, long long len)
+{
+	char	chunk[8192];
+	size_t	want;
+
+	if (len <= io->nread || len - io->nread > DRAIN_MAX)
+		return;
+	while (io->nread < len) {
+		want = len - io->nread < (long long)sizeof(chunk) ?
+		    (size_t)(len - io->nread) : sizeof(chunk);
+		if (io_read(io, chunk, want) <= 0)
+			break;
+	}
 }
 
 static int
@@ -334,7 +364,7 @@ serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 
 	head_only = req->method == GH_HEAD;
 	if (res->sent)
-		goto logit;	/* a streaming handler answered itself */
+		goto drain;	/* a streaming handler answered itself */
 	if (gh_res_render(res, 1, head) != GH_OK) {
 		gh_log("cannot render the response head");
 		return;
@@ -344,7 +374,8 @@ serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 	    io_write(io, res->body.data, res->body.len) != 0)) {
 		/* The client went away; nothing to answer. */
 	}
-logit:
+drain:
+	io_drain(io, req->content_length);
 	if (svc->log_requests) {
 		gh_strlcpy(logpath, req->path, sizeof(logpath));
 		if (svc->mask != NULL)
@@ -379,6 +410,7 @@ gh_serve(struct gh_svc *svc)
 
 	if (FCGX_IsCGI()) {
 		io.in = io.out = NULL;
+		io.nread = 0;
 		serve_one(svc, &req, &res, &head, (const char *const *)environ,
 		    &io);
 		fflush(stdout);
@@ -393,6 +425,7 @@ gh_serve(struct gh_svc *svc)
 	while (FCGX_Accept_r(&fr) >= 0) {
 		io.in = fr.in;
 		io.out = fr.out;
+		io.nread = 0;
 		serve_one(svc, &req, &res, &head,
 		    (const char *const *)fr.envp, &io);
 		FCGX_Finish_r(&fr);

@@ -136,3 +136,38 @@ apihost_valid_text(const char *s, size_t max)
 			return 0;
 	return 1;
 }
+
+/*
+ * A path the app may be asked for: no dot segment, even percent-encoded
+ * ("/%2e%2e/" would climb out of the apiPath once the app decodes it).
+ */
+int
+apihost_path_safe(const char *p)
+{
+	const char	*seg, *end;
+	size_t		 dots, n;
+
+	if (p[0] != '/')
+		return 0;
+	for (seg = p + 1;; seg = end + 1) {
+		end = strchr(seg, '/');
+		n = end ? (size_t)(end - seg) : strlen(seg);
+		dots = 0;
+		while (n > 0) {
+			if (*seg == '.') {
+				seg++;
+				n--;
+			} else if (n >= 3 && seg[0] == '%' && seg[1] == '2' &&
+			    (seg[2] == 'e' || seg[2] == 'E')) {
+				seg += 3;
+				n -= 3;
+			} else
+				break;
+			dots++;
+		}
+		if (n == 0 && (dots == 1 || dots == 2))
+			return 0;
+		if (end == NULL)
+			return 1;
+	}
+}

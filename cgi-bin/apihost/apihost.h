@@ -94,6 +94,8 @@ int		 apihost_valid_upstream(const char *s);
 int		 apihost_valid_api_path(const char *s);
 int		 apihost_valid_perms(const char *s);	/* "a,b"; "" ok */
 int		 apihost_valid_text(const char *s, size_t max);	/* printable UTF-8ish */
+/* A request path ("/…") without a dot segment, even percent-encoded. */
+int		 apihost_path_safe(const char *path);
 
 /* store.c: every SQL statement of apihost. */
 enum gh_err	 apihost_store_open(struct apihost *a, unsigned flags);

@@ -243,9 +243,11 @@ apihost_token_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 			    "Basic realm=\"Sandstorm API\"");
 		else
 			a->html_error = wants_html(req);
-		err = gh_fail(res, basic_ok ? GH_EAUTH : GH_EFORBIDDEN,
-		    "This address serves an API: every request needs an API "
-		    "token, as \"Authorization: Bearer <token>\".");
+		err = basic_ok ? gh_fail(res, GH_EAUTH, "This address serves "
+		    "an API: give the API token as the password.") :
+		    gh_fail(res, GH_EFORBIDDEN, "This address serves an API: "
+		    "every request needs an API token, as \"Authorization: "
+		    "Bearer <token>\".");
 		goto out;
 	}
 	if (err != GH_OK || len != GH_TOKEN_LEN) {
@@ -256,7 +258,7 @@ apihost_token_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if ((slot = token_cache_find(hash, req->start_us)) != NULL)
 		a->tok = slot->tok;
 	else if ((err = store_token_by_hash(a, hash, &a->tok)) == GH_OK) {
-		/* The tab id: stable per token, and no function of the token the app could use. */
+		/* The tab id: stable per token; the app cannot work back to it. */
 		gh_sha256(hash, sizeof(hash), tab);
 		gh_hex(tab, APIHOST_TAB_ID_LEN / 2, a->tok.tab_id);
 		token_cache_add(hash, &a->tok, req->start_us);
@@ -479,39 +481,6 @@ upstream_headers(struct apihost *a, struct gh_req *req)
 		return NULL;
 	}
 	return list;
-}
-
-/*
- * A path the app may be asked for: no dot segment, even percent-encoded
- * ("/%2e%2e/" would climb out of the apiPath once the app decodes it).
- */
-static int
-path_safe(const char *p)
-{
-	const char	*seg, *end;
-	size_t		 dots, n;
-
-	for (seg = p + 1;; seg = end + 1) {
-		end = strchr(seg, '/');
-		n = end ? (size_t)(end - seg) : strlen(seg);
-		dots = 0;
-		while (n > 0) {
-			if (*seg == '.') {
-				seg++;
-				n--;
-			} else if (n >= 3 && seg[0] == '%' && seg[1] == '2' &&
-			    (seg[2] == 'e' || seg[2] == 'E')) {
-				seg += 3;
-				n -= 3;
-			} else
-				break;
-			dots++;
-		}
-		if (n == 0 && (dots == 1 || dots == 2))
-			return 0;
-		if (end == NULL)
-			return 1;
-	}
 }
 
 /* Send our head: the app's status and filtered headers, and ours. */
@@ -740,7 +709,7 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 
 	if ((ka = gh_req_param(req, "HTTP_X_SANDSTORM_TOKEN_KEEPALIVE")) != NULL)
 		return keepalive(a, req, res, ka);
-	if (!path_safe(req->path))
+	if (!apihost_path_safe(req->path))
 		return gh_fail(res, GH_EINVAL, "the path has a dot segment");
 	if ((size_t)snprintf(url, sizeof(url), "%s%s%s%s%s",
 	    a->tok.grain.upstream, a->tok.grain.api_path, req->path + 1,

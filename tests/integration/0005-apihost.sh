@@ -169,6 +169,20 @@ req GET / -u "x:$TOKEN"
 REQ_DESC+=" (Basic from curl's User-Agent)"
 expect_status 403
 
+# An answer before the body is read (no token) must not break the
+# exchange while the server still streams the body to the program.
+body20k=$(head -c 20000 /dev/zero | tr '\0' a)
+early=
+for i in $(seq 10); do
+	req POST /upload --data-binary "$body20k"
+	[[ $RES_STATUS == 403 ]] || early+="$RES_STATUS $RES_ERROR; "
+	req POST /.apihost/offer-template -H 'Content-Type: application/json' \
+		--data-binary '{"template":"x $API_TOKEN"}'
+	[[ $RES_STATUS == 401 ]] || early+="$RES_STATUS $RES_ERROR; "
+done
+check "POSTs refused before their body is read: 10 x 403 and 10 x 401" \
+	"$early" test -z "$early"
+
 req GET / -H 'Authorization: Bearer not-a-token'
 REQ_DESC+=" (invalid token)"
 expect_status 403

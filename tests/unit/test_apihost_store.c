@@ -220,6 +220,17 @@ test_valid(void)
 		{ __LINE__, apihost_valid_perms, ",read", 0 },
 		{ __LINE__, apihost_valid_perms, "a,,b", 0 },
 		{ __LINE__, apihost_valid_perms, "a b", 0 },
+		{ __LINE__, apihost_path_safe, "/", 1 },
+		{ __LINE__, apihost_path_safe, "", 0 },
+		{ __LINE__, apihost_path_safe, "/a/b.c/...d/", 1 },
+		{ __LINE__, apihost_path_safe, "/a/..b/%2e%2ex", 1 },
+		{ __LINE__, apihost_path_safe, "/..", 0 },
+		{ __LINE__, apihost_path_safe, "/a/./b", 0 },
+		{ __LINE__, apihost_path_safe, "/a/../b", 0 },
+		{ __LINE__, apihost_path_safe, "/a/%2e%2E/b", 0 },
+		{ __LINE__, apihost_path_safe, "/a/.%2e", 0 },
+		{ __LINE__, apihost_path_safe, "/a/%2E", 0 },
+		{ __LINE__, apihost_path_safe, "/a/...", 1 },
 	};
 	size_t	i;
 

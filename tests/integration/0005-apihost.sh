@@ -119,6 +119,18 @@ req HEAD /doc "${auth[@]}"
 expect_status 200
 expect_header X-Echo '^yes$'
 
+# Connections to the app are kept alive: 20 requests one after the other
+# come over fewer connections than requests (without reuse: 20).
+ports=
+for i in $(seq 20); do
+	req GET "/keepalive/$i" "${auth[@]}"
+	ports+="$(json_value .peer_port) "
+done
+nports=$(tr ' ' '\n' <<<"$ports" | grep -c . )
+distinct=$(tr ' ' '\n' <<<"$ports" | grep . | sort -u | wc -l)
+check "connections to the app are reused: 20 requests over $distinct connections" \
+	"ports: $ports" eval '((nports == 20 && distinct < 20))'
+
 # A dot segment, even encoded, never climbs out of the apiPath.
 req GET '/a/%2e%2e/%2E%2E/secret' "${auth[@]}"
 check "$REQ_DESC: stays under the apiPath (400, or normalised by the server)" \

@@ -6,8 +6,9 @@
 
 Binds a free port, or N (written to PORTFILE once listening), and speaks
 HTTP/1.1 with keep-alive.  Every request is answered with JSON naming the
-method, the path (with its query), the headers it received and the size
-of its body (read in pieces, never held).  The answer also carries a
+method, the path (with its query), the headers it received, the size
+of its body (read in pieces, never held) and the client's port (the same
+port again: a kept-alive connection).  The answer also carries a
 Set-Cookie and the app's own CORS headers, which the gateway must drop,
 and X-Echo: yes, which it must pass.  Two paths behave differently:
 
@@ -93,6 +94,7 @@ class Echo(BaseHTTPRequestHandler):
             "path": self.path,
             "headers": {k: v for k, v in self.headers.items()},
             "body_bytes": body_len,
+            "peer_port": self.client_address[1],
         }, sort_keys=True).encode()
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

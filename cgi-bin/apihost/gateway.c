@@ -483,6 +483,16 @@ upstream_headers(struct apihost *a, struct gh_req *req)
 	return list;
 }
 
+/* A method name to pass on: 1 to 32 upper-case letters, '-' or '_'. */
+static int
+method_ok(const char *m)
+{
+	size_t	n = strlen(m);
+
+	return n > 0 && n <= 32 &&
+	    strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ-_") == n;
+}
+
 /* Send our head: the app's status and filtered headers, and ours. */
 static int
 send_head(struct gateway *gw)
@@ -684,8 +694,7 @@ setup_transfer(struct apihost *a, struct gh_req *req, const char *url,
 	if (req->method == GH_HEAD)
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	else if (req->method != GH_GET || upload)
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
-		    gh_method_name(req->method));
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method_name);
 	return GH_OK;
 }
 
@@ -709,6 +718,8 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 
 	if ((ka = gh_req_param(req, "HTTP_X_SANDSTORM_TOKEN_KEEPALIVE")) != NULL)
 		return keepalive(a, req, res, ka);
+	if (!method_ok(req->method_name))
+		return gh_fail(res, GH_EMETHOD, "not an HTTP method");
 	if (!apihost_path_safe(req->path))
 		return gh_fail(res, GH_EINVAL, "the path has a dot segment");
 	if ((size_t)snprintf(url, sizeof(url), "%s%s%s%s%s",

@@ -28,8 +28,11 @@ static const struct gh_route routes[] = {
 	    GH_ROUTE_PUBLIC | GH_ROUTE_STREAM, 0 },
 	{ GH_M(GH_OPTIONS), "/**", apihost_options,
 	    GH_ROUTE_PUBLIC | GH_ROUTE_STREAM, 0 },
-	{ ALL_METHODS, "/", apihost_proxy, GH_ROUTE_STREAM, 0 },
-	{ ALL_METHODS, "/**", apihost_proxy, GH_ROUTE_STREAM, 0 },
+	/* Every other method too: WebDAV clients (PROPFIND, MKCOL, …). */
+	{ ALL_METHODS, "/", apihost_proxy,
+	    GH_ROUTE_STREAM | GH_ROUTE_OTHER_METHODS, 0 },
+	{ ALL_METHODS, "/**", apihost_proxy,
+	    GH_ROUTE_STREAM | GH_ROUTE_OTHER_METHODS, 0 },
 };
 
 /* The offer route is the grain's (its secret); every other one a token's. */

@@ -119,6 +119,20 @@ req HEAD /doc "${auth[@]}"
 expect_status 200
 expect_header X-Echo '^yes$'
 
+# WebDAV's methods reach the app too, with Depth.
+req PROPFIND /dav/ "${auth[@]}" -H 'Depth: 1' -H 'Content-Type: application/xml' \
+	--data-binary '<propfind xmlns="DAV:"><allprop/></propfind>'
+expect_status 200
+expect_json .method PROPFIND
+expect_json .headers.Depth '"1"'
+expect_json .body_bytes 44
+
+# A body of unknown length (HTTP/1.1 chunked) reaches the app whole.
+req POST /chunked "${auth[@]}" --http1.1 -H 'Transfer-Encoding: chunked' \
+	--data-binary "$(head -c 100000 /dev/zero | tr '\0' c)"
+expect_status 200
+expect_json .body_bytes 100000
+
 # Connections to the app are kept alive: 20 requests one after the other
 # come over fewer connections than requests (without reuse: 20).
 ports=

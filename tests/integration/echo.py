@@ -103,7 +103,7 @@ class Echo(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = \
-        do_OPTIONS = answer
+        do_OPTIONS = do_PROPFIND = do_MKCOL = answer
 
 
 def main():

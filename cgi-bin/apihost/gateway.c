@@ -404,7 +404,7 @@ slist_add(struct curl_slist **list, struct gh_buf *line, const char *fmt, ...)
 	return 1;
 }
 
-/* Percent-encode s (all but unreserved characters) into line. */
+/* Percent-encode s (all but unreserved characters), appended to out. */
 static enum gh_err
 uri_encode(const char *s, struct gh_buf *out)
 {

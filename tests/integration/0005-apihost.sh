@@ -13,6 +13,11 @@
 . "$(dirname "$0")/lib.sh"
 
 GH_HOST=api.localhost
+# Offer tokens lapse unused after 10 s here (900 by default), so that the
+# test sees one lapse.
+before_start() {
+	sed -i 's/^offer_expiry_s = .*/offer_expiry_s = 10/' "$1/gatehouse.conf"
+}
 start_server "$GH_SERVER"
 
 ECHO_PID=
@@ -295,64 +300,17 @@ expect_json '.headers["X-Sandstorm-Permissions"]' read
 out=$(gatectl apihost token list 2>&1)
 check "the first use makes an offer token permanent" "$out" \
 	eval '[[ $(grep offered <<<"$out") == *active* ]]'
-out=$(gatectl apihost token purge 2>&1)
-check "gatectl apihost token purge" "$out" eval '[[ $out == *purged* ]]'
 
-# --- 200 MiB down and up, in bounded memory ---------------------------------------
-
-# The largest VmRSS (KiB) of the apihost processes, sampled until PID ends
-# (at most 5 minutes), into the file $1.
-watch_rss() {
-	local file=$1 pid=$2 max=0 p kb i
-	for ((i = 0; i < 3000; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		for p in $(pgrep -f "^$GH_STATE/libexec/apihost"); do
-			kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || continue
-			[[ -n $kb ]] && ((kb > max)) && max=$kb
-		done
-		sleep 0.1
-	done
-	echo "$max" >"$file"
-}
-
-MIB200=$((200 * 1024 * 1024))
-# The bound on the FastCGI process's resident memory: 20 MiB, or 64 MiB
-# for a sanitizer build (ASan's shadow memory and quarantine).
-RSS_MAX=20480
-if grep -qs -- '--enable-sanitizers' "$GH_BUILD/config.status"; then
-	RSS_MAX=65536
-fi
-curl -sS --max-time 300 --cacert "$GH_STATE/ca.pem" \
-	--resolve "api.localhost:$GH_PORT:127.0.0.1" "${auth[@]}" \
-	-o /dev/null -w '%{http_code} %{size_download}' \
-	"https://api.localhost:$GH_PORT/big?bytes=$MIB200" >"$GH_STATE/down.out" 2>&1 &
-dl=$!
-watch_rss "$GH_STATE/down.rss" "$dl"
-wait "$dl"
-read -r code size <"$GH_STATE/down.out"
-check "200 MiB download through the gateway" "$(cat "$GH_STATE/down.out")" \
-	eval '[[ $code == 200 && $size == "$MIB200" ]]'
-rss=$(cat "$GH_STATE/down.rss")
-check "the FastCGI process stays under $((RSS_MAX / 1024)) MiB while sending 200 MiB (max ${rss} KiB)" \
-	"max VmRSS ${rss} KiB" eval '((rss > 0 && rss < RSS_MAX))'
-
-truncate -s "$MIB200" "$GH_STATE/upload.bin"
-curl -sS --max-time 300 --cacert "$GH_STATE/ca.pem" \
-	--resolve "api.localhost:$GH_PORT:127.0.0.1" "${auth[@]}" \
-	-X POST -T "$GH_STATE/upload.bin" -H 'Content-Type: application/octet-stream' \
-	-o "$GH_STATE/up.json" -w '%{http_code}' \
-	"https://api.localhost:$GH_PORT/upload" >"$GH_STATE/up.out" 2>&1 &
-ul=$!
-watch_rss "$GH_STATE/up.rss" "$ul"
-wait "$ul"
-rm -f "$GH_STATE/upload.bin"
-got=$(jq -r .body_bytes "$GH_STATE/up.json" 2>/dev/null)
-check "200 MiB upload through the gateway reaches the app whole" \
-	"$(cat "$GH_STATE/up.out") $(head -c 300 "$GH_STATE/up.json")" \
-	eval '[[ $got == "$MIB200" ]]'
-rss=$(cat "$GH_STATE/up.rss")
-check "the FastCGI process stays under $((RSS_MAX / 1024)) MiB while receiving 200 MiB (max ${rss} KiB)" \
-	"max VmRSS ${rss} KiB" eval '((rss > 0 && rss < RSS_MAX))'
+# An offer token nobody uses lapses (checked after the transfers below;
+# nothing between them and the browser test makes an offer or a keepalive,
+# which would purge it first).
+offer -H "Authorization: Bearer $secret" --data-binary \
+	'{"template":"$API_TOKEN","petname":"left unused"}'
+lapse_page=$(json_value .url | tr -d '"')
+lapse_page=${lapse_page#https://api.localhost:"$GH_PORT"}
+req GET "$lapse_page"
+lapse_token=$(sed -n 's/.*data-token="\([A-Za-z0-9_-]\{43\}\)".*/\1/p' "$RES_BODY")
+lapse_start=$SECONDS
 
 # --- a real browser: fetch() through CORS, and an offer IFRAME ------------------
 
@@ -463,6 +421,79 @@ HTML
 	expect_status 200
 }
 browser_test
+
+# --- 200 MiB down and up, in bounded memory ---------------------------------------
+
+# The largest VmRSS (KiB) of the apihost processes, sampled until PID ends
+# (at most 5 minutes), into the file $1.
+watch_rss() {
+	local file=$1 pid=$2 max=0 p kb i
+	for ((i = 0; i < 3000; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		for p in $(pgrep -f "^$GH_STATE/libexec/apihost"); do
+			kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || continue
+			[[ -n $kb ]] && ((kb > max)) && max=$kb
+		done
+		sleep 0.1
+	done
+	echo "$max" >"$file"
+}
+
+MIB200=$((200 * 1024 * 1024))
+# The bound on the FastCGI process's resident memory: 20 MiB, or 64 MiB
+# for a sanitizer build (ASan's shadow memory and quarantine).
+RSS_MAX=20480
+if grep -qs -- '--enable-sanitizers' "$GH_BUILD/config.status"; then
+	RSS_MAX=65536
+fi
+curl -sS --max-time 300 --cacert "$GH_STATE/ca.pem" \
+	--resolve "api.localhost:$GH_PORT:127.0.0.1" "${auth[@]}" \
+	-o /dev/null -w '%{http_code} %{size_download}' \
+	"https://api.localhost:$GH_PORT/big?bytes=$MIB200" >"$GH_STATE/down.out" 2>&1 &
+dl=$!
+watch_rss "$GH_STATE/down.rss" "$dl"
+wait "$dl"
+read -r code size <"$GH_STATE/down.out"
+check "200 MiB download through the gateway" "$(cat "$GH_STATE/down.out")" \
+	eval '[[ $code == 200 && $size == "$MIB200" ]]'
+rss=$(cat "$GH_STATE/down.rss")
+check "the FastCGI process stays under $((RSS_MAX / 1024)) MiB while sending 200 MiB (max ${rss} KiB)" \
+	"max VmRSS ${rss} KiB" eval '((rss > 0 && rss < RSS_MAX))'
+
+truncate -s "$MIB200" "$GH_STATE/upload.bin"
+curl -sS --max-time 300 --cacert "$GH_STATE/ca.pem" \
+	--resolve "api.localhost:$GH_PORT:127.0.0.1" "${auth[@]}" \
+	-X POST -T "$GH_STATE/upload.bin" -H 'Content-Type: application/octet-stream' \
+	-o "$GH_STATE/up.json" -w '%{http_code}' \
+	"https://api.localhost:$GH_PORT/upload" >"$GH_STATE/up.out" 2>&1 &
+ul=$!
+watch_rss "$GH_STATE/up.rss" "$ul"
+wait "$ul"
+rm -f "$GH_STATE/upload.bin"
+got=$(jq -r .body_bytes "$GH_STATE/up.json" 2>/dev/null)
+check "200 MiB upload through the gateway reaches the app whole" \
+	"$(cat "$GH_STATE/up.out") $(head -c 300 "$GH_STATE/up.json")" \
+	eval '[[ $got == "$MIB200" ]]'
+rss=$(cat "$GH_STATE/up.rss")
+check "the FastCGI process stays under $((RSS_MAX / 1024)) MiB while receiving 200 MiB (max ${rss} KiB)" \
+	"max VmRSS ${rss} KiB" eval '((rss > 0 && rss < RSS_MAX))'
+
+# --- the unused offer token has lapsed, and is purged -------------------------
+
+while ((SECONDS - lapse_start < 12)); do
+	sleep 1
+done
+req GET / -H "Authorization: Bearer $lapse_token"
+REQ_DESC+=" (an offer token unused for 10 s)"
+expect_status 403
+expect_body_contains 'expired'
+req GET "$lapse_page"
+expect_status 410 "GET its offer page → 410"
+out=$(gatectl apihost token purge 2>&1)
+check "gatectl apihost token purge removes the lapsed offer token" "$out" \
+	eval '[[ $out == *"purged "[1-9]* ]]'
+req GET "$lapse_page"
+expect_status 404 "GET its offer page after the purge → 404"
 
 # --- a slow app, an app that is down -------------------------------------------------
 

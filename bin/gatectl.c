@@ -64,6 +64,13 @@ usage(FILE *fp)
 	    "  icyfire decrypt            a Fernet token on stdin, its plaintext out\n"
 	    "  icyfire incidents prune --older-than DAYS\n"
 	    "                             remove old incidents; prints how many\n"
+	    "  apihost grain add NAME --upstream URL --api-path /PATH/\n"
+	    "                             a new grain (app); its secret, printed alone\n"
+	    "  apihost grain list|remove NAME\n"
+	    "  apihost token add --grain NAME --user-id ID --username NAME\n"
+	    "          --permissions a,b [--petname TEXT] [--expires-in SECONDS]\n"
+	    "                             a new API token; its webkey, printed alone\n"
+	    "  apihost token list|revoke ID|purge\n"
 	    "\n"
 	    "FILE defaults to $GATEHOUSE_CONFIG, else "
 	    GH_SYSCONFDIR "/gatehouse/gatehouse.conf.\n", fp);
@@ -156,6 +163,8 @@ cmd_init(void)
 		rc = ctl_certmaker_init();
 	if (rc == CTL_OK)
 		rc = ctl_icyfire_init();
+	if (rc == CTL_OK)
+		rc = ctl_apihost_init();
 out:
 	gh_conf_free(&c);
 	return rc;
@@ -214,6 +223,8 @@ main(int argc, char *argv[])
 		gh_conf_doc(stdout);
 		return CTL_OK;
 	}
+	if (strcmp(argv[0], "apihost") == 0)
+		return ctl_apihost(argc - 1, argv + 1);
 	if (strcmp(argv[0], "token") == 0)
 		return ctl_factory_token(argc - 1, argv + 1);
 	if (strcmp(argv[0], "taken") == 0)

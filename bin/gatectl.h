@@ -38,5 +38,7 @@ int	 ctl_certmaker_init(void);
 int	 ctl_certmaker(int argc, char *argv[]);
 int	 ctl_icyfire_init(void);
 int	 ctl_icyfire(int argc, char *argv[]);
+int	 ctl_apihost_init(void);
+int	 ctl_apihost(int argc, char *argv[]);
 
 #endif

@@ -39,7 +39,8 @@ GH_TLS_NAMES=(factory.localhost certmaker.localhost icyfire.localhost
 
 # The FastCGI programs the templates run, as NAME:PATH-IN-BUILD-DIR.
 GH_PROGRAMS=(factory:cgi-bin/factory/factory
-	certmaker:cgi-bin/certmaker/certmaker icyfire:cgi-bin/icyfire/icyfire)
+	certmaker:cgi-bin/certmaker/certmaker icyfire:cgi-bin/icyfire/icyfire
+	apihost:cgi-bin/apihost/apihost)
 
 # The worker, copied beside them: the factory starts it on a new order
 # (worker_program), and ./dev serve runs it in its loop.
@@ -114,7 +115,29 @@ challenge_timeout_ms = 2000
 [icyfire]
 # The Fernet key shared with the workers (made by gatectl init).
 fernet_key_file = icyfire.fernet
+
+[apihost]
+# The port is the server's: gh_server_config keeps it current.
+public_url = https://api.localhost:8443
+offer_expiry_s = 900
+connect_timeout_ms = 1000
+response_timeout_ms = 3000
 EOF
+}
+
+# Point [apihost] public_url of DIR's generated configuration at PORT (the
+# webkeys gatectl prints and $API_HOST name the port the server listens on).
+# Only the generated line is touched: an operator's own URL stays.
+gh_state_public_url() {
+	local dir=$1 port=$2
+	# A configuration written before apihost existed gets its section.
+	if grep -q '^# this machine.  Written by httpd-conf/server.sh' "$dir/gatehouse.conf" &&
+		! grep -q '^\[apihost\]' "$dir/gatehouse.conf"; then
+		printf '\n[apihost]\npublic_url = https://api.localhost:%s\n' "$port" \
+			>>"$dir/gatehouse.conf"
+	fi
+	sed -i -E "s|^public_url = https://api\\.localhost(:[0-9]+)?$|public_url = https://api.localhost:$port|" \
+		"$dir/gatehouse.conf"
 }
 
 # Make a local CA and a server certificate for GH_TLS_NAMES plus 127.0.0.1,
@@ -275,7 +298,8 @@ gh_server_config() {
 		USER="$user" GROUP="$group" \
 		FACTORY_HOST=factory.localhost CERTMAKER_HOST=certmaker.localhost \
 		ICYFIRE_HOST=icyfire.localhost APIHOST_HOST=api.localhost \
-		>"$dir/run/$server.conf"
+		>"$dir/run/$server.conf" || return 1
+	gh_state_public_url "$dir" "$port"
 }
 
 # Check that SERVER (lighttpd or apache) is installed and that every program

@@ -207,6 +207,44 @@ const struct gh_conf_def gh_conf_defs[GH_CONF__MAX] = {
 		"encrypts the social media credentials; shared with the workers. "
 		"Created by `gatectl init`, mode 0600; relative to state_dir."
 	},
+	[GH_CONF_APIHOST_PUBLIC_URL] = {
+		"apihost", "public_url", GH_CONF_STR, 8, 256,
+		"https://api.localhost", NULL, 0,
+		"The API host's own URL, without a trailing slash: the part of "
+		"a webkey before '#', and $API_HOST in offer templates."
+	},
+	[GH_CONF_APIHOST_BASIC_AGENTS] = {
+		"apihost", "basic_auth_agents", GH_CONF_STR, 0, CONF_STR_MAX,
+		"git/|GitHub-Hookshot/|mirall/|Mozilla/5.0 (iOS) ownCloud-iOS/|"
+		"Mozilla/5.0 (Android) ownCloud-android/|litmus/", NULL, 0,
+		"User-Agent prefixes, separated by '|', of clients that may "
+		"present the token as a Basic password (Sandstorm's list); "
+		"others must use Bearer."
+	},
+	[GH_CONF_APIHOST_OFFER_EXPIRY] = {
+		"apihost", "offer_expiry_s", GH_CONF_INT, 10, 86400,
+		"900", NULL, 0,
+		"Seconds within which a token made by an offer template must "
+		"first be used (or kept alive) before it expires."
+	},
+	[GH_CONF_APIHOST_MAX_BODY] = {
+		"apihost", "max_body", GH_CONF_INT, 0, 1LL << 40,
+		"1073741824", NULL, 0,
+		"Largest request body in bytes the gateway streams to an app; "
+		"a larger Content-Length is answered 413."
+	},
+	[GH_CONF_APIHOST_CONNECT_TIMEOUT] = {
+		"apihost", "connect_timeout_ms", GH_CONF_INT, 100, 60000,
+		"5000", NULL, 0,
+		"Milliseconds to connect to an app; then 502."
+	},
+	[GH_CONF_APIHOST_RESPONSE_TIMEOUT] = {
+		"apihost", "response_timeout_ms", GH_CONF_INT, 100, 3600000,
+		"60000", NULL, 0,
+		"Milliseconds an app may stay silent (no byte of its answer "
+		"while nothing is being sent to it); then 504, or the "
+		"transfer is cut."
+	},
 };
 
 /* The state of one load: where we are, for messages. */

@@ -54,6 +54,12 @@ enum gh_conf_key {
 	GH_CONF_CERTMAKER_OCSP_VALIDITY, /* [certmaker] ocsp_validity_s */
 	GH_CONF_CERTMAKER_CRL_VALIDITY,	/* [certmaker] crl_validity_s */
 	GH_CONF_ICYFIRE_FERNET_KEY_FILE, /* [icyfire] fernet_key_file */
+	GH_CONF_APIHOST_PUBLIC_URL,	/* [apihost] public_url */
+	GH_CONF_APIHOST_BASIC_AGENTS,	/* [apihost] basic_auth_agents */
+	GH_CONF_APIHOST_OFFER_EXPIRY,	/* [apihost] offer_expiry_s */
+	GH_CONF_APIHOST_MAX_BODY,	/* [apihost] max_body */
+	GH_CONF_APIHOST_CONNECT_TIMEOUT, /* [apihost] connect_timeout_ms */
+	GH_CONF_APIHOST_RESPONSE_TIMEOUT, /* [apihost] response_timeout_ms */
 	GH_CONF__MAX
 };
 

@@ -48,6 +48,7 @@ gh_req_reset(struct gh_req *req)
 	gh_buf_reset(&req->body);
 	req->route = NULL;
 	req->principal = NULL;
+	req->io = NULL;
 	req->start_us = 0;
 }
 
@@ -79,6 +80,7 @@ gh_res_reset(struct gh_res *res)
 	res->errmsg[0] = '\0';
 	res->allow = 0;
 	res->secret = 0;
+	res->sent = 0;
 }
 
 void

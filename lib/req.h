@@ -14,6 +14,7 @@
 
 struct json_object;
 struct gh_route;
+struct gh_io;
 
 enum gh_method {
 	GH_GET,
@@ -53,6 +54,7 @@ struct gh_req {
 	struct gh_buf		 body;
 	const struct gh_route	*route;
 	void			*principal;	/* what the auth policy found; service-owned */
+	struct gh_io		*io;		/* borrowed: the raw streams (serve.h); NULL in unit tests */
 	long long		 start_us;
 };
 
@@ -65,6 +67,7 @@ struct gh_res {
 	char			 errmsg[GH_ERRMSG_MAX];
 	unsigned		 allow;		/* GH_M() bits for a 405's Allow */
 	int			 secret;	/* carries a secret: Cache-Control: no-store */
+	int			 sent;		/* a streaming handler wrote the answer itself */
 };
 
 void		 gh_req_init(struct gh_req *req);

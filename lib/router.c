@@ -67,7 +67,8 @@ gh_route_match(const struct gh_route *routes, size_t n, struct gh_req *req,
 	for (i = 0; i < n; i++) {
 		if ((ncap = match(routes[i].pattern, req->path, caps)) < 0)
 			continue;
-		if (req->method >= GH_METHOD__MAX ||
+		if (req->method >= GH_METHOD__MAX ?
+		    (routes[i].flags & GH_ROUTE_OTHER_METHODS) == 0 :
 		    (routes[i].methods & GH_M(req->method)) == 0) {
 			methods |= routes[i].methods;
 			continue;

@@ -20,6 +20,9 @@ typedef enum gh_err gh_handler(struct gh_svc *svc, struct gh_req *req,
     struct gh_res *res);
 
 #define GH_ROUTE_PUBLIC	0x01	/* no auth policy: the table says so */
+#define GH_ROUTE_STREAM	0x02	/* the handler streams body and answer (serve.h) */
+#define GH_ROUTE_OTHER_METHODS 0x04	/* also methods outside enum gh_method
+					   (WebDAV's PROPFIND…): see req->method_name */
 
 struct gh_route {
 	unsigned	 methods;	/* GH_M() bits */

@@ -20,13 +20,23 @@
 extern char	**environ;
 
 /* Where a request comes from and its answer goes: FastCGI or plain CGI. */
-struct io {
+struct gh_io {
 	FCGX_Stream	*in, *out;	/* NULL for CGI: fds 0 and 1 */
+	long long	 nread;		/* body bytes read for this request */
 };
+
+/*
+ * A body left unread when the answer is out (an early 401, 403 or 413) is
+ * read and dropped up to this many bytes before the exchange ends: a web
+ * server that streams request bodies (lighttpd with stream-request-body)
+ * takes a program that stops reading for a broken backend and resets the
+ * client's stream.  A longer rest is left; the connection then closes.
+ */
+#define DRAIN_MAX	(1024 * 1024)
 
 /* Read exactly n bytes (fewer only at end of input); -1 on error. */
 static ssize_t
-io_read(struct io *io, char *p, size_t n)
+io_read(struct gh_io *io, char *p, size_t n)
 {
 	size_t	got = 0;
 	ssize_t	r;
@@ -34,6 +44,8 @@ io_read(struct io *io, char *p, size_t n)
 	if (io->in != NULL) {
 		/* FCGX_GetStr takes an int: n is bounded by the body cap. */
 		r = FCGX_GetStr(p, (int)n, io->in);
+		if (r > 0)
+			io->nread += r;
 		return r < 0 ? -1 : r;
 	}
 	while (got < n) {
@@ -46,11 +58,29 @@ io_read(struct io *io, char *p, size_t n)
 			break;
 		got += (size_t)r;
 	}
+	io->nread += (long long)got;
 	return (ssize_t)got;
 }
 
+/* Drop what is left of a body of length len, if it is short (DRAIN_MAX). */
+static void
+io_drain(struct gh_io *io, long long len)
+{
+	char	chunk[8192];
+	size_t	want;
+
+	if (len <= io->nread || len - io->nread > DRAIN_MAX)
+		return;
+	while (io->nread < len) {
+		want = len - io->nread < (long long)sizeof(chunk) ?
+		    (size_t)(len - io->nread) : sizeof(chunk);
+		if (io_read(io, chunk, want) <= 0)
+			break;
+	}
+}
+
 static int
-io_write(struct io *io, const char *p, size_t n)
+io_write(struct gh_io *io, const char *p, size_t n)
 {
 	ssize_t	w;
 
@@ -68,11 +98,65 @@ io_write(struct io *io, const char *p, size_t n)
 	return 0;
 }
 
+ssize_t
+gh_io_read(struct gh_io *io, void *p, size_t n)
+{
+	/* FCGX_GetStr takes an int: read in bounded pieces. */
+	if (n > 1024 * 1024)
+		n = 1024 * 1024;
+	return io_read(io, p, n);
+}
+
+int
+gh_io_write(struct gh_io *io, const void *p, size_t n)
+{
+	while (n > 1024 * 1024) {
+		if (io_write(io, p, 1024 * 1024) != 0)
+			return -1;
+		p = (const char *)p + 1024 * 1024;
+		n -= 1024 * 1024;
+	}
+	return io_write(io, p, n);
+}
+
+int
+gh_io_flush(struct gh_io *io)
+{
+	if (io->out != NULL)
+		return FCGX_FFlush(io->out) == 0 ? 0 : -1;
+	return 0;
+}
+
+enum gh_err
+gh_res_send_head(struct gh_req *req, struct gh_res *res, const char *reason)
+{
+	char	line[160];
+	int	n, rc;
+
+	if (req->io == NULL || res->sent)
+		return GH_EINTERNAL;
+	/* The io buffers (FastCGI): three writes cost no system call. */
+	n = snprintf(line, sizeof(line), "Status: %d %s\r\n"
+	    "X-Content-Type-Options: nosniff\r\n%s", res->status,
+	    reason != NULL ? reason : gh_status_text(res->status),
+	    res->secret ? "Cache-Control: no-store\r\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return GH_EINTERNAL;
+	/* Even a failed write may have sent part of it: no second head. */
+	res->sent = 1;
+	rc = io_write(req->io, line, (size_t)n);
+	if (rc == 0 && res->head.len > 0)
+		rc = io_write(req->io, res->head.data, res->head.len);
+	if (rc == 0)
+		rc = io_write(req->io, "\r\n", 2);
+	return rc == 0 ? GH_OK : GH_EIO;
+}
+
 /* gh_body_reader over an io: exactly CONTENT_LENGTH bytes, never more than max. */
 static enum gh_err
 read_body(struct gh_req *req, size_t max, void *arg)
 {
-	struct io	*io = arg;
+	struct gh_io	*io = arg;
 	size_t		 want, room;
 	ssize_t		 r;
 	enum gh_err	 err;
@@ -127,10 +211,12 @@ render_error(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		    req->route ? req->route->pattern : "-",
 		    gh_strerror(res->err), res->errmsg);
 		/*
-		 * A 503 says which dependency is down, in the handler's words;
-		 * any other 5xx is our fault and its detail stays in the log.
+		 * A 502, 503 or 504 says which dependency is down, in the
+		 * handler's words; any other 5xx is our fault and its detail
+		 * stays in the log.
 		 */
-		if (res->status != 503 || res->errmsg[0] == '\0')
+		if ((res->status < 502 || res->status > 504) ||
+		    res->errmsg[0] == '\0')
 			gh_strlcpy(res->errmsg, res->status == 503 ?
 			    "service temporarily unavailable, try again later" :
 			    "internal error", sizeof(res->errmsg));
@@ -205,7 +291,9 @@ gh_dispatch(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 			goto fail;
 		}
 	}
-	if (reader != NULL && (err = reader(req, max, arg)) != GH_OK) {
+	/* A streaming route reads the body itself, through req->io. */
+	if (reader != NULL && (route->flags & GH_ROUTE_STREAM) == 0 &&
+	    (err = reader(req, max, arg)) != GH_OK) {
 		gh_fail(res, err, err == GH_EINVAL ?
 		    "request body shorter than its Content-Length" :
 		    "could not read the request body");
@@ -257,7 +345,7 @@ gh_res_render(const struct gh_res *res, int head_only, struct gh_buf *out)
  */
 static void
 serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
-    struct gh_buf *head, const char *const *env, struct io *io)
+    struct gh_buf *head, const char *const *env, struct gh_io *io)
 {
 	char		 logpath[GH_PATH_MAX + 1];
 	int		 head_only;
@@ -266,6 +354,7 @@ serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 	gh_res_reset(res);
 	gh_buf_reset(head);
 	req->start_us = gh_now_us();
+	req->io = io;
 
 	/* The body cap is the route's: gh_dispatch checks it. */
 	if (gh_req_parse(req, env, 0, res) != GH_OK)
@@ -274,6 +363,8 @@ serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 		gh_dispatch(svc, req, res, read_body, io);
 
 	head_only = req->method == GH_HEAD;
+	if (res->sent)
+		goto drain;	/* a streaming handler answered itself */
 	if (gh_res_render(res, 1, head) != GH_OK) {
 		gh_log("cannot render the response head");
 		return;
@@ -283,6 +374,8 @@ serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 	    io_write(io, res->body.data, res->body.len) != 0)) {
 		/* The client went away; nothing to answer. */
 	}
+drain:
+	io_drain(io, req->content_length);
 	if (svc->log_requests) {
 		/*
 		 * A service with secrets in its paths has its routes see them
@@ -309,7 +402,7 @@ gh_serve(struct gh_svc *svc)
 	struct gh_req	 req;
 	struct gh_res	 res;
 	struct gh_buf	 head;
-	struct io	 io;
+	struct gh_io	 io;
 
 	/* A client that hangs up must not kill the process. */
 	signal(SIGPIPE, SIG_IGN);
@@ -326,6 +419,7 @@ gh_serve(struct gh_svc *svc)
 
 	if (FCGX_IsCGI()) {
 		io.in = io.out = NULL;
+		io.nread = 0;
 		serve_one(svc, &req, &res, &head, (const char *const *)environ,
 		    &io);
 		fflush(stdout);
@@ -340,6 +434,7 @@ gh_serve(struct gh_svc *svc)
 	while (FCGX_Accept_r(&fr) >= 0) {
 		io.in = fr.in;
 		io.out = fr.out;
+		io.nread = 0;
 		serve_one(svc, &req, &res, &head,
 		    (const char *const *)fr.envp, &io);
 		FCGX_Finish_r(&fr);

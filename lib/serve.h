@@ -11,6 +11,7 @@
 #define GH_SERVE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 #include "req.h"
@@ -52,6 +53,29 @@ typedef enum gh_err gh_body_reader(struct gh_req *req, size_t body_max,
  */
 void		 gh_dispatch(struct gh_svc *svc, struct gh_req *req,
 		    struct gh_res *res, gh_body_reader *read_body, void *arg);
+
+/*
+ * Streaming routes (GH_ROUTE_STREAM: a gateway) read the request body and
+ * write the whole answer themselves, in constant memory, through req->io:
+ * the FastCGI streams, or stdin and stdout under CGI.  No body is read
+ * before such a handler runs (the route's body cap still applies to
+ * Content-Length).  gh_io_read() returns the bytes read, 0 at the end of
+ * the body, -1 on error; gh_io_write() and gh_io_flush() return 0, or -1
+ * when the client has gone.
+ */
+ssize_t		 gh_io_read(struct gh_io *io, void *p, size_t n);
+int		 gh_io_write(struct gh_io *io, const void *p, size_t n);
+int		 gh_io_flush(struct gh_io *io);
+
+/*
+ * Write the head of a streamed answer: "Status: <res->status> <reason>"
+ * (NULL: the standard phrase), nosniff, no-store when res->secret, and
+ * res->head (which must name Content-Type and, if known, Content-Length),
+ * then the blank line.  Marks res->sent, so that serve writes nothing
+ * more; the body follows with gh_io_write().  GH_EIO if the client is gone.
+ */
+enum gh_err	 gh_res_send_head(struct gh_req *req, struct gh_res *res,
+		    const char *reason);
 
 /* Render res (status line as CGI "Status:", headers, body) into out. */
 enum gh_err	 gh_res_render(const struct gh_res *res, int head_only,

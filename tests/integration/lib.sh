@@ -129,7 +129,8 @@ cleanup() {
 # configuration, certificates, `gatectl init`), a free port, the server
 # from the templates, and a wait (up to 10 s) until HTTPS answers.  Stops
 # it all on exit.  Not starting is a failed check that ends the script
-# (the server's logs follow it).
+# (the server's logs follow it).  A script that defines before_start gets
+# it called with the state directory before the server starts.
 start_server() {
 	local server=${1:-$GH_SERVER} port err
 	GH_SERVER=$server
@@ -143,6 +144,10 @@ start_server() {
 	if ! err=$( (gh_state_init "$GH_STATE" && gh_server_check "$server" "$GH_STATE") 2>&1); then
 		not_ok "start $server" "$err"
 		finish
+	fi
+	# A script may adjust the configuration before the programs read it.
+	if declare -F before_start >/dev/null; then
+		before_start "$GH_STATE"
 	fi
 	for _ in 1 2 3; do
 		port=$(free_port) || break

@@ -16,6 +16,7 @@ static const struct gh_route routes[] = {
 	{ GH_M(GH_DELETE), "/v1/site/*", h, 0, 0 },
 	{ GH_M(GH_GET), "/a/*/b/*", h, 0, 0 },
 	{ GH_M(GH_GET), "/rest/**", h, 0, 0 },
+	{ GH_M(GH_GET), "/dav/**", h, GH_ROUTE_OTHER_METHODS, 0 },
 };
 
 static const struct {
@@ -54,6 +55,12 @@ static const struct {
 	{ __LINE__, GH_GET, "/rest", GH_ENOTFOUND, 0, 0, NULL, NULL },
 	{ __LINE__, GH_GET, "/", GH_ENOTFOUND, 0, 0, NULL, NULL },
 	{ __LINE__, GH_GET, "//v1/site", GH_ENOTFOUND, 0, 0, NULL, NULL },
+	/* A method we do not know (PROPFIND) only where the route takes any. */
+	{ __LINE__, GH_METHOD__MAX, "/dav/x", GH_OK, 6, 0, "x", NULL },
+	{ __LINE__, GH_GET, "/dav/x", GH_OK, 6, 0, "x", NULL },
+	{ __LINE__, GH_POST, "/dav/x", GH_EMETHOD, 0, GH_M(GH_GET), NULL, NULL },
+	{ __LINE__, GH_METHOD__MAX, "/rest/x", GH_EMETHOD, 0, GH_M(GH_GET),
+	    NULL, NULL },
 };
 
 static void

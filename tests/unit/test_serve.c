@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for lib/serve.c: the request pipeline (404, 405 with Allow,
- * 413 before auth, 401, handler errors, 5xx masking) and the exact bytes
- * of a rendered response.
+ * 413 before auth, 401, handler errors, 5xx masking), the exact bytes
+ * of a rendered response, and a streaming route served as CGI.
  */
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "serve.h"
 #include "tmain.h"
@@ -224,10 +228,116 @@ test_render_bytes(void)
 	gh_res_free(&res);
 }
 
+/* A streaming route: its own head, then the body upper-cased, 3 bytes a time. */
+static enum gh_err
+shout(struct gh_svc *sv, struct gh_req *req, struct gh_res *res)
+{
+	char	buf[3];
+	ssize_t	r, i;
+
+	res->status = 200;
+	gh_res_header(res, "Content-Type", "text/plain");
+	gh_res_header(res, "X-Streamed", "yes");
+	if (gh_res_send_head(req, res, "Fine") != GH_OK)
+		return GH_EIO;
+	while ((r = gh_io_read(req->io, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < r; i++)
+			buf[i] = (char)toupper((unsigned char)buf[i]);
+		if (gh_io_write(req->io, buf, (size_t)r) != 0)
+			return GH_EIO;
+	}
+	return r < 0 ? GH_EIO : GH_OK;
+}
+
+/*
+ * Serve one CGI request in a child (stdin and stdout are pipes, so
+ * FCGX_IsCGI() holds) with the given environment and body; out gets
+ * what it wrote.  0 when the child exited 0.
+ */
+static int
+run_cgi(struct gh_svc *sv, const char *const *env, const char *body,
+    char *out, size_t outsz)
+{
+	char	var[256], *eq;
+	int	in[2], res[2], status;
+	size_t	got = 0;
+	ssize_t	r;
+	pid_t	pid;
+
+	if (pipe(in) == -1 || pipe(res) == -1)
+		return -1;
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(res[1], STDOUT_FILENO);
+		close(in[0]);
+		close(in[1]);
+		close(res[0]);
+		close(res[1]);
+		for (; *env != NULL; env++) {
+			gh_strlcpy(var, *env, sizeof(var));
+			if ((eq = strchr(var, '=')) == NULL)
+				_exit(2);
+			*eq = '\0';
+			setenv(var, eq + 1, 1);
+		}
+		_exit(gh_serve(sv));
+	}
+	close(in[0]);
+	close(res[1]);
+	if (write(in[1], body, strlen(body)) != (ssize_t)strlen(body))
+		return -1;
+	close(in[1]);
+	while (got + 1 < outsz &&
+	    (r = read(res[0], out + got, outsz - 1 - got)) > 0)
+		got += (size_t)r;
+	out[got] = '\0';
+	close(res[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void
+test_stream_cgi(void)
+{
+	static const struct gh_route stream_routes[] = {
+		{ GH_M(GH_POST), "/shout", shout,
+		    GH_ROUTE_PUBLIC | GH_ROUTE_STREAM, 0 },
+		{ GH_M(GH_POST), "/guarded", echo, GH_ROUTE_STREAM, 0 },
+	};
+	struct gh_svc	ssvc = {
+		.name = "test",
+		.routes = stream_routes,
+		.nroutes = GH_NELEM(stream_routes),
+		.auth = auth,
+	};
+	char		out[4096];
+
+	/* The handler sees the whole body through io: serve read none. */
+	CU_ASSERT_EQUAL(run_cgi(&ssvc, ENV("REQUEST_METHOD=POST",
+	    "REQUEST_URI=/shout", "CONTENT_LENGTH=11"), "hello world", out,
+	    sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "Status: 200 Fine\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "Content-Type: text/plain\r\n"
+	    "X-Streamed: yes\r\n"
+	    "\r\n"
+	    "HELLO WORLD");
+	/* Refused before the body is read: the answer, the body dropped. */
+	CU_ASSERT_EQUAL(run_cgi(&ssvc, ENV("REQUEST_METHOD=POST",
+	    "REQUEST_URI=/guarded", "CONTENT_LENGTH=5"), "abcde", out,
+	    sizeof(out)), 0);
+	CU_ASSERT(strncmp(out, "Status: 401 ", 12) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "WWW-Authenticate: Bearer"));
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_routes),
 	TCASE(test_auth_and_body),
 	TCASE(test_errors_masked),
+	TCASE(test_stream_cgi),
 	TCASE(test_render_bytes),
 };
 TMAIN("serve", tests)

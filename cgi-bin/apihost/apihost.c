@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * apihost: the once-per-process setup that the FastCGI program and gatectl
+ * share (configuration, the service key, the database), and the checks of
+ * what an operator or an app names.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "apihost.h"
+
+enum gh_err
+apihost_open(struct apihost *a, const char *config, unsigned dbflags,
+    char *errbuf, size_t errsz)
+{
+	enum gh_err	err;
+
+	memset(a, 0, sizeof(*a));
+	gh_buf_init(&a->scratch, 64 * 1024);
+	err = config ? gh_conf_load(&a->conf, config, errbuf, errsz) :
+	    gh_conf_load_env(&a->conf, errbuf, errsz);
+	if (err != GH_OK)
+		goto fail;
+	if ((err = gh_key_load(&a->key,
+	    gh_conf_str(&a->conf, GH_CONF_KEY_FILE))) != GH_OK) {
+		snprintf(errbuf, errsz, "%s: cannot load the key file: %s",
+		    gh_conf_str(&a->conf, GH_CONF_KEY_FILE), gh_strerror(err));
+		goto fail;
+	}
+	if ((err = apihost_store_open(a, dbflags)) != GH_OK) {
+		snprintf(errbuf, errsz, "%s/apihost.db: %s%s",
+		    gh_conf_str(&a->conf, GH_CONF_STATE_DIR), gh_strerror(err),
+		    err == GH_ECONFIG ? " (run gatectl init)" : "");
+		goto fail;
+	}
+	return GH_OK;
+fail:
+	gh_key_wipe(&a->key);
+	gh_conf_free(&a->conf);
+	gh_buf_free(&a->scratch);
+	return err;
+}
+
+void
+apihost_close(struct apihost *a)
+{
+	apihost_store_close(a);
+	gh_key_wipe(&a->key);
+	gh_conf_free(&a->conf);
+	gh_buf_free(&a->scratch);
+}
+
+/* Grain names: what an operator would type, and safe in any log. */
+int
+apihost_valid_name(const char *s)
+{
+	size_t	n = strlen(s);
+
+	return n > 0 && n <= APIHOST_NAME_MAX &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-") == n;
+}
+
+/*
+ * "http://host[:port][/base]" or https, without a trailing slash, query,
+ * fragment, user info or anything that is not printable ASCII.
+ */
+int
+apihost_valid_upstream(const char *s)
+{
+	size_t		 n = strlen(s), i;
+	const char	*host;
+
+	if (n == 0 || n > APIHOST_URL_MAX)
+		return 0;
+	if (strncasecmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else if (strncasecmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else
+		return 0;
+	if (*host == '\0' || *host == '/' || s[n - 1] == '/')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] >= 0x7f || strchr("?#@\\", s[i]))
+			return 0;
+	return 1;
+}
+
+/* An apiPath starts and ends with '/', and has no dot segment. */
+int
+apihost_valid_api_path(const char *s)
+{
+	size_t	n = strlen(s), i;
+
+	if (n == 0 || n > APIHOST_APIPATH_MAX || s[0] != '/' || s[n - 1] != '/')
+		return 0;
+	if (strstr(s, "/./") != NULL || strstr(s, "/../") != NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] >= 0x7f || strchr("?#%\\", s[i]))
+			return 0;
+	return 1;
+}
+
+/* Comma-separated names of letters, digits, '.', '_', '-'; may be empty. */
+int
+apihost_valid_perms(const char *s)
+{
+	size_t	n = strlen(s), i;
+
+	if (n > APIHOST_PERMS_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == ',') {
+			if (i == 0 || i == n - 1 || s[i + 1] == ',')
+				return 0;
+		} else if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789._-", s[i]) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/* At most max bytes without control characters (UTF-8 passes). */
+int
+apihost_valid_text(const char *s, size_t max)
+{
+	size_t	n = strlen(s), i;
+
+	if (n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * A path the app may be asked for: no dot segment, even percent-encoded
+ * ("/%2e%2e/" would climb out of the apiPath once the app decodes it).
+ */
+int
+apihost_path_safe(const char *p)
+{
+	const char	*seg, *end;
+	size_t		 dots, n;
+
+	if (p[0] != '/')
+		return 0;
+	for (seg = p + 1;; seg = end + 1) {
+		end = strchr(seg, '/');
+		n = end ? (size_t)(end - seg) : strlen(seg);
+		dots = 0;
+		while (n > 0) {
+			if (*seg == '.') {
+				seg++;
+				n--;
+			} else if (n >= 3 && seg[0] == '%' && seg[1] == '2' &&
+			    (seg[2] == 'e' || seg[2] == 'E')) {
+				seg += 3;
+				n -= 3;
+			} else
+				break;
+			dots++;
+		}
+		if (n == 0 && (dots == 1 || dots == 2))
+			return 0;
+		if (end == NULL)
+			return 1;
+	}
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * apihost: a Sandstorm-style API host.  An API token names a grain (an
+ * upstream HTTP app), an identity and permissions; the gateway forwards a
+ * sanitised request to the grain and streams the answer back, with CORS.
+ * What the FastCGI program and gatectl share: the process state and the
+ * store (all SQL).
+ */
+#ifndef APIHOST_H
+#define APIHOST_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "crypto.h"
+#include "db.h"
+#include "err.h"
+#include "token.h"
+#include "util.h"
+
+#define APIHOST_NAME_MAX	64	/* grain name */
+#define APIHOST_URL_MAX		1024	/* upstream base URL */
+#define APIHOST_APIPATH_MAX	256	/* "/api/" */
+#define APIHOST_USER_MAX	128	/* user id, username */
+#define APIHOST_PERMS_MAX	512	/* "read,write" */
+#define APIHOST_PETNAME_MAX	128
+#define APIHOST_TEMPLATE_MAX	4096	/* an offer template */
+#define APIHOST_TAB_ID_LEN	32	/* hex characters of X-Sandstorm-Tab-Id */
+#define APIHOST_LAST_USED_S	60	/* last_used is written at most this often */
+
+/* Label binding the sealed token of an offer page to its column. */
+#define LABEL_OFFER_TOKEN	"apihost.offer.token"
+
+/* The reserved path prefix of the host's own pages (never forwarded). */
+#define APIHOST_PREFIX		"/.apihost/"
+
+struct apihost_grain {
+	long long	id;
+	char		name[APIHOST_NAME_MAX + 1];
+	char		upstream[APIHOST_URL_MAX + 1];
+	char		api_path[APIHOST_APIPATH_MAX + 1];
+	long long	created;
+};
+
+/* A token's row with its grain; times are 0 when NULL. */
+struct apihost_token {
+	long long		id;
+	struct apihost_grain	grain;
+	int			has_user;	/* user_id is revealed */
+	char			user_id[APIHOST_USER_MAX + 1];
+	char			username[APIHOST_USER_MAX + 1];
+	char			permissions[APIHOST_PERMS_MAX + 1];
+	char			petname[APIHOST_PETNAME_MAX + 1];
+	long long		created, last_used, expires, expires_unused,
+				revoked;
+	char			tab_id[APIHOST_TAB_ID_LEN + 1];	/* filled by the gateway */
+};
+
+/* What a new token says (gatectl, offer templates); strings may be "". */
+struct apihost_token_new {
+	const char	*grain;		/* by name (gatectl) … */
+	long long	 grain_id;	/* … or by id when grain is NULL */
+	const char	*user_id;	/* NULL: identity not revealed */
+	const char	*username;
+	const char	*permissions;
+	const char	*petname;
+	long long	 expires;	/* 0: none */
+	long long	 expires_unused;	/* 0: permanent */
+};
+
+struct gateway;
+
+/* Everything one process owns, opened once. */
+struct apihost {
+	struct gh_conf		 conf;
+	struct gh_db		 db;
+	struct gh_key		 key;
+	struct gh_buf		 scratch;	/* sealing, templates; reused */
+	struct apihost_token	 tok;		/* the current request's token */
+	struct apihost_grain	 grain;		/* the offer route's grain */
+	struct gateway		*gw;		/* owned: the proxy's curl handle */
+	/* The request's error answer: a page for a browser, a challenge. */
+	int			 html_error;
+};
+
+/* apihost.c: the once-per-process setup (config, key, database). */
+enum gh_err	 apihost_open(struct apihost *a, const char *config,
+		    unsigned dbflags, char *errbuf, size_t errsz);
+void		 apihost_close(struct apihost *a);
+
+/* Checks of what an operator or an app names (1 valid, 0 not). */
+int		 apihost_valid_name(const char *s);
+int		 apihost_valid_upstream(const char *s);
+int		 apihost_valid_api_path(const char *s);
+int		 apihost_valid_perms(const char *s);	/* "a,b"; "" ok */
+int		 apihost_valid_text(const char *s, size_t max);	/* printable UTF-8ish */
+/* A request path ("/…") without a dot segment, even percent-encoded. */
+int		 apihost_path_safe(const char *path);
+
+/* store.c: every SQL statement of apihost. */
+enum gh_err	 apihost_store_open(struct apihost *a, unsigned flags);
+void		 apihost_store_close(struct apihost *a);
+/* GH_ECONFLICT if the name is taken. */
+enum gh_err	 store_grain_add(struct apihost *a, const char *name,
+		    const char *upstream, const char *api_path,
+		    const char *secret);
+/* Also removes its tokens and offers; GH_ENOTFOUND. */
+enum gh_err	 store_grain_remove(struct apihost *a, const char *name);
+typedef void	 store_grain_cb(const struct apihost_grain *g, long long ntokens,
+		    void *arg);
+enum gh_err	 store_grain_list(struct apihost *a, store_grain_cb *cb,
+		    void *arg);
+/* The grain whose secret this is (constant-time check); GH_ENOTFOUND. */
+enum gh_err	 store_grain_by_secret(struct apihost *a, const char *secret,
+		    size_t len, struct apihost_grain *out);
+/* A new token stored as its hash; *id gets its row id (may be NULL). */
+enum gh_err	 store_token_add(struct apihost *a,
+		    const struct apihost_token_new *t, const char *token,
+		    long long *id);
+/*
+ * The token whose SHA-256 this is, with its grain, whatever its state
+ * (revoked, expired: the caller says which).  GH_ENOTFOUND.
+ */
+enum gh_err	 store_token_by_hash(struct apihost *a,
+		    const unsigned char hash[GH_SHA256_LEN],
+		    struct apihost_token *out);
+/* Record a use at now: last_used, and the token becomes permanent. */
+enum gh_err	 store_token_used(struct apihost *a, long long id, long long now);
+/* An unused offer token lives until at least until; GH_OK if permanent. */
+enum gh_err	 store_token_keepalive(struct apihost *a, long long id,
+		    long long until);
+/* GH_ENOTFOUND if no such token or revoked already. */
+enum gh_err	 store_token_revoke(struct apihost *a, long long id);
+typedef void	 store_token_cb(const struct apihost_token *t, void *arg);
+enum gh_err	 store_token_list(struct apihost *a, store_token_cb *cb,
+		    void *arg);
+/* Delete tokens (and their offers) that lapsed unused before now. */
+enum gh_err	 store_token_purge(struct apihost *a, long long now,
+		    long long *n);
+/*
+ * An offer: a new token t (its clear text sealed for the page) and the
+ * page found by page_hash, with its template, in one transaction.
+ */
+enum gh_err	 store_offer_add(struct apihost *a,
+		    const struct apihost_token_new *t, const char *token,
+		    const unsigned char page_hash[GH_SHA256_LEN],
+		    const char *template);
+/*
+ * The page for page_hash: its template and clear token appended to tmpl
+ * and token (both reset first; token is wiped by gh_buf_free), and the
+ * token's row in *t.  GH_ENOTFOUND.
+ */
+enum gh_err	 store_offer_get(struct apihost *a,
+		    const unsigned char page_hash[GH_SHA256_LEN],
+		    struct gh_buf *tmpl, struct gh_buf *token,
+		    struct apihost_token *t);
+
+/* gateway.c: the proxy, its per-process curl handle and the answers. */
+enum gh_err	 gateway_init(struct apihost *a);
+void		 gateway_free(struct apihost *a);
+
+struct gh_svc;
+struct gh_req;
+struct gh_res;
+enum gh_err	 apihost_proxy(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+enum gh_err	 apihost_options(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+/* The auth policy of the gateway's routes: a token, by Bearer or Basic. */
+enum gh_err	 apihost_token_auth(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+/* The CORS and sandboxing headers of every gateway answer. */
+enum gh_err	 apihost_cors(struct gh_res *res);
+void		 apihost_error_body(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+
+/* offer.c: offer templates. */
+enum gh_err	 apihost_offer_post(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+enum gh_err	 apihost_offer_page(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+enum gh_err	 apihost_offer_js(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+/* The auth policy of the offer route: the grain secret as Bearer. */
+enum gh_err	 apihost_grain_auth(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+
+#endif

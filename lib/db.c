@@ -241,6 +241,30 @@ out:
 	return err;
 }
 
+enum gh_err
+gh_db_open_service(struct gh_db *db, const char *dir, const char *name,
+    unsigned flags, const char *const *sql, size_t nstmt)
+{
+	const struct gh_schema	*schema;
+	char			 path[4096];
+	enum gh_err		 err;
+
+	if ((schema = gh_schema_find(name)) == NULL) {
+		gh_log("%s: no schema %s", __func__, name);
+		return GH_EINTERNAL;
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.db", dir, name) >=
+	    sizeof(path))
+		return GH_ECONFIG;
+	if ((err = gh_db_open(db, path, flags, sql, nstmt)) != GH_OK)
+		return err;
+	err = (flags & GH_DB_CREATE) ? gh_db_migrate(db, schema) :
+	    gh_db_check(db, schema);
+	if (err != GH_OK)
+		gh_db_close(db);
+	return err;
+}
+
 /*
  * Apply the migrations above user_version.  Each runs in its own write
  * transaction under the writers' lock, and user_version is read again

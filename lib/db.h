@@ -59,6 +59,15 @@ struct gh_db {
 enum gh_err	 gh_db_open(struct gh_db *db, const char *path, unsigned flags,
 		    const char *const *sql, size_t nstmt);
 
+/*
+ * A service's database: open <dir>/<name>.db with the statement table and
+ * apply (GH_DB_CREATE, gatectl init) or check the migrations of schema
+ * <name>.  GH_ECONFIG when the file is missing or not migrated yet.
+ */
+enum gh_err	 gh_db_open_service(struct gh_db *db, const char *dir,
+		    const char *name, unsigned flags, const char *const *sql,
+		    size_t nstmt);
+
 /* Apply every migration of schema above user_version, each in its own transaction. */
 enum gh_err	 gh_db_migrate(struct gh_db *db, const struct gh_schema *schema);
 

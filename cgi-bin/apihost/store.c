@@ -82,23 +82,8 @@ static const char *const stmts[STMT__MAX] = {
 enum gh_err
 apihost_store_open(struct apihost *a, unsigned flags)
 {
-	const struct gh_schema	*schema;
-	char			 path[4096];
-	enum gh_err		 err;
-
-	if ((schema = gh_schema_find("apihost")) == NULL)
-		return GH_EINTERNAL;
-	if ((size_t)snprintf(path, sizeof(path), "%s/apihost.db",
-	    gh_conf_str(&a->conf, GH_CONF_STATE_DIR)) >= sizeof(path))
-		return GH_ECONFIG;
-	err = gh_db_open(&a->db, path, flags, stmts, STMT__MAX);
-	if (err != GH_OK)
-		return err;
-	err = (flags & GH_DB_CREATE) ? gh_db_migrate(&a->db, schema) :
-	    gh_db_check(&a->db, schema);
-	if (err != GH_OK)
-		gh_db_close(&a->db);
-	return err;
+	return gh_db_open_service(&a->db, gh_conf_str(&a->conf,
+	    GH_CONF_STATE_DIR), "apihost", flags, stmts, STMT__MAX);
 }
 
 void

@@ -74,22 +74,8 @@ static const char *const stmts[STMT__MAX] = {
 enum gh_err
 store_certmaker_open(struct certmaker *cm, unsigned flags)
 {
-	const struct gh_schema	*schema;
-	char			 path[4096];
-	enum gh_err		 err;
-
-	if ((schema = gh_schema_find("certmaker")) == NULL)
-		return GH_EINTERNAL;
-	if ((size_t)snprintf(path, sizeof(path), "%s/certmaker.db",
-	    gh_conf_str(&cm->conf, GH_CONF_STATE_DIR)) >= sizeof(path))
-		return GH_ECONFIG;
-	if ((err = gh_db_open(&cm->db, path, flags, stmts, STMT__MAX)) != GH_OK)
-		return err;
-	err = (flags & GH_DB_CREATE) ? gh_db_migrate(&cm->db, schema) :
-	    gh_db_check(&cm->db, schema);
-	if (err != GH_OK)
-		gh_db_close(&cm->db);
-	return err;
+	return gh_db_open_service(&cm->db, gh_conf_str(&cm->conf,
+	    GH_CONF_STATE_DIR), "certmaker", flags, stmts, STMT__MAX);
 }
 
 void

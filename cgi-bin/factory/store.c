@@ -175,23 +175,8 @@ static const char *const stmts[STMT__MAX] = {
 enum gh_err
 store_open(struct factory *f, unsigned flags)
 {
-	const struct gh_schema	*schema;
-	char			 path[4096];
-	enum gh_err		 err;
-
-	if ((schema = gh_schema_find("factory")) == NULL)
-		return GH_EINTERNAL;
-	if ((size_t)snprintf(path, sizeof(path), "%s/factory.db",
-	    gh_conf_str(&f->conf, GH_CONF_STATE_DIR)) >= sizeof(path))
-		return GH_ECONFIG;
-	err = gh_db_open(&f->db, path, flags, stmts, STMT__MAX);
-	if (err != GH_OK)
-		return err;
-	err = (flags & GH_DB_CREATE) ? gh_db_migrate(&f->db, schema) :
-	    gh_db_check(&f->db, schema);
-	if (err != GH_OK)
-		gh_db_close(&f->db);
-	return err;
+	return gh_db_open_service(&f->db, gh_conf_str(&f->conf,
+	    GH_CONF_STATE_DIR), "factory", flags, stmts, STMT__MAX);
 }
 
 void

@@ -140,29 +140,6 @@ static const char *const log_stmts[LOG_STMT__MAX] = {
 	[STMT_INCIDENT_PRUNE] = "DELETE FROM incident WHERE timestamp < ?1",
 };
 
-/* Open state_dir/<name>.db with its statements and its schema <name>. */
-static enum gh_err
-store_db_open(struct icyfire *f, struct gh_db *db, const char *name,
-    unsigned flags, const char *const *sql, size_t n)
-{
-	const struct gh_schema	*schema;
-	char			 path[4096];
-	enum gh_err		 err;
-
-	if ((schema = gh_schema_find(name)) == NULL)
-		return GH_EINTERNAL;
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s.db",
-	    gh_conf_str(&f->conf, GH_CONF_STATE_DIR), name) >= sizeof(path))
-		return GH_ECONFIG;
-	if ((err = gh_db_open(db, path, flags, sql, n)) != GH_OK)
-		return err;
-	err = (flags & GH_DB_CREATE) ? gh_db_migrate(db, schema) :
-	    gh_db_check(db, schema);
-	if (err != GH_OK)
-		gh_db_close(db);
-	return err;
-}
-
 /*
  * Two databases: the queue, and the incident log that every request
  * writes.  Apart, a request's incident does not make the other processes
@@ -172,13 +149,14 @@ store_db_open(struct icyfire *f, struct gh_db *db, const char *name,
 enum gh_err
 icy_store_open(struct icyfire *f, unsigned flags)
 {
-	enum gh_err	err;
+	const char	*dir = gh_conf_str(&f->conf, GH_CONF_STATE_DIR);
+	enum gh_err	 err;
 
-	if ((err = store_db_open(f, &f->db, "icyfire", flags, stmts,
+	if ((err = gh_db_open_service(&f->db, dir, "icyfire", flags, stmts,
 	    STMT__MAX)) != GH_OK)
 		return err;
-	if ((err = store_db_open(f, &f->log, "icyfire_log", flags, log_stmts,
-	    LOG_STMT__MAX)) != GH_OK)
+	if ((err = gh_db_open_service(&f->log, dir, "icyfire_log", flags,
+	    log_stmts, LOG_STMT__MAX)) != GH_OK)
 		gh_db_close(&f->db);
 	return err;
 }

@@ -34,6 +34,7 @@ enum stmt {
 /* The incident log's statements, in icyfire_log.db. */
 enum log_stmt {
 	STMT_INCIDENT_ADD,
+	STMT_INCIDENT_FAILURES,
 	STMT_Q_SENTRY_ID,
 	STMT_Q_TIMESTAMP,
 	STMT_Q_IP,
@@ -113,18 +114,19 @@ static const char *const stmts[STMT__MAX] = {
 
 static const char *const log_stmts[LOG_STMT__MAX] = {
 	/*
-	 * Flagged if asked, or when a failure is the address's ?9th within
-	 * the hour: at most ?9 - 1 earlier ones are counted, through the
-	 * partial index of failures, so busy addresses cost no more.
+	 * No RETURNING: SQLite builds a temporary b-tree for it, some 150 KB
+	 * of allocations per row.  The flag is worked out before the insert
+	 * (incident_add()), the id comes from sqlite3_last_insert_rowid().
 	 */
 	[STMT_INCIDENT_ADD] =
 	    "INSERT INTO incident (timestamp, ip_address, user_id, domain_id, "
 	    "endpoint, status_code, status_message, flag) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 OR (?6 >= 400 AND "
-	    "(SELECT count(*) FROM (SELECT 1 FROM incident "
-	    "WHERE ip_address = ?2 AND timestamp > ?1 - 3600 "
-	    "AND status_code >= 400 LIMIT ?9 - 1)) >= ?9 - 1)) "
-	    "RETURNING id, flag",
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	/* Failures of address ?1 since ?2, counted up to ?3 (partial index). */
+	[STMT_INCIDENT_FAILURES] =
+	    "SELECT count(*) FROM (SELECT 1 FROM incident "
+	    "WHERE ip_address = ?1 AND timestamp > ?2 AND status_code >= 400 "
+	    "LIMIT ?3)",
 	[STMT_Q_SENTRY_ID] = INCIDENT_COLS "id = ?1" INCIDENT_PAGE,
 	[STMT_Q_TIMESTAMP] = INCIDENT_COLS "timestamp >= ?1" INCIDENT_PAGE,
 	[STMT_Q_IP] = INCIDENT_COLS "ip_address = ?1" INCIDENT_PAGE,
@@ -510,6 +512,31 @@ icy_store_post_list(struct icyfire *f, const char *domain,
 }
 
 /* Record in; in->id and in->flag get what the store decided. */
+/*
+ * A failure is flagged when it is the address's ICY_FLAG_FAILURES-th or
+ * later within the hour: at most that many less one earlier ones are
+ * counted.  Inside the write transaction, so two processes cannot both
+ * count before either inserts.
+ */
+static enum gh_err
+incident_flag(struct icyfire *f, struct icy_incident *in)
+{
+	sqlite3_stmt	*st;
+	enum gh_err	 err;
+
+	if (in->flag || in->status_code < 400)
+		return GH_OK;
+	if ((st = gh_db_stmt(&f->log, STMT_INCIDENT_FAILURES)) == NULL)
+		return GH_EDB;
+	sqlite3_bind_text(st, 1, in->ip_address, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, in->timestamp - 3600);
+	sqlite3_bind_int(st, 3, ICY_FLAG_FAILURES - 1);
+	if ((err = gh_db_step_row(&f->log, st)) == GH_OK)
+		in->flag = sqlite3_column_int(st, 0) >= ICY_FLAG_FAILURES - 1;
+	gh_db_reset(st);
+	return err;
+}
+
 enum gh_err
 icy_store_incident_add(struct icyfire *f, struct icy_incident *in)
 {
@@ -518,6 +545,8 @@ icy_store_incident_add(struct icyfire *f, struct icy_incident *in)
 
 	if ((err = gh_db_begin(&f->log)) != GH_OK)
 		return err;
+	if ((err = incident_flag(f, in)) != GH_OK)
+		goto fail;
 	if ((st = gh_db_stmt(&f->log, STMT_INCIDENT_ADD)) == NULL) {
 		err = GH_EDB;
 		goto fail;
@@ -532,15 +561,9 @@ icy_store_incident_add(struct icyfire *f, struct icy_incident *in)
 	sqlite3_bind_int(st, 6, in->status_code);
 	sqlite3_bind_text(st, 7, in->status_message, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 8, in->flag);
-	sqlite3_bind_int(st, 9, ICY_FLAG_FAILURES);
-	if ((err = gh_db_step_row(&f->log, st)) != GH_OK) {
-		gh_db_reset(st);
-		goto fail;
-	}
-	in->id = sqlite3_column_int64(st, 0);
-	in->flag = sqlite3_column_int(st, 1);
 	if ((err = gh_db_step_done(&f->log, st)) != GH_OK)
 		goto fail;
+	in->id = sqlite3_last_insert_rowid(f->log.h);
 	/* A record of what was answered, not a promise: no wait for the disk. */
 	return gh_db_commit_flags(&f->log, GH_DB_NOSYNC);
 fail:

@@ -235,6 +235,15 @@ got=$(sqlite3 "$GH_STATE/icyfire_log.db" "SELECT flag FROM incident ORDER BY id 
 [[ $got == 1 ]] && ok "the wrong token's incident is flagged" ||
 	not_ok "the wrong token's incident is flagged" "flag: $got"
 
+# Right tokens, but this address has failed many times within the hour:
+# the next failure is flagged too.
+req GET "/api/_r/99999/auth=$R&$C&1"
+expect_status 400
+sleep 0.2
+got=$(sqlite3 "$GH_STATE/icyfire_log.db" "SELECT status_code, flag FROM incident ORDER BY id DESC LIMIT 1")
+[[ $got == "400|1" ]] && ok "a failure after repeated failures is flagged" ||
+	not_ok "a failure after repeated failures is flagged" "status|flag: $got"
+
 # Other spellings of "auth=" are masked too: in capitals (not a route),
 # and percent-encoded (the route sees "auth=", and a wrong token).
 req GET "/api/_r/314/AUTH=$R&odd-spelling-zyxxy&1"

@@ -129,15 +129,25 @@ wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
 	return SQLITE_OK;
 }
 
-/* A PASSIVE checkpoint once the WAL has passed the mark; never blocks. */
+/*
+ * A PASSIVE checkpoint each time the WAL has grown by the mark since this
+ * connection's last one; never blocks.  walframes[0] is the WAL's frames
+ * at our last commit, walframes[1] at our last checkpoint.  Counting from
+ * our last checkpoint, not from zero: a WAL that other processes keep from
+ * restarting stays above the mark, and a checkpoint per commit would sync
+ * the WAL each time.
+ */
 static void
 checkpoint(struct gh_db *db)
 {
-	int	rc;
+	int	*w = db->walframes;
+	int	 rc;
 
-	if (*db->walframes < GH_DB_CHECKPOINT_FRAMES)
+	if (w[0] < w[1])
+		w[1] = 0;		/* the WAL has restarted */
+	if (w[0] - w[1] < GH_DB_CHECKPOINT_FRAMES)
 		return;
-	*db->walframes = 0;
+	w[1] = w[0];
 	rc = sqlite3_wal_checkpoint_v2(db->h, NULL,
 	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
@@ -225,7 +235,7 @@ gh_db_open(struct gh_db *db, const char *path, unsigned flags,
 			goto out;
 		}
 	}
-	if ((tmp.walframes = calloc(1, sizeof(*tmp.walframes))) == NULL) {
+	if ((tmp.walframes = calloc(2, sizeof(*tmp.walframes))) == NULL) {
 		err = GH_ENOMEM;
 		goto out;
 	}

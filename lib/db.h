@@ -45,7 +45,8 @@ struct gh_db {
 	int			  intx;		/* inside gh_db_begin() */
 	int			  inread;	/* inside gh_db_read_begin() */
 	int			  busy_ms;	/* longest wait for the write lock */
-	int			 *walframes;	/* owned: WAL frames at the last commit */
+	int			 *walframes;	/* owned: [0] WAL frames at our last
+						   commit, [1] at our last checkpoint */
 	char			 *path;		/* owned */
 };
 

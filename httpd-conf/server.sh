@@ -103,6 +103,8 @@ provision_backoff_s = 1
 callback_schedule = 1,2,3
 callback_connect_timeout_ms = 1000
 callback_timeout_ms = 2000
+# Receivers here are on loopback, which callbacks may not reach by default.
+callback_allow = 127.0.0.0/8, ::1/128
 lease_s = 5
 worker_program = $dir/libexec/gatehouse-worker
 
@@ -111,6 +113,8 @@ worker_program = $dir/libexec/gatehouse-worker
 challenge = no
 challenge_connect_timeout_ms = 1000
 challenge_timeout_ms = 2000
+# Challenge servers here are on loopback, refused by default.
+challenge_allow = 127.0.0.0/8, ::1/128
 
 [icyfire]
 # The Fernet key shared with the workers (made by gatectl init).

@@ -129,6 +129,22 @@ response_timeout_ms = 3000
 EOF
 }
 
+# A configuration generated before the outbound address policy existed
+# gets the loopback allowances of gh_state_config: its receivers and
+# challenge servers are on loopback, which callbacks and challenges may no
+# longer reach by default.  Only a generated file is touched.
+gh_state_allow_loopback() {
+	local dir=$1
+	grep -q '^# this machine.  Written by httpd-conf/server.sh' "$dir/gatehouse.conf" ||
+		return 0
+	grep -q '^callback_allow *=' "$dir/gatehouse.conf" ||
+		printf '\n[factory]\ncallback_allow = 127.0.0.0/8, ::1/128\n' \
+			>>"$dir/gatehouse.conf"
+	grep -q '^challenge_allow *=' "$dir/gatehouse.conf" ||
+		printf '\n[certmaker]\nchallenge_allow = 127.0.0.0/8, ::1/128\n' \
+			>>"$dir/gatehouse.conf"
+}
+
 # Point [apihost] public_url of DIR's generated configuration at PORT (the
 # webkeys gatectl prints and $API_HOST name the port the server listens on).
 # Only the generated line is touched: an operator's own URL stays.
@@ -303,6 +319,7 @@ gh_server_config() {
 		FACTORY_HOST=factory.localhost CERTMAKER_HOST=certmaker.localhost \
 		ICYFIRE_HOST=icyfire.localhost APIHOST_HOST=api.localhost \
 		>"$dir/run/$server.conf" || return 1
+	gh_state_allow_loopback "$dir"
 	gh_state_public_url "$dir" "$port"
 }
 

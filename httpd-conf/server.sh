@@ -103,6 +103,8 @@ provision_backoff_s = 1
 callback_schedule = 1,2,3
 callback_connect_timeout_ms = 1000
 callback_timeout_ms = 2000
+# Receivers here are on loopback, which callbacks may not reach by default.
+callback_allow = 127.0.0.0/8, ::1/128
 lease_s = 5
 worker_program = $dir/libexec/gatehouse-worker
 
@@ -111,6 +113,8 @@ worker_program = $dir/libexec/gatehouse-worker
 challenge = no
 challenge_connect_timeout_ms = 1000
 challenge_timeout_ms = 2000
+# Challenge servers here are on loopback, refused by default.
+challenge_allow = 127.0.0.0/8, ::1/128
 
 [icyfire]
 # The Fernet key shared with the workers (made by gatectl init).
@@ -123,6 +127,22 @@ offer_expiry_s = 900
 connect_timeout_ms = 1000
 response_timeout_ms = 3000
 EOF
+}
+
+# A configuration generated before the outbound address policy existed
+# gets the loopback allowances of gh_state_config: its receivers and
+# challenge servers are on loopback, which callbacks and challenges may no
+# longer reach by default.  Only a generated file is touched.
+gh_state_allow_loopback() {
+	local dir=$1
+	grep -q '^# this machine.  Written by httpd-conf/server.sh' "$dir/gatehouse.conf" ||
+		return 0
+	grep -q '^callback_allow *=' "$dir/gatehouse.conf" ||
+		printf '\n[factory]\ncallback_allow = 127.0.0.0/8, ::1/128\n' \
+			>>"$dir/gatehouse.conf"
+	grep -q '^challenge_allow *=' "$dir/gatehouse.conf" ||
+		printf '\n[certmaker]\nchallenge_allow = 127.0.0.0/8, ::1/128\n' \
+			>>"$dir/gatehouse.conf"
 }
 
 # Point [apihost] public_url of DIR's generated configuration at PORT (the
@@ -299,6 +319,7 @@ gh_server_config() {
 		FACTORY_HOST=factory.localhost CERTMAKER_HOST=certmaker.localhost \
 		ICYFIRE_HOST=icyfire.localhost APIHOST_HOST=api.localhost \
 		>"$dir/run/$server.conf" || return 1
+	gh_state_allow_loopback "$dir"
 	gh_state_public_url "$dir" "$port"
 }
 

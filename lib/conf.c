@@ -21,6 +21,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "netpol.h"
 #include "util.h"
 
 #define CONF_LINE_MAX	4096	/* bytes of one line, without its newline */
@@ -135,6 +136,21 @@ const struct gh_conf_def gh_conf_defs[GH_CONF__MAX] = {
 		"Milliseconds a callback may take in all before it counts as "
 		"failed."
 	},
+	[GH_CONF_FACTORY_CALLBACK_ALLOW] = {
+		"factory", "callback_allow", GH_CONF_ADDRLIST, 0, CONF_STR_MAX,
+		"", NULL, 0,
+		"Address ranges (CIDR, comma-separated) a callback may connect "
+		"to even when callback_deny names them, e.g. `10.1.0.0/16` for "
+		"clients on the intranet."
+	},
+	[GH_CONF_FACTORY_CALLBACK_DENY] = {
+		"factory", "callback_deny", GH_CONF_ADDRLIST, 0, CONF_STR_MAX,
+		GH_NETPOL_DENY_PRIVATE, NULL, 0,
+		"Address ranges a callback may not connect to, judged on the "
+		"address connected to after DNS resolution; the default is "
+		"loopback, link-local, private, CGNAT, multicast and reserved. "
+		"`0.0.0.0/0, ::/0` leaves only callback_allow."
+	},
 	[GH_CONF_FACTORY_WEBHOOK_SIGNATURES] = {
 		"factory", "webhook_signatures", GH_CONF_BOOL, 0, 1,
 		"yes", NULL, 0,
@@ -190,6 +206,20 @@ const struct gh_conf_def gh_conf_defs[GH_CONF__MAX] = {
 		"5000", NULL, 0,
 		"Milliseconds a challenge fetch may take in all."
 	},
+	[GH_CONF_CERTMAKER_CHALLENGE_ALLOW] = {
+		"certmaker", "challenge_allow", GH_CONF_ADDRLIST, 0,
+		CONF_STR_MAX, "", NULL, 0,
+		"Address ranges (CIDR, comma-separated) a challenge fetch may "
+		"connect to even when challenge_deny names them."
+	},
+	[GH_CONF_CERTMAKER_CHALLENGE_DENY] = {
+		"certmaker", "challenge_deny", GH_CONF_ADDRLIST, 0, CONF_STR_MAX,
+		GH_NETPOL_DENY_PRIVATE, NULL, 0,
+		"Address ranges a challenge fetch may not connect to, judged "
+		"on the address connected to after DNS resolution; the "
+		"default is loopback, link-local, private, CGNAT, multicast "
+		"and reserved."
+	},
 	[GH_CONF_CERTMAKER_OCSP_VALIDITY] = {
 		"certmaker", "ocsp_validity_s", GH_CONF_INT, 60, 604800,
 		"3600", NULL, 0,
@@ -244,6 +274,21 @@ const struct gh_conf_def gh_conf_defs[GH_CONF__MAX] = {
 		"Milliseconds an app may stay silent (no byte of its answer "
 		"while nothing is being sent to it); then 504, or the "
 		"transfer is cut."
+	},
+	[GH_CONF_APIHOST_UPSTREAM_ALLOW] = {
+		"apihost", "upstream_allow", GH_CONF_ADDRLIST, 0, CONF_STR_MAX,
+		"", NULL, 0,
+		"Address ranges (CIDR, comma-separated) the gateway may "
+		"connect to even when upstream_deny names them."
+	},
+	[GH_CONF_APIHOST_UPSTREAM_DENY] = {
+		"apihost", "upstream_deny", GH_CONF_ADDRLIST, 0, CONF_STR_MAX,
+		GH_NETPOL_DENY_LINKLOCAL, NULL, 0,
+		"Address ranges the gateway may not connect to, judged on the "
+		"address connected to after DNS resolution (then 502). Apps "
+		"are the operator's, often on loopback or a private network, "
+		"so the default denies only link-local (cloud metadata), "
+		"unspecified, multicast and reserved addresses."
 	},
 };
 
@@ -477,7 +522,8 @@ conf_set(struct conf_parse *p, struct gh_conf *c, size_t k, const char *v)
 	const struct gh_conf_def	*d = &gh_conf_defs[k];
 	const char			*errstr, *text = v;
 	char				 show[CONF_SHOW_MAX], list[128];
-	char				 name[32];
+	char				 name[32], why[160];
+	struct gh_netpol_list		 pol;
 	char				*s;
 	long long			 num = 0;
 	size_t				 i;
@@ -536,6 +582,13 @@ conf_set(struct conf_parse *p, struct gh_conf *c, size_t k, const char *v)
 			return conf_err(p, "%s: \"%s\": %s", d->key,
 			    conf_show(v, show), errstr);
 		num = (long long)i;
+		break;
+	case GH_CONF_ADDRLIST:
+		if (strlen(v) > (size_t)d->max)
+			return conf_err(p, "%s: value longer than %lld bytes",
+			    d->key, d->max);
+		if (gh_netpol_parse(&pol, v, why, sizeof(why)) != GH_OK)
+			return conf_err(p, "%s: %s", d->key, why);
 		break;
 	case GH_CONF_PATH:
 		if (v[0] == '\0')
@@ -921,6 +974,7 @@ gh_conf_doc(FILE *fp)
 		[GH_CONF_ENUM] = "choice",
 		[GH_CONF_PATH] = "path",
 		[GH_CONF_INTLIST] = "integer list",
+		[GH_CONF_ADDRLIST] = "address list",
 	};
 	const struct gh_conf_def	*d;
 	char				 name[32];
@@ -961,6 +1015,11 @@ gh_conf_doc(FILE *fp)
 				fprintf(fp, "1 to %d of %lld to %lld, "
 				    "comma-separated", GH_CONF_LIST_MAX,
 				    d->min, d->max);
+				break;
+			case GH_CONF_ADDRLIST:
+				fprintf(fp, "up to %d IPv4 or IPv6 ranges "
+				    "(`10.0.0.0/8`, `::1/128`), "
+				    "comma-separated", GH_NETPOL_MAX);
 				break;
 			case GH_CONF_ENUM:
 				for (k = 0; ; k++) {

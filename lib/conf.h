@@ -22,6 +22,7 @@ enum gh_conf_type {
 	GH_CONF_ENUM,	/* one of def->choices, "a|b|c" */
 	GH_CONF_PATH,	/* a file or directory name, resolved as above */
 	GH_CONF_INTLIST, /* "5, 300, 1800": integers, each in [min, max] */
+	GH_CONF_ADDRLIST, /* "127.0.0.0/8, ::1/128": CIDR ranges (netpol.h) */
 	GH_CONF_TYPE__MAX
 };
 
@@ -42,6 +43,8 @@ enum gh_conf_key {
 	GH_CONF_FACTORY_CALLBACK_SCHEDULE, /* [factory] callback_schedule */
 	GH_CONF_FACTORY_CALLBACK_CONNECT_TIMEOUT, /* [factory] callback_connect_timeout_ms */
 	GH_CONF_FACTORY_CALLBACK_TIMEOUT, /* [factory] callback_timeout_ms */
+	GH_CONF_FACTORY_CALLBACK_ALLOW,	/* [factory] callback_allow */
+	GH_CONF_FACTORY_CALLBACK_DENY,	/* [factory] callback_deny */
 	GH_CONF_FACTORY_WEBHOOK_SIGNATURES, /* [factory] webhook_signatures */
 	GH_CONF_FACTORY_LEASE,		/* [factory] lease_s */
 	GH_CONF_FACTORY_WORKER_PROGRAM,	/* [factory] worker_program */
@@ -51,6 +54,8 @@ enum gh_conf_key {
 	GH_CONF_CERTMAKER_CHALLENGE_TTL, /* [certmaker] challenge_ttl_s */
 	GH_CONF_CERTMAKER_CHALLENGE_CONNECT_TIMEOUT, /* [certmaker] challenge_connect_timeout_ms */
 	GH_CONF_CERTMAKER_CHALLENGE_TIMEOUT, /* [certmaker] challenge_timeout_ms */
+	GH_CONF_CERTMAKER_CHALLENGE_ALLOW, /* [certmaker] challenge_allow */
+	GH_CONF_CERTMAKER_CHALLENGE_DENY, /* [certmaker] challenge_deny */
 	GH_CONF_CERTMAKER_OCSP_VALIDITY, /* [certmaker] ocsp_validity_s */
 	GH_CONF_CERTMAKER_CRL_VALIDITY,	/* [certmaker] crl_validity_s */
 	GH_CONF_ICYFIRE_FERNET_KEY_FILE, /* [icyfire] fernet_key_file */
@@ -60,6 +65,8 @@ enum gh_conf_key {
 	GH_CONF_APIHOST_MAX_BODY,	/* [apihost] max_body */
 	GH_CONF_APIHOST_CONNECT_TIMEOUT, /* [apihost] connect_timeout_ms */
 	GH_CONF_APIHOST_RESPONSE_TIMEOUT, /* [apihost] response_timeout_ms */
+	GH_CONF_APIHOST_UPSTREAM_ALLOW,	/* [apihost] upstream_allow */
+	GH_CONF_APIHOST_UPSTREAM_DENY,	/* [apihost] upstream_deny */
 	GH_CONF__MAX
 };
 

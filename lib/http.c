@@ -8,6 +8,8 @@
  * resolver away from signals: the worker relies on its own SIGALRM (the
  * database's write lock) and SIGTERM handling.
  */
+#include <sys/socket.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +120,72 @@ fail:
 	return GH_ENOMEM;
 }
 
+/*
+ * CURLOPT_OPENSOCKETFUNCTION: the one place a socket for a connection is
+ * made, with the resolved address in hand.  Refusing is returning
+ * CURL_SOCKET_BAD: curl tries the host's next address, if any, and
+ * otherwise fails with CURLE_COULDNT_CONNECT.
+ */
+static curl_socket_t
+http_opensocket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct gh_http_guard	*g = arg;
+	char			 addr[GH_NETPOL_ADDRSTR];
+
+	if (purpose != CURLSOCKTYPE_IPCXN ||
+	    gh_netpol_check(g->pol, &a->addr, a->addrlen, addr) != GH_OK) {
+		if (purpose != CURLSOCKTYPE_IPCXN)
+			gh_strlcpy(addr, "(not a connection)", sizeof(addr));
+		g->refused = 1;
+		gh_strlcpy(g->addr, addr, sizeof(g->addr));
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+#if LIBCURL_VERSION_NUM >= 0x075000
+/*
+ * CURLOPT_PREREQFUNCTION: called once the connection is there, new or
+ * from the cache, before the request goes out.  A new one passed
+ * http_opensocket(); a cached one may have been made under another policy.
+ */
+static int
+http_prereq(void *arg, char *ip, char *local, int port, int lport)
+{
+	struct gh_http_guard	*g = arg;
+
+	(void)local;
+	(void)port;
+	(void)lport;
+	if (gh_netpol_check_str(g->pol, ip) == GH_OK)
+		return CURL_PREREQFUNC_OK;
+	g->refused = 1;
+	gh_strlcpy(g->addr, ip != NULL ? ip : "?", sizeof(g->addr));
+	return CURL_PREREQFUNC_ABORT;
+}
+#endif
+
+enum gh_err
+gh_http_guard(void *curl, struct gh_http_guard *g)
+{
+	CURL	*c = curl;
+
+	g->refused = 0;
+	g->addr[0] = '\0';
+	if (g->pol == NULL ||
+	    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, http_opensocket) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, g) != CURLE_OK ||
+#if LIBCURL_VERSION_NUM >= 0x075000
+	    curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, http_prereq) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_PREREQDATA, g) != CURLE_OK ||
+#endif
+	    curl_easy_setopt(c, CURLOPT_PROXY, "") != CURLE_OK)
+		return GH_EINTERNAL;
+	return GH_OK;
+}
+
 /* Map a curl failure to our error: what the caller can do differs. */
 static enum gh_err
 http_err(CURLcode rc)
@@ -201,12 +269,14 @@ gh_http_request(struct gh_http *h, const struct gh_http_req *req,
     int *status, char *errbuf, size_t errsz)
 {
 	struct http_sink	 sink = { 0, 0, req->resp };
+	struct gh_http_guard	 guard;
 	struct curl_slist	*hdrs = NULL;
 	CURL			*c = h->h;
 	enum gh_err		 err;
 	CURLcode		 rc;
 	long			 code = 0;
 
+	memset(&guard, 0, sizeof(guard));
 	if (errsz > 0)
 		errbuf[0] = '\0';
 	if (c == NULL || req->method == NULL || req->url == NULL ||
@@ -224,6 +294,9 @@ gh_http_request(struct gh_http *h, const struct gh_http_req *req,
 			err = GH_EINTERNAL;	/* a setopt curl should know */
 		goto out;
 	}
+	guard.pol = req->policy;
+	if (req->policy != NULL && (err = gh_http_guard(c, &guard)) != GH_OK)
+		goto out;
 	rc = curl_easy_perform(c);
 	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
 		code = 0;
@@ -241,13 +314,25 @@ gh_http_request(struct gh_http *h, const struct gh_http_req *req,
 		goto out;
 	}
 	err = http_err(rc);
+	/* No allowed address answered: the refusal is the reason. */
+	if (guard.refused)
+		err = GH_EFORBIDDEN;
 out:
-	if (err != GH_OK && errsz > 0)
+	if (err == GH_EFORBIDDEN && errsz > 0)
+		snprintf(errbuf, errsz, "address %s is not allowed",
+		    guard.addr);
+	else if (err != GH_OK && errsz > 0)
 		snprintf(errbuf, errsz, "%s", h->err[0] != '\0' ? h->err :
 		    curl_easy_strerror(rc));
-	/* The options point into req and hdrs: none may outlive this call. */
+	/* The options point into req, hdrs and guard: none may outlive this call. */
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, NULL);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, NULL);
+#if LIBCURL_VERSION_NUM >= 0x075000
+	curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, NULL);
+	curl_easy_setopt(c, CURLOPT_PREREQDATA, NULL);
+#endif
 	http_headers_free(hdrs);
 	return err;
 }

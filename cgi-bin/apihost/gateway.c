@@ -25,8 +25,10 @@
 
 #include "apihost.h"
 #include "auth.h"
+#include "http.h"
 #include "json.h"
 #include "log.h"
+#include "netpol.h"
 #include "req.h"
 #include "serve.h"
 
@@ -52,6 +54,8 @@ struct gateway {
 	long long	 silence_us;	/* response_timeout_ms */
 	long long	 last_us;	/* last sign of life of the transfer */
 	curl_off_t	 last_ul, last_dl;
+	struct gh_netpol policy;	/* upstream_allow, upstream_deny */
+	struct gh_http_guard guard;	/* the policy's view of the transfer */
 };
 
 /*
@@ -109,11 +113,21 @@ enum gh_err
 gateway_init(struct apihost *a)
 {
 	struct gateway	*gw;
+	char		 why[256];
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return GH_EINTERNAL;
 	if ((gw = calloc(1, sizeof(*gw))) == NULL)
 		return GH_ENOMEM;
+	if (gh_netpol_init(&gw->policy,
+	    gh_conf_str(&a->conf, GH_CONF_APIHOST_UPSTREAM_ALLOW),
+	    gh_conf_str(&a->conf, GH_CONF_APIHOST_UPSTREAM_DENY), why,
+	    sizeof(why)) != GH_OK) {
+		gh_log("%s: [apihost] upstream address lists: %s", __func__,
+		    why);
+		free(gw);
+		return GH_ECONFIG;
+	}
 	if ((gw->h = curl_easy_init()) == NULL) {
 		free(gw);
 		return GH_ENOMEM;
@@ -667,6 +681,10 @@ setup_transfer(struct apihost *a, struct gh_req *req, const char *url,
 	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") !=
 	    CURLE_OK)
 		return GH_EINVAL;
+	/* The address policy, judged on the address connected to (http.h). */
+	gw->guard.pol = &gw->policy;
+	if (gh_http_guard(h, &gw->guard) != GH_OK)
+		return GH_EINTERNAL;
 	curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(h, CURLOPT_PROXY, "");
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -769,6 +787,16 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		    "The app behind this API did not answer within %lld ms.",
 		    gh_conf_int(&a->conf, GH_CONF_APIHOST_RESPONSE_TIMEOUT));
 		res->status = 504;
+		return err;
+	}
+	if (gw->guard.refused && rc != CURLE_OK) {
+		/* The operator's lists, not the app, stand in the way. */
+		gh_log("grain %s: upstream address %s is not allowed "
+		    "([apihost] upstream_deny)", a->tok.grain.name,
+		    gw->guard.addr);
+		err = gh_fail(res, GH_EFORBIDDEN, "The app behind this API "
+		    "is at an address this gateway may not connect to.");
+		res->status = 502;
 		return err;
 	}
 	if (gw->head_broken || rc == CURLE_OK)

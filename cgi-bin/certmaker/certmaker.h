@@ -18,6 +18,7 @@
 #include "db.h"
 #include "err.h"
 #include "http.h"
+#include "netpol.h"
 #include "valid.h"
 
 #define CM_USER_MAX		64	/* user name length */
@@ -93,6 +94,7 @@ struct certmaker {
 	EVP_PKEY	*ca_key;	/* owned; NULL with ca */
 	struct cm_user	 user;		/* the current request's principal */
 	struct gh_http	 http;		/* challenges; made on first use */
+	struct gh_netpol policy;	/* challenge_allow, challenge_deny; with http */
 	int		 http_ready;
 	struct gh_buf	 scratch;	/* sealing, PEM, DER; reused */
 };

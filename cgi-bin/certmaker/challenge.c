@@ -79,7 +79,8 @@ challenge_port(struct gh_req *req, struct gh_res *res, long long *port)
 /*
  * Fetch the token file from host (a DNS name, or an address already in
  * URL form) and compare it with the challenge's token.  GH_OK when it
- * matches; otherwise GH_EINVAL with the reason in why.
+ * matches; otherwise GH_EFORBIDDEN (the address policy refused every
+ * address of host) or GH_EINVAL, with the reason in why.
  */
 static enum gh_err
 fetch_one(struct certmaker *cm, const struct cm_challenge *c,
@@ -105,7 +106,14 @@ fetch_one(struct certmaker *cm, const struct cm_challenge *c,
 	    GH_CONF_CERTMAKER_CHALLENGE_TIMEOUT);
 	hr.resp = &body;
 	hr.body_cut = &cut;
+	hr.policy = &cm->policy;
 	err = gh_http_request(&cm->http, &hr, &status, err_s, sizeof(err_s));
+	if (err == GH_EFORBIDDEN) {
+		snprintf(why, whysz, "%.300s: %.150s ([certmaker] "
+		    "challenge_deny)", url, err_s);
+		gh_buf_free(&body);
+		return GH_EFORBIDDEN;
+	}
 	if (err != GH_OK) {
 		snprintf(why, whysz, "%.300s: %.150s", url, err_s);
 		goto fail;
@@ -138,11 +146,15 @@ fetch_all(struct certmaker *cm, const struct cm_challenge *c,
 {
 	char		addr[INET6_ADDRSTRLEN], host[INET6_ADDRSTRLEN + 2];
 	size_t		i;
+	enum gh_err	err;
 
-	for (i = 0; i < r->ndns; i++)
-		if (!cm_name_exempt_dns(r->dns[i]) &&
-		    fetch_one(cm, c, r->dns[i], port, why, whysz) != GH_OK)
-			return GH_EINVAL;
+	for (i = 0; i < r->ndns; i++) {
+		if (cm_name_exempt_dns(r->dns[i]))
+			continue;
+		if ((err = fetch_one(cm, c, r->dns[i], port, why, whysz)) !=
+		    GH_OK)
+			return err;
+	}
 	for (i = 0; i < r->nip; i++) {
 		if (cm_name_exempt_ip(&r->ip[i]))
 			continue;
@@ -151,8 +163,8 @@ fetch_all(struct certmaker *cm, const struct cm_challenge *c,
 			return GH_EINVAL;
 		snprintf(host, sizeof(host), r->ip[i].len == 4 ? "%s" : "[%s]",
 		    addr);
-		if (fetch_one(cm, c, host, port, why, whysz) != GH_OK)
-			return GH_EINVAL;
+		if ((err = fetch_one(cm, c, host, port, why, whysz)) != GH_OK)
+			return err;
 	}
 	return GH_OK;
 }
@@ -208,15 +220,25 @@ cm_challenge_solve(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	}
 	r.days = c.days;
 	if (!cm->http_ready) {
+		if (gh_netpol_init(&cm->policy, gh_conf_str(&cm->conf,
+		    GH_CONF_CERTMAKER_CHALLENGE_ALLOW), gh_conf_str(&cm->conf,
+		    GH_CONF_CERTMAKER_CHALLENGE_DENY), why, sizeof(why)) !=
+		    GH_OK) {
+			err = gh_fail(res, GH_ECONFIG, "challenge address "
+			    "lists: %s", why);
+			goto out;
+		}
 		if ((err = gh_http_init(&cm->http)) != GH_OK) {
 			gh_fail(res, err, "cannot set up HTTP");
 			goto out;
 		}
 		cm->http_ready = 1;
 	}
-	if (fetch_all(cm, &c, &r, port, why, sizeof(why)) != GH_OK) {
-		err = gh_fail(res, GH_EINVAL, "challenge failed (try again): %s",
-		    why);
+	if ((err = fetch_all(cm, &c, &r, port, why, sizeof(why))) != GH_OK) {
+		/* A refused address will not be allowed by trying again. */
+		err = gh_fail(res, GH_EINVAL, "challenge failed%s: %s",
+		    err == GH_EFORBIDDEN ? " (address not allowed)" :
+		    " (try again)", why);
 		res->status = 417;	/* no gh_err maps to it: set after gh_fail */
 		goto out;
 	}

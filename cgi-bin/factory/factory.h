@@ -15,6 +15,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "err.h"
+#include "netpol.h"
 #include "valid.h"
 
 /* Accepted in test mode only, as the spec's "hardcoded mock token". */
@@ -239,6 +240,7 @@ struct gh_http;
 struct worker {
 	struct factory	*f;
 	struct gh_http	*http;			/* owned */
+	struct gh_netpol policy;		/* callback_allow, callback_deny */
 	char		 owner[FACTORY_OWNER_MAX + 1];	/* host:pid:nonce */
 	int		 claimfd;		/* factory.db.claims, per claim; -1 */
 	volatile sig_atomic_t *stop;		/* finish the step, then stop; may be NULL */
@@ -251,7 +253,10 @@ struct worker {
 #define WORKER_BACKOFF_CAP	3600	/* longest provisioning backoff, s */
 #define WORKER_JITTER_PCT	20	/* delays vary by up to ±20 % */
 
-/* Set up a worker on an opened factory; GH_ENOMEM, GH_EINTERNAL. */
+/*
+ * Set up a worker on an opened factory; GH_ENOMEM, GH_EINTERNAL, or
+ * GH_ECONFIG for an address list the loader should have refused.
+ */
 enum gh_err	 worker_init(struct worker *w, struct factory *f);
 void		 worker_free(struct worker *w);	/* accepts a zeroed struct */
 /*

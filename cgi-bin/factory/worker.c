@@ -231,11 +231,20 @@ claim_release(struct worker *w)
 enum gh_err
 worker_init(struct worker *w, struct factory *f)
 {
+	struct gh_netpol policy;
 	struct gh_http	*http;
 	unsigned char	 nonce[4];
-	char		 host[32], hex[9];
+	char		 host[32], hex[9], why[256];
 	enum gh_err	 err;
 
+	if ((err = gh_netpol_init(&policy,
+	    gh_conf_str(&f->conf, GH_CONF_FACTORY_CALLBACK_ALLOW),
+	    gh_conf_str(&f->conf, GH_CONF_FACTORY_CALLBACK_DENY), why,
+	    sizeof(why))) != GH_OK) {
+		gh_log("%s: [factory] callback address lists: %s", __func__,
+		    why);
+		return GH_ECONFIG;
+	}
 	if ((http = calloc(1, sizeof(*http))) == NULL)
 		return GH_ENOMEM;
 	if ((err = gh_http_init(http)) != GH_OK) {
@@ -251,6 +260,7 @@ worker_init(struct worker *w, struct factory *f)
 	memset(w, 0, sizeof(*w));
 	w->f = f;
 	w->http = http;
+	w->policy = policy;
 	w->claimfd = -1;
 	/* Names the owner for operators; the nonce tells two runs apart. */
 	snprintf(w->owner, sizeof(w->owner), "%s:%ld:%s", host, (long)getpid(),
@@ -556,6 +566,7 @@ callback_send(struct worker *w, const struct factory_order *o, int *status,
 	    GH_CONF_FACTORY_CALLBACK_TIMEOUT);
 	req.allow_http = (int)gh_conf_int(&w->f->conf,
 	    GH_CONF_FACTORY_ALLOW_HTTP_CALLBACK);
+	req.policy = &w->policy;
 	err = gh_http_request(w->http, &req, status, detail, detailsz);
 out:
 	OPENSSL_cleanse(auth, sizeof(auth));

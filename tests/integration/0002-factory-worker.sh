@@ -4,8 +4,8 @@
 # The factory's worker end to end: an order is registered, deployed and
 # called back on a receiver on loopback, promptly and signed; failing,
 # gone and down receivers; a deploy that always fails; kill -9 during a
-# deploy and during a callback; two workers at once; and the installerSecret
-# in no argv, environment or log.
+# deploy and during a callback; two workers at once; callbacks to addresses
+# the policy denies; and the installerSecret in no argv, environment or log.
 #
 # The state directory's configuration has a short schedule (callback
 # retries after 1, 2, 3 s; two provisioning attempts 1 s apart): see
@@ -237,6 +237,53 @@ check "two-h.gent is created" "$(order_report two-h.gent)" \
 	cron_until 15 two-h.gent state created
 check "two-h.gent was deployed exactly once" "$(cat "$GH_STATE/deploy.log")" \
 	test "$(grep -c '^start two-h.gent ' "$GH_STATE/deploy.log")" = 1
+
+# --- the address policy: callbacks to loopback only when allowed -----------------
+# The generated configuration allows 127.0.0.0/8 and ::1.  First the
+# default (loopback denied): a name that resolves to loopback is refused on
+# the address connected to.
+# A worker reads the file when it starts, and the one the factory started
+# lingers for 30 s: it is asked to stop (SIGTERM: after its step), so that
+# the next order's wake-up starts one that reads the new value.
+conf_allow() {	# conf_allow VALUE: set [factory] callback_allow
+	local pids i
+	sed -i "s|^callback_allow =.*|callback_allow = $1|" "$GH_STATE/gatehouse.conf"
+	pids=$(pgrep -f "$GH_STATE/libexec/gatehouse-worker") || return 0
+	# shellcheck disable=SC2086
+	kill -TERM $pids 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		pgrep -f "$GH_STATE/libexec/gatehouse-worker" >/dev/null || return 0
+		sleep 0.1
+	done
+	not_ok "the workers stop on SIGTERM within 10 s"
+}
+refused() {	# refused DOMAIN: an attempt was recorded as not allowed
+	order_report "$1" | grep -q 'is not allowed'
+}
+before=$(hits ok)
+conf_allow ""
+order p1.gent "http://localhost:$(port_of ok)/cb"
+check "a callback to localhost is refused by default (loopback is denied)" \
+	"$(order_report p1.gent)" wait_for 10 refused p1.gent
+check "…with the address in the attempt's error" "$(order_report p1.gent)" \
+	bash -c 'grep -qE "address (127\.0\.0\.1|::1) is not allowed" <<<"$1"' _ \
+	"$(order_report p1.gent)"
+check "…and the receiver saw no request" "$(hits ok) hits, $before before" \
+	test "$(hits ok)" = "$before"
+check "p1.gent's callback is not delivered" "$(order_report p1.gent)" \
+	bash -c '! grep -q delivered <<<"$1"' _ "$(order_report p1.gent)"
+# Only 127.0.0.1/32 allowed: 127.0.0.2 is still in the denied 127.0.0.0/8.
+conf_allow "127.0.0.1/32"
+order p2.gent "http://127.0.0.2:$(port_of ok)/cb"
+check "a callback to 127.0.0.2 with only 127.0.0.1/32 allowed is refused" \
+	"$(order_report p2.gent)" wait_for 10 refused p2.gent
+check "…naming 127.0.0.2" "$(order_report p2.gent)" \
+	bash -c 'grep -qF "address 127.0.0.2 is not allowed" <<<"$1"' _ \
+	"$(order_report p2.gent)"
+order p3.gent "http://127.0.0.1:$(port_of ok)/cb"
+check "…while one to 127.0.0.1 is delivered" "$(order_report p3.gent)" \
+	wait_for 10 site_is p3.gent callbackState delivered
+conf_allow "127.0.0.0/8, ::1/128"
 
 # --- no secret in any log or database -------------------------------------------
 check "the installerSecret is in no log and no database" \

@@ -5,7 +5,8 @@
 # server: users and X-Auth-Token, the root, certificates from JSON and from
 # CSRs checked with the openssl CLI, who may fetch what, revocation, OCSP
 # (POST and GET, SHA-1 and SHA-256 CertIDs, nonces), the CRL, and the HTTP
-# challenge against a token server on loopback.
+# challenge against a token server on loopback, and the outbound address
+# policy refusing an address that is not allowed.
 
 GH_HOST=certmaker.localhost
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -420,5 +421,37 @@ CPATH=$(path_of "$(res_header X-Challenge-Location)")
 req GET "$CPATH" "${a[@]}" -H "X-Challenge-Port: $TP"
 REQ_DESC+=" (CSR names not served)"
 expect_status 417
+
+# --- the address policy: only 127.0.0.1 allowed -----------------------------------
+# Loopback is denied by default and the test configuration allows all of
+# it; with only 127.0.0.1/32 allowed, 127.0.0.2 (served: the token server
+# listens on every address) is refused on the address connected to.
+sed -i 's|^challenge_allow =.*|challenge_allow = 127.0.0.1/32|' "$GH_STATE/gatehouse.conf"
+gh_server_stop
+if gh_server_start "$GH_SERVER" "$GH_STATE" && gh_server_wait "$GH_STATE" "$GH_PORT" 10; then
+	ok "$GH_SERVER restarted with challenge_allow = 127.0.0.1/32"
+else
+	not_ok "$GH_SERVER restarted with challenge_allow = 127.0.0.1/32" "it did not answer"
+	finish
+fi
+req POST /api/v1/certificate/request "${a[@]}" "${json[@]}" --data-binary '{"ips":["127.0.0.2"]}'
+expect_status 202
+serve_token "$(cat "$RES_BODY")"
+PPATH=$(path_of "$(res_header X-Challenge-Location)")
+check "the token for 127.0.0.2 is reachable" "" \
+	curl -sf -o /dev/null "http://127.0.0.2:$TP/.well-known/certmaker-challenge/token.txt"
+req GET "$PPATH" "${a[@]}" -H "X-Challenge-Port: $TP"
+REQ_DESC+=" (127.0.0.2 not allowed)"
+expect_status 417
+expect_body_contains "address 127.0.0.2 is not allowed"
+expect_body_contains "challenge failed (address not allowed)"
+# A name is judged by the address it resolves to: chal.localhost is
+# loopback, and 127.0.0.1 is allowed.
+req POST /api/v1/certificate/request "${a[@]}" "${json[@]}" --data-binary '{"domains":["chal.localhost"]}'
+expect_status 202
+serve_token "$(cat "$RES_BODY")"
+req GET "$(path_of "$(res_header X-Challenge-Location)")" "${a[@]}" -H "X-Challenge-Port: $TP"
+REQ_DESC+=" (chal.localhost, 127.0.0.1 allowed)"
+expect_status 200
 
 finish

@@ -7,7 +7,8 @@
 # allowed agents only, revoked and expired tokens, the page for a browser,
 # offer templates and keepalive, 200 MiB up and down in bounded memory,
 # headless Chromium calling the API from another origin and reading an
-# offer IFRAME, a slow app (504) and an app that is down (502).
+# offer IFRAME, upstream addresses the policy denies (502), a slow app
+# (504) and an app that is down (502).
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -494,6 +495,50 @@ check "gatectl apihost token purge removes the lapsed offer token" "$out" \
 	eval '[[ $out == *"purged "[1-9]* ]]'
 req GET "$lapse_page"
 expect_status 404 "GET its offer page after the purge → 404"
+
+# --- the address policy: upstream_deny ------------------------------------------
+
+# By default an upstream may be on loopback or a private network, but not
+# link-local: the cloud metadata address is refused before any packet.
+out=$(gatectl apihost grain add meta --upstream http://169.254.169.254 \
+	--api-path /latest/ 2>&1)
+check "gatectl apihost grain add meta (on 169.254.169.254)" "$out" test -n "$out"
+meta_key=$(gatectl apihost token add --grain meta --user-id u-9 \
+	--username Meta --permissions read 2>"$GH_STATE/ctl.err")
+check "a token for the meta grain" "$(cat "$GH_STATE/ctl.err")" \
+	eval '[[ $meta_key == *#* ]]'
+req GET / -H "Authorization: Bearer ${meta_key#*#}"
+REQ_DESC+=" (a grain on 169.254.169.254)"
+expect_status 502
+expect_body_contains 'an address this gateway may not connect to'
+expect_cors
+check "the log names the refused address" "$(tail -n 5 "$GH_STATE"/log/*.log 2>/dev/null)" \
+	grep -rqF 'upstream address 169.254.169.254 is not allowed' "$GH_STATE/log"
+
+# With loopback denied, the echo app (up and listening) is refused too.
+policy_restart() {	# policy_restart DESC
+	gh_server_stop
+	if gh_server_start "$GH_SERVER" "$GH_STATE" && gh_server_wait "$GH_STATE" "$GH_PORT" 10; then
+		ok "$GH_SERVER restarted $1"
+	else
+		not_ok "$GH_SERVER restarted $1" "it did not answer"
+		finish
+	fi
+}
+printf '\n[apihost]\nupstream_deny = 127.0.0.0/8, ::1/128\n' >>"$GH_STATE/gatehouse.conf"
+policy_restart "with upstream_deny = 127.0.0.0/8, ::1/128"
+req GET / "${auth[@]}"
+REQ_DESC+=" (loopback denied, the app up)"
+expect_status 502
+expect_body_contains 'may not connect to'
+expect_cors
+check "the log names 127.0.0.1" "" \
+	grep -rqF 'upstream address 127.0.0.1 is not allowed' "$GH_STATE/log"
+sed -i '/^upstream_deny = 127.0.0.0\/8, ::1\/128$/d' "$GH_STATE/gatehouse.conf"
+policy_restart "with the default upstream_deny"
+req GET / "${auth[@]}"
+REQ_DESC+=" (loopback allowed again)"
+expect_status 200
 
 # --- a slow app, an app that is down -------------------------------------------------
 

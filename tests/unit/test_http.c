@@ -3,12 +3,15 @@
  * test_http: outgoing requests against a loopback server started by the
  * test (tserver.h): the exact bytes of a PATCH, statuses passed through,
  * redirects not followed, refused connections, the time limit, schemes
- * that are not allowed, an oversized body cut off, and the one handle
- * reused across requests.
+ * that are not allowed, an oversized body cut off, the one handle
+ * reused across requests, and the address policy refusing a loopback
+ * server (by address, by name, IPv4-mapped) that it does not allow.
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include <curl/curl.h>
 
 #include "http.h"
 #include "util.h"
@@ -23,6 +26,15 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* CURLOPT_WRITEFUNCTION for test_guard: the body is not looked at. */
+static size_t
+drop(char *p, size_t size, size_t nmemb, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * nmemb;
 }
 
 /* A request with short limits to url. */
@@ -272,6 +284,120 @@ test_reuse(void)
 	gh_http_free(&h);
 }
 
+/*
+ * The address policy, judged on the address connected to: a listening
+ * server on loopback is refused (and sees no connection) when loopback is
+ * denied, whether named by address, by a name that resolves to it or by
+ * its IPv4-mapped IPv6 form; allowed, the same server answers.
+ */
+static void
+test_policy(void)
+{
+	static const char *const	 replies[] = { TS_200 };
+	static const struct {
+		int		 line;
+		const char	*host;
+		const char	*why;
+	} t[] = {
+		{ __LINE__, "127.0.0.1", "address 127.0.0.1 is not allowed" },
+		{ __LINE__, "localhost", " is not allowed" },
+		{ __LINE__, "[::ffff:127.0.0.1]",
+		    "address 127.0.0.1 is not allowed" },
+	};
+	struct gh_http			 h = { 0 };
+	struct gh_http_req		 r;
+	struct gh_netpol		 deny, allow;
+	struct tserver			 s;
+	char				 log[PATH_MAX], url[128], err[256];
+	char				 why[256];
+	int				 status = -7;
+	size_t				 i;
+
+	CU_ASSERT_FATAL(gh_netpol_init(&deny, "", GH_NETPOL_DENY_PRIVATE,
+	    why, sizeof(why)) == GH_OK);
+	CU_ASSERT_FATAL(gh_netpol_init(&allow, "127.0.0.1/32",
+	    GH_NETPOL_DENY_PRIVATE, why, sizeof(why)) == GH_OK);
+	tpath("policy.log", log, sizeof(log));
+	CU_ASSERT_FATAL(tserver_start(&s, log, replies, 1) == 0);
+	CU_ASSERT_FATAL(gh_http_init(&h) == GH_OK);
+	for (i = 0; i < GH_NELEM(t); i++) {
+		snprintf(url, sizeof(url), "http://%s:%d/x", t[i].host,
+		    s.port);
+		r = req_to(url, 1);
+		r.policy = &deny;
+		err[0] = '\0';
+		TROW(t[i].line, gh_http_request(&h, &r, &status, err,
+		    sizeof(err)) == GH_EFORBIDDEN);
+		TROW(t[i].line, status == -7);
+		TROW(t[i].line, strstr(err, t[i].why) != NULL);
+	}
+	/* Allowed: the same server, its one reply. */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/y", s.port);
+	r = req_to(url, 1);
+	r.policy = &allow;
+	CU_ASSERT_EQUAL(gh_http_request(&h, &r, &status, err, sizeof(err)),
+	    GH_OK);
+	CU_ASSERT_EQUAL(status, 200);
+	tserver_stop(&s);
+	/* Only the allowed request reached the server. */
+	CU_ASSERT_EQUAL(tserver_count(&s), 1);
+	/* 127.0.0.2 is not in 127.0.0.1/32: still denied. */
+	snprintf(url, sizeof(url), "http://127.0.0.2:%d/z",
+	    tserver_dead_port());
+	r = req_to(url, 1);
+	r.policy = &allow;
+	CU_ASSERT_EQUAL(gh_http_request(&h, &r, &status, err, sizeof(err)),
+	    GH_EFORBIDDEN);
+	CU_ASSERT_STRING_EQUAL(err, "address 127.0.0.2 is not allowed");
+	gh_http_free(&h);
+}
+
+/*
+ * gh_http_guard() on a handle the caller drives itself (apihost's
+ * gateway): the refusal is seen in the guard, the transfer fails, and
+ * without the guard the same handle connects.
+ */
+static void
+test_guard(void)
+{
+	static const char *const	 replies[] = { TS_200 };
+	struct gh_http_guard		 g;
+	struct gh_netpol		 deny;
+	struct tserver			 s;
+	char				 log[PATH_MAX], url[128], why[256];
+	CURL				*c;
+	long				 code = 0;
+
+	CU_ASSERT_FATAL(gh_netpol_init(&deny, "", "127.0.0.0/8, ::1/128",
+	    why, sizeof(why)) == GH_OK);
+	tpath("guard.log", log, sizeof(log));
+	CU_ASSERT_FATAL(tserver_start(&s, log, replies, 1) == 0);
+	CU_ASSERT_FATAL((c = curl_easy_init()) != NULL);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/g", s.port);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, drop);
+	memset(&g, 0, sizeof(g));
+	g.pol = &deny;
+	CU_ASSERT_EQUAL(gh_http_guard(c, &g), GH_OK);
+	CU_ASSERT_NOT_EQUAL(curl_easy_perform(c), CURLE_OK);
+	CU_ASSERT_EQUAL(g.refused, 1);
+	CU_ASSERT_STRING_EQUAL(g.addr, "127.0.0.1");
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, drop);
+	CU_ASSERT_EQUAL(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	CU_ASSERT_EQUAL(code, 200);
+	curl_easy_cleanup(c);
+	tserver_stop(&s);
+	CU_ASSERT_EQUAL(tserver_count(&s), 1);
+	/* No policy is a programmer's error, not an open door. */
+	memset(&g, 0, sizeof(g));
+	CU_ASSERT_FATAL((c = curl_easy_init()) != NULL);
+	CU_ASSERT_EQUAL(gh_http_guard(c, &g), GH_EINTERNAL);
+	curl_easy_cleanup(c);
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_patch),
 	TCASE(test_statuses),
@@ -280,5 +406,7 @@ static const struct tcase tests[] = {
 	TCASE(test_schemes),
 	TCASE(test_big_body),
 	TCASE(test_reuse),
+	TCASE(test_policy),
+	TCASE(test_guard),
 };
 TMAIN("http", tests)

@@ -133,6 +133,8 @@ env_open(struct env *e, const char *name, const char *extra)
 		"callback_connect_timeout_ms = 1000",
 		"callback_timeout_ms = 1000", "lease_s = 5",
 		"worker_program =",
+		/* The receivers are on loopback, denied by default. */
+		"callback_allow = 127.0.0.0/8, ::1/128",
 	};
 	struct factory_client	 c;
 	char			 path[PATH_MAX], key[64], tok[GH_TOKEN_LEN + 1];
@@ -799,6 +801,62 @@ test_http_not_allowed(void)
 	env_detach(&e);
 }
 
+/* The error of the last callback attempt into arg (FACTORY_ERROR_MAX + 1). */
+static void
+attempt_error(const struct callback_attempt *a, void *arg)
+{
+	gh_strlcpy(arg, a->error != NULL ? a->error : "", FACTORY_ERROR_MAX + 1);
+}
+
+/*
+ * A receiver on an address the policy denies: no connection reaches it,
+ * and the attempt is a failure that names the address, retried later.
+ */
+static void
+test_callback_denied(void)
+{
+	static const char *const	 replies[] = { TS_200 };
+	struct factory_order		 o;
+	struct tserver			 s;
+	struct env			 e;
+	char				 url[128], log[PATH_MAX];
+	char				 err[FACTORY_ERROR_MAX + 1] = "";
+
+	env_open(&e, "denied", "callback_allow = 127.0.0.1/32");
+	epath(&e, "receiver.log", log, sizeof(log));
+	CU_ASSERT_FATAL(tserver_start(&s, log, replies, 1) == 0);
+	snprintf(url, sizeof(url), "http://127.0.0.2:%d/cb", s.port);
+	order(&e, "denied.gent", url);
+	CU_ASSERT_EQUAL(pass(&e), 1);
+	o = get(&e, "denied.gent");
+	CU_ASSERT_STRING_EQUAL(o.state, "created");
+	CU_ASSERT_STRING_EQUAL(o.callback_state, "pending");
+	CU_ASSERT_EQUAL(o.callback_tries, 1);
+	CU_ASSERT(o.next_at > 0);
+	CU_ASSERT_STRING_EQUAL(o.last_error,
+	    "address 127.0.0.2 is not allowed");
+	CU_ASSERT(store_order_callbacks(&e.f, o.id, attempt_error, err) ==
+	    GH_OK);
+	CU_ASSERT_STRING_EQUAL(err, "address 127.0.0.2 is not allowed");
+	CU_ASSERT_EQUAL(e.w.failed, 1);
+	tserver_stop(&s);
+	CU_ASSERT_EQUAL(tserver_count(&s), 0);
+	env_detach(&e);
+
+	/* The default deny list: loopback by name is refused too. */
+	env_open(&e, "denied2", "callback_allow =");
+	CU_ASSERT_FATAL(tserver_start(&s, log, replies, 1) == 0);
+	snprintf(url, sizeof(url), "http://localhost:%d/cb", s.port);
+	order(&e, "denied.gent", url);
+	CU_ASSERT_EQUAL(pass(&e), 1);
+	o = get(&e, "denied.gent");
+	CU_ASSERT_STRING_EQUAL(o.callback_state, "pending");
+	CU_ASSERT_PTR_NOT_NULL(strstr(o.last_error, " is not allowed"));
+	tserver_stop(&s);
+	CU_ASSERT_EQUAL(tserver_count(&s), 0);
+	env_detach(&e);
+}
+
 /* retry and redeliver refuse what makes no sense, and a held order. */
 static void
 test_admin(void)
@@ -1101,6 +1159,7 @@ static const struct tcase tests[] = {
 	TCASE(test_gone_and_dead),
 	TCASE(test_no_signatures),
 	TCASE(test_http_not_allowed),
+	TCASE(test_callback_denied),
 	TCASE(test_admin),
 	TCASE(test_lease_expiry),
 	TCASE(test_two_workers),

@@ -322,6 +322,24 @@ int		 wake_wait(int fd, long long ms);
 struct gh_svc;
 struct gh_req;
 struct gh_res;
+struct json_object;
+
+/* order.c: a site order's body, checked; the strings borrow from the JSON. */
+struct factory_order_req {
+	char		 domain[GH_DOMAIN_MAX + 1];	/* lower-cased */
+	const char	*callback;
+	size_t		 cblen;
+	const char	*secret;
+	size_t		 secretlen;
+};
+/*
+ * Parse len bytes at s as POST /v1/site's body and check its fields.  On
+ * GH_OK *out is the parsed body (the caller puts it) and o borrows from
+ * it; otherwise res says what is wrong (GH_EINVAL) and *out is untouched.
+ */
+enum gh_err	 factory_order_parse(const char *s, size_t len, int allow_http,
+		    struct factory_order_req *o, struct json_object **out,
+		    struct gh_res *res);
 enum gh_err	 factory_domain_get(struct gh_svc *, struct gh_req *,
 		    struct gh_res *);
 enum gh_err	 factory_site_post(struct gh_svc *, struct gh_req *,

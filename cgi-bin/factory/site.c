@@ -12,10 +12,6 @@
 #include "json.h"
 #include "serve.h"
 
-static const char *const order_keys[] = {
-	"domain", "callback", "installerSecret", NULL
-};
-
 /* The order as the client sees it: never its installerSecret. */
 static enum gh_err
 order_json(struct gh_res *res, int status, const struct factory_order *o)
@@ -47,32 +43,13 @@ out:
 	return err;
 }
 
-/* A string field that must be present; its own message when it is not. */
-static enum gh_err
-need_string(struct gh_res *res, struct json_object *body, const char *key,
-    const char **out, size_t *len)
-{
-	enum gh_err	err;
-
-	err = gh_json_get_string(body, key, out, len);
-	if (err == GH_ENOTFOUND)
-		return gh_fail(res, GH_EINVAL, "%s: missing", key);
-	if (err != GH_OK)
-		return gh_fail(res, GH_EINVAL, "%s: must be a string", key);
-	if (memchr(*out, '\0', *len) != NULL)
-		return gh_fail(res, GH_EINVAL, "%s: contains a NUL byte", key);
-	return GH_OK;
-}
-
 enum gh_err
 factory_site_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct factory		*f = svc->ctx;
 	struct factory_order	 order;
+	struct factory_order_req o;
 	struct json_object	*body = NULL;
-	const char		*why, *bad, *name, *callback, *secret;
-	size_t			 namelen, cblen, secretlen;
-	char			 domain[GH_DOMAIN_MAX + 1];
 	enum gh_err		 err;
 	int			 available, same;
 
@@ -80,40 +57,15 @@ factory_site_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	    !gh_req_is_type(req, "application/json"))
 		return gh_fail(res, GH_EMEDIA,
 		    "Content-Type must be application/json");
-	if (gh_json_parse_object(req->body.data ? req->body.data : "",
-	    req->body.len, &body, &why) != GH_OK)
-		return gh_fail(res, GH_EINVAL, "body: %s", why);
-	if (gh_json_only_keys(body, order_keys, &bad) != GH_OK) {
-		err = gh_fail(res, GH_EINVAL, "body: unknown field \"%.64s\"",
-		    bad);
-		goto out;
-	}
-	if ((err = need_string(res, body, "domain", &name, &namelen)) != GH_OK ||
-	    (err = need_string(res, body, "callback", &callback, &cblen)) !=
-	    GH_OK ||
-	    (err = need_string(res, body, "installerSecret", &secret,
-	    &secretlen)) != GH_OK)
-		goto out;
-	if (gh_valid_domain(name, namelen, domain, sizeof(domain), &why) !=
-	    GH_OK) {
-		err = gh_fail(res, GH_EINVAL, "domain: %s", why);
-		goto out;
-	}
-	if (gh_valid_url(callback, cblen, (int)gh_conf_int(&f->conf,
-	    GH_CONF_FACTORY_ALLOW_HTTP_CALLBACK), &why) != GH_OK) {
-		err = gh_fail(res, GH_EINVAL, "callback: %s", why);
-		goto out;
-	}
-	if (secretlen == 0 || secretlen > FACTORY_SECRET_MAX) {
-		err = gh_fail(res, GH_EINVAL,
-		    "installerSecret: must be 1 to %d bytes", FACTORY_SECRET_MAX);
-		goto out;
-	}
+	if ((err = factory_order_parse(req->body.data ? req->body.data : "",
+	    req->body.len, (int)gh_conf_int(&f->conf,
+	    GH_CONF_FACTORY_ALLOW_HTTP_CALLBACK), &o, &body, res)) != GH_OK)
+		return err;
 
 	/* A repeat is answered from the store; only a new name asks the registrar. */
-	err = store_order_get(f, domain, &order);
+	err = store_order_get(f, o.domain, &order);
 	if (err == GH_ENOTFOUND) {
-		if ((err = registrar_check(f, domain, &available)) != GH_OK) {
+		if ((err = registrar_check(f, o.domain, &available)) != GH_OK) {
 			gh_fail(res, err, "domain registration service unavailable");
 			goto out;
 		}
@@ -121,11 +73,11 @@ factory_site_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 			err = gh_fail(res, GH_ECONFLICT, "domain not available");
 			goto out;
 		}
-		err = store_order_add(f, f->client.id, domain, callback, secret,
-		    secretlen, &order, &same);
+		err = store_order_add(f, f->client.id, o.domain, o.callback,
+		    o.secret, o.secretlen, &order, &same);
 	} else if (err == GH_OK) {
-		if ((err = store_order_same(f, &order, f->client.id, secret,
-		    secretlen, &same)) == GH_OK)
+		if ((err = store_order_same(f, &order, f->client.id, o.secret,
+		    o.secretlen, &same)) == GH_OK)
 			err = GH_ECONFLICT;
 	}
 	if (err == GH_ECONFLICT && !same) {

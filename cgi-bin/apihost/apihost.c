@@ -138,36 +138,57 @@ apihost_valid_text(const char *s, size_t max)
 }
 
 /*
+ * The length of a segment separator at s, 0 if none: '/', and what an app
+ * might take for one once it decodes or normalises the path: "%2F" and
+ * '\\' or "%5C".
+ */
+static size_t
+path_sep(const char *s)
+{
+	if (*s == '/' || *s == '\\')
+		return 1;
+	if (s[0] == '%' && ((s[1] == '2' && (s[2] == 'f' || s[2] == 'F')) ||
+	    (s[1] == '5' && (s[2] == 'c' || s[2] == 'C'))))
+		return 3;
+	return 0;
+}
+
+/*
  * A path the app may be asked for: no dot segment, even percent-encoded
- * ("/%2e%2e/" would climb out of the apiPath once the app decodes it).
+ * ("/%2e%2e/" would climb out of the apiPath once the app decodes it), and
+ * none between encoded separators ("/a/..%2Fb" climbs out of an app that
+ * decodes before it resolves).
  */
 int
 apihost_path_safe(const char *p)
 {
-	const char	*seg, *end;
-	size_t		 dots, n;
+	size_t	dots, sep;
+	int	other;
 
 	if (p[0] != '/')
 		return 0;
-	for (seg = p + 1;; seg = end + 1) {
-		end = strchr(seg, '/');
-		n = end ? (size_t)(end - seg) : strlen(seg);
+	p++;
+	for (;;) {
+		/* One segment: count its dots, note anything else. */
 		dots = 0;
-		while (n > 0) {
-			if (*seg == '.') {
-				seg++;
-				n--;
-			} else if (n >= 3 && seg[0] == '%' && seg[1] == '2' &&
-			    (seg[2] == 'e' || seg[2] == 'E')) {
-				seg += 3;
-				n -= 3;
-			} else
-				break;
-			dots++;
+		other = 0;
+		while (*p != '\0' && (sep = path_sep(p)) == 0) {
+			if (*p == '.') {
+				dots++;
+				p++;
+			} else if (p[0] == '%' && p[1] == '2' &&
+			    (p[2] == 'e' || p[2] == 'E')) {
+				dots++;
+				p += 3;
+			} else {
+				other = 1;
+				p++;
+			}
 		}
-		if (n == 0 && (dots == 1 || dots == 2))
+		if (!other && (dots == 1 || dots == 2))
 			return 0;
-		if (end == NULL)
+		if (*p == '\0')
 			return 1;
+		p += sep;
 	}
 }

@@ -4,8 +4,9 @@
  * gateway checks it before forwarding (apihost_path_safe()), and the
  * checks of what an app or an offer template names (text, permissions,
  * apiPath, upstream).  A path called safe must hold no "." or ".."
- * segment once its escapes are decoded, as the app would decode them
- * ("%2F" stays data within its segment, RFC 3986 section 2.2).
+ * segment once its escapes are decoded, as an app might decode them:
+ * "%2F", '\\' and "%5C" count as separators too (an app that decodes
+ * before it resolves, or takes a backslash for a slash).
  */
 #include <ctype.h>
 #include <string.h>
@@ -20,7 +21,7 @@ hexval(int c)
 	return isdigit(c) ? c - '0' : tolower(c) - 'a' + 10;
 }
 
-/* 1 if p, decoded but for "%2F", has a dot segment. */
+/* 1 if p, decoded, has a dot segment. */
 static int
 has_dot_segment(const char *p)
 {
@@ -29,22 +30,22 @@ has_dot_segment(const char *p)
 	int		 c;
 
 	for (s = p;; s++) {
-		if (*s == '/' || *s == '\0') {
-			if (other == 0 && (dots == 1 || dots == 2))
-				return 1;
-			if (*s == '\0')
-				return 0;
-			dots = other = 0;
-			continue;
-		}
 		c = (unsigned char)*s;
 		if (c == '%' && isxdigit((unsigned char)s[1]) &&
 		    isxdigit((unsigned char)s[2])) {
 			c = hexval((unsigned char)s[1]) * 16 +
 			    hexval((unsigned char)s[2]);
 			s += 2;
-			if (c == '/')
-				c = 0;	/* data, not a separator */
+			if (c == 0)
+				c = 1;	/* data, not the end */
+		}
+		if (c == '/' || c == '\\' || c == '\0') {
+			if (other == 0 && (dots == 1 || dots == 2))
+				return 1;
+			if (c == '\0')
+				return 0;
+			dots = other = 0;
+			continue;
 		}
 		if (c == '.')
 			dots++;

@@ -230,6 +230,13 @@ test_valid(void)
 		{ __LINE__, apihost_path_safe, "/a/%2e%2E/b", 0 },
 		{ __LINE__, apihost_path_safe, "/a/.%2e", 0 },
 		{ __LINE__, apihost_path_safe, "/a/%2E", 0 },
+		{ __LINE__, apihost_path_safe, "/a/..%2Fb", 0 },
+		{ __LINE__, apihost_path_safe, "/a/..%2fb", 0 },
+		{ __LINE__, apihost_path_safe, "/a/%2e%2e%5Cb", 0 },
+		{ __LINE__, apihost_path_safe, "/a/..\\b", 0 },
+		{ __LINE__, apihost_path_safe, "/a%2F..", 0 },
+		{ __LINE__, apihost_path_safe, "/a%2Fb/c", 1 },
+		{ __LINE__, apihost_path_safe, "/a/...%2Fb", 1 },
 		{ __LINE__, apihost_path_safe, "/a/...", 1 },
 	};
 	size_t	i;

@@ -517,6 +517,35 @@ gh_db_step_row(struct gh_db *db, sqlite3_stmt *stmt)
 	return gh_db_err(rc);
 }
 
+sqlite3_stmt *
+gh_db_write_stmt(struct gh_db *db, size_t id, enum gh_err *err)
+{
+	sqlite3_stmt	*st;
+
+	if ((*err = gh_db_begin(db)) != GH_OK)
+		return NULL;
+	if ((st = gh_db_stmt(db, id)) == NULL) {
+		*err = GH_EDB;
+		gh_db_rollback(db);
+	}
+	return st;
+}
+
+enum gh_err
+gh_db_write_done(struct gh_db *db, sqlite3_stmt *stmt, unsigned flags)
+{
+	enum gh_err	err;
+
+	if ((err = gh_db_step_done(db, stmt)) == GH_OK &&
+	    (flags & GH_DB_CHANGED) && sqlite3_changes(db->h) == 0)
+		err = GH_ENOTFOUND;
+	if (err != GH_OK) {
+		gh_db_rollback(db);
+		return err;
+	}
+	return gh_db_commit(db);
+}
+
 enum gh_err
 gh_db_read_begin(struct gh_db *db)
 {

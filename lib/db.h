@@ -113,6 +113,18 @@ enum gh_err	 gh_db_step_done(struct gh_db *db, sqlite3_stmt *stmt);
  */
 enum gh_err	 gh_db_step_row(struct gh_db *db, sqlite3_stmt *stmt);
 
+/*
+ * One write statement in its own transaction: gh_db_write_stmt() begins
+ * and returns statement id for the caller to bind (NULL with *err set, and
+ * nothing begun, on failure); gh_db_write_done() steps it and commits, or
+ * rolls back on any failure.  With GH_DB_CHANGED a statement that changed
+ * no row is GH_ENOTFOUND (rolled back).
+ */
+#define GH_DB_CHANGED	0x02
+sqlite3_stmt	*gh_db_write_stmt(struct gh_db *db, size_t id, enum gh_err *err);
+enum gh_err	 gh_db_write_done(struct gh_db *db, sqlite3_stmt *stmt,
+		    unsigned flags);
+
 /* Run SQL text with no results (schema, pragmas). */
 enum gh_err	 gh_db_exec(struct gh_db *db, const char *sql);
 

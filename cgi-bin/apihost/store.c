@@ -157,23 +157,14 @@ store_grain_add(struct apihost *a, const char *name, const char *upstream,
 	enum gh_err	 err;
 
 	gh_sha256(secret, strlen(secret), hash);
-	if ((err = gh_db_begin(&a->db)) != GH_OK)
+	if ((st = gh_db_write_stmt(&a->db, STMT_GRAIN_ADD, &err)) == NULL)
 		return err;
-	if ((st = gh_db_stmt(&a->db, STMT_GRAIN_ADD)) == NULL) {
-		err = GH_EDB;
-		goto fail;
-	}
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, upstream, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, api_path, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 4, hash, sizeof(hash), SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, gh_now());
-	if ((err = gh_db_step_done(&a->db, st)) != GH_OK)
-		goto fail;
-	return gh_db_commit(&a->db);
-fail:
-	gh_db_rollback(&a->db);
-	return err;
+	return gh_db_write_done(&a->db, st, 0);
 }
 
 enum gh_err
@@ -182,23 +173,10 @@ store_grain_remove(struct apihost *a, const char *name)
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
 
-	if ((err = gh_db_begin(&a->db)) != GH_OK)
+	if ((st = gh_db_write_stmt(&a->db, STMT_GRAIN_REMOVE, &err)) == NULL)
 		return err;
-	if ((st = gh_db_stmt(&a->db, STMT_GRAIN_REMOVE)) == NULL) {
-		err = GH_EDB;
-		goto fail;
-	}
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if ((err = gh_db_step_done(&a->db, st)) != GH_OK)
-		goto fail;
-	if (sqlite3_changes(a->db.h) == 0) {
-		err = GH_ENOTFOUND;
-		goto fail;
-	}
-	return gh_db_commit(&a->db);
-fail:
-	gh_db_rollback(&a->db);
-	return err;
+	return gh_db_write_done(&a->db, st, GH_DB_CHANGED);
 }
 
 enum gh_err

@@ -84,39 +84,6 @@ store_certmaker_close(struct certmaker *cm)
 	gh_db_close(&cm->db);
 }
 
-/* One write statement in its own transaction; GH_ENOTFOUND if no row changed. */
-static enum gh_err
-write_one(struct certmaker *cm, sqlite3_stmt *st)
-{
-	enum gh_err	err;
-
-	if ((err = gh_db_step_done(&cm->db, st)) != GH_OK)
-		goto fail;
-	if (sqlite3_changes(cm->db.h) == 0) {
-		err = GH_ENOTFOUND;
-		goto fail;
-	}
-	return gh_db_commit(&cm->db);
-fail:
-	gh_db_rollback(&cm->db);
-	return err;
-}
-
-/* Begin, then the statement id; NULL (rolled back) on failure. */
-static sqlite3_stmt *
-begin_stmt(struct certmaker *cm, size_t id, enum gh_err *err)
-{
-	sqlite3_stmt	*st;
-
-	if ((*err = gh_db_begin(&cm->db)) != GH_OK)
-		return NULL;
-	if ((st = gh_db_stmt(&cm->db, id)) == NULL) {
-		*err = GH_EDB;
-		gh_db_rollback(&cm->db);
-	}
-	return st;
-}
-
 enum gh_err
 store_user_by_token(struct certmaker *cm, const char *token, size_t len,
     struct cm_user *out)
@@ -156,13 +123,13 @@ store_user_add(struct certmaker *cm, const char *name, const char *token,
 	enum gh_err	 err;
 
 	gh_sha256(token, strlen(token), hash);
-	if ((st = begin_stmt(cm, STMT_USER_ADD, &err)) == NULL)
+	if ((st = gh_db_write_stmt(&cm->db, STMT_USER_ADD, &err)) == NULL)
 		return err;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, hash, sizeof(hash), SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, admin != 0);
 	sqlite3_bind_int64(st, 4, gh_now());
-	return write_one(cm, st);
+	return gh_db_write_done(&cm->db, st, GH_DB_CHANGED);
 }
 
 enum gh_err
@@ -171,11 +138,11 @@ store_user_disable(struct certmaker *cm, const char *name, int disabled)
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
 
-	if ((st = begin_stmt(cm, STMT_USER_DISABLE, &err)) == NULL)
+	if ((st = gh_db_write_stmt(&cm->db, STMT_USER_DISABLE, &err)) == NULL)
 		return err;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, disabled != 0);
-	return write_one(cm, st);
+	return gh_db_write_done(&cm->db, st, GH_DB_CHANGED);
 }
 
 enum gh_err
@@ -186,11 +153,11 @@ store_user_token(struct certmaker *cm, const char *name, const char *token)
 	enum gh_err	 err;
 
 	gh_sha256(token, strlen(token), hash);
-	if ((st = begin_stmt(cm, STMT_USER_TOKEN, &err)) == NULL)
+	if ((st = gh_db_write_stmt(&cm->db, STMT_USER_TOKEN, &err)) == NULL)
 		return err;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, hash, sizeof(hash), SQLITE_STATIC);
-	return write_one(cm, st);
+	return gh_db_write_done(&cm->db, st, GH_DB_CHANGED);
 }
 
 enum gh_err
@@ -249,12 +216,12 @@ store_ca_add(struct certmaker *cm, const char *pem, const void *sealed,
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
 
-	if ((st = begin_stmt(cm, STMT_CA_ADD, &err)) == NULL)
+	if ((st = gh_db_write_stmt(&cm->db, STMT_CA_ADD, &err)) == NULL)
 		return err;
 	sqlite3_bind_text(st, 1, pem, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, sealed, (int)n, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, gh_now());
-	return write_one(cm, st);
+	return gh_db_write_done(&cm->db, st, GH_DB_CHANGED);
 }
 
 enum gh_err
@@ -265,7 +232,7 @@ store_cert_add(struct certmaker *cm, const struct cm_cert *c, const char *pem,
 	long long	 id;
 	enum gh_err	 err;
 
-	if ((st = begin_stmt(cm, STMT_CERT_ADD, &err)) == NULL)
+	if ((st = gh_db_write_stmt(&cm->db, STMT_CERT_ADD, &err)) == NULL)
 		return err;
 	sqlite3_bind_text(st, 1, c->serial, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, c->user_id);
@@ -339,13 +306,13 @@ store_cert_revoke(struct certmaker *cm, const char *serial, int reason,
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
 
-	if ((st = begin_stmt(cm, STMT_CERT_REVOKE, &err)) == NULL)
+	if ((st = gh_db_write_stmt(&cm->db, STMT_CERT_REVOKE, &err)) == NULL)
 		return err;
 	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, when);
 	sqlite3_bind_int(st, 3, reason);
 	/* No row changed: it does not exist, or it was revoked already. */
-	if ((err = write_one(cm, st)) == GH_ENOTFOUND) {
+	if ((err = gh_db_write_done(&cm->db, st, GH_DB_CHANGED)) == GH_ENOTFOUND) {
 		struct cm_cert	c;
 
 		if (store_cert_get(cm, serial, &c, NULL, NULL) == GH_OK)
@@ -380,7 +347,7 @@ store_challenge_add(struct certmaker *cm, const struct cm_challenge *c,
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
 
-	if ((st = begin_stmt(cm, STMT_CHALLENGE_ADD, &err)) == NULL)
+	if ((st = gh_db_write_stmt(&cm->db, STMT_CHALLENGE_ADD, &err)) == NULL)
 		return err;
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, c->user_id);
@@ -391,7 +358,7 @@ store_challenge_add(struct certmaker *cm, const struct cm_challenge *c,
 	sqlite3_bind_int64(st, 6, c->days);
 	sqlite3_bind_int64(st, 7, c->expires);
 	sqlite3_bind_int64(st, 8, gh_now());
-	return write_one(cm, st);
+	return gh_db_write_done(&cm->db, st, GH_DB_CHANGED);
 }
 
 enum gh_err

@@ -227,24 +227,15 @@ store_client_add(struct factory *f, const char *name, const char *token,
 	    &f->scratch)) != GH_OK)
 		return err;
 	gh_sha256(token, strlen(token), hash);
-	if ((err = gh_db_begin(&f->db)) != GH_OK)
+	if ((st = gh_db_write_stmt(&f->db, STMT_CLIENT_ADD, &err)) == NULL)
 		return err;
-	if ((st = gh_db_stmt(&f->db, STMT_CLIENT_ADD)) == NULL) {
-		err = GH_EDB;
-		goto fail;
-	}
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, hash, sizeof(hash), SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, f->scratch.data, (int)f->scratch.len,
 	    SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, strcmp(token, FACTORY_MOCK_TOKEN) == 0);
 	sqlite3_bind_int64(st, 5, gh_now());
-	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
-		goto fail;
-	return gh_db_commit(&f->db);
-fail:
-	gh_db_rollback(&f->db);
-	return err;
+	return gh_db_write_done(&f->db, st, 0);
 }
 
 enum gh_err
@@ -253,24 +244,11 @@ store_client_revoke(struct factory *f, const char *name)
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
 
-	if ((err = gh_db_begin(&f->db)) != GH_OK)
+	if ((st = gh_db_write_stmt(&f->db, STMT_CLIENT_REVOKE, &err)) == NULL)
 		return err;
-	if ((st = gh_db_stmt(&f->db, STMT_CLIENT_REVOKE)) == NULL) {
-		err = GH_EDB;
-		goto fail;
-	}
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, gh_now());
-	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
-		goto fail;
-	if (sqlite3_changes(f->db.h) == 0) {
-		err = GH_ENOTFOUND;
-		goto fail;
-	}
-	return gh_db_commit(&f->db);
-fail:
-	gh_db_rollback(&f->db);
-	return err;
+	return gh_db_write_done(&f->db, st, GH_DB_CHANGED);
 }
 
 /*

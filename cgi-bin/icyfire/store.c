@@ -241,21 +241,12 @@ icy_store_token_set(struct icyfire *f, enum icy_token t, const char *tok,
 	enum gh_err	 err;
 
 	gh_sha256(tok, len, h);
-	if ((err = gh_db_begin(&f->db)) != GH_OK)
+	if ((st = gh_db_write_stmt(&f->db, STMT_TOKEN_SET, &err)) == NULL)
 		return err;
-	if ((st = gh_db_stmt(&f->db, STMT_TOKEN_SET)) == NULL) {
-		err = GH_EDB;
-		goto fail;
-	}
 	sqlite3_bind_text(st, 1, icy_token_names[t], -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, h, sizeof(h), SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, gh_now());
-	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
-		goto fail;
-	return gh_db_commit(&f->db);
-fail:
-	gh_db_rollback(&f->db);
-	return err;
+	return gh_db_write_done(&f->db, st, 0);
 }
 
 /* A server and its 10,080 slots, in one transaction. */
@@ -306,46 +297,19 @@ icy_store_slot_get(struct icyfire *f, long long slot, struct icy_slot *out)
 	return err;
 }
 
-/* Run one write statement bound by the caller's values, in a transaction. */
-static enum gh_err
-write_one(struct icyfire *f, enum stmt id, const char *s1, const char *s2,
-    const char *s3, long long *rowid)
-{
-	sqlite3_stmt	*st;
-	enum gh_err	 err;
-
-	if ((err = gh_db_begin(&f->db)) != GH_OK)
-		return err;
-	if ((st = gh_db_stmt(&f->db, id)) == NULL) {
-		err = GH_EDB;
-		goto fail;
-	}
-	sqlite3_bind_text(st, 1, s1, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, s2, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, s3, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, gh_now());
-	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
-		goto fail;
-	if (sqlite3_changes(f->db.h) == 0) {
-		err = GH_ENOTFOUND;
-		goto fail;
-	}
-	if (rowid != NULL)
-		*rowid = sqlite3_last_insert_rowid(f->db.h);
-	return gh_db_commit(&f->db);
-fail:
-	gh_db_rollback(&f->db);
-	return err;
-}
-
 enum gh_err
 icy_store_slot_claim(struct icyfire *f, long long slot, const char *domain,
     const char *platform)
 {
-	char	num[24];
+	sqlite3_stmt	*st;
+	enum gh_err	 err;
 
-	snprintf(num, sizeof(num), "%lld", slot);
-	return write_one(f, STMT_SLOT_CLAIM, num, domain, platform, NULL);
+	if ((st = gh_db_write_stmt(&f->db, STMT_SLOT_CLAIM, &err)) == NULL)
+		return err;
+	sqlite3_bind_int64(st, 1, slot);
+	sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, platform, -1, SQLITE_STATIC);
+	return gh_db_write_done(&f->db, st, GH_DB_CHANGED);
 }
 
 enum gh_err
@@ -354,27 +318,27 @@ icy_store_domain_add(struct icyfire *f, const char *name)
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
 
-	if ((err = gh_db_begin(&f->db)) != GH_OK)
+	if ((st = gh_db_write_stmt(&f->db, STMT_DOMAIN_ADD, &err)) == NULL)
 		return err;
-	if ((st = gh_db_stmt(&f->db, STMT_DOMAIN_ADD)) == NULL) {
-		err = GH_EDB;
-		goto fail;
-	}
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, gh_now());
-	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
-		goto fail;
-	return gh_db_commit(&f->db);
-fail:
-	gh_db_rollback(&f->db);
-	return err;
+	return gh_db_write_done(&f->db, st, 0);
 }
 
 enum gh_err
 icy_store_credential_set(struct icyfire *f, const char *domain,
     const char *platform, const char *fields)
 {
-	return write_one(f, STMT_CRED_SET, domain, platform, fields, NULL);
+	sqlite3_stmt	*st;
+	enum gh_err	 err;
+
+	if ((st = gh_db_write_stmt(&f->db, STMT_CRED_SET, &err)) == NULL)
+		return err;
+	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, platform, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, fields, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, gh_now());
+	return gh_db_write_done(&f->db, st, GH_DB_CHANGED);
 }
 
 enum gh_err
@@ -435,27 +399,13 @@ icy_store_post_delete(struct icyfire *f, long long cred, long long post_id)
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
 
-	if ((err = gh_db_begin(&f->db)) != GH_OK)
+	if ((st = gh_db_write_stmt(&f->db, post_id ? STMT_POST_DELETE_ID :
+	    STMT_POST_DELETE_OLDEST, &err)) == NULL)
 		return err;
-	st = gh_db_stmt(&f->db, post_id ? STMT_POST_DELETE_ID :
-	    STMT_POST_DELETE_OLDEST);
-	if (st == NULL) {
-		err = GH_EDB;
-		goto fail;
-	}
 	sqlite3_bind_int64(st, 1, cred);
 	if (post_id)
 		sqlite3_bind_int64(st, 2, post_id);
-	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
-		goto fail;
-	if (sqlite3_changes(f->db.h) == 0) {
-		err = GH_ENOTFOUND;
-		goto fail;
-	}
-	return gh_db_commit(&f->db);
-fail:
-	gh_db_rollback(&f->db);
-	return err;
+	return gh_db_write_done(&f->db, st, GH_DB_CHANGED);
 }
 
 enum gh_err
@@ -466,12 +416,8 @@ icy_store_post_add(struct icyfire *f, const char *domain, const char *platform,
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
 
-	if ((err = gh_db_begin(&f->db)) != GH_OK)
+	if ((st = gh_db_write_stmt(&f->db, STMT_POST_ADD, &err)) == NULL)
 		return err;
-	if ((st = gh_db_stmt(&f->db, STMT_POST_ADD)) == NULL) {
-		err = GH_EDB;
-		goto fail;
-	}
 	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, platform, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
@@ -479,16 +425,8 @@ icy_store_post_add(struct icyfire *f, const char *domain, const char *platform,
 	sqlite3_bind_text(st, 5, link, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, media_url, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, gh_now());
-	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
-		goto fail;
-	if (sqlite3_changes(f->db.h) == 0) {
-		err = GH_ENOTFOUND;
-		goto fail;
-	}
-	*id = sqlite3_last_insert_rowid(f->db.h);
-	return gh_db_commit(&f->db);
-fail:
-	gh_db_rollback(&f->db);
+	if ((err = gh_db_write_done(&f->db, st, GH_DB_CHANGED)) == GH_OK)
+		*id = sqlite3_last_insert_rowid(f->db.h);
 	return err;
 }
 

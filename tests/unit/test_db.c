@@ -26,6 +26,7 @@ enum stmt {
 	STMT_INSERT,
 	STMT_GET,
 	STMT_BAD,
+	STMT_DELETE,
 	STMT__MAX
 };
 
@@ -34,6 +35,7 @@ static const char *const	sql[STMT__MAX] = {
 	[STMT_INSERT] = "INSERT INTO taken_domain (domain) VALUES (?)",
 	[STMT_GET] = "SELECT domain FROM taken_domain WHERE domain = ?",
 	[STMT_BAD] = "SELECT nothing FROM nowhere",
+	[STMT_DELETE] = "DELETE FROM taken_domain WHERE domain = ?",
 };
 
 /* A new, not yet existing database name in the suite's directory. */
@@ -495,6 +497,50 @@ test_checkpoint(void)
 	gh_db_close(&db);
 }
 
+/* One statement, one transaction: committed, or rolled back and unlocked. */
+static void
+test_write_one(void)
+{
+	struct gh_db	 db;
+	sqlite3_stmt	*st;
+	char		 path[PATH_MAX];
+	enum gh_err	 err = GH_OK;
+
+	open_migrated(&db, path, sizeof(path));
+	CU_ASSERT_FATAL((st = gh_db_write_stmt(&db, STMT_INSERT, &err)) !=
+	    NULL);
+	CU_ASSERT_EQUAL(db.intx, 1);
+	sqlite3_bind_text(st, 1, "w.gent", -1, SQLITE_STATIC);
+	CU_ASSERT_EQUAL(gh_db_write_done(&db, st, GH_DB_CHANGED), GH_OK);
+	CU_ASSERT_EQUAL(db.intx, 0);
+	CU_ASSERT_EQUAL(count(&db), 1);
+
+	/* A repeat breaks UNIQUE; a delete of nothing changes no row. */
+	CU_ASSERT_FATAL((st = gh_db_write_stmt(&db, STMT_INSERT, &err)) !=
+	    NULL);
+	sqlite3_bind_text(st, 1, "w.gent", -1, SQLITE_STATIC);
+	CU_ASSERT_EQUAL(gh_db_write_done(&db, st, 0), GH_ECONFLICT);
+	CU_ASSERT_EQUAL(db.intx, 0);
+	CU_ASSERT_FATAL((st = gh_db_write_stmt(&db, STMT_DELETE, &err)) !=
+	    NULL);
+	sqlite3_bind_text(st, 1, "none.gent", -1, SQLITE_STATIC);
+	CU_ASSERT_EQUAL(gh_db_write_done(&db, st, GH_DB_CHANGED),
+	    GH_ENOTFOUND);
+	CU_ASSERT_FATAL((st = gh_db_write_stmt(&db, STMT_DELETE, &err)) !=
+	    NULL);
+	sqlite3_bind_text(st, 1, "none.gent", -1, SQLITE_STATIC);
+	CU_ASSERT_EQUAL(gh_db_write_done(&db, st, 0), GH_OK);
+
+	/* A statement that does not prepare: nothing begun. */
+	CU_ASSERT_PTR_NULL(gh_db_write_stmt(&db, STMT_BAD, &err));
+	CU_ASSERT_EQUAL(err, GH_EDB);
+	CU_ASSERT_EQUAL(db.intx, 0);
+	CU_ASSERT_EQUAL(count(&db), 1);
+	CU_ASSERT_EQUAL(gh_db_begin(&db), GH_OK);	/* lock released */
+	gh_db_rollback(&db);
+	gh_db_close(&db);
+}
+
 /* A COMMIT that fails is rolled back and lets go of the lock. */
 static void
 test_commit_fails(void)
@@ -644,6 +690,7 @@ static const struct tcase tests[] = {
 	TCASE(test_transactions),
 	TCASE(test_commit_fails),
 	TCASE(test_checkpoint),
+	TCASE(test_write_one),
 	TCASE(test_begin_busy),
 	TCASE(test_writers_queue),
 	TCASE(test_lock_timeout),

@@ -11,6 +11,7 @@
 start_server "$GH_SERVER"
 
 auth=(-H "Authorization: Bearer $GH_MOCK_TOKEN")
+secret "$GH_MOCK_TOKEN" s3cret
 json=(-H 'Content-Type: application/json')
 
 # post_site BODY [curl args…]: POST /v1/site with the mock token.
@@ -217,7 +218,8 @@ fi
 
 printf 'callback-secret-%s\n' "$RANDOM$RANDOM" >"$GH_STATE/hallo.secret"
 gh_state_chown "$GH_STATE"
-if token=$(gatectl token add hallo --callback-secret-file "$GH_STATE/hallo.secret" 2>"$GH_STATE/gatectl.err") &&
+secret "$(cat "$GH_STATE/hallo.secret")"
+if token=$(gatectl token add hallo --callback-secret-file "$GH_STATE/hallo.secret" 2>"$GH_STATE/gatectl.err") && secret "$token" &&
 	[[ $token =~ ^[A-Za-z0-9._~+/=-]{16,}$ ]]; then
 	ok "gatectl token add prints a token alone on stdout"
 	req GET /v1/domain/available.gent -H "Authorization: Bearer $token"

@@ -18,6 +18,7 @@ start_server "$GH_SERVER"
 HERE=$(cd "$(dirname "$0")" && pwd)
 AUTH="Authorization: Bearer $GH_MOCK_TOKEN"
 SECRET="worker-it-installer-secret-$RANDOM$RANDOM"
+secret "$SECRET" "$GH_MOCK_TOKEN"
 RECEIVERS=()
 
 stop_all() {

@@ -23,6 +23,7 @@ R=$(cat "$GH_STATE/read.token")
 C=$(cat "$GH_STATE/cred.token")
 D=$(cat "$GH_STATE/delete.token")
 S=$(cat "$GH_STATE/security.token")
+secret "$R" "$C" "$D" "$S"
 check "gatectl icyfire tokens set" "gatectl exited non-zero" gatectl icyfire tokens set \
 	--read-file "$GH_STATE/read.token" --cred-file "$GH_STATE/cred.token" \
 	--delete-file "$GH_STATE/delete.token" \

@@ -35,6 +35,7 @@ ALICE=$(gatectl certmaker user add alice 2>/dev/null)
 BOB=$(gatectl certmaker user add bob 2>/dev/null)
 ADMIN=$(gatectl certmaker user add boss --admin 2>/dev/null)
 CAROL=$(gatectl certmaker user add carol 2>/dev/null)
+secret "$ALICE" "$BOB" "$ADMIN" "$CAROL"
 check "gatectl certmaker user add prints a token alone" "got '$ALICE'" \
 	test "${#ALICE}" -eq 43
 check "gatectl refuses a second user of the same name" "it did not" \
@@ -66,6 +67,7 @@ REQ_DESC+=" (enabled again)"
 expect_status 200
 OLD=$CAROL
 CAROL=$(gatectl certmaker user rotate-token carol 2>/dev/null)
+secret "$CAROL"
 req GET /api/v1/root-certificate/obtain -H "X-Auth-Token: $OLD"
 REQ_DESC+=" (rotated-away token)"
 expect_status 404
@@ -132,6 +134,9 @@ expect_status 200
 expect_header Content-Type '^application/x-pem-file'
 expect_header Cache-Control 'no-store'
 cp "$RES_BODY" "$W/key.pem"
+# Its private key is sealed at rest: no line of it in the clear.
+mapfile -t key_lines < <(grep -v -- "-----" "$W/key.pem")
+secret "${key_lines[@]}"
 check "the private key matches the certificate" "it does not" \
 	test "$(openssl pkey -in "$W/key.pem" -pubout 2>/dev/null)" = \
 	"$(openssl x509 -in "$W/cert.pem" -noout -pubkey 2>/dev/null)"

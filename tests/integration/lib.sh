@@ -18,7 +18,8 @@
 # script exits with the number of failed checks (at most 100).  A missing
 # prerequisite (server, program, jq) is a failed check, never a skip.
 #
-# Environment: GH_SERVER (default lighttpd); GH_KEEP=1 keeps the state
+# Environment: GH_SERVER (default lighttpd); GH_TAG, a suffix of the server
+# name in those lines ("+asan"); GH_KEEP=1 keeps the state
 # directory (and tells where); everything server.sh reads (GH_BUILD,
 # GH_LIBEXEC, GH_GATECTL, GH_USER).
 
@@ -47,14 +48,14 @@ REQ_DESC=
 
 ok() {
 	GH_PASSED=$((GH_PASSED + 1))
-	printf 'ok - %s: %s\n' "$GH_SERVER" "$1"
+	printf 'ok - %s%s: %s\n' "$GH_SERVER" "${GH_TAG:-}" "$1"
 }
 
 # not_ok DESCRIPTION [REASON…]: each line of each REASON becomes a
 # "#   " line.
 not_ok() {
 	GH_FAILED=$((GH_FAILED + 1))
-	printf 'not ok - %s: %s\n' "$GH_SERVER" "$1"
+	printf 'not ok - %s%s: %s\n' "$GH_SERVER" "${GH_TAG:-}" "$1"
 	shift
 	local reason line
 	for reason in "$@"; do
@@ -82,11 +83,86 @@ body_excerpt() {
 }
 
 # Exit with the number of failures; a script that checked nothing fails.
+# A script that made a state directory gets its final checks first.
 finish() {
 	if ((GH_PASSED + GH_FAILED == 0)); then
 		not_ok "${0##*/} ran no check"
 	fi
+	[[ -n $GH_STATE && -d $GH_STATE ]] && final_checks
 	exit $((GH_FAILED > 100 ? 100 : GH_FAILED))
+}
+
+# --- after every script ---------------------------------------------------------
+
+# The secrets this run used, for the search at the end (secret VALUE…).
+GH_SECRETS=()
+
+# secret VALUE…: remember each VALUE (a token, a webkey, an installerSecret,
+# a key) to be searched for in the logs, databases and core files when the
+# script ends.  Values under 6 characters would match by chance: ignored.
+secret() {
+	local v
+	for v in "$@"; do
+		((${#v} >= 6)) && GH_SECRETS+=("$v")
+	done
+	return 0
+}
+
+# The keys of the state directory: each line of the one-line key files and
+# each base64 line of the PEM private keys.
+state_keys() {
+	local f
+	for f in "$GH_STATE/secret.key" "$GH_STATE/icyfire.fernet"; do
+		[[ -r $f ]] && head -n 1 "$f"
+	done
+	for f in "$GH_STATE"/tls/*.key; do
+		[[ -r $f ]] && grep -v -- '-----' "$f"
+	done
+	return 0
+}
+
+# What the server and the programs leave behind, in which no secret may be
+# found in the clear: every log, every database file and any core dump.
+leftovers() {
+	find "$GH_STATE" -type f \( -path "$GH_STATE/log/*" -o -name '*.db' \
+		-o -name '*.db-wal' -o -name '*.db-shm' -o -name '*.db-journal' \
+		-o -name 'core' -o -name 'core.[0-9]*' \) -print0
+}
+
+# final_checks: with the server stopped (its logs complete), (1) no secret
+# of this run in any log, database or core file; (2) the state directory
+# 0700 and its databases and keys 0600; (3) no sanitizer report (ASan,
+# UBSan, LSan) in the logs, which an answer alone would not show.
+final_checks() {
+	local pat hits bad f mode
+	gh_server_stop
+	pat=$GH_STATE/.secrets
+	{ printf '%s\n' "${GH_SECRETS[@]}"; state_keys; } | grep -v '^$' | sort -u >"$pat"
+	if [[ ! -s $pat ]]; then
+		not_ok "no secret in the clear in logs, databases or cores" "no secret to look for"
+	elif hits=$(leftovers | xargs -0r grep -laF -f "$pat" --); then
+		not_ok "no secret in the clear in logs, databases or cores" \
+			"found in: $(tr '\n' ' ' <<<"${hits//$GH_STATE\//}")"
+	else
+		ok "none of $(wc -l <"$pat") secrets in the clear in $(leftovers | tr -cd '\0' | wc -c) logs, databases and cores"
+	fi
+	rm -f "$pat"
+	bad=
+	mode=$(stat -c %a "$GH_STATE")
+	[[ $mode == 700 ]] || bad+="state directory $mode; "
+	while IFS= read -r -d '' f; do
+		mode=$(stat -c %a "$f")
+		[[ $mode == 600 ]] || bad+="${f#"$GH_STATE"/} $mode; "
+	done < <(find "$GH_STATE" -maxdepth 1 -type f \( -name '*.db' -o -name '*.db-wal' \
+		-o -name '*.db-shm' -o -name '*.lock' -o -name secret.key \
+		-o -name icyfire.fernet \) -print0; find "$GH_STATE/tls" -name '*.key' -print0)
+	check "the state directory is 0700, its databases and keys 0600" "$bad" test -z "$bad"
+	if hits=$(grep -rlE 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|Undefined)' \
+		"$GH_STATE/log" 2>/dev/null); then
+		not_ok "no sanitizer report in the logs" "$(grep -h -m 3 -A 12 -E 'ERROR: |runtime error:' $hits)"
+	else
+		ok "no sanitizer report in the logs"
+	fi
 }
 
 # --- the server --------------------------------------------------------------

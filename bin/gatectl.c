@@ -189,6 +189,8 @@ main(int argc, char *argv[])
 	int	ch;
 
 	gh_log_init("gatectl");
+	if (gh_crypto_nodump() != GH_OK)
+		return 1;
 	while ((ch = getopt(argc, argv, "+c:h")) != -1) {
 		switch (ch) {
 		case 'c':

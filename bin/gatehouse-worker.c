@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "factory.h"
 #include "log.h"
 
@@ -160,6 +161,8 @@ main(int argc, char *argv[])
 	int				 ch, quiet = 0, rc;
 
 	gh_log_init("worker");
+	if (gh_crypto_nodump() != GH_OK)
+		return 1;
 	while ((ch = getopt_long(argc, argv, "c:hq", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

@@ -14,6 +14,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +37,24 @@
  * key (which would make every sealed secret unreadable) and O_NOFOLLOW
  * refuses a planted symbolic link.  A partly written file is removed.
  */
+enum gh_err
+gh_crypto_nodump(void)
+{
+	const struct rlimit	 none = { 0, 0 };
+
+	/*
+	 * The limit alone is not enough: a core_pattern that pipes to a
+	 * program (systemd-coredump, apport) ignores it.  A process that is
+	 * not dumpable gets no core at all.
+	 */
+	if (setrlimit(RLIMIT_CORE, &none) == -1 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
+		gh_log("cannot turn core dumps off: %s", strerror(errno));
+		return GH_EIO;
+	}
+	return GH_OK;
+}
+
 enum gh_err
 gh_key_create(const char *path)
 {

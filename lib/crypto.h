@@ -21,6 +21,13 @@ struct gh_key {
 };
 
 /*
+ * Make this process leave no core dump and refuse ptrace by other processes
+ * of its user: it holds keys and tokens that a core file would keep in the
+ * clear.  Every program calls it first.  GH_EIO if the kernel refused.
+ */
+enum gh_err	 gh_crypto_nodump(void);
+
+/*
  * Create a new key file at path, mode 0600, failing with GH_EIO if it exists.
  */
 enum gh_err	 gh_key_create(const char *path);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "apihost.h"
+#include "crypto.h"
 #include "log.h"
 #include "serve.h"
 
@@ -64,6 +65,8 @@ main(void)
 	int		rc;
 
 	gh_log_init("apihost");
+	if (gh_crypto_nodump() != GH_OK)
+		return 1;
 	if (apihost_open(&a, NULL, 0, errbuf, sizeof(errbuf)) != GH_OK) {
 		gh_log("%s", errbuf);
 		return 1;

@@ -10,6 +10,7 @@
 
 #include "auth.h"
 #include "certmaker.h"
+#include "crypto.h"
 #include "log.h"
 #include "serve.h"
 
@@ -79,6 +80,8 @@ main(void)
 	int			rc;
 
 	gh_log_init("certmaker");
+	if (gh_crypto_nodump() != GH_OK)
+		return 1;
 	if (certmaker_open(&cm, NULL, 0, errbuf, sizeof(errbuf)) != GH_OK) {
 		gh_log("%s", errbuf);
 		return 1;

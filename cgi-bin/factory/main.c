@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "crypto.h"
 #include "factory.h"
 #include "log.h"
 #include "serve.h"
@@ -130,6 +131,8 @@ main(void)
 	int		rc;
 
 	gh_log_init("factory");
+	if (gh_crypto_nodump() != GH_OK)
+		return 1;
 	if (factory_open(&f, NULL, 0, errbuf, sizeof(errbuf)) != GH_OK) {
 		gh_log("%s", errbuf);
 		return 1;

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 
+#include "crypto.h"
 #include "icyfire.h"
 #include "log.h"
 #include "serve.h"
@@ -57,6 +58,8 @@ main(void)
 	int		rc;
 
 	gh_log_init("icyfire");
+	if (gh_crypto_nodump() != GH_OK)
+		return 1;
 	if (icyfire_open(&f, NULL, 0, errbuf, sizeof(errbuf)) != GH_OK) {
 		gh_log("%s", errbuf);
 		return 1;

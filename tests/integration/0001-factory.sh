@@ -8,6 +8,9 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
+# Core files allowed, so that the crash below would leave one if the
+# program let it (core_pattern permitting).
+ulimit -c unlimited 2>/dev/null || true
 start_server "$GH_SERVER"
 
 auth=(-H "Authorization: Bearer $GH_MOCK_TOKEN")
@@ -241,6 +244,33 @@ if token=$(gatectl token add hallo --callback-secret-file "$GH_STATE/hallo.secre
 else
 	not_ok "gatectl token add prints a token alone on stdout" \
 		"stdout: '${token:-}'" "stderr: $(cat "$GH_STATE/gatectl.err")"
+fi
+
+# --- a crash leaves no core ----------------------------------------------------------
+
+# A program that has served tokens and installerSecrets dies of SIGSEGV:
+# the kernel writes no core (the programs make themselves undumpable), and
+# the server serves on with a new process.
+pid=$(pgrep -f "^$GH_STATE/libexec/factory" | head -n 1)
+if [[ -z $pid ]]; then
+	not_ok "a factory process to crash" "none found"
+else
+	cwd=$(readlink "/proc/$pid/cwd")
+	kill -SEGV "$pid"
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	cores=$(find "$GH_STATE" "${cwd:-$GH_STATE}" -maxdepth 2 -name 'core*' -type f 2>/dev/null)
+	check "a factory process killed by SIGSEGV leaves no core file (pattern $(cat /proc/sys/kernel/core_pattern))" \
+		"cores: $cores" test -z "$cores"
+	for i in $(seq 20); do
+		req GET /v1/domain/available.gent "${auth[@]}"
+		[[ $RES_STATUS == 200 ]] && break
+		sleep 0.5
+	done
+	REQ_DESC+=" (after the crash)"
+	expect_status 200
 fi
 
 # --- logs ---------------------------------------------------------------------------

@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -367,6 +370,32 @@ test_hmac_rfc4231(void)
 	CU_ASSERT_STRING_EQUAL(hex, t[3].want);
 }
 
+/*
+ * In a child, so that this process stays dumpable (LeakSanitizer and
+ * debuggers want it): no core limit, not dumpable.  Exit codes say which
+ * part failed.
+ */
+static void
+test_nodump(void)
+{
+	struct rlimit	 rl;
+	pid_t		 pid;
+	int		 status;
+
+	if ((pid = fork()) == 0) {
+		if (gh_crypto_nodump() != GH_OK)
+			_exit(1);
+		if (getrlimit(RLIMIT_CORE, &rl) == -1 || rl.rlim_cur != 0 ||
+		    rl.rlim_max != 0)
+			_exit(2);
+		_exit(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : 3);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	CU_ASSERT_EQUAL_FATAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT_TRUE(WIFEXITED(status));
+	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_roundtrip),
 	TCASE(test_roundtrip_large_append),
@@ -376,5 +405,6 @@ static const struct tcase tests[] = {
 	TCASE(test_key_create_load),
 	TCASE(test_key_load_refused),
 	TCASE(test_hmac_rfc4231),
+	TCASE(test_nodump),
 };
 TMAIN("crypto", tests)

@@ -57,37 +57,60 @@ sqli() {
 		"1 UNION SELECT sqlite_version()"
 }
 
-# uri_enc STRING: STRING percent-encoded (all but RFC 3986 unreserved).
-# Plain bash: a jq or a python per string costs a tenth of a second here.
+# uri_enc [-v VAR] STRING: STRING percent-encoded (all but RFC 3986
+# unreserved), printed or put in VAR.  Plain bash, as are json_str, rep
+# and desc_clean: a fork (a jq, a python, even a $(…)) costs up to a
+# hundredth of a second on a busy machine, and these run in loops.
 uri_enc() {
-	local LC_ALL=C s=$1 out= c i
-	for ((i = 0; i < ${#s}; i++)); do
-		c=${s:i:1}
-		case $c in
-		[A-Za-z0-9._~-]) out+=$c ;;
-		*) printf -v c '%%%02X' "'$c"
-		   out+=$c ;;
+	local LC_ALL=C _var= _s _out= _c _i
+	if [[ $1 == -v ]]; then
+		_var=$2
+		shift 2
+	fi
+	_s=$1
+	for ((_i = 0; _i < ${#_s}; _i++)); do
+		_c=${_s:_i:1}
+		case $_c in
+		[A-Za-z0-9._~-]) _out+=$_c ;;
+		*) printf -v _c '%%%02X' "'$_c"
+		   _out+=$_c ;;
 		esac
 	done
-	printf '%s\n' "$out"
+	if [[ -n $_var ]]; then
+		printf -v "$_var" '%s' "$_out"
+	else
+		printf '%s\n' "$_out"
+	fi
 }
 
-# json_str STRING: STRING as a JSON string literal, quotes included.
+# json_str [-v VAR] STRING: STRING as a JSON string literal, quotes
+# included, printed or put in VAR.
 json_str() {
-	local LC_ALL=C s=$1 i c h u
-	s=${s//\\/\\\\}
-	s=${s//\"/\\\"}
-	s=${s//$'\n'/\\n}
-	s=${s//$'\r'/\\r}
-	s=${s//$'\t'/\\t}
-	for ((i = 1; i < 32; i++)); do
-		printf -v h '%02x' "$i"
-		printf -v c '%b' "\\x$h"
-		[[ $s == *"$c"* ]] || continue
-		printf -v u '\\u%04x' "$i"
-		s=${s//"$c"/$u}
-	done
-	printf '"%s"\n' "$s"
+	local LC_ALL=C _var= _s _i _c _h _u
+	if [[ $1 == -v ]]; then
+		_var=$2
+		shift 2
+	fi
+	_s=$1
+	_s=${_s//\\/\\\\}
+	_s=${_s//\"/\\\"}
+	_s=${_s//$'\n'/\\n}
+	_s=${_s//$'\r'/\\r}
+	_s=${_s//$'\t'/\\t}
+	if [[ $_s == *[[:cntrl:]]* ]]; then
+		for ((_i = 1; _i < 32; _i++)); do
+			printf -v _h '%02x' "$_i"
+			printf -v _c '%b' "\\x$_h"
+			[[ $_s == *"$_c"* ]] || continue
+			printf -v _u '\\u%04x' "$_i"
+			_s=${_s//"$_c"/$_u}
+		done
+	fi
+	if [[ -n $_var ]]; then
+		printf -v "$_var" '"%s"' "$_s"
+	else
+		printf '"%s"\n' "$_s"
+	fi
 }
 
 # short TEXT: TEXT for a description, on one line, at most 40 characters.
@@ -99,6 +122,19 @@ short() {
 	else
 		printf '%s' "$s"
 	fi
+}
+
+# desc_clean VAR: the description in VAR made printable on one line (CR
+# and LF written \r and \n, other control characters as ?) and cut to
+# 120 characters, so that a script may put hostile values in it as they
+# are.
+desc_clean() {
+	local -n _d=$1
+	_d=${_d//$'\r'/\\r}
+	_d=${_d//$'\n'/\\n}
+	_d=${_d//[[:cntrl:]]/?}
+	((${#_d} > 120)) && _d="${_d:0:120}…"
+	return 0
 }
 
 # rep VAR TEXT N: VAR is TEXT repeated N times (no fork, unlike head | tr).
@@ -154,6 +190,7 @@ batch_add() {
 		BATCH_ARGS+=(-X "$method")
 	fi
 	BATCH_ARGS+=("$@" "https://$GH_HOST:$GH_PORT$path")
+	desc_clean desc
 	BATCH_DESC[i]=$desc
 	BATCH_N=$((i + 1))
 }
@@ -224,13 +261,14 @@ raw_reset() {
 }
 
 raw_add() {
-	local i=$RAW_N
+	local i=$RAW_N desc=$2
 	printf '%b' "$3" >"$GH_STATE/raw.$i.req"
 	printf '%s %s %s %s\n' "$1" "$GH_STATE/raw.$i.req" "$GH_STATE/raw.$i.h" \
 		"$GH_STATE/raw.$i.b" >>"$GH_STATE/raw.jobs"
 	: >"$GH_STATE/raw.$i.h"
 	: >"$GH_STATE/raw.$i.b"
-	RAW_DESC[i]=$2
+	desc_clean desc
+	RAW_DESC[i]=$desc
 	RAW_N=$((i + 1))
 }
 

@@ -485,13 +485,15 @@ alive() {
 # (icyfire-api.md, NOTES.md: "Every API request is recorded"), refused
 # ones included, in a log database of its own (icyfire_log.db); requests
 # the web server refuses itself never reach it.  ICY_ANSWERS counts the
-# answers that came from the program (its JSON names an "endpoint"), so
-# that the log can be checked to have grown by exactly that many rows.
+# answers that came from the program (every answer of a Gatehouse
+# program says "X-Content-Type-Options: nosniff"; the servers' own error
+# pages do not), so that the log can be checked to have grown by exactly
+# that many rows.
 ICY_ANSWERS=0
 icy_tally() {
-	local body=
-	IFS= read -r -d '' body <"$RES_BODY"
-	if [[ $body == *'"endpoint":'* ]]; then
+	local head=
+	IFS= read -r -d '' head <"$RES_HEADERS"
+	if [[ ${head,,} == *'x-content-type-options: nosniff'* ]]; then
 		ICY_ANSWERS=$((ICY_ANSWERS + 1))
 	fi
 }

@@ -104,6 +104,17 @@ apihost_valid_api_path(const char *s)
 	return 1;
 }
 
+/* One permission name: letters, digits, '.', '_', '-'; not empty. */
+int
+apihost_valid_perm(const char *s)
+{
+	size_t	n = strlen(s);
+
+	return n > 0 && n <= APIHOST_PERMS_MAX &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-") == n;
+}
+
 /* Comma-separated names of letters, digits, '.', '_', '-'; may be empty. */
 int
 apihost_valid_perms(const char *s)

@@ -8,14 +8,18 @@
 # hostile input needs:
 #
 #	batch_add / batch_run / batch_pick	many requests in one curl
-#	raw_req HOST DESC BYTES			a raw HTTP/1.1 request (NUL, CR, LF,
-#						invalid UTF-8 where curl sends none)
-#	h2_req HOST DESC HEADERS.json		an HTTP/2 request with such header values
+#	raw_add / raw_run / raw_pick, raw_req	raw HTTP/1.1 requests (NUL, CR,
+#						LF, invalid UTF-8 where curl
+#						sends none), raw.py
+#	h2_add / h2_run / h2_pick		HTTP/2 requests with such header
+#						values, h2raw.py
 #	db_snap NAME, expect_db_same NAME SNAP	row counts and a digest of a
 #						service's database, read-only
+#	icy_tally, expect_incidents		icyfire's incident log
+#	alive SERVICE…				an ordinary request to each
 #	by_server LIGHTTPD APACHE		the status a web server gives itself
-#	uri_enc, json_str			quoting for paths and JSON bodies
-#	SQLI					SQL injection strings for every field
+#	uri_enc, json_str, rep			quoting and padding without forks
+#	sqli TABLE				SQL injection strings for every field
 #
 # Every hostile request must get a 4xx: expect_status fails on a 5xx and
 # on no answer at all ("000") unless a script says why that is right.
@@ -137,11 +141,19 @@ desc_clean() {
 	return 0
 }
 
-# rep VAR TEXT N: VAR is TEXT repeated N times (no fork, unlike head | tr).
+# rep VAR TEXT N: VAR is TEXT repeated N times, by doubling (no fork,
+# unlike head | tr; and ${s// /x} is quadratic in bash).
 rep() {
 	local -n _rep_out=$1
-	printf -v _rep_out '%*s' "$3" ''
-	_rep_out=${_rep_out// /"$2"}
+	local _s=$2
+	if (($3 == 0)); then
+		_rep_out=
+		return
+	fi
+	while ((${#_s} < $3 * ${#2})); do
+		_s+=$_s
+	done
+	_rep_out=${_s:0:$3 * ${#2}}
 }
 
 # by_server LIGHTTPD APACHE: the one for this run's server (what the web
@@ -292,26 +304,58 @@ raw_pick() {
 	REQ_DESC=${RAW_DESC[$1]}
 }
 
-# h2_req HOST DESC HEADERS-JSON: one HTTP/2 request whose headers are the
-# JSON list of [name, value] pairs as given (CR, LF, NUL and all), see
-# h2raw.py.  RES_STATUS is "noh2" when the server offers no HTTP/2.
-h2_req() {
-	local host=$1
-	REQ_DESC=$2
-	RES_HEADERS=$GH_STATE/res.headers
-	RES_BODY=$GH_STATE/res.body
-	: >"$RES_HEADERS"
-	: >"$RES_BODY"
+# HTTP/2 requests with the header values given, CR, LF and NUL included
+# (h2raw.py), in one Python process:
+#	h2_reset; h2_add HOST DESC HEADERS-JSON…; h2_run; h2_pick I
+# HEADERS-JSON is a JSON list of [name, value] pairs, pseudo-headers
+# first.  A status is "noh2" when the server offers no HTTP/2.
+H2_N=0
+H2_DESC=()
+H2_STATUS=()
+
+h2_reset() {
+	H2_N=0
+	H2_DESC=()
+	H2_STATUS=()
+	: >"$GH_STATE/h2.jobs"
+}
+
+h2_add() {
+	local i=$H2_N desc=$2 j=$3
+	# One job a line: the JSON's own line breaks and tabs are white space.
+	j=${j//$'\n'/ }
+	j=${j//$'\t'/ }
+	printf '{"host": "%s", "head": "%s", "body": "%s", "headers": %s}\n' \
+		"$1" "$GH_STATE/h2.$i.h" "$GH_STATE/h2.$i.b" "$j" >>"$GH_STATE/h2.jobs"
+	: >"$GH_STATE/h2.$i.h"
+	: >"$GH_STATE/h2.$i.b"
+	desc_clean desc
+	H2_DESC[i]=$desc
+	H2_N=$((i + 1))
+}
+
+h2_run() {
+	local i out
 	if ! "$SYS_PYTHON" -c 'import h2' 2>/dev/null; then
-		RES_STATUS=000
-		RES_ERROR="python3-h2 is not installed (apt-get install python3-h2)"
-		return
+		out=
+		echo "python3-h2 is not installed (apt-get install python3-h2)" \
+			>"$GH_STATE/h2.err"
+	else
+		out=$("$SYS_PYTHON" "$HOSTILE_DIR/h2raw.py" "$GH_PORT" \
+			"$GH_STATE/ca.pem" <"$GH_STATE/h2.jobs" 2>"$GH_STATE/h2.err")
 	fi
-	RES_STATUS=$(printf '%s' "$3" | "$SYS_PYTHON" "$HOSTILE_DIR/h2raw.py" \
-		"$host" "$GH_PORT" "$GH_STATE/ca.pem" "$RES_HEADERS" "$RES_BODY" \
-		2>"$GH_STATE/res.err")
-	RES_ERROR=$(head -n 3 "$GH_STATE/res.err")
-	[[ $RES_STATUS =~ ^[0-9]{3}$|^noh2$ ]] || RES_STATUS=000
+	mapfile -t H2_STATUS <<<"$out"
+	for ((i = 0; i < H2_N; i++)); do
+		[[ ${H2_STATUS[i]:-} =~ ^[0-9]{3}$|^noh2$ ]] || H2_STATUS[i]=000
+	done
+}
+
+h2_pick() {
+	RES_STATUS=${H2_STATUS[$1]}
+	RES_HEADERS=$GH_STATE/h2.$1.h
+	RES_BODY=$GH_STATE/h2.$1.b
+	RES_ERROR=$(head -n 3 "$GH_STATE/h2.err")
+	REQ_DESC=${H2_DESC[$1]}
 }
 
 # --- the databases -----------------------------------------------------------
@@ -321,9 +365,16 @@ h2_req() {
 # shows as well as an added one.  Read-only and with a busy timeout, so
 # that reading never makes a writer wait long; a database that cannot be
 # read prints "unreadable".  (The table list is read once per database.)
-declare -A DB_TABLES=()
+# DB_VOLATILE[NAME]="TABLE.COLUMN" leaves out of the digest a column that
+# ordinary requests may write (apihost's token.last_used, written at most
+# once a minute on a token's use).
+declare -A DB_TABLES=() DB_VOLATILE=()
 db_snap() {
-	local db=$GH_STATE/$1.db t sql= out
+	local db=$GH_STATE/$1.db t sql= out content=.dump cols vt= vc=
+	if [[ -n ${DB_VOLATILE[$1]:-} ]]; then
+		vt=${DB_VOLATILE[$1]%%.*}
+		vc=${DB_VOLATILE[$1]#*.}
+	fi
 	if [[ -z ${DB_TABLES[$1]:-} ]]; then
 		DB_TABLES[$1]=$(sqlite3 -readonly -cmd '.timeout 5000' \
 			"file:$db?mode=ro" "SELECT name FROM sqlite_master WHERE
@@ -336,11 +387,23 @@ db_snap() {
 	for t in ${DB_TABLES[$1]}; do
 		sql+="SELECT '$t', count(*) FROM \"$t\";"$'\n'
 	done
+	if [[ -n $vt ]]; then
+		# Every other table dumped whole; this one without the column.
+		content=".dump"
+		for t in ${DB_TABLES[$1]}; do
+			[[ $t == "$vt" ]] || content+=" $t"
+		done
+		cols=$(sqlite3 -readonly "file:$db?mode=ro" \
+			"SELECT group_concat(name, ', ') FROM pragma_table_info('$vt')
+			 WHERE name != '$vc'")
+		content+=$'\n'"SELECT $cols FROM \"$vt\" ORDER BY 1;"
+	fi
 	# The tables as they are now (one dropped would show as missing),
 	# their counts, then the whole content, in one read transaction.
-	out=$(printf '%s.print --\n.dump\n' \
+	out=$(printf '%s.print --\n%s\n' \
 		"SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master
-		 WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name);"$'\n'"$sql" |
+		 WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name);"$'\n'"$sql" \
+		"$content" |
 		sqlite3 -readonly -cmd '.timeout 5000' -separator ' ' \
 		"file:$db?mode=ro" 2>&1) || {
 		echo unreadable

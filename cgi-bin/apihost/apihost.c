@@ -149,6 +149,21 @@ apihost_valid_text(const char *s, size_t max)
 }
 
 /*
+ * Whether s (a request's path or query) holds only bytes a request line
+ * carries as they are: no white space, control character, DEL or '#'.
+ * HTTP/2 lets a client put a space in :path, which lighttpd passes on,
+ * and libcurl refuses such a URL: the gateway answered 502.
+ */
+int
+apihost_target_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f || *s == '#')
+			return 0;
+	return 1;
+}
+
+/*
  * The length of a segment separator at s, 0 if none: '/', and what an app
  * might take for one once it decodes or normalises the path: "%2F" and
  * '\\' or "%5C".

@@ -248,6 +248,15 @@ bodies=(
 	"$(body '"json.gent"' "\"$CB/$x2100\"" '"s"')"
 	"$(body '"json.gent"' "\"$CB\"" "\"$s5000\"")"
 )
+# Callback URLs that would name another host than they seem to, or none.
+for u in https://127.1/cb https://0x7f000001/cb https://2130706433/cb \
+	https://hallo.example@127.0.0.1/cb https://hallo.example%40evil.example/cb \
+	'https://hallo.example\\@evil.example/cb' https://hallo.example:99999/cb \
+	https://hallo.example:0/cb https:///cb //hallo.example/cb 'javascript:alert(1)' \
+	file:///etc/passwd 'https://hallo.example/cb#x' 'https://hallo.example/cb?x=1' \
+	'https://hallo.example/%zz' 'https://hallo.example/cb%0' 'ftp://hallo.example/cb'; do
+	bodies+=("$(body '"json.gent"' "\"$u\"" '"s"')")
+done
 batch_reset
 for b in "${bodies[@]}"; do
 	post "(body '$b')" "$b"
@@ -258,6 +267,11 @@ for ((i = 0; i < BATCH_N - 1; i++)); do
 	batch_pick "$i"
 	expect_status 400
 done
+# The same, sent chunked (no Content-Length): the web server collects
+# the body first, and the program's cap answers.
+req POST /v1/site "${auth[@]}" "${json[@]}" -H 'Transfer-Encoding: chunked' --http1.1 \
+	--data-binary "{\"domain\":\"big.gent\",\"pad\":\"$big\"}"
+expect_status 413 "POST /v1/site with a 16.5 kB chunked body → 413"
 batch_pick 0; expect_body_contains '"body: nesting too deep"'
 batch_pick 3; expect_body_contains '"body: nesting too deep"'
 batch_pick 12; expect_body_contains '"body: duplicate key in an object"'

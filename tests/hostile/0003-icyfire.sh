@@ -89,7 +89,8 @@ for s in "${SQLI[@]}"; do
 	servers+=("$e")
 done
 # (2: slot 314 is server 1's; 99999999999: no such server.)
-servers+=(-1 0 01 1e2 2 99999999999 '1%20' '1%2F..' '1%3Fx%3D' '%2B1' '')
+servers+=(-1 0 01 1e2 2 99999999999 '1%20' '1%2F..' '1%3Fx%3D' '%2B1' ''
+	"1/auth=$R&$C&1" '1/..')
 for s in "${servers[@]}"; do
 	add "GET /api/_r/314/auth=…&$s (server id)" "/api/_r/314/auth=$R&$C&$s"
 	add "GET /api/_d/314/auth=…/$s (server id)" "/api/_d/314/auth=$R&$D/$s"
@@ -161,6 +162,8 @@ done
 # A post id that is no post of this slot's queue: 404, nothing deleted.
 batch_reset
 add "GET /api/_d/314?post_id=999999 (no such post)" "/api/_d/314/auth=$R&$D&1?post_id=999999"
+# A second post_id does not override the first.
+add "GET /api/_d/314?post_id=999999&post_id=1" "/api/_d/314/auth=$R&$D&1?post_id=999999&post_id=1"
 run_expect 404 'ERROR: Queue is empty'
 check "no post was deleted by a refused _d" "post rows: $(db_count icyfire post)" \
 	test "$(db_count icyfire post)" = 3

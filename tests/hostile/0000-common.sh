@@ -3,7 +3,8 @@
 #
 # Hostile input every service gets alike, on each of the four virtual
 # hosts: oversized request lines, paths, queries, headers and bodies; NUL
-# bytes and invalid UTF-8 in paths and header values; path traversal
+# bytes and invalid UTF-8 in paths and header values; HTTP/2 paths no
+# HTTP/1.1 request line can hold; path traversal
 # (/../, %2e%2e, %2F, double encoding, backslashes) that would reach
 # another program; bad Host headers; request smuggling (Content-Length
 # with Transfer-Encoding, two Content-Lengths); unknown methods.  Each is
@@ -138,6 +139,35 @@ raw_all "a control character in a header value" 400 \
 raw_all "a space in a header name" 400 \
 	'GET / HTTP/1.1\r\nHost: @HOST@\r\nBad Name: x\r\nConnection: close\r\n\r\n'
 raw_check
+# HTTP/2 lets a :path hold what no HTTP/1.1 request line can (a space, a
+# '#'), or not start with '/'.  lighttpd refuses some itself (400) and
+# hands the rest on; each program finds no such path.  The Apache
+# template offers HTTP/1.1 only.
+h2_reset
+for host in "${HOSTS[@]}"; do
+	for p in '/a b' '/a#b' 'x' '*' '/a\r\nX-Injected: yes'; do
+		h2_add "$host" "$host: HTTP/2 :path '$p'" \
+			"[[\":method\", \"GET\"], [\":path\", \"$p\"], [\":scheme\", \"https\"],
+			  [\":authority\", \"$host\"]]"
+		[[ $GH_SERVER == apache ]] && break 2
+	done
+done
+h2_run
+if [[ $GH_SERVER == apache ]]; then
+	h2_pick 0
+	check "apache offers no HTTP/2 (ALPN)" "status $RES_STATUS $RES_ERROR" \
+		test "$RES_STATUS" = noh2
+else
+	for ((i = 0; i < H2_N; i++)); do
+		h2_pick "$i"
+		host=${HOSTS[i / 5]}
+		case $((i % 5)) in
+		0 | 1) expect_status "${UNKNOWN[$host]}" ;;
+		*) expect_status 400 ;;
+		esac
+		[[ $host == icyfire.localhost ]] && icy_tally
+	done
+fi
 ALIVE_AFTER="NUL bytes and invalid UTF-8"
 alive "${SERVICES[@]}"
 

@@ -115,6 +115,8 @@ done
 batch_run
 batch_expect 400
 expect_db_same factory "$SNAP" "SQL injection in domain and callback"
+ALIVE_AFTER="SQL injection in domain and callback"
+alive factory
 
 n0=$(db_count factory site_order)
 batch_reset
@@ -148,9 +150,9 @@ post "(the SQL-secret order again)" "$(body '"sqli-0.gent"' "\"$CB\"" "$(json_st
 post "(that domain, another SQL secret)" "$(body '"sqli-0.gent"' "\"$CB\"" "$(json_str "${SQLI[1]}")")"
 batch_add "GET /v1/site/sqli-0.gent" GET /v1/site/sqli-0.gent "${auth[@]}"
 batch_run
-batch_pick 0; expect_status 201; expect_body_contains '"domain":"sqli-0.gent"'
+batch_pick 0; expect_status 201; expect_body_has '"domain":"sqli-0.gent"'
 batch_pick 1; expect_status 409
-batch_pick 2; expect_status 200; expect_body_contains "\"callback\":\"$CB\""
+batch_pick 2; expect_status 200; expect_body_has "\"callback\":\"$CB\""
 SNAP=$(db_snap factory)
 
 # --- CR and LF ------------------------------------------------------------------
@@ -203,13 +205,15 @@ for ((i = 0; i < BATCH_N; i++)); do
 	expect_status 400
 done
 # Read back what the raw bytes were refused for: the parser's own words.
-batch_pick 0; expect_body_contains '"body: NUL byte in input"'
-batch_pick 2; expect_body_contains '"body: invalid UTF-8"'
-batch_pick 3; expect_body_contains '"body: invalid UTF-8"'
-batch_pick 4; expect_body_contains '"body: invalid UTF-8"'
-batch_pick 5; expect_body_contains '"body: invalid UTF-8"'
-batch_pick 8; expect_body_contains '"body: \\u0000 in a string"'
+batch_pick 0; expect_body_has '"body: NUL byte in input"'
+batch_pick 2; expect_body_has '"body: invalid UTF-8"'
+batch_pick 3; expect_body_has '"body: invalid UTF-8"'
+batch_pick 4; expect_body_has '"body: invalid UTF-8"'
+batch_pick 5; expect_body_has '"body: invalid UTF-8"'
+batch_pick 8; expect_body_has '"body: \\u0000 in a string"'
 expect_db_same factory "$SNAP" "NUL and invalid UTF-8"
+ALIVE_AFTER="NUL and invalid UTF-8"
+alive factory
 
 # --- JSON: depth, size, syntax, duplicates, types, numbers -------------------------
 rep deep10k '[' 10000
@@ -272,10 +276,10 @@ done
 req POST /v1/site "${auth[@]}" "${json[@]}" -H 'Transfer-Encoding: chunked' --http1.1 \
 	--data-binary "{\"domain\":\"big.gent\",\"pad\":\"$big\"}"
 expect_status 413 "POST /v1/site with a 16.5 kB chunked body → 413"
-batch_pick 0; expect_body_contains '"body: nesting too deep"'
-batch_pick 3; expect_body_contains '"body: nesting too deep"'
-batch_pick 12; expect_body_contains '"body: duplicate key in an object"'
-batch_pick 9; expect_body_contains '"body: trailing bytes after the JSON value"'
+batch_pick 0; expect_body_has '"body: nesting too deep"'
+batch_pick 3; expect_body_has '"body: nesting too deep"'
+batch_pick 12; expect_body_has '"body: duplicate key in an object"'
+batch_pick 9; expect_body_has '"body: trailing bytes after the JSON value"'
 batch_pick $((BATCH_N - 1)); expect_status 413
 expect_db_same factory "$SNAP" "bad JSON"
 ALIVE_AFTER="bad JSON"
@@ -298,6 +302,13 @@ batch_add "POST /v1/site as a form (curl -d)" POST /v1/site "${auth[@]}" \
 batch_run
 batch_expect 415
 expect_db_same factory "$SNAP" "wrong content types"
+# No Content-Type at all is read as JSON (README): a good order is taken.
+n0=$(db_count factory site_order)
+req POST /v1/site "${auth[@]}" -H 'Content-Type:' \
+	--data-binary "$(body '"no-type.gent"' "\"$CB\"" '"s3cret"')"
+expect_status 201 "POST /v1/site without Content-Type (read as JSON) → 201"
+check "that order is one row" "site_order: $n0 → $(db_count factory site_order)" \
+	test "$(db_count factory site_order)" -eq $((n0 + 1))
 
 # --- a percent-encoded CRLF in a callback: it stays encoded on the wire ----------------
 # %0d%0a is valid in a URL path, so the order is taken; the callback the

@@ -54,7 +54,7 @@ run_expect() {
 	for ((i = 0; i < BATCH_N; i++)); do
 		batch_pick "$i"
 		expect_status "$1"
-		[[ -n $2 ]] && expect_body_contains "\"error_details\":\"$2\""
+		[[ -n $2 ]] && expect_body_has "\"error_details\":\"$2\""
 		icy_tally
 	done
 }
@@ -156,7 +156,7 @@ for ((i = 0; i < BATCH_N; i++)); do
 	# (lighttpd refuses the encoded NUL itself, with a 400 of its own.)
 	expect_status 400
 	[[ $REQ_DESC == *post_id=1%00 ]] ||
-		expect_body_contains "\"error_details\":\"$MSG_SLOT\""
+		expect_body_has "\"error_details\":\"$MSG_SLOT\""
 	icy_tally
 done
 # A post id that is no post of this slot's queue: 404, nothing deleted.
@@ -168,6 +168,8 @@ run_expect 404 'ERROR: Queue is empty'
 check "no post was deleted by a refused _d" "post rows: $(db_count icyfire post)" \
 	test "$(db_count icyfire post)" = 3
 expect_db_same icyfire "$SNAP" "hostile post ids"
+ALIVE_AFTER="hostile post ids"
+alive icyfire
 
 # --- _rs: arguments, data, LIKE wildcards, limit, before_id -----------------------------
 batch_reset
@@ -239,6 +241,9 @@ batch_run
 batch_expect 400
 icy_tally_batch
 check "no post was deleted" "post rows: $(db_count icyfire post)" test "$(db_count icyfire post)" = 3
+
+ALIVE_AFTER="NUL, CR/LF and invalid UTF-8"
+alive icyfire
 
 # --- methods and bodies --------------------------------------------------------------------
 rep kb2 x 2048

@@ -166,6 +166,18 @@ by_server() {
 	fi
 }
 
+# expect_body_has TEXT [DESC]: the body holds TEXT (a fixed string), as
+# expect_body_contains, without a grep per check.
+expect_body_has() {
+	local text=$1 desc=${2:-"$REQ_DESC: body contains '$1'"} body=
+	IFS= read -r -d '' body <"$RES_BODY"
+	if [[ $body == *"$text"* ]]; then
+		ok "$desc"
+	else
+		not_ok "$desc" "body: $(body_excerpt)"
+	fi
+}
+
 # --- many requests in one curl --------------------------------------------
 # Each curl process costs a TLS handshake; a batch sends its requests over
 # one kept-alive connection (a new one only where the server closed it):
@@ -354,7 +366,8 @@ h2_pick() {
 	RES_STATUS=${H2_STATUS[$1]}
 	RES_HEADERS=$GH_STATE/h2.$1.h
 	RES_BODY=$GH_STATE/h2.$1.b
-	RES_ERROR=$(head -n 3 "$GH_STATE/h2.err")
+	RES_ERROR=
+	[[ $RES_STATUS == 000 ]] && RES_ERROR=$(head -n 3 "$GH_STATE/h2.err")
 	REQ_DESC=${H2_DESC[$1]}
 }
 

@@ -280,6 +280,12 @@ check "the incidents hold what icyfire chose, never the hostile input" \
 leak=$(sqlite3 -readonly "file:$GH_STATE/icyfire_log.db?mode=ro" .dump |
 	grep -c -e "$R" -e "$C" -e "$D" -e "$S")
 check "no token is in the incident log" "$leak lines hold a token" test "$leak" = 0
+# icyfire logs its paths decoded (to mask "auth=" however it is spelt):
+# an encoded CR or LF must not start a log line of the client's making.
+log=$GH_STATE/log/$(by_server gatehouse.log apache-error.log)
+check "no log line is forged by an encoded CR or LF" \
+	"$(grep -a -n -e '^X: y' -e $'\r' "$log" | head -n 3)" \
+	eval "! grep -a -q -e '^X: y' -e \$'\\r' '$log'"
 ALIVE_AFTER="everything"
 alive icyfire
 

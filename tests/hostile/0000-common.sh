@@ -64,9 +64,9 @@ raw_check() {
 
 # --- oversized: paths, queries, request lines, headers, bodies -------------
 
-a3000=$(head -c 3000 /dev/zero | tr '\0' a)
-a20000=$(head -c 20000 /dev/zero | tr '\0' a)
-a9000=$(head -c 9000 /dev/zero | tr '\0' a)
+rep a3000 a 3000
+rep a9000 a 9000
+rep a20000 a 20000
 many=()
 for ((i = 0; i < 1000; i++)); do
 	many+=(-H "X-Many-$i: 0123456789")
@@ -177,7 +177,7 @@ alive "${SERVICES[@]}"
 # that survived would run another service under this host's name.  The
 # target is certmaker's CRL, which needs no token: it must never come back.
 # Apache refuses a dot segment above the root itself (400); lighttpd
-# removes it, and the program finds no such path.
+# resolves it, and the program finds no such path.
 dots=(
 	'/../certmaker/api/v1/crl'
 	'/%2e%2e/certmaker/api/v1/crl'
@@ -205,6 +205,7 @@ for host in "${HOSTS[@]}"; do
 		batch_add "$host: GET $p" GET "$p" --path-as-is
 	done
 	batch_run
+	crls=
 	for ((i = 0; i < BATCH_N; i++)); do
 		batch_pick "$i"
 		if ((i < ${#dots[@]})); then
@@ -215,10 +216,9 @@ for host in "${HOSTS[@]}"; do
 		# A CRL is DER, which starts with 0x30 ("0"); JSON and pages do not.
 		first=
 		IFS= read -r -n 1 first <"$RES_BODY"
-		if [[ $first == 0 ]]; then
-			not_ok "$REQ_DESC: no CRL from another program" "$(body_excerpt)"
-		fi
+		[[ $first == 0 ]] && crls+="$REQ_DESC; "
 	done
+	check "$host: no traversal got certmaker's CRL" "$crls" test -z "$crls"
 	[[ $host == icyfire.localhost ]] && icy_tally_batch
 done
 ALIVE_AFTER="path traversal"
@@ -257,7 +257,7 @@ raw_all "an absolute URI for another host" "$(by_server 400 404)" \
 	'GET https://evil.example/ HTTP/1.1\r\nHost: @HOST@\r\nConnection: close\r\n\r\n'
 # A method no server knows.  lighttpd answers 501 itself, as RFC 9110
 # (section 9.1) says a server SHOULD for a method it does not recognise:
-# the one 5xx of this suite, and never the program's.  Apache hands it on:
+# the only 5xx these tests take, and never the program's.  Apache hands it on:
 # the program's 405 (apihost takes any method to the app, so asks for a
 # token first: 403).
 declare -A KNOWN=([factory.localhost]=/v1/domain/available.gent

@@ -222,7 +222,6 @@ make_csrs "[[\"$GH_STATE/good.csr\", \"csr.test\", [\"csr.test\"]],
 	[\"$GH_STATE/nul.csr\", \"x.test\", [\"a\\u0001.test\"]],
 	[\"$GH_STATE/dots.csr\", \"x.test\", [\"../../etc.test\"]]]"
 head -c 300 "$GH_STATE/good.csr" >"$GH_STATE/truncated.csr"
-{ cat "$GH_STATE/good.csr"; printf 'trailing garbage\n'; } >"$GH_STATE/trailing.csr"
 printf '\x30\x82\xff\xff\x00\x00' >"$GH_STATE/der.csr"
 head -c 70000 /dev/urandom >"$GH_STATE/big.csr"
 batch_reset
@@ -255,9 +254,6 @@ req POST "$A/certificate/request-with-csr?days=7%00" "${tok[@]}" \
 	--data-binary "@$GH_STATE/good.csr" --http1.1
 expect_status 400
 expect_db_same certmaker "$SNAP" "hostile CSRs and ?days="
-# (The trailing-garbage PEM is a CSR all the same: openssl reads the
-# first PEM block, as every tool does; not a hostile case of its own.)
-rm -f "$GH_STATE/trailing.csr"
 ALIVE_AFTER="hostile CSRs"
 alive certmaker
 

@@ -45,7 +45,7 @@ SNAP=$(db_snap apihost)
 # value matching REGEX (ERE, anchored), and no X-Injected header at all.
 # Plain bash over the body: no jq per request.
 echo_saw() {
-	local body= re
+	local body='' re
 	IFS= read -r -d '' body <"$RES_BODY"
 	body=${body,,}
 	re="\"${1,,}\": \"($2)\""

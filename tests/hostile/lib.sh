@@ -66,7 +66,7 @@ sqli() {
 # and desc_clean: a fork (a jq, a python, even a $(…)) costs up to a
 # hundredth of a second on a busy machine, and these run in loops.
 uri_enc() {
-	local LC_ALL=C _var= _s _out= _c _i
+	local LC_ALL=C _var='' _s _out='' _c _i
 	if [[ $1 == -v ]]; then
 		_var=$2
 		shift 2
@@ -90,7 +90,7 @@ uri_enc() {
 # json_str [-v VAR] STRING: STRING as a JSON string literal, quotes
 # included, printed or put in VAR.
 json_str() {
-	local LC_ALL=C _var= _s _i _c _h _u
+	local LC_ALL=C _var='' _s _i _c _h _u
 	if [[ $1 == -v ]]; then
 		_var=$2
 		shift 2
@@ -383,7 +383,7 @@ h2_pick() {
 # once a minute on a token's use).
 declare -A DB_TABLES=() DB_VOLATILE=()
 db_snap() {
-	local db=$GH_STATE/$1.db t sql= out content=.dump cols vt= vc=
+	local db=$GH_STATE/$1.db t sql='' out content=.dump cols vt='' vc=''
 	if [[ -n ${DB_VOLATILE[$1]:-} ]]; then
 		vt=${DB_VOLATILE[$1]%%.*}
 		vc=${DB_VOLATILE[$1]#*.}

@@ -183,8 +183,10 @@ printf '{"domain":"utf.gent","callback":"%s","installerSecret":"a\xed\xa0\x80b"}
 printf '{"domain":"utf.gent","callback":"%s","installerSecret":"a\xf4\x90\x80\x80b"}' "$CB" >"$GH_STATE/above.json"
 printf '{"domain":"b\xc3\xbccher.gent","callback":"%s","installerSecret":"ab"}' "$CB" >"$GH_STATE/idn.json"
 printf '{"domain":"utf.gent","callback":"%s/\xc3\xbc","installerSecret":"ab"}' "$CB" >"$GH_STATE/cbutf.json"
+printf '\xef\xbb\xbf{"domain":"bom.gent","callback":"%s","installerSecret":"ab"}' "$CB" >"$GH_STATE/bom.json"
+printf '{\0"\0d\0o\0m\0a\0i\0n\0"\0:\0' >"$GH_STATE/utf16.json"
 batch_reset
-for f in nul nul2 ff overlong surrogate above idn cbutf; do
+for f in nul nul2 ff overlong surrogate above idn cbutf bom utf16; do
 	post "(body $f.json)" "@$GH_STATE/$f.json"
 done
 for field in domain callback installerSecret; do
@@ -209,7 +211,8 @@ batch_pick 2; expect_body_has '"body: invalid UTF-8"'
 batch_pick 3; expect_body_has '"body: invalid UTF-8"'
 batch_pick 4; expect_body_has '"body: invalid UTF-8"'
 batch_pick 5; expect_body_has '"body: invalid UTF-8"'
-batch_pick 8; expect_body_has '"body: \\u0000 in a string"'
+batch_pick 8; expect_body_has '"body: unexpected character"'
+batch_pick 10; expect_body_has '"body: \\u0000 in a string"'
 expect_db_same factory "$SNAP" "NUL and invalid UTF-8"
 ALIVE_AFTER="NUL and invalid UTF-8"
 alive factory

@@ -176,6 +176,11 @@ for d in 0 -1 398 1e400 1.5 7.0 '"7"' true '[7]' 99999999999999999999 \
 	-9223372036854775808 9223372036854775807 1e2 NaN Infinity 0x10 07 '-0'; do
 	bodies+=("{\"domains\":[\"a.test\"],\"days\":$d}")
 done
+rep x65 x 65
+rep x250 x 250
+rep a64 a 64
+bodies+=("{\"domains\":[\"a.test\"],\"subject\":{\"organization\":\"$x65\"}}"
+	"{\"email_addresses\":[\"$x250@b.test\"]}" "{\"domains\":[\"$a64.test\"]}")
 batch_reset
 for b in "${bodies[@]}"; do
 	creq "(body '$b')" "$b"

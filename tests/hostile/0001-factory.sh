@@ -321,7 +321,7 @@ RECV_PID=
 	"$GH_STATE/recv.log" >>"$GH_STATE/log/receiver.log" 2>&1 &
 RECV_PID=$!
 HOSTILE_PIDS+=("$RECV_PID")
-for ((i = 0; i < 100; i++)); do
+for ((i = 0; i < 200; i++)); do
 	[[ -s $GH_STATE/recv.port ]] && break
 	sleep 0.05
 done

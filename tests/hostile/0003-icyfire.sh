@@ -127,7 +127,7 @@ run_expect 403 "$MSG_AUTH"
 n403=$((n403 + 1))
 check "no post was deleted" "post rows: $(db_count icyfire post)" test "$(db_count icyfire post)" = 3
 # Each wrong token is a flagged incident (once all are written).
-for ((i = 0; i < 30; i++)); do
+for ((i = 0; i < 100; i++)); do
 	[[ $(db_count icyfire_log incident) == $((n0 + ICY_ANSWERS - t0)) ]] && break
 	sleep 0.1
 done

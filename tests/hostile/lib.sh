@@ -500,7 +500,7 @@ setup_apihost() {
 	"$SYS_PYTHON" "$GH_ROOT/tests/integration/echo.py" "$GH_STATE/echo.port" \
 		--lifetime 300 </dev/null >"$GH_STATE/log/echo.log" 2>&1 &
 	HOSTILE_PIDS+=($!)
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 200; i++)); do
 		[[ -s $GH_STATE/echo.port ]] && break
 		sleep 0.05
 	done
@@ -585,11 +585,11 @@ icy_tally_batch() {
 
 # expect_incidents BEFORE DESC: the incident log holds BEFORE +
 # ICY_ANSWERS rows.  An incident is written after its answer is out, so
-# this waits up to 3 s for the last ones.
+# this waits up to 10 s (a busy machine) for the last ones.
 expect_incidents() {
 	local before=$1 desc=$2 want now i
 	want=$((before + ICY_ANSWERS))
-	for ((i = 0; i < 30; i++)); do
+	for ((i = 0; i < 100; i++)); do
 		now=$(db_count icyfire_log incident)
 		[[ $now == "$want" ]] && break
 		sleep 0.1

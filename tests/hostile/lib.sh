@@ -21,8 +21,12 @@
 #	uri_enc, json_str, rep			quoting and padding without forks
 #	sqli TABLE				SQL injection strings for every field
 #
-# Every hostile request must get a 4xx: expect_status fails on a 5xx and
-# on no answer at all ("000") unless a script says why that is right.
+# Every hostile request must be refused with a 4xx: expect_status fails
+# on a 5xx and on no answer at all ("000").  What is not refused is said
+# where it is checked: lighttpd's own 501 for a method it does not know
+# (RFC 9110), OCSP's malformedRequest in an HTTP 200 (RFC 6960), and SQL
+# in a free-text field, which is text like any other (stored verbatim,
+# exactly one row, checked).
 
 # shellcheck source=../integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"

@@ -104,6 +104,17 @@ apihost_valid_api_path(const char *s)
 	return 1;
 }
 
+/* One permission name: letters, digits, '.', '_', '-'; not empty. */
+int
+apihost_valid_perm(const char *s)
+{
+	size_t	n = strlen(s);
+
+	return n > 0 && n <= APIHOST_PERMS_MAX &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-") == n;
+}
+
 /* Comma-separated names of letters, digits, '.', '_', '-'; may be empty. */
 int
 apihost_valid_perms(const char *s)
@@ -133,6 +144,21 @@ apihost_valid_text(const char *s, size_t max)
 		return 0;
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * Whether s (a request's path or query) holds only bytes a request line
+ * carries as they are: no white space, control character, DEL or '#'.
+ * HTTP/2 lets a client put a space in :path, which lighttpd passes on,
+ * and libcurl refuses such a URL: the gateway answered 502.
+ */
+int
+apihost_target_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f || *s == '#')
 			return 0;
 	return 1;
 }

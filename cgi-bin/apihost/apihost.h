@@ -92,8 +92,10 @@ void		 apihost_close(struct apihost *a);
 int		 apihost_valid_name(const char *s);
 int		 apihost_valid_upstream(const char *s);
 int		 apihost_valid_api_path(const char *s);
+int		 apihost_valid_perm(const char *s);	/* one name: "read" */
 int		 apihost_valid_perms(const char *s);	/* "a,b"; "" ok */
 int		 apihost_valid_text(const char *s, size_t max);	/* printable UTF-8ish */
+int		 apihost_target_ok(const char *s);	/* no space, CTL or '#' */
 /* A request path ("/…") without a dot segment, even percent-encoded. */
 int		 apihost_path_safe(const char *path);
 

@@ -738,6 +738,9 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		return keepalive(a, req, res, ka);
 	if (!method_ok(req->method_name))
 		return gh_fail(res, GH_EMETHOD, "not an HTTP method");
+	if (!apihost_target_ok(req->path) || !apihost_target_ok(req->query))
+		return gh_fail(res, GH_EINVAL, "the path or query holds white "
+		    "space, a control character or '#'");
 	if (!apihost_path_safe(req->path))
 		return gh_fail(res, GH_EINVAL, "the path has a dot segment");
 	if ((size_t)snprintf(url, sizeof(url), "%s%s%s%s%s",

@@ -83,7 +83,11 @@ opt_text(struct json_object *o, const char *key, size_t max, const char **out)
 	    apihost_valid_text(*out, max);
 }
 
-/* "permissions": ["read", "write"] as "read,write" into out. */
+/*
+ * "permissions": ["read", "write"] as "read,write" into out.  Each entry
+ * must be one name: joined, "a,b" would become two permissions and ""
+ * none.
+ */
 static int
 opt_perms(struct json_object *o, char *out, size_t outsz)
 {
@@ -103,7 +107,8 @@ opt_perms(struct json_object *o, char *out, size_t outsz)
 		if (!json_object_is_type(v, json_type_string))
 			return 0;
 		s = json_object_get_string(v);
-		if ((i > 0 && gh_strlcat(out, ",", outsz) >= outsz) ||
+		if (!apihost_valid_perm(s) ||
+		    (i > 0 && gh_strlcat(out, ",", outsz) >= outsz) ||
 		    gh_strlcat(out, s, outsz) >= outsz)
 			return 0;
 	}

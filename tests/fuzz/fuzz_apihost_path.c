@@ -67,6 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)apihost_valid_api_path(s);
 	(void)apihost_valid_perms(s);
 	(void)apihost_valid_text(s, 256);
+	(void)apihost_target_ok(s);
 	free(s);
 	return 0;
 }

@@ -52,7 +52,7 @@ load_headers
 load_specs
 seed_order
 probe_all
-load_warm "$CONNS"
+load_warm $((CONNS + 16))
 start_worker
 
 # --- the writer: gatectl, the product's own, in a bounded loop -------------------

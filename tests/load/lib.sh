@@ -218,18 +218,18 @@ load_setup() {
 	load_seed "$@"
 }
 
-# load_warm CONNS: under Apache, fill each service's mod_fcgid pool
-# before anything is measured, as bench/ does: mod_fcgid starts processes
-# only on demand, and a request that finds the pool busy sleeps a second
-# first, holding its Apache thread; with a child's threads all held so,
-# mpm_event closes that child's kept-alive connections (read errors in
-# wrk).  A steady state is what the checks are about; the pools' growth
+# load_warm CONNS: under Apache, fill each service's mod_fcgid pool (a
+# 3-second burst of CONNS connections a service) before anything is
+# measured, as bench/ does: mod_fcgid starts processes only on demand,
+# and a request that finds the pool busy sleeps a second first, holding
+# its Apache thread; with a child's threads all held so, mpm_event closes
+# that child's kept-alive connections (read errors in wrk).  A steady state is what the checks are about; the pools' growth
 # is mod_fcgid's.  lighttpd starts its processes itself: nothing to do.
 load_warm() {
 	local conns=$1 s pids=()
 	[[ $GH_SERVER == apache ]] || return 0
 	for s in "${LOAD_SERVICES[@]}"; do
-		gh_server_warm "$GH_PORT" "${LOAD_HOST[$s]}" "$((conns + 16))" 3 &
+		gh_server_warm "$GH_PORT" "${LOAD_HOST[$s]}" "$conns" 3 &
 		pids+=($!)
 	done
 	wait "${pids[@]}"
@@ -240,12 +240,12 @@ load_warm() {
 
 # curl_bg NAME HOST METHOD PATH [curl args…]: one request that may run in
 # the background beside others; its answer goes to $GH_STATE/c-NAME.*
-# (status and seconds taken, headers, body).  --max-time 60: a request
-# that hangs is reported as one, not waited for by the test.
+# (status and seconds taken, headers, body).  --max-time CURL_MAX_TIME
+# (60): a request that hangs is reported as one, not waited for.
 curl_bg() {
 	local name=$1 host=$2 method=$3 path=$4 out=$GH_STATE/c-$1
 	shift 4
-	if ! curl -sS --max-time 60 --cacert "$GH_STATE/ca.pem" \
+	if ! curl -sS --max-time "${CURL_MAX_TIME:-60}" --cacert "$GH_STATE/ca.pem" \
 		--resolve "$host:$GH_PORT:127.0.0.1" -X "$method" \
 		-D "$out.headers" -o "$out.body" -w '%{http_code} %{time_total}\n' \
 		"$@" "https://$host:$GH_PORT$path" >"$out.status" 2>"$out.err"; then

@@ -223,8 +223,9 @@ load_setup() {
 # measured, as bench/ does: mod_fcgid starts processes only on demand,
 # and a request that finds the pool busy sleeps a second first, holding
 # its Apache thread; with a child's threads all held so, mpm_event closes
-# that child's kept-alive connections (read errors in wrk).  A steady state is what the checks are about; the pools' growth
-# is mod_fcgid's.  lighttpd starts its processes itself: nothing to do.
+# that child's kept-alive connections (read errors in wrk).  A steady
+# state is what the checks are about; the pools' growth is mod_fcgid's.
+# lighttpd starts its processes itself: nothing to do.
 load_warm() {
 	local conns=$1 s pids=()
 	[[ $GH_SERVER == apache ]] || return 0

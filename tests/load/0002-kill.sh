@@ -29,9 +29,9 @@
 . "$(dirname "$0")/lib.sh"
 
 CONNS=16	# per service: the bound on failures is this many a service
-RUN=10		# seconds of each round
-KILL_AT=3	# seconds into it
-AFTER=3		# seconds of the run after both rounds
+RUN=8		# seconds of each round
+KILL_AT=2	# seconds into it
+AFTER=2		# seconds of the run after both rounds
 RECOVER_S=10	# a service must answer 2xx again within this
 
 start_server "$GH_SERVER"
@@ -78,7 +78,7 @@ stored_check() {
 # round LABEL all|but-one: RUN seconds of load; KILL_AT seconds in, the
 # victims are killed; then the checks above.
 round() {
-	local kind=$2 s p pids=() victims=() n fresh left t0 ms reqs two five errs
+	local kind=$2 s p st table pids=() victims=() n fresh left t0 ms reqs two five errs
 	local orders0 certs0 offers0 posts0 deleted most
 	ROUND=$1
 	declare -gA OLD=() RECOVERED=()
@@ -91,8 +91,9 @@ round() {
 		load_start "$s" "$CONNS" "$RUN"
 	done
 	sleep "$KILL_AT"
+	table=$(prog_table)
 	for s in "${LOAD_SERVICES[@]}"; do
-		mapfile -t pids < <(prog_pids "$s")
+		mapfile -t pids < <(awk -v s="$s" '$1 == s { print $2 }' <<<"$table")
 		[[ $kind == but-one ]] && pids=("${pids[@]:1}")
 		OLD[$s]="${pids[*]}"
 		victims+=("${pids[@]}")
@@ -106,17 +107,19 @@ round() {
 	# answers 2xx, or RECOVER_S seconds: the time each took.
 	left=${#LOAD_SERVICES[@]}
 	while ((left > 0 && ${EPOCHREALTIME/./} - t0 < RECOVER_S * 1000000)); do
+		table=$(prog_table)
 		for s in "${LOAD_SERVICES[@]}"; do
 			[[ -n ${RECOVERED[$s]:-} ]] && continue
 			fresh=
-			for p in $(prog_pids "$s"); do
-				[[ " ${OLD[$s]} " == *" $p "* ]] || fresh+="$p "
-			done
+			while read -r n p; do
+				[[ $n == "$s" && " ${OLD[$s]} " != *" $p "* ]] &&
+					fresh+="$p "
+			done <<<"$table"
 			# "but one": a fresh process is one the victims' death
 			# brought, not the survivor.
 			if [[ $kind == but-one ]]; then
-				n=$(wc -w <<<"$fresh")
-				((n > 1)) || continue
+				read -ra pids <<<"$fresh"
+				((${#pids[@]} > 1)) || continue
 			fi
 			if [[ -z $fresh ]] || ! back "$s"; then
 				continue
@@ -126,21 +129,23 @@ round() {
 		done
 		sleep 0.1
 	done
+	table=$(prog_table)
 	for s in "${LOAD_SERVICES[@]}"; do
 		left=
 		for p in ${OLD[$s]}; do
-			kill -0 "$p" 2>/dev/null && [[ $(ps -o stat= -p "$p") != Z* ]] &&
+			# Still there and not a zombie (field 3 of stat: state).
+			read -r _ _ st _ 2>/dev/null <"/proc/$p/stat" && [[ $st != Z ]] &&
 				left+="$p "
 		done
 		check "$ROUND: $s: none of the $(wc -w <<<"${OLD[$s]}") killed processes runs" \
 			"still there: $left" test -z "$left"
 		if [[ -n ${RECOVERED[$s]:-} ]]; then
 			ms=${RECOVERED[$s]}
-			ok "$ROUND: $s: the server started new processes ($(prog_pids "$s" | wc -l) now), and one answered 2xx $((ms / 1000)).$((ms % 1000 / 100)) s after the kill"
+			ok "$ROUND: $s: the server started new processes ($(grep -c "^$s " <<<"$table") now), and one answered 2xx $((ms / 1000)).$((ms % 1000 / 100)) s after the kill"
 		else
 			use_res "probe-$s" "$s after the kill"
 			not_ok "$ROUND: $s: new processes, one answering 2xx within $RECOVER_S s of the kill" \
-				"processes now: $(prog_pids "$s" | tr '\n' ' ')" \
+				"processes now: $(awk -v s="$s" '$1 == s { printf "%s ", $2 }' <<<"$table")" \
 				"last probe: $RES_STATUS $RES_ERROR"
 		fi
 	done

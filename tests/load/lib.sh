@@ -62,6 +62,13 @@ prog_pids() {
 		}'
 }
 
+# prog_table: "name pid" for every program of this state directory, one
+# ps for all (a ps costs up to half a second when the machine is busy).
+prog_table() {
+	ps -eo pid=,args= | awk -v d="$GH_STATE/libexec/" '
+		index($2, d) == 1 { print substr($2, length(d) + 1), $1 }'
+}
+
 # Stop what we started in the background, then the workers of this state
 # directory (by PID), then the server (integration lib's cleanup).
 load_cleanup() {
@@ -303,21 +310,35 @@ wrk_wait() {
 # wrk_get NAME KEY: the number after "load: KEY " in wrk-NAME's report
 # ("status 201", "class 5xx", "requests", "no-retry-after",
 # "latency-max-ms"); 0 when absent.  wrk_get NAME errors: the sum of the
-# socket errors and timeouts.
+# socket errors and timeouts.  Read with builtins only: a fork costs some
+# 25 ms on this machine when it is busy, and the checks read many figures.
 wrk_get() {
-	local name=$1 key=$2
-	awk -v k="load: $key " '
-		k == "load: errors " && index($0, k) == 1 {
-			print $4 + $6 + $8 + $10; found = 1; exit
-		}
-		index($0, k) == 1 { print $NF; found = 1; exit }
-		END { if (!found) print 0 }' "$GH_STATE/wrk-$name.out" 2>/dev/null
+	local name=$1 key=$2 tag k v rest c r w t
+	while read -r tag k v rest; do
+		[[ $tag == load: ]] || continue
+		if [[ $key == errors && $k == errors ]]; then
+			read -r _ c _ r _ w _ t <<<"$v $rest"
+			echo $((c + r + w + t))
+			return
+		fi
+		if [[ $k == "$key" ]]; then
+			echo "${v%%.*}"
+			return
+		elif [[ "$k $v" == "$key" ]]; then
+			echo "${rest%% *}"
+			return
+		fi
+	done <"$GH_STATE/wrk-$name.out"
+	echo 0
 }
 
 # The statuses of wrk-NAME on one line: "201:1234 200:1200".
 wrk_statuses() {
-	awk '/^load: status / { printf "%s%s:%s", sep, $3, $4; sep = " " }' \
-		"$GH_STATE/wrk-$1.out" 2>/dev/null
+	local tag k v n out=
+	while read -r tag k v n; do
+		[[ $tag == load: && $k == status ]] && out+="${out:+ }$v:$n"
+	done <"$GH_STATE/wrk-$1.out"
+	echo "$out"
 }
 
 # The "load:" lines and wrk's own errors, for a reason.

@@ -3,7 +3,7 @@
 #
 # The four services under load at once, for GH_LOAD_SECONDS (60): one web
 # server, one wrk per virtual host (64 connections each under lighttpd,
-# 32 under Apache: see CONNS), keep-alive, while the worker runs in its
+# 16 under Apache: see CONNS), keep-alive, while the worker runs in its
 # loop (provisioning the orders and calling them back to nginx) and a
 # gatectl loop writes to every service's database (factory clients,
 # certmaker users, icyfire posts, apihost tokens).  Each mix holds a
@@ -30,24 +30,27 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-# 64 connections per service, 256 in all.  lighttpd takes them (its
-# default max-connections is 1365).  Apache's template allows 256
-# request workers in all (MaxRequestWorkers, sized for 64 concurrent
-# clients with room to spare), and with 256 busy connections mpm_event
-# runs out of them ("server reached MaxRequestWorkers") and closes
-# kept-alive connections under wrk (hundreds of read errors a run): the
-# server refusing work, not the programs failing.  So Apache gets 32 a
-# service, 128 in all, still twice what its template plans for.
+# 64 connections per service, 256 in all, under lighttpd (its default
+# max-connections is 1365).  Apache's template is sized for 64 concurrent
+# clients in all (64 threads a child, two children started, 256 request
+# workers at most).  Past that, a child whose threads are all busy closes
+# its kept-alive connections ("All workers are busy or dying, will
+# shutdown N keep-alive connections", mpm_event at LogLevel trace1), and a
+# request wrk had just sent on one is lost: hundreds of read errors a run
+# at 64 a service ("server reached MaxRequestWorkers"), one or two at 32
+# when the machine is busy.  The server refusing work beyond its
+# configured size, not the programs failing: so Apache gets 16 a service,
+# the 64 its configuration plans for.
 if [[ $GH_SERVER == apache ]]; then
-	CONNS=${GH_LOAD_CONNS:-32}
+	CONNS=${GH_LOAD_CONNS:-16}
 else
 	CONNS=${GH_LOAD_CONNS:-64}
 fi
 D=$LOAD_SECONDS
 
 start_server "$GH_SERVER"
-# More posts than _d can delete in the run (some 100-300 a second here).
-load_setup $((D * 1000))
+# More posts than _d can delete in the run (some 80-100 a second here).
+load_setup $((D * 300))
 load_headers
 load_specs
 seed_order

@@ -5,13 +5,14 @@
 # (GH_DB_BUSY_TIMEOUT_MS in lib/db.h, 5 s).  Gatehouse's writers take two
 # locks in turn (lib/db.c, gh_db_begin): an flock() of "<db>.lock", the
 # funnel they queue on, then SQLite's write lock (BEGIN IMMEDIATE); each
-# is waited for at most the busy timeout.  Each is held in turn, on the
-# four services' databases at once, by tests/load/holdlock.py:
-#   1. SQLite's write lock (BEGIN EXCLUSIVE, as the sqlite3 shell or any
-#      program that bypasses the funnel would take it)
-#   2. the funnel's flock (as a writer stuck inside its transaction holds
-#      it)
-# While it is held, each service gets a write, the same write again a
+# is waited for within the one busy timeout.  tests/load/holdlock.py
+# holds, at once:
+#   SQLite's write lock (BEGIN EXCLUSIVE, as the sqlite3 shell or any
+#   program that bypasses the funnel would take it) on factory.db and
+#   icyfire.db
+#   the funnel's flock (as a writer stuck inside its transaction holds
+#   it) on certmaker.db and apihost.db
+# While they are held, each service gets a write, the same write again a
 # second later (it queues on the funnel behind the first), and a read:
 #   factory POST /v1/site, GET /v1/site/<domain>; certmaker POST
 #   certificate/request, GET certificate/<serial>/obtain; icyfire _d, _r;
@@ -20,12 +21,12 @@
 # busy timeout and no more than MARGIN_S beyond it (never a 500, never a
 # hang: the second write too, whose two waits, for the funnel and then
 # for SQLite's lock, share the one timeout), and stores nothing; the read
-# is answered 200 (WAL: readers do not wait for writers, though it may
+# is answered 200 (WAL: readers do not wait for writers, though one may
 # wait for a FastCGI process that a writer holds) within the same bound;
-# once the lock is released the same write succeeds.  In round 1 a wrk of
-# orders (2 connections) runs the whole time: every answer is a 503 with
-# Retry-After (or a 201 once the lock is gone), the slowest within the
-# same bound.  About half a minute.
+# once the locks are released the same writes succeed.  Meanwhile a wrk
+# of orders (2 connections) runs: every answer is a 503 with Retry-After
+# (or a 201 once the lock is gone), the slowest within the same bound.
+# About 20 s.
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -121,92 +122,95 @@ rows() {
 		"$(db_count "$GH_STATE/apihost.db" 'SELECT count(*) FROM offer')"
 }
 
-# round N HOW LABEL: hold the lock HOW (sqlite|flock) on the four
-# databases and check as above.
-round() {
-	local n=$1 kind=$2 label=$3 s pids=() holder before after i
-	rm -f "$GH_STATE/locked"
-	python3 "$LOAD_DIR/holdlock.py" "$kind" "$HOLD_S" "$GH_STATE/locked" \
-		"$GH_STATE/factory.db" "$GH_STATE/certmaker.db" \
-		"$GH_STATE/icyfire.db" "$GH_STATE/apihost.db" \
-		2>"$GH_STATE/holdlock.err" &
+# How each service's database is locked, and what that is called.
+declare -A KIND=([factory]=sqlite [icyfire]=sqlite [certmaker]=flock [apihost]=flock)
+declare -A LOCK_NAME=([sqlite]="SQLite's write lock (BEGIN EXCLUSIVE)"
+	[flock]="the writers' flock (<db>.lock)")
+
+# hold KIND DB…: a holder of lock KIND on the DBs, in the background; it
+# writes locked-KIND once they are held.  HOLDERS gets its PID.
+HOLDERS=()
+hold() {
+	local kind=$1 holder
+	shift
+	rm -f "$GH_STATE/locked-$kind"
+	python3 "$LOAD_DIR/holdlock.py" "$kind" "$HOLD_S" "$GH_STATE/locked-$kind" \
+		"$@" 2>"$GH_STATE/holdlock-$kind.err" &
 	holder=$!
 	bg_track "$holder"
-	for ((i = 0; i < 100; i++)); do
-		[[ -e $GH_STATE/locked ]] && break
-		kill -0 "$holder" 2>/dev/null || break
-		sleep 0.1
-	done
-	if [[ ! -e $GH_STATE/locked ]]; then
-		not_ok "$label: held for $HOLD_S s" "$(cat "$GH_STATE/holdlock.err")"
-		return
-	fi
-	ok "$label: held on the four databases for $HOLD_S s (the busy timeout is $BUSY_MS ms)"
-	before=$(rows)
-
-	if ((n == 1)); then
-		wrk_start factory factory.localhost 2 $((HOLD_S - 2)) \
-			"$GH_STATE/orders.spec" - - -H "${LOAD_HEADERS[factory]}" \
-			-H 'Content-Type: application/json'
-	fi
-	for s in "${LOAD_SERVICES[@]}"; do
-		write_args "$s" "$n"
-		read_args "$s"
-		curl_bg "w$n-$s-1" "${WRITE[@]}" &
-		pids+=($!)
-		curl_bg "r$n-$s" "${READ[@]}" &
-		pids+=($!)
-	done
-	sleep "$STAGGER_S"
-	for s in "${LOAD_SERVICES[@]}"; do
-		write_args "$s" "$n"
-		curl_bg "w$n-$s-2" "${WRITE[@]}" &
-		pids+=($!)
-	done
-	wait "${pids[@]}"
-	after=$(rows)
-	for s in "${LOAD_SERVICES[@]}"; do
-		write_args "$s" "$n"
-		for i in 1 2; do
-			use_res "w$n-$s-$i" "$label: $s: ${WRITE[1]} ${WRITE[2]/auth=*/auth=***}"
-			((i == 2)) && REQ_DESC+=" (${STAGGER_S} s later)"
-			answered 503 $((BUSY_S - 1)) $((BUSY_S + MARGIN_S))
-		done
-		read_args "$s"
-		use_res "r$n-$s" "$label: $s: ${READ[1]} ${READ[2]/auth=*/auth=***}"
-		answered 200 0 $((BUSY_S + MARGIN_S))
-	done
-	check "$label: the 503s stored nothing (orders certificates posts offers: $before)" \
-		"after: $after" test "$before" = "$after"
-
-	if ((n == 1)); then
-		wrk_wait factory
-		local reqs s503 s201 nra max
-		reqs=$(wrk_get factory requests)
-		s503=$(wrk_get factory "status 503")
-		s201=$(wrk_get factory "status 201")
-		nra=$(wrk_get factory no-retry-after)
-		max=$(wrk_get factory latency-max-ms)
-		check "$label: wrk, 2 connections of orders meanwhile: $reqs answers, $s503 503 and $s201 201 (once released), nothing else" \
-			"$(wrk_report factory)" \
-			test "$reqs" -gt 0 -a $((s503 + s201)) -eq "$reqs" -a "$(wrk_get factory errors)" -eq 0
-		check "$label: wrk: every 503 carried Retry-After" "$nra without" test "$nra" -eq 0
-		check "$label: wrk: the slowest answer took $max ms, within $MARGIN_S s of the busy timeout" \
-			"$(wrk_report factory)" \
-			awk -v m="$max" -v b=$((BUSY_MS + MARGIN_S * 1000)) 'BEGIN { exit !(m <= b) }'
-	fi
-
-	# Released: the same writes succeed.
-	wait "$holder" 2>/dev/null
-	for s in "${LOAD_SERVICES[@]}"; do
-		write_args "$s" "$n"
-		curl_bg "again-$s" "${WRITE[@]}"
-		use_res "again-$s" "$label: released: $s: ${WRITE[1]} ${WRITE[2]/auth=*/auth=***} again"
-		answered "${WRITE_OK[$s]}" 0 $((BUSY_S + MARGIN_S))
-	done
+	HOLDERS+=("$holder")
 }
 
-round 1 sqlite "SQLite's write lock (BEGIN EXCLUSIVE)"
-round 2 flock "the writers' flock (<db>.lock)"
+hold sqlite "$GH_STATE/factory.db" "$GH_STATE/icyfire.db"
+hold flock "$GH_STATE/certmaker.db" "$GH_STATE/apihost.db"
+for ((i = 0; i < 100; i++)); do	# at most 10 s
+	[[ -e $GH_STATE/locked-sqlite && -e $GH_STATE/locked-flock ]] && break
+	sleep 0.1
+done
+for kind in sqlite flock; do
+	if [[ ! -e $GH_STATE/locked-$kind ]]; then
+		not_ok "${LOCK_NAME[$kind]}: held" "$(cat "$GH_STATE/holdlock-$kind.err")"
+		finish
+	fi
+done
+ok "held for $HOLD_S s (the busy timeout is $BUSY_MS ms): ${LOCK_NAME[sqlite]} on factory.db and icyfire.db, ${LOCK_NAME[flock]} on certmaker.db and apihost.db"
+before=$(rows)
+
+wrk_start factory factory.localhost 2 $((HOLD_S - 2)) "$GH_STATE/orders.spec" - - \
+	-H "${LOAD_HEADERS[factory]}" -H 'Content-Type: application/json'
+pids=()
+for s in "${LOAD_SERVICES[@]}"; do
+	write_args "$s" 1
+	read_args "$s"
+	curl_bg "w-$s-1" "${WRITE[@]}" &
+	pids+=($!)
+	curl_bg "r-$s" "${READ[@]}" &
+	pids+=($!)
+done
+sleep "$STAGGER_S"
+for s in "${LOAD_SERVICES[@]}"; do
+	write_args "$s" 1
+	curl_bg "w-$s-2" "${WRITE[@]}" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+after=$(rows)
+for s in "${LOAD_SERVICES[@]}"; do
+	write_args "$s" 1
+	label="${LOCK_NAME[${KIND[$s]}]}"
+	for i in 1 2; do
+		use_res "w-$s-$i" "$label: $s: ${WRITE[1]} ${WRITE[2]/auth=*/auth=***}"
+		((i == 2)) && REQ_DESC+=" (${STAGGER_S} s later)"
+		answered 503 $((BUSY_S - 1)) $((BUSY_S + MARGIN_S))
+	done
+	read_args "$s"
+	use_res "r-$s" "$label: $s: ${READ[1]} ${READ[2]/auth=*/auth=***}"
+	answered 200 0 $((BUSY_S + MARGIN_S))
+done
+check "the 503s stored nothing (orders certificates posts offers: $before)" \
+	"after: $after" test "$before" = "$after"
+
+wrk_wait factory
+reqs=$(wrk_get factory requests)
+s503=$(wrk_get factory "status 503")
+s201=$(wrk_get factory "status 201")
+nra=$(wrk_get factory no-retry-after)
+max=$(wrk_get factory latency-max-ms)
+check "wrk, 2 connections of orders meanwhile: $reqs answers, $s503 503 and $s201 201 (once released), nothing else" \
+	"$(wrk_report factory)" \
+	test "$reqs" -gt 0 -a $((s503 + s201)) -eq "$reqs" -a "$(wrk_get factory errors)" -eq 0
+check "wrk: every 503 carried Retry-After" "$nra without" test "$nra" -eq 0
+check "wrk: the slowest answer took $max ms, within $MARGIN_S s of the busy timeout" \
+	"$(wrk_report factory)" \
+	awk -v m="$max" -v b=$((BUSY_MS + MARGIN_S * 1000)) 'BEGIN { exit !(m <= b) }'
+
+# Released: the same writes succeed.
+wait "${HOLDERS[@]}" 2>/dev/null
+for s in "${LOAD_SERVICES[@]}"; do
+	write_args "$s" 1
+	curl_bg "again-$s" "${WRITE[@]}"
+	use_res "again-$s" "released: $s: ${WRITE[1]} ${WRITE[2]/auth=*/auth=***} again"
+	answered "${WRITE_OK[$s]}" 0 $((BUSY_S + MARGIN_S))
+done
 
 finish

@@ -16,7 +16,11 @@
  * released, whereas SQLite's busy handler sleeps in coarse steps and lets
  * one writer starve another (see PERFORMANCE.md).  With the funnel in
  * place, busy_timeout only covers writers that bypass it (the sqlite3
- * shell, a checkpoint).
+ * shell, a checkpoint).  The two waits share one budget: a writer that
+ * queued on the funnel behind one stuck in SQLite's busy handler gets in
+ * when that one gives up, and then waits only for what is left of its
+ * busy timeout, so every writer has its answer (GH_EBUSY: a 503) within
+ * the timeout, not twice it.
  *
  * Checkpoints run outside the lock too.  SQLite's automatic checkpoint
  * runs inside the COMMIT that fills the WAL past 1000 frames, and syncs the
@@ -37,6 +41,7 @@
 #include <sys/file.h>
 #include <sys/time.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -406,21 +411,35 @@ on_alarm(int sig)
 	(void)sig;	/* only here to interrupt flock() */
 }
 
+/* Milliseconds on the monotonic clock: how long a wait took. */
+static long long
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
- * Take the writers' lock, waiting at most db->busy_ms.  The
- * uncontended case is one system call.  A contended one blocks in the
- * kernel, woken the moment the holder lets go, under a SIGALRM timer whose
- * handler only interrupts flock(); the timer repeats so that an alarm that
- * fires just before flock() is entered cannot leave us blocked for ever.
- * A holder that hangs thus costs the others a 503, never a hang.
+ * Take the writers' lock, waiting at most db->busy_ms; *waited_ms is how
+ * long it took (0 uncontended).  The uncontended case is one system call.
+ * A contended one blocks in the kernel, woken the moment the holder lets
+ * go, under a SIGALRM timer whose handler only interrupts flock(); the
+ * timer repeats so that an alarm that fires just before flock() is
+ * entered cannot leave us blocked for ever.  A holder that hangs thus
+ * costs the others a 503, never a hang.
  */
 static enum gh_err
-lock_writers(struct gh_db *db)
+lock_writers(struct gh_db *db, int *waited_ms)
 {
 	struct sigaction	sa, osa;
 	struct itimerval	it, off;
+	long long		t0;
 	int			rc, saved;
 
+	*waited_ms = 0;
 	if (flock(db->lockfd, LOCK_EX | LOCK_NB) == 0)
 		return GH_OK;
 	if (errno != EWOULDBLOCK) {
@@ -437,13 +456,16 @@ lock_writers(struct gh_db *db)
 	memset(&off, 0, sizeof(off));
 	if (sigaction(SIGALRM, &sa, &osa) == -1)
 		return GH_EIO;
+	t0 = mono_ms();
 	setitimer(ITIMER_REAL, &it, NULL);
 	rc = flock(db->lockfd, LOCK_EX);
 	saved = errno;
 	setitimer(ITIMER_REAL, &off, NULL);
 	sigaction(SIGALRM, &osa, NULL);
-	if (rc == 0)
+	if (rc == 0) {
+		*waited_ms = (int)(mono_ms() - t0);
 		return GH_OK;
+	}
 	if (saved == EINTR) {
 		gh_log("%s: no write lock after %d ms", db->path,
 		    db->busy_ms);
@@ -454,15 +476,36 @@ lock_writers(struct gh_db *db)
 }
 
 /*
+ * BEGIN IMMEDIATE within what is left of the busy timeout after waiting
+ * waited_ms for the writers' lock (see the top of this file); the
+ * connection's busy timeout is db->busy_ms again afterwards.
+ */
+static enum gh_err
+begin_immediate(struct gh_db *db, int waited_ms)
+{
+	enum gh_err	err;
+	int		left;
+
+	if (waited_ms <= 0)
+		return gh_db_exec(db, "BEGIN IMMEDIATE");
+	left = db->busy_ms - waited_ms;
+	sqlite3_busy_timeout(db->h, left > 1 ? left : 1);
+	err = gh_db_exec(db, "BEGIN IMMEDIATE");
+	sqlite3_busy_timeout(db->h, db->busy_ms);
+	return err;
+}
+
+/*
  * Take the writers' lock, then BEGIN IMMEDIATE.  The lock file is opened
- * once and kept; lock_writers() waits for our turn, within the busy timeout.
+ * once and kept; lock_writers() waits for our turn, and BEGIN IMMEDIATE
+ * for SQLite's lock, both within the one busy timeout.
  */
 enum gh_err
 gh_db_begin(struct gh_db *db)
 {
 	char		 lock[4096];
 	enum gh_err	 err;
-	int		 n;
+	int		 n, waited;
 
 	if (db->intx || db->inread) {
 		gh_log("%s: %s: already in a transaction", __func__, db->path);
@@ -480,9 +523,9 @@ gh_db_begin(struct gh_db *db)
 			return GH_EIO;
 		}
 	}
-	if ((err = lock_writers(db)) != GH_OK)
+	if ((err = lock_writers(db, &waited)) != GH_OK)
 		return err;
-	if ((err = gh_db_exec(db, "BEGIN IMMEDIATE")) != GH_OK) {
+	if ((err = begin_immediate(db, waited)) != GH_OK) {
 		flock(db->lockfd, LOCK_UN);
 		return err;
 	}

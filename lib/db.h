@@ -44,7 +44,8 @@ struct gh_db {
 	int			  lockfd;	/* -1 until the first gh_db_begin() */
 	int			  intx;		/* inside gh_db_begin() */
 	int			  inread;	/* inside gh_db_read_begin() */
-	int			  busy_ms;	/* longest wait for the write lock */
+	int			  busy_ms;	/* longest wait for a write transaction:
+						   our lock and SQLite's together */
 	int			 *walframes;	/* owned: [0] WAL frames at our last
 						   commit, [1] at our last checkpoint */
 	char			 *path;		/* owned */

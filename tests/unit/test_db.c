@@ -677,6 +677,90 @@ test_writers_queue(void)
 	gh_db_close(&db);
 }
 
+/*
+ * Both waits of a writer share one busy timeout.  A writer that bypasses
+ * our lock (raw, here) holds SQLite's; a child process takes our lock and
+ * waits in BEGIN IMMEDIATE; half a timeout later we queue behind it on our
+ * lock.  When the child gives up after its busy_ms, we get our lock and
+ * must give up too within what is left of ours: we used to wait for a
+ * whole busy_ms again in SQLite's busy handler, 1.5 times busy_ms in all
+ * here (up to twice it: the load tests' write sent 1.5 s after another
+ * took 8.6 s for a 5 s timeout).
+ */
+static void
+test_busy_one_budget(void)
+{
+	struct gh_db	 db, cdb;
+	sqlite3		*raw = NULL;
+	char		 path[PATH_MAX], lock[PATH_MAX + 8], c = 'x';
+	const int	 busy = 1000;
+	long long	 t0, took;
+	pid_t		 pid;
+	int		 go[2], status, rc, fd, i;
+
+	open_migrated(&db, path, sizeof(path));
+	gh_db_close(&db);
+	CU_ASSERT_FATAL(pipe(go) == 0);
+	fflush(NULL);
+	CU_ASSERT_FATAL((pid = fork()) != -1);
+	if (pid == 0) {
+		/* Exit status: 0 GH_EBUSY as it should, 1 open, 2 anything else. */
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(5);
+		memset(&cdb, 0, sizeof(cdb));
+		if (gh_db_open(&cdb, path, 0, sql, STMT__MAX) != GH_OK)
+			_exit(1);
+		cdb.busy_ms = busy;
+		sqlite3_busy_timeout(cdb.h, busy);
+		_exit(gh_db_begin(&cdb) == GH_EBUSY ? 0 : 2);
+	}
+	close(go[0]);
+	CU_ASSERT_FATAL(sqlite3_open(path, &raw) == SQLITE_OK);
+	CU_ASSERT_FATAL(sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL) == SQLITE_OK);
+	memset(&db, 0, sizeof(db));
+	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db, path, 0, sql, STMT__MAX), GH_OK);
+	db.busy_ms = busy;
+	sqlite3_busy_timeout(db.h, busy);
+	CU_ASSERT_EQUAL(write(go[1], &c, 1), 1);
+	close(go[1]);
+
+	/* Until the child holds our lock (at most 2 s). */
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	CU_ASSERT_FATAL((fd = open(lock, O_RDWR | O_CREAT, 0600)) != -1);
+	for (i = 0; i < 400; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK)
+			break;
+		flock(fd, LOCK_UN);
+		usleep(5000);
+	}
+	close(fd);
+	CU_ASSERT_FATAL(i < 400);
+	usleep(busy / 2 * 1000);
+
+	t0 = gh_now_us();
+	CU_ASSERT_EQUAL(gh_db_begin(&db), GH_EBUSY);
+	took = (gh_now_us() - t0) / 1000;
+	/* busy in all now (half on our lock, half in BEGIN); 1.5 busy before. */
+	CU_ASSERT(took < busy + busy / 4);
+	if (took >= busy + busy / 4)
+		fprintf(stderr, "%s: %lld ms, half a busy timeout of %d ms "
+		    "after the writer ahead\n", __func__, took, busy);
+	CU_ASSERT_EQUAL(db.intx, 0);
+	CU_ASSERT_EQUAL_FATAL(waitpid(pid, &status, 0), pid);
+	rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	CU_ASSERT_EQUAL(rc, 0);
+
+	/* The connection has its whole busy timeout again. */
+	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA busy_timeout"), busy);
+	sqlite3_exec(raw, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(raw);
+	CU_ASSERT_EQUAL(gh_db_begin(&db), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_OK);
+	gh_db_close(&db);
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_open_create),
 	TCASE(test_open_missing),
@@ -694,5 +778,6 @@ static const struct tcase tests[] = {
 	TCASE(test_begin_busy),
 	TCASE(test_writers_queue),
 	TCASE(test_lock_timeout),
+	TCASE(test_busy_one_budget),
 };
 TMAIN("db", tests)

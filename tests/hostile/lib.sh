@@ -377,59 +377,52 @@ h2_pick() {
 
 # --- the databases -----------------------------------------------------------
 
-# db_snap NAME: one line per table of $GH_STATE/NAME.db, "table count",
-# then "digest <sha256 of the whole content>", so that a changed row
-# shows as well as an added one.  Read-only and with a busy timeout, so
-# that reading never makes a writer wait long; a database that cannot be
-# read prints "unreadable".  (The table list is read once per database.)
+# db_snap NAME: "tables <names>", then one line per table of
+# $GH_STATE/NAME.db, "table count", then "digest <SHA3 of every row>", so
+# that a changed row shows as well as an added one and a dropped table as
+# well as an emptied one.  One sqlite3, read-only and with a busy timeout,
+# so that reading never makes a writer wait long; a database that cannot
+# be read prints "unreadable".  (The table list is read once per database.)
 # DB_VOLATILE[NAME]="TABLE.COLUMN" leaves out of the digest a column that
 # ordinary requests may write (apihost's token.last_used, written at most
 # once a minute on a token's use).
 declare -A DB_TABLES=() DB_VOLATILE=()
 db_snap() {
-	local db=$GH_STATE/$1.db t sql='' out content=.dump cols vt='' vc=''
+	local db=$GH_STATE/$1.db t sql='' rows='' cols vt='' vc=''
 	if [[ -n ${DB_VOLATILE[$1]:-} ]]; then
 		vt=${DB_VOLATILE[$1]%%.*}
 		vc=${DB_VOLATILE[$1]#*.}
 	fi
 	if [[ -z ${DB_TABLES[$1]:-} ]]; then
 		DB_TABLES[$1]=$(sqlite3 -readonly -cmd '.timeout 5000' \
-			"file:$db?mode=ro" "SELECT name FROM sqlite_master WHERE
-			 type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name" \
-			2>/dev/null | tr '\n' ' ') || {
+			"file:$db?mode=ro" "SELECT group_concat(name, ' ') FROM
+			 (SELECT name FROM sqlite_master WHERE type = 'table' AND
+			  name NOT LIKE 'sqlite_%' ORDER BY name)" 2>/dev/null) || {
 			echo unreadable
 			return
 		}
 	fi
 	for t in ${DB_TABLES[$1]}; do
 		sql+="SELECT '$t', count(*) FROM \"$t\";"$'\n'
+		cols='*'
+		[[ $t == "$vt" ]] && cols="(SELECT group_concat(name, ', ') FROM
+			pragma_table_info('$t') WHERE name != '$vc')"
+		if [[ $cols == '*' ]]; then
+			rows+="SELECT * FROM \"$t\"; "
+		else
+			# The column list is built by SQL, so the query is too.
+			rows+="' || (SELECT 'SELECT ' || group_concat(name, ', ') ||
+			    ' FROM \"$t\"; ' FROM pragma_table_info('$t')
+			    WHERE name != '$vc') || '"
+		fi
 	done
-	if [[ -n $vt ]]; then
-		# Every other table dumped whole; this one without the column.
-		content=".dump"
-		for t in ${DB_TABLES[$1]}; do
-			[[ $t == "$vt" ]] || content+=" $t"
-		done
-		cols=$(sqlite3 -readonly "file:$db?mode=ro" \
-			"SELECT group_concat(name, ', ') FROM pragma_table_info('$vt')
-			 WHERE name != '$vc'")
-		content+=$'\n'"SELECT $cols FROM \"$vt\" ORDER BY 1;"
-	fi
-	# The tables as they are now (one dropped would show as missing),
-	# their counts, then the whole content, in one read transaction.
-	out=$(printf '%s.print --\n%s\n' \
-		"SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master
-		 WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name);"$'\n'"$sql" \
-		"$content" |
-		sqlite3 -readonly -cmd '.timeout 5000' -separator ' ' \
-		"file:$db?mode=ro" 2>&1) || {
+	sqlite3 -readonly -cmd '.timeout 5000' -separator ' ' "file:$db?mode=ro" \
+		"SELECT 'tables', group_concat(name, ' ') FROM (SELECT name FROM
+		 sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+		 ORDER BY name);
+		 $sql
+		 SELECT 'digest', substr(hex(sha3_query('$rows')), 1, 16);" 2>&1 ||
 		echo unreadable
-		return
-	}
-	printf 'tables %s\n' "${out%%$'\n'*}"
-	out=${out#*$'\n'}
-	printf '%s\n' "${out%%$'\n'--$'\n'*}"
-	printf 'digest %s\n' "$(sha256sum <<<"${out#*$'\n'--$'\n'}" | cut -c1-16)"
 }
 
 # db_count NAME TABLE: the rows of TABLE in NAME.db (read-only).
@@ -444,7 +437,10 @@ db_count() {
 expect_db_same() {
 	local name=$1 before=$2 desc=$3 now counts
 	now=$(db_snap "$name")
-	counts=$(grep -v '^digest \|^tables ' <<<"$now" | tr '\n' ' ')
+	counts=
+	while read -r t n; do
+		[[ $t == tables || $t == digest ]] || counts+="$t $n "
+	done <<<"$now"
 	if [[ $before == unreadable || $now == unreadable ]]; then
 		not_ok "$desc: $name.db unchanged" "cannot read $GH_STATE/$name.db"
 	elif [[ $now == "$before" ]]; then

@@ -14,10 +14,10 @@
 . "$(dirname "$0")/lib.sh"
 
 GH_HOST=api.localhost
-# Offer tokens lapse unused after 10 s here (900 by default), so that the
+# Offer tokens lapse unused after 20 s here (900 by default), so that the
 # test sees one lapse.
 before_start() {
-	sed -i 's/^offer_expiry_s = .*/offer_expiry_s = 10/' "$1/gatehouse.conf"
+	sed -i 's/^offer_expiry_s = .*/offer_expiry_s = 20/' "$1/gatehouse.conf"
 }
 start_server "$GH_SERVER"
 
@@ -417,7 +417,7 @@ browser_test
 
 # An offer token nobody uses lapses (checked after the transfers below;
 # made after the browser test, whose offer would purge it first once a
-# slow browser took more than 10 s).
+# slow browser took more than 20 s).
 offer -H "Authorization: Bearer $secret" --data-binary \
 	'{"template":"$API_TOKEN","petname":"left unused"}'
 lapse_page=$(json_value .url | tr -d '"')
@@ -485,11 +485,11 @@ check "the FastCGI process stays under $((RSS_MAX / 1024)) MiB while receiving 2
 
 # --- the unused offer token has lapsed, and is purged -------------------------
 
-while ((SECONDS - lapse_start < 12)); do
+while ((SECONDS - lapse_start < 22)); do
 	sleep 1
 done
 req GET / -H "Authorization: Bearer $lapse_token"
-REQ_DESC+=" (an offer token unused for 10 s)"
+REQ_DESC+=" (an offer token unused for 20 s)"
 expect_status 403
 expect_body_contains 'expired'
 req GET "$lapse_page"

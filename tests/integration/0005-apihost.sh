@@ -21,22 +21,8 @@ before_start() {
 }
 start_server "$GH_SERVER"
 
-ECHO_PID=
-stop_echo() {
-	[[ -n $ECHO_PID ]] && kill "$ECHO_PID" 2>/dev/null && wait "$ECHO_PID" 2>/dev/null
-	ECHO_PID=
-}
 trap 'stop_echo; cleanup' EXIT
-
-# The echo app on a free port of 127.0.0.1.
-python3 "$GH_ROOT/tests/integration/echo.py" "$GH_STATE/echo.port" \
-	--lifetime 600 </dev/null >"$GH_STATE/log/echo.log" 2>&1 &
-ECHO_PID=$!
-for _ in $(seq 50); do
-	[[ -s $GH_STATE/echo.port ]] && break
-	sleep 0.1
-done
-ECHO_PORT=$(cat "$GH_STATE/echo.port" 2>/dev/null)
+start_echo
 check "the echo app listens" "no port file" test -n "$ECHO_PORT"
 
 # expect_body_lacks TEXT [DESC]

@@ -245,6 +245,26 @@ start_server() {
 	finish
 }
 
+# start_echo: the echo app (echo.py) on a free port of 127.0.0.1, its
+# port in ECHO_PORT (empty if it did not start within 5 s); stop_echo.
+ECHO_PID=
+ECHO_PORT=
+start_echo() {
+	python3 "$GH_ROOT/tests/integration/echo.py" "$GH_STATE/echo.port" \
+		--lifetime 600 </dev/null >"$GH_STATE/log/echo.log" 2>&1 &
+	ECHO_PID=$!
+	for _ in $(seq 50); do
+		[[ -s $GH_STATE/echo.port ]] && break
+		sleep 0.1
+	done
+	ECHO_PORT=$(cat "$GH_STATE/echo.port" 2>/dev/null)
+}
+
+stop_echo() {
+	[[ -n $ECHO_PID ]] && kill "$ECHO_PID" 2>/dev/null && wait "$ECHO_PID" 2>/dev/null
+	ECHO_PID=
+}
+
 # gatectl ARGS…: gatectl on this run's configuration.
 gatectl() {
 	gh_gatectl "$GH_STATE" "$@"

@@ -21,14 +21,13 @@
 N=${GH_MEMCHECK_REQUESTS:-1000}
 GH_SERVER=memcheck	# the prefix of every ok line
 VG_PID=
-ECHO_PID=
 
 # The program, the echo app, and the workers the factory started for its
 # orders (still calling back to a closed port).
 stop_all() {
 	[[ -n $VG_PID ]] && kill "$VG_PID" 2>/dev/null && wait "$VG_PID" 2>/dev/null
-	[[ -n $ECHO_PID ]] && kill "$ECHO_PID" 2>/dev/null && wait "$ECHO_PID" 2>/dev/null
-	VG_PID= ECHO_PID=
+	stop_echo
+	VG_PID=
 	[[ -n $GH_STATE ]] && pkill -f "^$GH_STATE/libexec/" 2>/dev/null
 	return 0
 }
@@ -316,14 +315,8 @@ icyfire() {
 apihost() {
 	local secret token a j=CONTENT_TYPE=application/json port
 	HOST=api.localhost TEMPLATES=() BODIES=()
-	python3 "$GH_ROOT/tests/integration/echo.py" "$GH_STATE/echo.port" \
-		--lifetime 600 </dev/null >"$GH_STATE/log/echo.log" 2>&1 &
-	ECHO_PID=$!
-	for _ in $(seq 50); do
-		[[ -s $GH_STATE/echo.port ]] && break
-		sleep 0.1
-	done
-	port=$(cat "$GH_STATE/echo.port" 2>/dev/null)
+	start_echo
+	port=$ECHO_PORT
 	secret=$(gatectl apihost grain add echo --upstream "http://127.0.0.1:$port" \
 		--api-path /api/ 2>/dev/null)
 	token=$(gatectl apihost token add --grain echo --user-id u-1 \
@@ -350,8 +343,7 @@ apihost() {
 	t 401 POST /.apihost/offer-template '{"template":"key $API_TOKEN"}' "$a" "$j"
 	t 200 GET /.apihost/offer.js
 	up apihost && run apihost
-	kill "$ECHO_PID" 2>/dev/null && wait "$ECHO_PID" 2>/dev/null
-	ECHO_PID=
+	stop_echo
 }
 
 run_named() {

@@ -432,9 +432,9 @@ watch_rss() {
 
 MIB200=$((200 * 1024 * 1024))
 # The bound on the FastCGI process's resident memory: 20 MiB, or 64 MiB
-# for a sanitizer build (ASan's shadow memory and quarantine).
+# for a sanitizer or fuzzing build (ASan's shadow memory and quarantine).
 RSS_MAX=20480
-if grep -qs -- '--enable-sanitizers' "$GH_BUILD/config.status"; then
+if grep -qsE -- '--enable-(sanitizers|fuzzing)' "$GH_BUILD/config.status"; then
 	RSS_MAX=65536
 fi
 curl -sS --max-time 300 --cacert "$GH_STATE/ca.pem" \

@@ -341,25 +341,69 @@ gh_server_check() {
 	done
 }
 
+# The Debian package that ships a server module file (a .so the
+# templates load), for the one line that says what to install.
+gh_module_package() {
+	case ${1##*/} in
+	mod_openssl.so) echo lighttpd-mod-openssl ;;
+	mod_magnet.so) echo lighttpd-modules-lua ;;
+	mod_deflate.so) echo lighttpd-mod-deflate ;;
+	mod_fcgid.so) echo libapache2-mod-fcgid ;;
+	*) case $1 in
+		/usr/lib/lighttpd/*) echo lighttpd ;;
+		/usr/lib/apache2/*) echo apache2-bin ;;
+		*) return 1 ;;
+		esac ;;
+	esac
+}
+
+# Check that DIR's generated configuration of SERVER loads (lighttpd -tt
+# loads every module; apache2 -t as well).  On failure print one line that
+# says why, naming the Debian package of a module that is missing, and
+# return 1; the whole output is in DIR/log/SERVER-check.log.
+gh_server_test_config() {
+	local server=$1 dir=$2 conf=$2/run/$1.conf log=$2/log/$1-check.log so pkg line
+	case $server in
+	lighttpd)
+		command -v lighttpd >/dev/null || {
+			echo "lighttpd is not installed: install the Debian package lighttpd" >&2
+			return 1
+		}
+		lighttpd -tt -f "$conf" >"$log" 2>&1 && return 0 ;;
+	apache)
+		[[ -x /usr/sbin/apache2 ]] || {
+			echo "Apache is not installed: install the Debian package apache2" >&2
+			return 1
+		}
+		/usr/sbin/apache2 -t -f "$conf" >"$log" 2>&1 && return 0 ;;
+	*) gh_die "unknown server '$server' (lighttpd or apache)" ;;
+	esac
+	# lighttpd: "dlopen() failed for: /usr/lib/lighttpd/mod_x.so …";
+	# Apache: "Cannot load /usr/lib/apache2/modules/mod_x.so into server".
+	so=$(grep -oE '(dlopen\(\) failed for: |Cannot load )/[^ ]+\.so' "$log" |
+		head -n 1 | grep -oE '/[^ ]+\.so$') || true
+	if [[ -n $so && ! -e $so ]]; then
+		pkg=$(gh_module_package "$so") || pkg=
+		printf '%s\n' "$server cannot load $so:${pkg:+ install the Debian package $pkg} (./dev installs it; see $log)" >&2
+		return 1
+	fi
+	line=$(grep -v '^[[:space:]]*$' "$log" | head -n 1)
+	printf '%s\n' "$server does not accept $conf: ${line:-no output} (see $log)" >&2
+	return 1
+}
+
 # Start SERVER on DIR in the background, in a process group of its own
 # (so that ^C reaches only us, and stopping it reaches every FastCGI
 # child).  Sets GH_SERVER_PID.  The configuration must have been written.
 gh_server_start() {
 	local server=$1 dir=$2 conf=$2/run/$1.conf
+	gh_server_test_config "$server" "$dir" || return 1
 	case $server in
 	lighttpd)
-		lighttpd -tt -f "$conf" >"$dir/log/$server-check.log" 2>&1 || {
-			cat "$dir/log/$server-check.log" >&2
-			return 1
-		}
 		setsid lighttpd -D -f "$conf" \
 			</dev/null >>"$dir/log/$server-stdout.log" 2>&1 &
 		;;
 	apache)
-		/usr/sbin/apache2 -t -f "$conf" >"$dir/log/$server-check.log" 2>&1 || {
-			cat "$dir/log/$server-check.log" >&2
-			return 1
-		}
 		setsid /usr/sbin/apache2 -f "$conf" -DFOREGROUND \
 			</dev/null >>"$dir/log/$server-stdout.log" 2>&1 &
 		;;

@@ -963,6 +963,21 @@ test_jwk_refused(void)
 		{ __LINE__, "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":"
 		    "\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"}",
 		    GH_JOSE_EBADKEY },		/* padded */
+		{ __LINE__, "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":"
+		    "\"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+		    GH_JOSE_EBADKEY },	/* the neutral point */
+		{ __LINE__, "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":"
+		    "\"xxdqcD1N2E-6PAt2DRBnDyogU_osOczGTsf9d5KsA_o\"}",
+		    GH_JOSE_EBADKEY },	/* of order 8 */
+		{ __LINE__, "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":"
+		    "\"7P_______________________________________38\"}",
+		    GH_JOSE_EBADKEY },	/* y = p - 1: order 2 */
+		{ __LINE__, "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":"
+		    "\"7v________________________________________8\"}",
+		    GH_JOSE_EBADKEY },	/* y = p + 1, sign 1 */
+		{ __LINE__, "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":"
+		    "\"6________________________________________38\"}",
+		    GH_JOSE_OK },	/* y = p - 2 */
 		{ __LINE__, "{\"kty\":\"EC\",\"crv\":\"P-521\"," EC_X ","
 		    EC_Y "}", GH_JOSE_EBADKEY },
 		{ __LINE__, "{\"kty\":\"EC\",\"crv\":\"secp256k1\"," EC_X ","

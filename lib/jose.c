@@ -18,6 +18,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/param_build.h>
 
 #include "crypto.h"
@@ -455,6 +456,7 @@ gh_jwk_parse(struct json_object *jwk, EVP_PKEY **out, const char **why)
 {
 	const char	*kty;
 	size_t		 i;
+	enum gh_jose_err err;
 
 	if (!json_object_is_type(jwk, json_type_object))
 		return fail(why, "JWK not an object", GH_JOSE_EBADKEY);
@@ -465,12 +467,16 @@ gh_jwk_parse(struct json_object *jwk, EVP_PKEY **out, const char **why)
 	if (gh_json_get_string(jwk, "kty", &kty, NULL) != GH_OK)
 		return fail(why, "JWK without kty", GH_JOSE_EBADKEY);
 	if (strcmp(kty, "RSA") == 0)
-		return jwk_rsa(jwk, out, why);
-	if (strcmp(kty, "EC") == 0)
-		return jwk_ec(jwk, out, why);
-	if (strcmp(kty, "OKP") == 0)
-		return jwk_okp(jwk, out, why);
-	return fail(why, "JWK kty not RSA, EC or OKP", GH_JOSE_EBADKEY);
+		err = jwk_rsa(jwk, out, why);
+	else if (strcmp(kty, "EC") == 0)
+		err = jwk_ec(jwk, out, why);
+	else if (strcmp(kty, "OKP") == 0)
+		err = jwk_okp(jwk, out, why);
+	else
+		err = fail(why, "JWK kty not RSA, EC or OKP", GH_JOSE_EBADKEY);
+	/* What OpenSSL said of a bad key is no error of the process's. */
+	ERR_clear_error();
+	return err;
 }
 
 enum gh_jose_err
@@ -810,6 +816,8 @@ gh_jose_verify_sig(enum gh_jose_alg alg, EVP_PKEY *key, const void *msg,
 out:
 	EVP_MD_CTX_free(ctx);
 	OPENSSL_free(der);
+	/* A bad signature leaves OpenSSL's reasons queued: not ours to keep. */
+	ERR_clear_error();
 	return err;
 }
 

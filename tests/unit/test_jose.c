@@ -16,6 +16,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include "jose.h"
@@ -478,6 +479,7 @@ test_rfc_signatures(void)
 			TROW(t[i].line, gh_jose_verify_sig(t[i].alg, key,
 			    t[i].input, inlen, sig, n, NULL) ==
 			    GH_JOSE_EBADSIG);
+			TROW(t[i].line, ERR_peek_error() == 0);
 			sig[j / 8] ^= (unsigned char)(1 << j % 8);
 		}
 		CU_ASSERT_PTR_NOT_NULL_FATAL(input = strdup(t[i].input));
@@ -1067,6 +1069,8 @@ test_jwk_refused(void)
 		    &key, &why) == t[i].want);
 		TROW(t[i].line, (key != NULL) == (t[i].want == GH_JOSE_OK));
 		TROW(t[i].line, t[i].want == GH_JOSE_OK || why != NULL);
+		/* Nothing left on OpenSSL's error queue for others to find. */
+		TROW(t[i].line, ERR_peek_error() == 0);
 		EVP_PKEY_free(key);
 	}
 #undef ED_X

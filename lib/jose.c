@@ -891,7 +891,8 @@ gh_jws_free(struct gh_jws *jws)
 
 enum jws_kind {
 	JWS_ACME,	/* an ACME request */
-	JWS_EAB		/* the inner JWS of external account binding */
+	JWS_EAB,	/* the inner JWS of external account binding */
+	JWS_KEYCHANGE	/* the inner JWS of a keyChange request */
 };
 
 /* A string member of at most max characters, not empty; borrowed. */
@@ -933,7 +934,7 @@ header_check(struct json_object *hdr, enum jws_kind kind, struct gh_jws *jws,
 		return fail(why, strcmp(alg, "none") == 0 ? "alg none" :
 		    "alg not RS256, ES256, ES384 or EdDSA", GH_JOSE_EBADALG);
 	jws->alg = (enum gh_jose_alg)i;
-	if (kind == JWS_ACME && jws->alg == GH_JOSE_HS256)
+	if (kind != JWS_EAB && jws->alg == GH_JOSE_HS256)
 		return fail(why, "a MAC alg on an ACME request",
 		    GH_JOSE_EBADALG);
 	if (kind == JWS_EAB && jws->alg != GH_JOSE_HS256)
@@ -952,9 +953,9 @@ header_check(struct json_object *hdr, enum jws_kind kind, struct gh_jws *jws,
 		return fail(why, "url missing, empty, too long or not a string",
 		    GH_JOSE_EMALFORMED);
 
-	if (kind == JWS_EAB) {
+	if (kind != JWS_ACME) {
 		if (json_object_object_get_ex(hdr, "nonce", NULL))
-			return fail(why, "nonce in an EAB JWS",
+			return fail(why, "nonce in an inner JWS",
 			    GH_JOSE_EMALFORMED);
 	} else {
 		if (gh_json_get_string(hdr, "nonce", &nonce, &nlen) != GH_OK)
@@ -975,6 +976,9 @@ header_check(struct json_object *hdr, enum jws_kind kind, struct gh_jws *jws,
 		return fail(why, "both jwk and kid", GH_JOSE_EMALFORMED);
 	if (!has_jwk && !has_kid)
 		return fail(why, "neither jwk nor kid", GH_JOSE_EMALFORMED);
+	if (has_kid && kind == JWS_KEYCHANGE)
+		return fail(why, "kid in a keyChange inner JWS",
+		    GH_JOSE_EMALFORMED);
 	if (has_kid) {
 		if (!get_short_string(hdr, "kid", GH_JOSE_URL_MAX, &jws->kid))
 			return fail(why, "kid empty, too long or not a string",
@@ -1116,4 +1120,11 @@ gh_jws_parse_eab(struct json_object *obj, struct gh_jws **out,
     const char **why)
 {
 	return jws_from_object(obj, JWS_EAB, out, why);
+}
+
+enum gh_jose_err
+gh_jws_parse_keychange(struct json_object *obj, struct gh_jws **out,
+    const char **why)
+{
+	return jws_from_object(obj, JWS_KEYCHANGE, out, why);
 }

@@ -5,7 +5,8 @@
  * 7.2.2) with the protected header of RFC 8555 section 6.2; public JWKs
  * (RSA and EC of RFC 7518, Ed25519 of RFC 8037) as OpenSSL keys, their
  * RFC 7638 thumbprints; verification of RS256, ES256, ES384 and EdDSA, and
- * HS256 for the inner JWS of external account binding (RFC 8555 7.3.4).
+ * HS256 for the inner JWS of external account binding (RFC 8555 7.3.4);
+ * the inner JWS of key rollover (7.3.5).
  *
  * It knows no service: whether an endpoint takes jwk or kid, whether the
  * nonce is fresh and the url the right one, is the ACME layer's to decide.
@@ -96,7 +97,7 @@ enum gh_jws_keyref {
 struct gh_jws {
 	enum gh_jose_alg	 alg;
 	enum gh_jws_keyref	 keyref;
-	const char		*nonce;		/* base64url; NULL in an EAB JWS */
+	const char		*nonce;		/* base64url; NULL in an inner JWS */
 	const char		*url;		/* never NULL */
 	const char		*kid;		/* when keyref is GH_JWS_KID */
 	EVP_PKEY		*jwk;		/* when keyref is GH_JWS_JWK */
@@ -139,6 +140,17 @@ enum gh_jose_err gh_jws_parse(const char *s, size_t len, size_t max,
  * caller compares with gh_jwk_parse_text() and gh_jwk_equal().
  */
 enum gh_jose_err gh_jws_parse_eab(struct json_object *obj,
+		    struct gh_jws **out, const char **why);
+
+/*
+ * Parse the inner JWS of a keyChange request (RFC 8555 7.3.5): the outer
+ * JWS's payload as an object (gh_jws_payload_object()), borrowed.  As
+ * gh_jws_parse() but "jwk" (the new key) is required, and "kid" and
+ * "nonce" are refused.  The caller checks that its url is the outer one's,
+ * verifies it with jws->jwk, and reads "account" and "oldKey" from its
+ * payload.
+ */
+enum gh_jose_err gh_jws_parse_keychange(struct json_object *obj,
 		    struct gh_jws **out, const char **why);
 
 /* Free a JWS; NULL is fine. */

@@ -2,8 +2,8 @@
 /*
  * Fuzz harness for lib/jose.c.  The input is tried as strict base64url,
  * as an ACME JWS in the flattened JSON serialisation, and (once parsed as
- * a JSON object) as the inner JWS of external account binding and as a
- * JWK.  Beyond the sanitizers it checks what the module promises: what
+ * a JSON object) as the inner JWS of external account binding or of
+ * keyChange, and as a JWK.  Beyond the sanitizers it checks what the module promises: what
  * decodes encodes back to the input; a parsed JWS has exactly the members
  * its keyref says, a nonce and a url, and a NUL-terminated payload; a
  * refusal gives a reason; every key accepted has one canonical JWK, which
@@ -43,14 +43,19 @@ check_key(EVP_PKEY *key)
 	gh_buf_free(&b);
 }
 
+enum kind { ACME, EAB, KEYCHANGE };
+
 /* What every parsed JWS must look like. */
 static void
-check_jws(const struct gh_jws *jws, int eab)
+check_jws(const struct gh_jws *jws, enum kind kind)
 {
 	struct json_object	*obj = NULL;
+	int			 eab = kind == EAB;
 
 	if (jws->url == NULL || jws->url[0] == '\0' ||
-	    (eab ? jws->nonce != NULL : jws->nonce == NULL) ||
+	    (kind == ACME) != (jws->nonce != NULL) ||
+	    (kind == KEYCHANGE && jws->keyref != GH_JWS_JWK) ||
+	    (kind == EAB && jws->keyref != GH_JWS_KID) ||
 	    (jws->keyref == GH_JWS_JWK) != (jws->jwk != NULL) ||
 	    (jws->keyref == GH_JWS_KID) != (jws->kid != NULL) ||
 	    (eab && jws->alg != GH_JOSE_HS256) ||
@@ -92,7 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	jws = NULL;
 	why = NULL;
 	if (gh_jws_parse(s, size, FUZZ_MAX, &jws, &why) == GH_JOSE_OK)
-		check_jws(jws, 0);
+		check_jws(jws, ACME);
 	else if (why == NULL || jws != NULL)
 		abort();
 	gh_jws_free(jws);
@@ -102,7 +107,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	jws = NULL;
 	why = NULL;
 	if (gh_jws_parse_eab(obj, &jws, &why) == GH_JOSE_OK)
-		check_jws(jws, 1);
+		check_jws(jws, EAB);
+	else if (why == NULL || jws != NULL)
+		abort();
+	gh_jws_free(jws);
+	jws = NULL;
+	why = NULL;
+	if (gh_jws_parse_keychange(obj, &jws, &why) == GH_JOSE_OK)
+		check_jws(jws, KEYCHANGE);
 	else if (why == NULL || jws != NULL)
 		abort();
 	gh_jws_free(jws);

@@ -6,8 +6,8 @@
  * flattened ACME JWSs signed by python3-cryptography when this file was
  * written (one per algorithm, with jwk and with kid, and one carrying
  * external account binding), and JWSs signed at run time with keys that
- * OpenSSL generates; then every way a JWS, its header or a JWK must be
- * refused.
+ * OpenSSL generates (key rollover among them); then every way a JWS, its
+ * header or a JWK must be refused.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -761,6 +761,137 @@ test_eab_header(void)
 
 /* --- keys that OpenSSL makes now, signatures that OpenSSL makes now ----- */
 
+/*
+ * Key rollover (RFC 8555 7.3.5): an outer JWS by the old key (kid) whose
+ * payload is an inner JWS by the new key (jwk) naming the old one.
+ */
+static void
+test_keychange(void)
+{
+	struct gh_buf		 hdr, inner, outer, oldjwk;
+	struct gh_jws		*o = NULL, *in = NULL;
+	struct json_object	*payload = NULL, *ip = NULL, *okobj;
+	EVP_PKEY		*oldk, *newk, *named = NULL;
+	const char		*acct;
+
+	gh_buf_init(&hdr, 0);
+	gh_buf_init(&inner, 0);
+	gh_buf_init(&outer, 0);
+	gh_buf_init(&oldjwk, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(oldk = EVP_PKEY_Q_keygen(NULL, NULL,
+	    "EC", "P-256"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(newk = EVP_PKEY_Q_keygen(NULL, NULL,
+	    "ED25519"));
+	CU_ASSERT_FATAL(gh_jwk_canonical(oldk, &oldjwk) == GH_JOSE_OK);
+	CU_ASSERT_FATAL(gh_buf_puts(&hdr, "{\"alg\":\"EdDSA\",\"url\":"
+	    "\"https://ca.example/acme/key-change\",\"jwk\":") == GH_OK);
+	CU_ASSERT_FATAL(gh_jwk_canonical(newk, &hdr) == GH_JOSE_OK);
+	CU_ASSERT_FATAL(gh_buf_puts(&hdr, "}") == GH_OK);
+	gh_buf_reset(&outer);
+	CU_ASSERT_FATAL(gh_buf_printf(&outer, "{\"account\":"
+	    "\"https://ca.example/acct/1\",\"oldKey\":%s}", oldjwk.data) ==
+	    GH_OK);
+	sign_jws(&inner, newk, GH_JOSE_EDDSA, hdr.data, outer.data);
+	sign_jws(&outer, oldk, GH_JOSE_ES256, "{\"alg\":\"ES256\","
+	    "\"kid\":\"https://ca.example/acct/1\",\"nonce\":\"bm9uY2U\","
+	    "\"url\":\"https://ca.example/acme/key-change\"}", inner.data);
+
+	CU_ASSERT_EQUAL_FATAL(gh_jws_parse(outer.data, outer.len, 0, &o,
+	    NULL), GH_JOSE_OK);
+	CU_ASSERT_EQUAL(gh_jws_verify(o, oldk, NULL), GH_JOSE_OK);
+	CU_ASSERT_EQUAL_FATAL(gh_jws_payload_object(o, &payload, NULL),
+	    GH_JOSE_OK);
+	CU_ASSERT_EQUAL_FATAL(gh_jws_parse_keychange(payload, &in, NULL),
+	    GH_JOSE_OK);
+	CU_ASSERT_EQUAL(in->keyref, GH_JWS_JWK);
+	CU_ASSERT_PTR_NULL(in->nonce);
+	CU_ASSERT_STRING_EQUAL(in->url, o->url);
+	CU_ASSERT(gh_jwk_equal(in->jwk, newk));
+	CU_ASSERT(!gh_jwk_equal(in->jwk, oldk));
+	CU_ASSERT_EQUAL(gh_jws_verify(in, in->jwk, NULL), GH_JOSE_OK);
+	CU_ASSERT_EQUAL(gh_jws_verify(in, oldk, NULL), GH_JOSE_EBADALG);
+	CU_ASSERT_EQUAL_FATAL(gh_jws_payload_object(in, &ip, NULL),
+	    GH_JOSE_OK);
+	CU_ASSERT_EQUAL(gh_json_get_string(ip, "account", &acct, NULL), GH_OK);
+	CU_ASSERT_STRING_EQUAL(acct, o->kid);
+	CU_ASSERT_EQUAL_FATAL(gh_json_get_object(ip, "oldKey", &okobj), GH_OK);
+	CU_ASSERT_EQUAL(gh_jwk_parse(okobj, &named, NULL), GH_JOSE_OK);
+	CU_ASSERT(gh_jwk_equal(named, oldk));
+	/* The outer JWS is no inner one: it has a nonce and a kid. */
+	{
+		struct json_object	*ob = NULL;
+		struct gh_jws		*bad = NULL;
+
+		CU_ASSERT_EQUAL_FATAL(gh_json_parse_object(outer.data,
+		    outer.len, &ob, NULL), GH_OK);
+		CU_ASSERT_EQUAL(gh_jws_parse_keychange(ob, &bad, NULL),
+		    GH_JOSE_EMALFORMED);
+		CU_ASSERT_PTR_NULL(bad);
+		json_object_put(ob);
+	}
+	EVP_PKEY_free(named);
+	json_object_put(ip);
+	gh_jws_free(in);
+	json_object_put(payload);
+	gh_jws_free(o);
+	EVP_PKEY_free(oldk);
+	EVP_PKEY_free(newk);
+	gh_buf_free(&hdr);
+	gh_buf_free(&inner);
+	gh_buf_free(&outer);
+	gh_buf_free(&oldjwk);
+}
+
+/* keyChange inner headers: a public-key alg, jwk, no kid, no nonce. */
+static void
+test_keychange_header(void)
+{
+#define KC_JWK	"\"jwk\":{\"kty\":\"OKP\",\"crv\":\"Ed25519\","	\
+	"\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}"
+	static const struct {
+		int		 line;
+		const char	*hdr;
+		enum gh_jose_err want;
+	} t[] = {
+		{ __LINE__, "{\"alg\":\"EdDSA\",\"url\":\"u\"," KC_JWK "}",
+		    GH_JOSE_OK },
+		{ __LINE__, "{\"alg\":\"EdDSA\",\"url\":\"u\"," KC_JWK
+		    ",\"nonce\":\"bm9uY2U\"}", GH_JOSE_EMALFORMED },
+		{ __LINE__, "{\"alg\":\"EdDSA\",\"url\":\"u\","
+		    "\"kid\":\"k\"}", GH_JOSE_EMALFORMED },
+		{ __LINE__, "{\"alg\":\"EdDSA\",\"url\":\"u\"," KC_JWK
+		    ",\"kid\":\"k\"}", GH_JOSE_EMALFORMED },
+		{ __LINE__, "{\"alg\":\"EdDSA\",\"url\":\"u\"}",
+		    GH_JOSE_EMALFORMED },
+		{ __LINE__, "{\"alg\":\"EdDSA\"," KC_JWK "}",
+		    GH_JOSE_EMALFORMED },
+		{ __LINE__, "{\"alg\":\"HS256\",\"url\":\"u\"," KC_JWK "}",
+		    GH_JOSE_EBADALG },
+		{ __LINE__, "{\"alg\":\"none\",\"url\":\"u\"," KC_JWK "}",
+		    GH_JOSE_EBADALG },
+	};
+	struct gh_buf		 b;
+	struct json_object	*o;
+	struct gh_jws		*jws;
+	size_t			 i;
+
+	gh_buf_init(&b, 0);
+	for (i = 0; i < GH_NELEM(t); i++) {
+		mkjws(&b, t[i].hdr, "{}", "AAAA");
+		o = NULL;
+		CU_ASSERT_EQUAL_FATAL(gh_json_parse_object(b.data, b.len, &o,
+		    NULL), GH_OK);
+		jws = NULL;
+		TROW(t[i].line, gh_jws_parse_keychange(o, &jws, NULL) ==
+		    t[i].want);
+		TROW(t[i].line, (jws != NULL) == (t[i].want == GH_JOSE_OK));
+		gh_jws_free(jws);
+		json_object_put(o);
+	}
+	gh_buf_free(&b);
+#undef KC_JWK
+}
+
 static void
 test_runtime_keys(void)
 {
@@ -1474,6 +1605,8 @@ static const struct tcase tests[] = {
 	TCASE(test_python_vectors),
 	TCASE(test_eab),
 	TCASE(test_eab_header),
+	TCASE(test_keychange),
+	TCASE(test_keychange_header),
 	TCASE(test_runtime_keys),
 	TCASE(test_key_policy),
 	TCASE(test_jwk_refused),

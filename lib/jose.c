@@ -28,7 +28,8 @@
 /* The decoded size of len base64url characters, rounded up. */
 #define B64_DECODED_MAX(len)	((len) / 4 * 3 + 2)
 /* The base64url length of n bytes, without padding or NUL. */
-#define B64_ENCODED_LEN(n)	((n) / 3 * 4 + ((n) % 3 != 0 ? (n) % 3 + 1 : 0))
+#define B64_ENCODED_LEN(n)	\
+	((n) / 3 * 4 + ((n) % 3 != 0 ? (n) % 3 + 1 : 0))
 
 static const char *const jose_errstr[GH_JOSE_ERR__MAX] = {
 	[GH_JOSE_OK] = "success",
@@ -58,8 +59,8 @@ static const char *const jose_acme[GH_JOSE_ERR__MAX] = {
 static const struct {
 	const char	*name;
 	int		 pkey_id;	/* EVP_PKEY_* */
-	const char	*group;		/* OpenSSL's name of the EC curve */
-	size_t		 coord;		/* bytes of a coordinate, R and S */
+	const char	*group;	/* OpenSSL's name of the EC curve */
+	size_t		 coord;	/* bytes of a coordinate, and of R, S */
 } algs[GH_JOSE_ALG__MAX] = {
 	[GH_JOSE_RS256] = { "RS256", EVP_PKEY_RSA, NULL, 0 },
 	[GH_JOSE_ES256] = { "ES256", EVP_PKEY_EC, "prime256v1", 32 },
@@ -241,7 +242,7 @@ out:
 	return err;
 }
 
-/* The number of significant bits of the big-endian number p[0..n), p[0] != 0. */
+/* The significant bits of the big-endian number p[0..n), p[0] != 0. */
 static size_t
 be_bits(const unsigned char *p, size_t n)
 {
@@ -380,9 +381,10 @@ out:
 
 /*
  * The encodings of Ed25519's points of order 1, 4 and 8 with either sign
- * bit (those of order 2 are caught with the non-canonical ones).  OpenSSL verifies without a cofactor
- * check, and a signature under such a key is forged one time in eight
- * without knowing any secret: an account must not have one.
+ * bit (those of order 2 are caught with the non-canonical ones).  OpenSSL
+ * verifies without a cofactor check, and a signature under such a key is
+ * forged one time in eight without knowing any secret: an account must
+ * not have one.
  */
 static const unsigned char ed25519_small_order[][32] = {
 	{ 0 },
@@ -611,7 +613,8 @@ gh_jwk_canonical(EVP_PKEY *key, struct gh_buf *out)
 	unsigned char	 raw[32];
 	char		 txt[GH_B64URL_SIZE(32)];
 	BIGNUM		*a = NULL, *b = NULL;
-	size_t		 start = out->len, coord = 0, rawlen = sizeof(raw);
+	size_t		 start = out->len, coord = 0;
+	size_t		 rawlen = sizeof(raw);
 	enum gh_jose_err err;
 
 	if ((err = key_check(key, GH_JOSE_ALG__MAX, &coord, NULL)) !=
@@ -619,8 +622,10 @@ gh_jwk_canonical(EVP_PKEY *key, struct gh_buf *out)
 		return err;
 	switch (EVP_PKEY_get_base_id(key)) {
 	case EVP_PKEY_RSA:
-		if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &a) != 1 ||
-		    EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &b) != 1) {
+		if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E,
+		    &a) != 1 ||
+		    EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N,
+		    &b) != 1) {
 			err = GH_JOSE_ECRYPTO;
 			break;
 		}

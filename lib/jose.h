@@ -22,30 +22,36 @@
 
 #include "util.h"
 
-#define GH_JOSE_JWS_MAX		(256u * 1024)	/* a JWS, whatever the caller allows */
-#define GH_JOSE_HEADER_MAX	8192	/* a decoded protected header */
-#define GH_JOSE_SIG_MAX		512	/* a decoded signature (RSA-4096) */
+/* A JWS whatever the caller allows; a decoded protected header; signature. */
+#define GH_JOSE_JWS_MAX		(256u * 1024)
+#define GH_JOSE_HEADER_MAX	8192
+#define GH_JOSE_SIG_MAX		512	/* RSA-4096 */
 #define GH_JOSE_RSA_MIN_BITS	2048
 #define GH_JOSE_RSA_MAX_BITS	4096
 #define GH_JOSE_NONCE_MAX	128	/* characters of a nonce */
-#define GH_JOSE_URL_MAX		2048	/* characters of a url or kid */
+#define GH_JOSE_URL_MAX		2048	/* characters of url or kid */
 #define GH_JOSE_HMAC_KEY_MAX	256	/* bytes of an EAB HMAC key */
 #define GH_JOSE_THUMB_LEN	43	/* base64url of a SHA-256 */
 
 /*
- * The outcomes of this module.  Each names the RFC 8555 problem type the
- * ACME layer answers with (gh_jose_acme_type() gives it).
+ * The outcomes of this module.  Each comment ends with the RFC 8555
+ * problem type the ACME layer answers with (gh_jose_acme_type() gives it).
+ * A bad signature is "malformed", as in Boulder and Pebble; over a size
+ * bound too, though the HTTP layer may say 413 first.
  */
 enum gh_jose_err {
 	GH_JOSE_OK = 0,
 	GH_JOSE_EMALFORMED,	/* not a JWS as ACME wants it: malformed */
-	GH_JOSE_ETOOBIG,	/* over a size bound: malformed (the HTTP layer may say 413) */
+	GH_JOSE_ETOOBIG,	/* over a size bound: malformed */
 	GH_JOSE_EBADNONCE,	/* nonce missing or not base64url: badNonce */
-	GH_JOSE_EBADALG,	/* none, a MAC, unknown, or not the key's: badSignatureAlgorithm */
-	GH_JOSE_EBADKEY,	/* JWK unsupported, invalid, weak or private: badPublicKey */
-	GH_JOSE_EBADSIG,	/* the signature does not verify: malformed (as Boulder, Pebble) */
+	GH_JOSE_EBADALG,	/* none, MAC, unknown, not the key's:
+				   badSignatureAlgorithm */
+	GH_JOSE_EBADKEY,	/* JWK unsupported, invalid, weak, private:
+				   badPublicKey */
+	GH_JOSE_EBADSIG,	/* the signature does not verify: malformed */
 	GH_JOSE_ENOMEM,		/* serverInternal */
-	GH_JOSE_ECRYPTO,	/* OpenSSL failed, not the input: serverInternal */
+	GH_JOSE_ECRYPTO,	/* OpenSSL failed (not the input):
+				   serverInternal */
 	GH_JOSE_ERR__MAX
 };
 
@@ -80,7 +86,10 @@ const char	*gh_jose_alg_name(enum gh_jose_alg alg);
 enum gh_jose_err gh_jose_b64_decode(const char *s, size_t len,
 		    unsigned char *out, size_t outsz, size_t *outlen);
 
-/* Encode n bytes, no padding, NUL-terminated; GH_JOSE_ETOOBIG if outsz is short. */
+/*
+ * Encode n bytes unpadded and NUL-terminated; GH_JOSE_ETOOBIG if outsz
+ * is short.
+ */
 enum gh_jose_err gh_jose_b64_encode(const void *p, size_t n, char *out,
 		    size_t outsz);
 
@@ -97,16 +106,16 @@ enum gh_jws_keyref {
 struct gh_jws {
 	enum gh_jose_alg	 alg;
 	enum gh_jws_keyref	 keyref;
-	const char		*nonce;		/* base64url; NULL in an inner JWS */
-	const char		*url;		/* never NULL */
-	const char		*kid;		/* when keyref is GH_JWS_KID */
-	EVP_PKEY		*jwk;		/* when keyref is GH_JWS_JWK */
-	const unsigned char	*payload;	/* decoded, NUL-terminated */
-	size_t			 payload_len;	/* 0: POST-as-GET ("payload": "") */
+	const char		*nonce;	/* base64url; NULL if inner JWS */
+	const char		*url;	/* never NULL */
+	const char		*kid;	/* when keyref is GH_JWS_KID */
+	EVP_PKEY		*jwk;	/* when keyref is GH_JWS_JWK */
+	const unsigned char	*payload;	/* decoded, NUL-ended */
+	size_t			 payload_len;	/* 0: POST-as-GET */
 	/* The rest is jose.c's. */
 	struct json_object	*header;	/* owns nonce, url and kid */
 	unsigned char		*payload_buf;
-	char			*input;		/* the signing input */
+	char			*input;		/* signing input */
 	size_t			 input_len;
 	unsigned char		*sig;
 	size_t			 sig_len;
@@ -203,7 +212,7 @@ enum gh_jose_err gh_jws_payload_object(const struct gh_jws *jws,
 enum gh_jose_err gh_jwk_parse(struct json_object *jwk, EVP_PKEY **out,
 		    const char **why);
 
-/* As gh_jwk_parse() from JSON text of len bytes (at most GH_JOSE_HEADER_MAX). */
+/* As gh_jwk_parse(), from len bytes of JSON (at most GH_JOSE_HEADER_MAX). */
 enum gh_jose_err gh_jwk_parse_text(const char *s, size_t len, EVP_PKEY **out,
 		    const char **why);
 

@@ -3,12 +3,13 @@
  * Fuzz harness for lib/jose.c.  The input is tried as strict base64url,
  * as an ACME JWS in the flattened JSON serialisation, and (once parsed as
  * a JSON object) as the inner JWS of external account binding or of
- * keyChange, and as a JWK.  Beyond the sanitizers it checks what the module promises: what
- * decodes encodes back to the input; a parsed JWS has exactly the members
- * its keyref says, a nonce and a url, and a NUL-terminated payload; a
- * refusal gives a reason; every key accepted has one canonical JWK, which
- * parses back to the same key with the same thumbprint.  Verification
- * runs on whatever parses (the seeds carry real signatures).
+ * keyChange, and as a JWK.  Beyond the sanitizers it checks what the
+ * module promises: what decodes encodes back to the input; a parsed JWS
+ * has the key reference, nonce and url its kind calls for, and a
+ * NUL-terminated payload; a refusal gives a reason; every key accepted
+ * has one canonical JWK, which parses back to the same key with the same
+ * thumbprint.  Verification runs on whatever parses (the seeds carry
+ * real signatures).
  */
 #include <string.h>
 
@@ -88,7 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > FUZZ_MAX + 16)
 		return 0;
 
-	/* Strict base64url has one spelling: decoding then encoding is identity. */
+	/* Strict base64url has one spelling: decode, encode, and it is back. */
 	if (gh_jose_b64_decode(s, size, bin, sizeof(bin), &n) == GH_JOSE_OK &&
 	    (gh_jose_b64_encode(bin, n, txt, sizeof(txt)) != GH_JOSE_OK ||
 	    strlen(txt) != size || memcmp(txt, s, size) != 0))

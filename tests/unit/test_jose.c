@@ -57,7 +57,7 @@ static const char rfc_es256_sig[] =
     "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSA"
     "pmWQxfKTUJqPP3-Kg6NU1Q";
 
-/* RFC 7515 A.4.1's P-521 key: ES512, which ACME clients may use and we do not. */
+/* RFC 7515 A.4.1's P-521 key: ES512, which some ACME clients use; not we. */
 static const char rfc_p521_jwk[] =
     "{\"kty\":\"EC\",\"crv\":\"P-521\",\"x\":\"AekpBQ8ST8a8VcfVOTNl353v"
     "SrDCLLJXmPk06wTjxrrjcBpXp5EOnYG_NjFZ6OvLFV1jSfS9tsz4qUxcWceqwQGk\","
@@ -70,13 +70,15 @@ static const char rfc_hs256_key[] =
     "cgUuTwjAzZr1Z9CAow";
 static const char rfc_hs256_input[] =
     "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9." RFC_PAYLOAD;
-static const char rfc_hs256_sig[] = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+static const char rfc_hs256_sig[] =
+    "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 /* RFC 8037 A.1's Ed25519 key (public part), A.3's thumbprint, A.4's JWS. */
 static const char rfc_ed_jwk[] =
     "{\"kty\":\"OKP\",\"crv\":\"Ed25519\","
     "\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}";
-static const char rfc_ed_thumb[] = "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k";
+static const char rfc_ed_thumb[] =
+    "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k";
 static const char rfc_ed_input[] =
     "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
 static const char rfc_ed_sig[] =
@@ -92,7 +94,8 @@ static const char rfc7638_jwk[] =
     "pbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIq"
     "bw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw\",\"e\":\"AQAB\","
     "\"alg\":\"RS256\",\"kid\":\"2011-04-29\"}";
-static const char rfc7638_thumb[] = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+static const char rfc7638_thumb[] =
+    "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
 
 /* Signed by python3-cryptography when this file was written. */
 static const struct pyvec {
@@ -344,7 +347,8 @@ static void
 jwk_header(struct gh_buf *b, enum gh_jose_alg alg, EVP_PKEY *key)
 {
 	gh_buf_reset(b);
-	CU_ASSERT_FATAL(gh_buf_printf(b, "{\"alg\":\"%s\",\"nonce\":\"bm9uY2U\","
+	CU_ASSERT_FATAL(gh_buf_printf(b, "{\"alg\":\"%s\","
+	    "\"nonce\":\"bm9uY2U\","
 	    "\"url\":\"https://ca.example/acme/new-account\",\"jwk\":",
 	    gh_jose_alg_name(alg)) == GH_OK);
 	CU_ASSERT_FATAL(gh_jwk_canonical(key, b) == GH_JOSE_OK);
@@ -380,8 +384,9 @@ test_b64_strict(void)
 		{ __LINE__, "Zm9.", GH_JOSE_EMALFORMED, NULL, 0 },
 		{ __LINE__, "Z", GH_JOSE_EMALFORMED, NULL, 0 },
 		{ __LINE__, "Zm9vY", GH_JOSE_EMALFORMED, NULL, 0 },
-		{ __LINE__, "Zh", GH_JOSE_EMALFORMED, NULL, 0 },	/* bits */
-		{ __LINE__, "Zm9", GH_JOSE_EMALFORMED, NULL, 0 },	/* bits */
+		/* Unused bits not zero. */
+		{ __LINE__, "Zh", GH_JOSE_EMALFORMED, NULL, 0 },
+		{ __LINE__, "Zm9", GH_JOSE_EMALFORMED, NULL, 0 },
 		{ __LINE__, "Zm\xc3\xa9v", GH_JOSE_EMALFORMED, NULL, 0 },
 	};
 	unsigned char	 out[16];
@@ -424,14 +429,14 @@ test_rfc7638_thumbprint(void)
 	char		 th[GH_JOSE_THUMB_LEN + 1];
 	struct gh_buf	 b;
 
-	/* The RFC's JWK carries alg and kid, which the thumbprint leaves out. */
+	/* The RFC's JWK has alg and kid too: the thumbprint leaves them out. */
 	key = jwk_ok(rfc7638_jwk);
 	CU_ASSERT_EQUAL(gh_jwk_thumbprint(key, th), GH_JOSE_OK);
 	CU_ASSERT_STRING_EQUAL(th, rfc7638_thumb);
 	gh_buf_init(&b, 0);
 	CU_ASSERT_EQUAL(gh_jwk_canonical(key, &b), GH_JOSE_OK);
-	CU_ASSERT(strncmp(b.data, "{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"0vx7",
-	    31) == 0);
+	CU_ASSERT(strncmp(b.data,
+	    "{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"0vx7", 31) == 0);
 	EVP_PKEY_free(key);
 
 	key = jwk_ok(rfc_ed_jwk);
@@ -899,7 +904,7 @@ test_runtime_keys(void)
 		int		 line;
 		enum gh_jose_alg alg;
 		const char	*type;
-		const char	*param;	/* curve, or NULL for RSA-2048 / Ed25519 */
+		const char	*param;	/* the curve; NULL: RSA-2048, Ed25519 */
 	} t[] = {
 		{ __LINE__, GH_JOSE_RS256, "RSA", NULL },
 		{ __LINE__, GH_JOSE_ES256, "EC", "P-256" },
@@ -1071,13 +1076,15 @@ test_jwk_refused(void)
 		    ",\"d\":\"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A\"}",
 		    GH_JOSE_EBADKEY },
 		{ __LINE__, "{\"kty\":\"EC\",\"crv\":\"P-256\"," EC_X ","
-		    EC_Y ",\"d\":\"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI\"}",
+		    EC_Y ",\"d\":"
+		    "\"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI\"}",
 		    GH_JOSE_EBADKEY },
 		{ __LINE__, "{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\","
 		    "\"p\":\"AQAB\"}", GH_JOSE_EBADKEY },
 		{ __LINE__, "{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\","
 		    "\"qi\":\"AQAB\"}", GH_JOSE_EBADKEY },
-		{ __LINE__, "{\"kty\":\"oct\",\"k\":\"AyM1SysPpbyDfgZld3umj1q\"}",
+		{ __LINE__,
+		    "{\"kty\":\"oct\",\"k\":\"AyM1SysPpbyDfgZld3umj1q\"}",
 		    GH_JOSE_EBADKEY },
 		/* Types, curves, members. */
 		{ __LINE__, "{\"crv\":\"Ed25519\"," ED_X "}", GH_JOSE_EBADKEY },
@@ -1178,7 +1185,8 @@ test_jwk_refused(void)
 		    "dVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoud"
 		    "F8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXp\"}",
 		    GH_JOSE_EBADKEY },	/* 2040 bits */
-		{ __LINE__, "{\"kty\":\"RSA\",\"n\":\"ofgWCuLjybRlzo0tZWJjNiuSf\"}",
+		{ __LINE__,
+		    "{\"kty\":\"RSA\",\"n\":\"ofgWCuLjybRlzo0tZWJjNiuSf\"}",
 		    GH_JOSE_EBADKEY },	/* no e */
 		{ __LINE__, "{\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":5}",
 		    GH_JOSE_EBADKEY },
@@ -1310,9 +1318,10 @@ test_header_refused(void)
 		{ __LINE__, "{\"alg\":\"ES256\"," GOOD_KID ",\"nonce\":\"bm9u "
 		    "Y2U\"," GOOD_URL "}", GH_JOSE_EBADNONCE },
 		{ __LINE__, "{\"alg\":\"ES256\"," GOOD_KID ",\"nonce\":\""
-		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-		    "AAAAAAAAAAAA\"," GOOD_URL "}", GH_JOSE_EBADNONCE }, /* 132 */
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		    "AAAAAAAAAAAAAAAAAA\"," GOOD_URL "}",
+		    GH_JOSE_EBADNONCE },	/* 132 characters */
 		/* url */
 		{ __LINE__, "{\"alg\":\"ES256\"," GOOD_KID "," GOOD_NONCE "}",
 		    GH_JOSE_EMALFORMED },
@@ -1365,20 +1374,23 @@ static void
 test_envelope_refused(void)
 {
 #define P	"\"protected\":\"eyJhbGciOiJFUzI1NiIsImtpZCI6Imh0dHBzOi8vY2Eu" \
-	"ZXhhbXBsZS9hY2N0LzEiLCJub25jZSI6ImJtOXVZMlUiLCJ1cmwiOiJodHRwczov"	\
-	"L2NhLmV4YW1wbGUvYWNtZS9vcmRlciJ9\""
+	"ZXhhbXBsZS9hY2N0LzEiLCJub25jZSI6ImJtOXVZMlUiLCJ1cmwiOiJodHRw"	\
+	"czovL2NhLmV4YW1wbGUvYWNtZS9vcmRlciJ9\""
 	static const struct {
 		int		 line;
 		const char	*jws;
 		enum gh_jose_err want;
 	} t[] = {
-		{ __LINE__, "{" P ",\"payload\":\"e30\",\"signature\":\"AAAA\"}",
+		{ __LINE__, "{" P
+		    ",\"payload\":\"e30\",\"signature\":\"AAAA\"}",
 		    GH_JOSE_OK },
 		{ __LINE__, "{" P ",\"payload\":\"\",\"signature\":\"AAAA\"}",
 		    GH_JOSE_OK },
-		{ __LINE__, "{\"signature\":\"AAAA\",\"payload\":\"e30\"," P "}",
+		{ __LINE__,
+		    "{\"signature\":\"AAAA\",\"payload\":\"e30\"," P "}",
 		    GH_JOSE_OK },
-		{ __LINE__, " {" P ",\"payload\":\"e30\",\"signature\":\"AAAA\","
+		{ __LINE__, " {" P
+		    ",\"payload\":\"e30\",\"signature\":\"AAAA\","
 		    "\"x-extra\":{\"a\":[1]}}\n", GH_JOSE_OK },
 		/* Other serialisations and unprotected headers. */
 		{ __LINE__, "{\"payload\":\"e30\",\"signatures\":[{" P ","
@@ -1408,13 +1420,17 @@ test_envelope_refused(void)
 		{ __LINE__, "{\"protected\":\"\",\"payload\":\"e30\","
 		    "\"signature\":\"AAAA\"}", GH_JOSE_EMALFORMED },
 		/* Base64url that is not strict. */
-		{ __LINE__, "{" P ",\"payload\":\"e30=\",\"signature\":\"AAAA\"}",
+		{ __LINE__, "{" P
+		    ",\"payload\":\"e30=\",\"signature\":\"AAAA\"}",
 		    GH_JOSE_EMALFORMED },
-		{ __LINE__, "{" P ",\"payload\":\"e30\",\"signature\":\"AAA=\"}",
+		{ __LINE__, "{" P
+		    ",\"payload\":\"e30\",\"signature\":\"AAA=\"}",
 		    GH_JOSE_EMALFORMED },
-		{ __LINE__, "{" P ",\"payload\":\"e3 0\",\"signature\":\"AAAA\"}",
+		{ __LINE__, "{" P
+		    ",\"payload\":\"e3 0\",\"signature\":\"AAAA\"}",
 		    GH_JOSE_EMALFORMED },
-		{ __LINE__, "{" P ",\"payload\":\"e30\",\"signature\":\"AA/A\"}",
+		{ __LINE__, "{" P
+		    ",\"payload\":\"e30\",\"signature\":\"AA/A\"}",
 		    GH_JOSE_EMALFORMED },
 		{ __LINE__, "{\"protected\":\"eyJhbGciOiJFUzI1NiJ9=\","
 		    "\"payload\":\"e30\",\"signature\":\"AAAA\"}",

@@ -561,6 +561,20 @@ key_check(EVP_PKEY *key, enum gh_jose_alg alg, size_t *coord,
 	return GH_JOSE_OK;
 }
 
+/* Append the string s; GH_JOSE_ENOMEM or GH_JOSE_ETOOBIG from the buffer. */
+static enum gh_jose_err
+buf_puts(struct gh_buf *out, const char *s)
+{
+	switch (gh_buf_puts(out, s)) {
+	case GH_OK:
+		return GH_JOSE_OK;
+	case GH_ENOMEM:
+		return GH_JOSE_ENOMEM;
+	default:
+		return GH_JOSE_ETOOBIG;
+	}
+}
+
 /* Append the base64url of the big number bn, minimal or padded to pad bytes. */
 static enum gh_jose_err
 buf_add_bn(struct gh_buf *out, const BIGNUM *bn, size_t pad)
@@ -578,28 +592,7 @@ buf_add_bn(struct gh_buf *out, const BIGNUM *bn, size_t pad)
 		return GH_JOSE_EBADKEY;
 	if (gh_jose_b64_encode(bin, n, txt, sizeof(txt)) != GH_JOSE_OK)
 		return GH_JOSE_EBADKEY;
-	switch (gh_buf_puts(out, txt)) {
-	case GH_OK:
-		return GH_JOSE_OK;
-	case GH_ENOMEM:
-		return GH_JOSE_ENOMEM;
-	default:
-		return GH_JOSE_ETOOBIG;
-	}
-}
-
-/* Append the string s; GH_JOSE_ENOMEM or GH_JOSE_ETOOBIG from the buffer. */
-static enum gh_jose_err
-buf_puts(struct gh_buf *out, const char *s)
-{
-	switch (gh_buf_puts(out, s)) {
-	case GH_OK:
-		return GH_JOSE_OK;
-	case GH_ENOMEM:
-		return GH_JOSE_ENOMEM;
-	default:
-		return GH_JOSE_ETOOBIG;
-	}
+	return buf_puts(out, txt);
 }
 
 /*
@@ -629,13 +622,12 @@ gh_jwk_canonical(EVP_PKEY *key, struct gh_buf *out)
 			err = GH_JOSE_ECRYPTO;
 			break;
 		}
-		if ((err = buf_puts(out, "{\"e\":\"")) != GH_JOSE_OK ||
-		    (err = buf_add_bn(out, a, 0)) != GH_JOSE_OK ||
-		    (err = buf_puts(out, "\",\"kty\":\"RSA\",\"n\":\"")) !=
-		    GH_JOSE_OK ||
-		    (err = buf_add_bn(out, b, 0)) != GH_JOSE_OK ||
-		    (err = buf_puts(out, "\"}")) != GH_JOSE_OK)
-			break;
+		if ((err = buf_puts(out, "{\"e\":\"")) == GH_JOSE_OK &&
+		    (err = buf_add_bn(out, a, 0)) == GH_JOSE_OK &&
+		    (err = buf_puts(out, "\",\"kty\":\"RSA\",\"n\":\"")) ==
+		    GH_JOSE_OK &&
+		    (err = buf_add_bn(out, b, 0)) == GH_JOSE_OK)
+			err = buf_puts(out, "\"}");
 		break;
 	case EVP_PKEY_EC:
 		if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X,
@@ -647,13 +639,12 @@ gh_jwk_canonical(EVP_PKEY *key, struct gh_buf *out)
 		}
 		if ((err = buf_puts(out, coord == 32 ?
 		    "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"" :
-		    "{\"crv\":\"P-384\",\"kty\":\"EC\",\"x\":\"")) !=
-		    GH_JOSE_OK ||
-		    (err = buf_add_bn(out, a, coord)) != GH_JOSE_OK ||
-		    (err = buf_puts(out, "\",\"y\":\"")) != GH_JOSE_OK ||
-		    (err = buf_add_bn(out, b, coord)) != GH_JOSE_OK ||
-		    (err = buf_puts(out, "\"}")) != GH_JOSE_OK)
-			break;
+		    "{\"crv\":\"P-384\",\"kty\":\"EC\",\"x\":\"")) ==
+		    GH_JOSE_OK &&
+		    (err = buf_add_bn(out, a, coord)) == GH_JOSE_OK &&
+		    (err = buf_puts(out, "\",\"y\":\"")) == GH_JOSE_OK &&
+		    (err = buf_add_bn(out, b, coord)) == GH_JOSE_OK)
+			err = buf_puts(out, "\"}");
 		break;
 	case EVP_PKEY_ED25519:
 		if (EVP_PKEY_get_raw_public_key(key, raw, &rawlen) != 1 ||
@@ -664,11 +655,10 @@ gh_jwk_canonical(EVP_PKEY *key, struct gh_buf *out)
 			break;
 		}
 		if ((err = buf_puts(out,
-		    "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"")) !=
-		    GH_JOSE_OK ||
-		    (err = buf_puts(out, txt)) != GH_JOSE_OK ||
-		    (err = buf_puts(out, "\"}")) != GH_JOSE_OK)
-			break;
+		    "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"")) ==
+		    GH_JOSE_OK &&
+		    (err = buf_puts(out, txt)) == GH_JOSE_OK)
+			err = buf_puts(out, "\"}");
 		break;
 	default:
 		err = GH_JOSE_EBADKEY;
@@ -1002,8 +992,8 @@ header_check(struct json_object *hdr, enum jws_kind kind, struct gh_jws *jws,
 }
 
 /*
- * The common part of gh_jws_parse() and gh_jws_parse_eab(): obj is the
- * JWS object (borrowed).  The encoded strings are bounded by the caller's
+ * What gh_jws_parse(), gh_jws_parse_eab() and gh_jws_parse_keychange()
+ * share: obj is the JWS object (borrowed).  The encoded strings are bounded by the caller's
  * bound on the text they came in.
  */
 static enum gh_jose_err
@@ -1046,7 +1036,7 @@ jws_from_object(struct json_object *obj, enum jws_kind kind,
 
 	if ((err = b64_decode_new(prot, plen, GH_JOSE_HEADER_MAX, &hbuf,
 	    &hlen)) != GH_JOSE_OK) {
-		reason = "protected header not base64url";
+		reason = "protected header not base64url or too long";
 		goto err;
 	}
 	switch (gh_json_parse_object((const char *)hbuf, hlen, &jws->header,
@@ -1065,13 +1055,13 @@ jws_from_object(struct json_object *obj, enum jws_kind kind,
 		goto err;
 	if ((err = b64_decode_new(payload, paylen, GH_JOSE_JWS_MAX,
 	    &jws->payload_buf, &jws->payload_len)) != GH_JOSE_OK) {
-		reason = "payload not base64url";
+		reason = "payload not base64url or too long";
 		goto err;
 	}
 	jws->payload = jws->payload_buf;
 	if ((err = b64_decode_new(sig, siglen, GH_JOSE_SIG_MAX, &jws->sig,
 	    &jws->sig_len)) != GH_JOSE_OK) {
-		reason = "signature not base64url";
+		reason = "signature not base64url or too long";
 		goto err;
 	}
 
@@ -1093,7 +1083,7 @@ jws_from_object(struct json_object *obj, enum jws_kind kind,
 err:
 	free(hbuf);
 	gh_jws_free(jws);
-	if (err == GH_JOSE_ENOMEM && reason == NULL)
+	if (err == GH_JOSE_ENOMEM)
 		reason = "out of memory";
 	return fail(why, reason, err);
 }

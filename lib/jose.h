@@ -101,7 +101,8 @@ enum gh_jws_keyref {
 
 /*
  * A parsed JWS.  It owns everything it points to; gh_jws_free() frees it.
- * The strings are NUL-terminated and free of NULs.
+ * The strings are NUL-terminated and free of NULs; the payload is
+ * NUL-terminated too, but may hold NULs: payload_len counts its bytes.
  */
 struct gh_jws {
 	enum gh_jose_alg	 alg;

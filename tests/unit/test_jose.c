@@ -446,6 +446,13 @@ test_rfc7638_thumbprint(void)
 	CU_ASSERT_EQUAL(gh_jwk_canonical(key, &b), GH_JOSE_OK);
 	CU_ASSERT_STRING_EQUAL(b.data, "{\"crv\":\"Ed25519\",\"kty\":\"OKP\","
 	    "\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}");
+	/* A buffer too small for it: refused, and left as it was. */
+	gh_buf_free(&b);
+	gh_buf_init(&b, 40);
+	CU_ASSERT_FATAL(gh_buf_puts(&b, "head") == GH_OK);
+	CU_ASSERT_EQUAL(gh_jwk_canonical(key, &b), GH_JOSE_ETOOBIG);
+	CU_ASSERT_EQUAL(b.len, 4);
+	CU_ASSERT_STRING_EQUAL(b.data, "head");
 	EVP_PKEY_free(key);
 	gh_buf_free(&b);
 }

@@ -993,8 +993,8 @@ header_check(struct json_object *hdr, enum jws_kind kind, struct gh_jws *jws,
 
 /*
  * What gh_jws_parse(), gh_jws_parse_eab() and gh_jws_parse_keychange()
- * share: obj is the JWS object (borrowed).  The encoded strings are bounded by the caller's
- * bound on the text they came in.
+ * share: obj is the JWS object (borrowed).  Its strings are bounded here
+ * one by one, and together by the bound on the text they came in.
  */
 static enum gh_jose_err
 jws_from_object(struct json_object *obj, enum jws_kind kind,

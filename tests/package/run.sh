@@ -24,8 +24,8 @@
 # Nothing is installed on this machine: the root has its own dpkg, and
 # its servers never listen outside their namespace.  On exit every process
 # whose root is the Debian root is stopped, and everything is unmounted.
-# The host needs what ./dev installs (dpkg-dev, debhelper, the build
-# dependencies, mmdebstrap) and unshare and ip (util-linux, iproute2).
+# The host needs what ./dev installs (dpkg-dev, debhelper, lintian, the
+# build dependencies, mmdebstrap) and unshare and ip (util-linux, iproute2).
 
 set -uo pipefail
 
@@ -144,6 +144,14 @@ arch=$(dpkg --print-architecture)
 deb1=$WORK/gatehouse_${v1}_$arch.deb
 deb2=$WORK/gatehouse_${v2}_$arch.deb
 check "../gatehouse_${v1}_$arch.deb exists" test -s "$deb1"
+lint() {
+	lintian --fail-on error "$WORK/gatehouse_${v1}_$arch.changes" \
+		>"$WORK/lintian.log" 2>&1
+	local rc=$?
+	grep -v 'running with root privileges' "$WORK/lintian.log" >&2
+	return $rc
+}
+check "lintian reports no errors" lint
 [[ -s $deb1 && -s $deb2 ]] || finish
 
 # --- 2. the root ---------------------------------------------------------------

@@ -12,7 +12,8 @@
 #       site or module again
 #   inside.sh kept DOMAIN
 #       after an upgrade: start Apache again and check that the token and
-#       the order made before are still there
+#       the order made before are still there; stop it, the site left
+#       enabled for the purge to disable
 #
 # Prints "ok: WHAT" or "FAIL: WHAT" a check; run.sh counts them.
 
@@ -140,11 +141,12 @@ gone() {
 	[[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null
 }
 
+# apache_down [enabled]: stop Apache; disable the site unless "enabled".
 apache_down() {
 	local pidfile=/run/apache2/apache2.pid
 	apache2ctl stop >/dev/null 2>&1
 	check "apache: stopped" wait_for 20 gone $pidfile
-	a2dissite -q gatehouse
+	[[ ${1:-} == enabled ]] || a2dissite -q gatehouse
 }
 
 cmd_serve() {
@@ -185,7 +187,8 @@ cmd_kept() {
 	check "upgrade: certmaker's user and root are still there" \
 		is 200 certmaker.localhost /api/v1/root-certificate/obtain \
 		-H "X-Auth-Token: $(token certmaker)"
-	apache_down
+	# Left enabled: the purge must disable it (postrm).
+	apache_down enabled
 }
 
 case ${1:-} in

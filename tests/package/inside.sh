@@ -1,0 +1,198 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+#
+# inside.sh: the half of the package test that runs inside the Debian root,
+# in a network namespace of its own (run.sh puts it there), so that the
+# web servers it starts on ports 80 and 443 are seen by nothing else.
+#
+#   inside.sh serve apache|lighttpd DOMAIN
+#       enable the site (a2ensite) or the module (lighty-enable-mod), start
+#       Debian's server, check the four services on 443, order DOMAIN and
+#       see the worker provision it, then stop the server and disable the
+#       site or module again
+#   inside.sh kept DOMAIN
+#       after an upgrade: start Apache again and check that the token and
+#       the order made before are still there; stop it, the site left
+#       enabled for the purge to disable
+#
+# Prints "ok: WHAT" or "FAIL: WHAT" a check; run.sh counts them.
+
+set -uo pipefail
+
+CONF=/etc/gatehouse/gatehouse.conf
+TOKENS=/root/gatehouse-test.tokens	# "NAME TOKEN" lines, kept between runs
+
+ok() { printf 'ok: %s\n' "$*"; }
+fail() { printf 'FAIL: %s\n' "$*"; }
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+
+ctl() { runuser -u www-data -- gatectl -c "$CONF" "$@"; }
+
+# curl HOST PATH [ARGS…]: an HTTPS request to 127.0.0.1:443 for HOST; the
+# body goes to /tmp/body, the status to stdout.  -k: the certificate is
+# Debian's snakeoil, made for this machine's name.
+req() {
+	local host=$1 path=$2
+	shift 2
+	curl -sk --max-time 10 -o /tmp/body -w '%{http_code}' \
+		--resolve "$host:443:127.0.0.1" "$@" "https://$host$path"
+}
+
+# is STATUS HOST PATH [ARGS…]
+is() {
+	local want=$1 got
+	shift
+	got=$(req "$@")
+	[[ $got == "$want" ]] && return 0
+	printf '  %s %s: %s, wanted %s: %s\n' "$1" "$2" "$got" "$want" \
+		"$(head -c 300 /tmp/body 2>/dev/null)"
+	return 1
+}
+
+# wait_for SECONDS COMMAND…: until COMMAND succeeds, polling 5 times a second.
+wait_for() {
+	local i n=$(($1 * 5))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+token() { awk -v n="$1" '$1 == n { print $2 }' "$TOKENS"; }
+
+# The tokens of every service, made once (as www-data, by gatectl).
+make_tokens() {
+	[[ -s $TOKENS ]] && return 0
+	local t
+	printf 'callback-secret\n' >/tmp/cb.secret
+	chown www-data: /tmp/cb.secret
+	chmod 0600 /tmp/cb.secret
+	{
+		t=$(ctl token add tester --callback-secret-file /tmp/cb.secret) &&
+			printf 'factory %s\n' "$t" &&
+			t=$(ctl certmaker user add tester) &&
+			printf 'certmaker %s\n' "$t" &&
+			ctl icyfire tokens generate &&
+			ctl icyfire server add 1 >/dev/null
+	} >"$TOKENS.new" && mv "$TOKENS.new" "$TOKENS"
+}
+
+order_state() {
+	req factory.localhost "/v1/site/$1" \
+		-H "Authorization: Bearer $(token factory)" >/dev/null &&
+		grep -q "\"state\": *\"$2\"" /tmp/body
+}
+
+# The four services, as a client sees them.
+services() {
+	local name=$1 domain=$2 log=$3 r c
+	check "$name: factory 200 with a token made by gatectl" \
+		is 200 factory.localhost /v1/domain/example.gent \
+		-H "Authorization: Bearer $(token factory)"
+	check "$name: factory 401 without" \
+		is 401 factory.localhost /v1/domain/example.gent
+	check "$name: factory order 201" \
+		is 201 factory.localhost /v1/site \
+		-H "Authorization: Bearer $(token factory)" \
+		-H 'Content-Type: application/json' \
+		-d "{\"domain\": \"$domain\", \"callback\": \"https://receiver.example/cb\", \"installerSecret\": \"s3cret\"}"
+	check "$name: the worker provisions the order" \
+		wait_for 20 order_state "$domain" created
+	check "$name: certmaker 200 for its root" \
+		is 200 certmaker.localhost /api/v1/root-certificate/obtain \
+		-H "X-Auth-Token: $(token certmaker)"
+	check "$name: certmaker's root is a certificate" \
+		grep -q 'BEGIN CERTIFICATE' /tmp/body
+	r=$(token read) c=$(token cred)
+	check "$name: icyfire 218 for an unclaimed slot" \
+		is 218 icyfire.localhost "/api/_r/314/auth=$r&$c&1"
+	check "$name: icyfire's tokens are masked in the access log" \
+		eval "grep -q 'auth=\*\*\*' $log && ! grep -q '$r' $log"
+	# Sandstorm's answer to a browser-less request without a token.
+	check "$name: apihost 403 without a token, in its own words" \
+		eval "is 403 api.localhost /anything && grep -q 'API token' /tmp/body"
+	check "$name: a name that is no service gets 404" \
+		is 404 other.localhost /v1/domain/example.gent
+	check "$name: nothing of ours on port 80" \
+		eval "! curl -s --max-time 5 -H 'Authorization: Bearer $(token factory)' \
+			--resolve factory.localhost:80:127.0.0.1 \
+			http://factory.localhost/v1/domain/example.gent | grep -q available"
+}
+
+apache_up() {
+	check "apache: a2enmod ssl fcgid && a2ensite gatehouse" \
+		eval 'a2enmod -q ssl fcgid && a2ensite -q gatehouse'
+	check "apache: apache2ctl configtest" apache2ctl configtest
+	check "apache: apache2ctl start" apache2ctl start
+	wait_for 10 req factory.localhost / || true
+}
+
+# gone PIDFILE: the process it names has exited.  (Not pidof: /proc here
+# shows every process of the machine, the host's servers too.)
+gone() {
+	local pid
+	pid=$(cat "$1" 2>/dev/null) || return 0
+	[[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null
+}
+
+# apache_down [enabled]: stop Apache; disable the site unless "enabled".
+apache_down() {
+	local pidfile=/run/apache2/apache2.pid
+	apache2ctl stop >/dev/null 2>&1
+	check "apache: stopped" wait_for 20 gone $pidfile
+	[[ ${1:-} == enabled ]] || a2dissite -q gatehouse
+}
+
+cmd_serve() {
+	local server=$1 domain=$2 pid
+	make_tokens || { fail "gatectl makes the tokens"; return; }
+	ok "gatectl makes the tokens as www-data"
+	case $server in
+	apache)
+		apache_up
+		services apache "$domain" /var/log/gatehouse/apache-access.log
+		apache_down
+		;;
+	lighttpd)
+		check "lighttpd: lighty-enable-mod gatehouse" \
+			eval 'lighty-enable-mod gatehouse >/dev/null'
+		check "lighttpd: lighttpd -tt" \
+			lighttpd -tt -f /etc/lighttpd/lighttpd.conf
+		check "lighttpd: /etc/init.d/lighttpd start" \
+			/etc/init.d/lighttpd start
+		wait_for 10 req factory.localhost / || true
+		services lighttpd "$domain" /var/log/gatehouse/lighttpd-access.log
+		pid=$(cat /run/lighttpd.pid 2>/dev/null)
+		/etc/init.d/lighttpd stop >/dev/null 2>&1
+		check "lighttpd: stopped" wait_for 20 eval "! kill -0 ${pid:-0} 2>/dev/null"
+		lighty-disable-mod gatehouse >/dev/null
+		;;
+	esac
+}
+
+cmd_kept() {
+	local domain=$1
+	apache_up
+	check "upgrade: the old factory token still gets 200" \
+		is 200 factory.localhost /v1/domain/example.gent \
+		-H "Authorization: Bearer $(token factory)"
+	check "upgrade: the old order is still there, provisioned" \
+		order_state "$domain" created
+	check "upgrade: certmaker's user and root are still there" \
+		is 200 certmaker.localhost /api/v1/root-certificate/obtain \
+		-H "X-Auth-Token: $(token certmaker)"
+	# Left enabled: the purge must disable it (postrm).
+	apache_down enabled
+}
+
+case ${1:-} in
+serve) cmd_serve "$2" "$3" ;;
+kept) cmd_kept "$2" ;;
+*) echo "usage: inside.sh serve apache|lighttpd DOMAIN | kept DOMAIN" >&2; exit 2 ;;
+esac

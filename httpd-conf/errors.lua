@@ -2,10 +2,11 @@
 --
 -- errors.lua: lighttpd's own errors in the programs' JSON shape.
 --
--- lighttpd.conf.in names this file twice: as server.error-handler's
--- target is handled by mod_magnet before any FastCGI program, and
--- magnet.attract-raw-url-to runs it for every request, first.  An
--- ordinary request has no REDIRECT_STATUS and goes on untouched.  When
+-- lighttpd.conf.in runs this file at two stages of every request: as
+-- magnet.attract-raw-url-to, first (server.error-handler's target is
+-- answered here, before any FastCGI program), and as
+-- magnet.attract-response-start-to (see "current" below).  An ordinary
+-- request has no REDIRECT_STATUS and goes on untouched.  When
 -- lighttpd itself refuses a request (411, 413, 414, 431, 501, a 503 while
 -- it restarts a program, …), it restarts the request as a GET of the
 -- error handler with REDIRECT_STATUS set; this script answers it:
@@ -28,15 +29,8 @@
 --     programs answer.  (No "X-Content-Type-Options: nosniff": that
 --     header marks an answer of a program, which the tests count.)
 local r = lighty.r
-local status = tonumber(r.req_env["REDIRECT_STATUS"] or "")
-if status == nil then
-	return 0
-end
-if status == 411 and r.req_attr["request.stage"] ~= "readpost" then
-	r.req_env["GATEHOUSE_REQUEST_METHOD"] = "POST"
-	return 0
-end
 
+-- The same messages for both stages below.
 local msg = {
 	[400] = "bad request",
 	[403] = "forbidden",
@@ -56,6 +50,39 @@ local msg = {
 	[504] = "gateway timeout",
 	[505] = "HTTP version not supported",
 }
+
+-- As magnet.attract-response-start-to: a page lighttpd made after the
+-- error handler had its turn (a program that cannot be reached: the
+-- error handler's own pass goes to the same program and fails the same
+-- way) is made JSON here.  A program's answer always carries
+-- X-Content-Type-Options and is left as it is.
+local current = r.req_item["http_status"]
+if current ~= 0 then
+	local ct = r.resp_header["Content-Type"] or ""
+	if current >= 400 and r.resp_header["X-Content-Type-Options"] == nil
+	    and string.find(ct, "^text/html") then
+		r.resp_header["Content-Type"] = "application/json"
+		r.resp_header["Content-Length"] = nil
+		if current == 503 then
+			r.resp_header["Retry-After"] = "1"
+		end
+		r.resp_body.set({ '{"error":"' ..
+		    (msg[current] or "error") .. '"}' })
+		-- (The status again: it marks the new body as complete.)
+		return current
+	end
+	return 0
+end
+
+local status = tonumber(r.req_env["REDIRECT_STATUS"] or "")
+if status == nil then
+	return 0
+end
+if status == 411 and r.req_attr["request.stage"] ~= "readpost" then
+	r.req_env["GATEHOUSE_REQUEST_METHOD"] = "POST"
+	return 0
+end
+
 if status < 400 or status > 599 then
 	status = 500
 end

@@ -366,6 +366,20 @@ h2_run() {
 	done
 }
 
+# expect_h2_reset [DESC]: the last h2 request got no answer because the
+# server reset its stream, as RFC 9113 (8.2.1, 8.3) has it do with a
+# malformed request: Apache's mod_http2 (nghttp2) does that with CR, LF,
+# NUL, a space or a control character in a field, and a :path that is
+# not a path.  (alive, after, shows that the server serves on.)
+expect_h2_reset() {
+	local desc=${1:-"$REQ_DESC: refused, stream reset (RFC 9113 8.2.1)"}
+	if [[ $RES_STATUS == 000 ]] && grep -qF "$RES_HEADERS: no answer" "$GH_STATE/h2.err"; then
+		ok "$desc"
+	else
+		not_ok "$desc" "status $RES_STATUS $RES_ERROR"
+	fi
+}
+
 h2_pick() {
 	RES_STATUS=${H2_STATUS[$1]}
 	RES_HEADERS=$GH_STATE/h2.$1.h

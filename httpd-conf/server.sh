@@ -309,7 +309,8 @@ gh_render() {
 gh_server_config() {
 	local server=$1 dir=$2 port=$3 user group
 	read -r user group < <(gh_service_account)
-	install -m 0644 "$GH_ROOT/httpd-conf/icyfire-mask.lua" "$dir/" || return 1
+	install -m 0644 "$GH_ROOT/httpd-conf/errors.lua" \
+		"$GH_ROOT/httpd-conf/icyfire-mask.lua" "$dir/" || return 1
 	gh_render "$GH_ROOT/httpd-conf/$server.conf.in" \
 		ADDR=127.0.0.1 PORT="$port" \
 		CERT="$dir/tls/server.pem" KEY="$dir/tls/server.key" \

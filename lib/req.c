@@ -226,7 +226,16 @@ gh_req_parse(struct gh_req *req, const char *const *env, size_t body_max,
 	enum gh_err	 err;
 
 	req->env = env;
-	if ((s = gh_req_param(req, "REQUEST_METHOD")) == NULL)
+	/*
+	 * A web server that had to replace the method says which it was:
+	 * lighttpd's parser refuses a POST without Content-Length (411), and
+	 * its error handler (httpd-conf/errors.lua) passes the request on as
+	 * a GET with GATEHOUSE_REQUEST_METHOD=POST and an empty body, which
+	 * is what HTTP makes of it.  Only the server can set it: a client's
+	 * headers all become HTTP_* parameters.
+	 */
+	if ((s = gh_req_param(req, "GATEHOUSE_REQUEST_METHOD")) == NULL &&
+	    (s = gh_req_param(req, "REQUEST_METHOD")) == NULL)
 		return gh_fail(res, GH_EINVAL, "no request method");
 	req->method_name = s;
 	if (gh_method_parse(s, &req->method) != GH_OK)

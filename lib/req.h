@@ -83,7 +83,8 @@ const char	*gh_method_name(enum gh_method m);
 enum gh_err	 gh_method_parse(const char *s, enum gh_method *out);
 
 /*
- * Fill req from CGI-style params (REQUEST_METHOD, REQUEST_URI, CONTENT_LENGTH,
+ * Fill req from CGI-style params (REQUEST_METHOD, or GATEHOUSE_REQUEST_METHOD
+ * where the web server replaced the method; REQUEST_URI, CONTENT_LENGTH,
  * REMOTE_ADDR, HTTP_*).  Enforces the method, path, query and header caps,
  * and rejects a CONTENT_LENGTH over body_max (GH_ETOOBIG) before any body is
  * read.  On failure res carries the error to answer.

@@ -31,8 +31,18 @@ struct gh_io {
  * server that streams request bodies (lighttpd with stream-request-body)
  * takes a program that stops reading for a broken backend and resets the
  * client's stream.  A longer rest is left; the connection then closes.
+ *
+ * Over HTTP/2 the bound is higher: a stream whose answer ends before its
+ * body does is reset (RST_STREAM NO_ERROR, as RFC 9113 8.1 allows), and
+ * clients that are still sending take that for an error without showing
+ * the answer (curl 7.88 and git with it: "curl 92 Stream error in the
+ * HTTP/2 framing layer").  A too-large upload of up to DRAIN_MAX_H2 bytes
+ * is therefore read to its end, then answered (the answer waits in
+ * libfcgi's buffer meanwhile); the web server bounds how long that takes
+ * (its idle timeouts).  Dropping costs no memory.
  */
 #define DRAIN_MAX	(1024 * 1024)
+#define DRAIN_MAX_H2	(64LL * 1024 * 1024)
 
 /* Read exactly n bytes (fewer only at end of input); -1 on error. */
 static ssize_t
@@ -62,14 +72,14 @@ io_read(struct gh_io *io, char *p, size_t n)
 	return (ssize_t)got;
 }
 
-/* Drop what is left of a body of length len, if it is short (DRAIN_MAX). */
+/* Drop what is left of a body of length len, if it is at most max bytes. */
 static void
-io_drain(struct gh_io *io, long long len)
+io_drain(struct gh_io *io, long long len, long long max)
 {
 	char	chunk[8192];
 	size_t	want;
 
-	if (len <= io->nread || len - io->nread > DRAIN_MAX)
+	if (len <= io->nread || len - io->nread > max)
 		return;
 	while (io->nread < len) {
 		want = len - io->nread < (long long)sizeof(chunk) ?
@@ -348,6 +358,7 @@ serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
     struct gh_buf *head, const char *const *env, struct gh_io *io)
 {
 	char		 logpath[GH_PATH_MAX + 1];
+	const char	*proto;
 	int		 head_only;
 
 	gh_req_reset(req);
@@ -375,7 +386,10 @@ serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 		/* The client went away; nothing to answer. */
 	}
 drain:
-	io_drain(io, req->content_length);
+	proto = gh_req_param(req, "SERVER_PROTOCOL");
+	io_drain(io, req->content_length,
+	    proto != NULL && strncmp(proto, "HTTP/2", 6) == 0 ?
+	    DRAIN_MAX_H2 : DRAIN_MAX);
 	if (svc->log_requests) {
 		/*
 		 * A service with secrets in its paths has its routes see them

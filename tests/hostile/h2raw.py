@@ -7,7 +7,9 @@
 Each line of JOBS is a JSON object: {"host": SNI and certificate name,
 "headers": [[name, value], …] (pseudo-headers first: ":method", ":path",
 ":scheme", ":authority"; values may hold CR, LF or NUL), "head": file,
-"body": file}.  Each request goes to 127.0.0.1:PORT on a TLS connection
+"body": file, and optionally "data": a request body, sent in DATA frames
+after HEADERS without END_STREAM and so without a length}.  Each request
+goes to 127.0.0.1:PORT on a TLS connection
 of its own (checked against CAFILE) with ALPN h2, with the h2 library's
 own header checks turned off, so the bytes reach the server as given.
 The answer's status and headers go to the head file ("HTTP/2 <status>"
@@ -48,7 +50,11 @@ def one(ctx, job):
             validate_inbound_headers=False))
         conn.initiate_connection()
         sid = conn.get_next_available_stream_id()
-        conn.send_headers(sid, headers, end_stream=True)
+        data = job.get("data")
+        conn.send_headers(sid, headers, end_stream=data is None)
+        if data is not None:
+            # Small bodies only: within the initial flow-control window.
+            conn.send_data(sid, data.encode("latin-1"), end_stream=True)
         tls.sendall(conn.data_to_send())
         status, head, body, done = None, [], b"", False
         while not done:

@@ -13,6 +13,7 @@
 #						sends none), raw.py
 #	h2_add / h2_run / h2_pick		HTTP/2 requests with such header
 #						values, h2raw.py
+#	expect_h2_reset				an HTTP/2 stream reset, no answer
 #	db_snap NAME, expect_db_same NAME SNAP	row counts and a digest of a
 #						service's database, read-only
 #	icy_tally, expect_incidents		icyfire's incident log
@@ -22,7 +23,10 @@
 #	sqli TABLE				SQL injection strings for every field
 #
 # Every hostile request must be refused with a 4xx: expect_status fails
-# on a 5xx and on no answer at all ("000").  What is not refused is said
+# on a 5xx and on no answer at all ("000").  The one refusal without an
+# answer is an HTTP/2 stream reset for a malformed request (RFC 9113
+# 8.2.1; Apache's mod_http2), which expect_h2_reset checks as such, and
+# alive then shows the service serving on.  What is not refused is said
 # where it is checked: lighttpd's own 501 for a method it does not know
 # (RFC 9110), OCSP's malformedRequest in an HTTP 200 (RFC 6960), and SQL
 # in a free-text field, which is text like any other (stored verbatim,
@@ -364,6 +368,20 @@ h2_run() {
 	for ((i = 0; i < H2_N; i++)); do
 		[[ ${H2_STATUS[i]:-} =~ ^[0-9]{3}$|^noh2$ ]] || H2_STATUS[i]=000
 	done
+}
+
+# expect_h2_reset [DESC]: the last h2 request got no answer because the
+# server reset its stream, as RFC 9113 (8.2.1, 8.3) has it do with a
+# malformed request: Apache's mod_http2 (nghttp2) does that with CR, LF,
+# NUL, a space or a control character in a field, and a :path that is
+# not a path.  (alive, after, shows that the server serves on.)
+expect_h2_reset() {
+	local desc=${1:-"$REQ_DESC: refused, stream reset (RFC 9113 8.2.1)"}
+	if [[ $RES_STATUS == 000 ]] && grep -qF "$RES_HEADERS: no answer" "$GH_STATE/h2.err"; then
+		ok "$desc"
+	else
+		not_ok "$desc" "status $RES_STATUS $RES_ERROR"
+	fi
 }
 
 h2_pick() {

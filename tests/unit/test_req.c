@@ -59,6 +59,38 @@ test_parse_cgi_fallback(void)
 }
 
 static void
+test_parse_replaced_method(void)
+{
+	/*
+	 * lighttpd's error handler passes a bodyless POST on as a GET and
+	 * names the method it replaced (httpd-conf/errors.lua).
+	 */
+	const char *const env[] = { "REQUEST_METHOD=GET",
+	    "GATEHOUSE_REQUEST_METHOD=POST", "REDIRECT_STATUS=411",
+	    "REQUEST_URI=/api/v1/certificate/1/revoke?reason=keyCompromise",
+	    "REDIRECT_URI=/.gatehouse-error", "CONTENT_LENGTH=0", NULL };
+	const char *const plain[] = { "REQUEST_METHOD=GET",
+	    "REQUEST_URI=/", NULL };
+	struct gh_req	req;
+	struct gh_res	res;
+
+	gh_req_init(&req);
+	gh_res_init(&res);
+	CU_ASSERT_EQUAL(gh_req_parse(&req, env, 100, &res), GH_OK);
+	CU_ASSERT_EQUAL(req.method, GH_POST);
+	CU_ASSERT_STRING_EQUAL(req.method_name, "POST");
+	CU_ASSERT_STRING_EQUAL(req.path, "/api/v1/certificate/1/revoke");
+	CU_ASSERT_STRING_EQUAL(req.query, "reason=keyCompromise");
+	CU_ASSERT_EQUAL(req.content_length, 0);
+	gh_req_reset(&req);
+	gh_res_reset(&res);
+	CU_ASSERT_EQUAL(gh_req_parse(&req, plain, 100, &res), GH_OK);
+	CU_ASSERT_EQUAL(req.method, GH_GET);
+	gh_req_free(&req);
+	gh_res_free(&res);
+}
+
+static void
 test_parse_limits(void)
 {
 	struct gh_req	 req;
@@ -219,6 +251,7 @@ test_response(void)
 static const struct tcase tests[] = {
 	TCASE(test_parse_basic),
 	TCASE(test_parse_cgi_fallback),
+	TCASE(test_parse_replaced_method),
 	TCASE(test_parse_limits),
 	TCASE(test_pct_decode),
 	TCASE(test_query),

@@ -17,6 +17,7 @@
 #include "crypto.h"
 #include "gatectl.h"
 #include "log.h"
+#include "sections.h"
 
 const char	*ctl_config;
 
@@ -123,8 +124,9 @@ load(struct gh_conf *c)
 	char		errbuf[512];
 	enum gh_err	err;
 
-	err = ctl_config ? gh_conf_load(c, ctl_config, errbuf, sizeof(errbuf)) :
-	    gh_conf_load_env(c, errbuf, sizeof(errbuf));
+	err = ctl_config ? gh_conf_load(c, gatehouse_sections, ctl_config,
+	    errbuf, sizeof(errbuf)) :
+	    gh_conf_load_env(c, gatehouse_sections, errbuf, sizeof(errbuf));
 	if (err != GH_OK)
 		return ctl_fail("%s", errbuf);
 	return CTL_OK;
@@ -144,8 +146,8 @@ cmd_init(void)
 
 	if ((rc = load(&c)) != CTL_OK)
 		return rc;
-	dir = gh_conf_str(&c, GH_CONF_STATE_DIR);
-	keyfile = gh_conf_str(&c, GH_CONF_KEY_FILE);
+	dir = gh_conf_state_dir(&c);
+	keyfile = gh_conf_key_file(&c);
 	/* The state directory is ours alone, whoever made it. */
 	if ((mkdir(dir, 0700) == -1 && errno != EEXIST) ||
 	    chmod(dir, 0700) == -1) {
@@ -222,7 +224,7 @@ main(int argc, char *argv[])
 	if (strcmp(argv[0], "check-config") == 0 && argc == 1)
 		return cmd_check_config();
 	if (strcmp(argv[0], "config-reference") == 0 && argc == 1) {
-		gh_conf_doc(stdout);
+		gh_conf_doc(stdout, gatehouse_sections);
 		return CTL_OK;
 	}
 	if (strcmp(argv[0], "apihost") == 0)

@@ -212,8 +212,8 @@ token_add(int argc, char *argv[])
 	else if (err != GH_OK)
 		rc = ctl_fail("cannot add the token: %s", gh_strerror(err));
 	else {
-		printf("%s#%s\n", gh_conf_str(&a.conf,
-		    GH_CONF_APIHOST_PUBLIC_URL), token);
+		printf("%s#%s\n", apihost_conf_str(&a.conf,
+		    APIHOST_CONF_PUBLIC_URL), token);
 		fprintf(stderr, "gatectl: token %lld for grain %s\n", id,
 		    t.grain);
 	}

@@ -16,6 +16,7 @@
 #include "icyfire.h"
 #include "json.h"
 #include "log.h"
+#include "sections.h"
 
 static int
 open_icyfire(struct icyfire *f, unsigned flags)
@@ -38,10 +39,11 @@ ctl_icyfire_init(void)
 	char		 errbuf[512];
 	int		 rc;
 
-	if ((ctl_config ? gh_conf_load(&c, ctl_config, errbuf, sizeof(errbuf)) :
-	    gh_conf_load_env(&c, errbuf, sizeof(errbuf))) != GH_OK)
+	if ((ctl_config ? gh_conf_load(&c, gatehouse_sections, ctl_config,
+	    errbuf, sizeof(errbuf)) : gh_conf_load_env(&c, gatehouse_sections,
+	    errbuf, sizeof(errbuf))) != GH_OK)
 		return ctl_fail("%s", errbuf);
-	keyfile = gh_conf_str(&c, GH_CONF_ICYFIRE_FERNET_KEY_FILE);
+	keyfile = icyfire_conf_str(&c, ICYFIRE_CONF_FERNET_KEY_FILE);
 	if (stat(keyfile, &st) == -1) {
 		if (errno != ENOENT || fernet_key_create(keyfile) != GH_OK) {
 			rc = ctl_fail("%s: cannot create the Fernet key file",

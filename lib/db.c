@@ -257,19 +257,19 @@ out:
 }
 
 enum gh_err
-gh_db_open_service(struct gh_db *db, const char *dir, const char *name,
-    unsigned flags, const char *const *sql, size_t nstmt)
+gh_db_open_service(struct gh_db *db, const char *dir,
+    const struct gh_schema *schema, unsigned flags, const char *const *sql,
+    size_t nstmt)
 {
-	const struct gh_schema	*schema;
-	char			 path[4096];
-	enum gh_err		 err;
+	char		 path[4096];
+	enum gh_err	 err;
 
-	if ((schema = gh_schema_find(name)) == NULL) {
-		gh_log("%s: no schema %s", __func__, name);
+	if (schema == NULL || schema->service == NULL) {
+		gh_log("%s: no schema", __func__);
 		return GH_EINTERNAL;
 	}
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s.db", dir, name) >=
-	    sizeof(path))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.db", dir,
+	    schema->service) >= sizeof(path))
 		return GH_ECONFIG;
 	if ((err = gh_db_open(db, path, flags, sql, nstmt)) != GH_OK)
 		return err;

@@ -18,6 +18,26 @@
 #include "token.h"
 #include "util.h"
 
+/* The migrations of sql/apihost/ (schema.c, made by sql/schema.sh). */
+extern const struct gh_schema apihost_schema;
+
+/* The [apihost] keys of gatehouse.conf (conf.c). */
+enum apihost_conf_key {
+	APIHOST_CONF_PUBLIC_URL,
+	APIHOST_CONF_BASIC_AGENTS,
+	APIHOST_CONF_OFFER_EXPIRY,
+	APIHOST_CONF_MAX_BODY,
+	APIHOST_CONF_CONNECT_TIMEOUT,
+	APIHOST_CONF_RESPONSE_TIMEOUT,
+	APIHOST_CONF_UPSTREAM_ALLOW,
+	APIHOST_CONF_UPSTREAM_DENY,
+	APIHOST_CONF__MAX
+};
+
+extern const struct gh_conf_table apihost_conf;
+
+GH_CONF_ACCESSORS(apihost)
+
 #define APIHOST_NAME_MAX	64	/* grain name */
 #define APIHOST_URL_MAX		1024	/* upstream base URL */
 #define APIHOST_APIPATH_MAX	256	/* "/api/" */

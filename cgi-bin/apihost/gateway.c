@@ -120,8 +120,8 @@ gateway_init(struct apihost *a)
 	if ((gw = calloc(1, sizeof(*gw))) == NULL)
 		return GH_ENOMEM;
 	if (gh_netpol_init(&gw->policy,
-	    gh_conf_str(&a->conf, GH_CONF_APIHOST_UPSTREAM_ALLOW),
-	    gh_conf_str(&a->conf, GH_CONF_APIHOST_UPSTREAM_DENY), why,
+	    apihost_conf_str(&a->conf, APIHOST_CONF_UPSTREAM_ALLOW),
+	    apihost_conf_str(&a->conf, APIHOST_CONF_UPSTREAM_DENY), why,
 	    sizeof(why)) != GH_OK) {
 		gh_log("%s: [apihost] upstream address lists: %s", __func__,
 		    why);
@@ -193,12 +193,13 @@ token_cache_add(const unsigned char hash[GH_SHA256_LEN],
 static int
 basic_agent(const struct apihost *a, const char *ua)
 {
-	const char	*list = gh_conf_str(&a->conf, GH_CONF_APIHOST_BASIC_AGENTS);
+	const char	*list;
 	const char	*bar;
 	size_t		 n;
 
 	if (ua == NULL)
 		return 0;
+	list = apihost_conf_str(&a->conf, APIHOST_CONF_BASIC_AGENTS);
 	while (*list != '\0') {
 		bar = strchr(list, '|');
 		n = bar ? (size_t)(bar - list) : strlen(list);
@@ -698,7 +699,7 @@ setup_transfer(struct apihost *a, struct gh_req *req, const char *url,
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, gw);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)gh_conf_int(&a->conf, GH_CONF_APIHOST_CONNECT_TIMEOUT));
+	    (long)apihost_conf_int(&a->conf, APIHOST_CONF_CONNECT_TIMEOUT));
 	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (upload) {
@@ -758,8 +759,8 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	gw->reason[0] = '\0';
 	gw->head_sent = gw->head_broken = gw->client_gone = 0;
 	gw->read_error = gw->timed_out = 0;
-	gw->silence_us = gh_conf_int(&a->conf, GH_CONF_APIHOST_RESPONSE_TIMEOUT) *
-	    1000;
+	gw->silence_us = apihost_conf_int(&a->conf,
+	    APIHOST_CONF_RESPONSE_TIMEOUT) * 1000;
 	gw->last_us = gh_now_us();
 	gw->last_ul = gw->last_dl = 0;
 	gw->errbuf[0] = '\0';
@@ -788,7 +789,7 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if (gw->timed_out) {
 		err = gh_fail(res, GH_ETIMEOUT,
 		    "The app behind this API did not answer within %lld ms.",
-		    gh_conf_int(&a->conf, GH_CONF_APIHOST_RESPONSE_TIMEOUT));
+		    apihost_conf_int(&a->conf, APIHOST_CONF_RESPONSE_TIMEOUT));
 		res->status = 504;
 		return err;
 	}

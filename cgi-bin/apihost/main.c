@@ -76,8 +76,8 @@ main(void)
 		apihost_close(&a);
 		return 1;
 	}
-	svc.body_max = (size_t)gh_conf_int(&a.conf, GH_CONF_APIHOST_MAX_BODY);
-	svc.log_requests = (int)gh_conf_int(&a.conf, GH_CONF_LOG_REQUESTS);
+	svc.body_max = (size_t)apihost_conf_int(&a.conf, APIHOST_CONF_MAX_BODY);
+	svc.log_requests = gh_conf_log_requests(&a.conf);
 	rc = gh_serve(&svc);
 	gateway_free(&a);
 	apihost_close(&a);

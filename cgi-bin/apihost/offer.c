@@ -173,7 +173,7 @@ apihost_offer_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	t.permissions = perms;
 	t.petname = petname ? petname : "offer template";
 	t.expires_unused = now +
-	    gh_conf_int(&a->conf, GH_CONF_APIHOST_OFFER_EXPIRY);
+	    apihost_conf_int(&a->conf, APIHOST_CONF_OFFER_EXPIRY);
 	if ((err = gh_token_new(token)) != GH_OK ||
 	    (err = gh_token_new(page)) != GH_OK) {
 		err = gh_fail(res, err, "no randomness");
@@ -194,7 +194,7 @@ apihost_offer_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	}
 	gh_buf_reset(&a->scratch);
 	if ((err = gh_buf_printf(&a->scratch, "%s" APIHOST_PREFIX "offer/%s",
-	    gh_conf_str(&a->conf, GH_CONF_APIHOST_PUBLIC_URL), page)) !=
+	    apihost_conf_str(&a->conf, APIHOST_CONF_PUBLIC_URL), page)) !=
 	    GH_OK ||
 	    (err = gh_json_add(out, "url", json_object_new_string(
 	    a->scratch.data))) != GH_OK ||
@@ -307,7 +307,7 @@ apihost_offer_page(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		    "the app's page for a new one");
 		goto out;
 	}
-	expiry = gh_conf_int(&a->conf, GH_CONF_APIHOST_OFFER_EXPIRY);
+	expiry = apihost_conf_int(&a->conf, APIHOST_CONF_OFFER_EXPIRY);
 	if ((err = gh_buf_printf(&page, "<!DOCTYPE html>\n<html><head>"
 	    "<meta charset=\"utf-8\"><title>API token</title>"
 	    "<script src=\"" APIHOST_PREFIX "offer.js\" defer></script>"
@@ -316,7 +316,7 @@ apihost_offer_page(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	    "white-space:pre-wrap;font:13px monospace\">",
 	    token.data, expiry * 1000)) != GH_OK ||
 	    (err = render(&page, tmpl.data, token.data,
-	    gh_conf_str(&a->conf, GH_CONF_APIHOST_PUBLIC_URL))) != GH_OK ||
+	    apihost_conf_str(&a->conf, APIHOST_CONF_PUBLIC_URL))) != GH_OK ||
 	    (err = gh_buf_puts(&page, "</pre>\n</body></html>\n")) != GH_OK ||
 	    (err = gh_res_header(res, "Content-Security-Policy", "%s",
 	    PAGE_CSP)) != GH_OK ||

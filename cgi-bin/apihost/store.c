@@ -82,8 +82,8 @@ static const char *const stmts[STMT__MAX] = {
 enum gh_err
 apihost_store_open(struct apihost *a, unsigned flags)
 {
-	return gh_db_open_service(&a->db, gh_conf_str(&a->conf,
-	    GH_CONF_STATE_DIR), "apihost", flags, stmts, STMT__MAX);
+	return gh_db_open_service(&a->db, gh_conf_state_dir(&a->conf),
+	    &apihost_schema, flags, stmts, STMT__MAX);
 }
 
 void

@@ -36,10 +36,11 @@ static const char *const reasons[] = {
 enum gh_err
 cm_base_url(struct certmaker *cm, struct gh_req *req, char *out, size_t outsz)
 {
-	const char	*base = gh_conf_str(&cm->conf, GH_CONF_CERTMAKER_BASE_URL);
+	const char	*base;
 	const char	*host, *why;
 	size_t		 n;
 
+	base = certmaker_conf_str(&cm->conf, CERTMAKER_CONF_BASE_URL);
 	if (base[0] != '\0') {
 		n = gh_strlcpy(out, base, outsz);
 		if (n >= outsz)
@@ -216,11 +217,11 @@ cm_cert_request(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		return gh_fail(res, GH_EMEDIA,
 		    "Content-Type must be application/json");
 	if (cm_request_parse(req->body.data ? req->body.data : "",
-	    req->body.len, gh_conf_int(&cm->conf, GH_CONF_CERTMAKER_MAX_DAYS),
-	    &r, why, sizeof(why)) != GH_OK)
+	    req->body.len, certmaker_conf_int(&cm->conf,
+	    CERTMAKER_CONF_MAX_DAYS), &r, why, sizeof(why)) != GH_OK)
 		return gh_fail(res, GH_EINVAL, "%s", why);
 	gh_buf_reset(&cm->scratch);
-	if (gh_conf_int(&cm->conf, GH_CONF_CERTMAKER_CHALLENGE))
+	if (certmaker_conf_int(&cm->conf, CERTMAKER_CONF_CHALLENGE))
 		return cm_challenge_new(cm, req, res, 0, r.days);
 	return cm_issue(cm, req, res, &r, NULL, NULL);
 }
@@ -232,8 +233,9 @@ query_days(struct certmaker *cm, struct gh_req *req, struct gh_res *res,
 {
 	char		 buf[16];
 	const char	*errstr;
-	long long	 max = gh_conf_int(&cm->conf, GH_CONF_CERTMAKER_MAX_DAYS);
+	long long	 max;
 
+	max = certmaker_conf_int(&cm->conf, CERTMAKER_CONF_MAX_DAYS);
 	*days = CM_DAYS_DEFAULT < max ? CM_DAYS_DEFAULT : max;
 	switch (gh_req_query(req, "days", buf, sizeof(buf))) {
 	case GH_ENOTFOUND:
@@ -265,7 +267,7 @@ cm_cert_request_csr(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	    &r, &csr, why, sizeof(why)) != GH_OK)
 		return gh_fail(res, GH_EINVAL, "%s", why);
 	gh_buf_reset(&cm->scratch);
-	if (gh_conf_int(&cm->conf, GH_CONF_CERTMAKER_CHALLENGE))
+	if (certmaker_conf_int(&cm->conf, CERTMAKER_CONF_CHALLENGE))
 		err = cm_challenge_new(cm, req, res, 1, r.days);
 	else
 		err = cm_issue(cm, req, res, &r, csr, NULL);

@@ -11,6 +11,7 @@
 
 #include "certmaker.h"
 #include "log.h"
+#include "sections.h"
 
 enum gh_err
 certmaker_open(struct certmaker *cm, const char *config, unsigned dbflags,
@@ -20,19 +21,20 @@ certmaker_open(struct certmaker *cm, const char *config, unsigned dbflags,
 
 	memset(cm, 0, sizeof(*cm));
 	gh_buf_init(&cm->scratch, 1024 * 1024);
-	err = config ? gh_conf_load(&cm->conf, config, errbuf, errsz) :
-	    gh_conf_load_env(&cm->conf, errbuf, errsz);
+	err = config ?
+	    gh_conf_load(&cm->conf, gatehouse_sections, config, errbuf, errsz) :
+	    gh_conf_load_env(&cm->conf, gatehouse_sections, errbuf, errsz);
 	if (err != GH_OK)
 		goto fail;
 	if ((err = gh_key_load(&cm->key,
-	    gh_conf_str(&cm->conf, GH_CONF_KEY_FILE))) != GH_OK) {
+	    gh_conf_key_file(&cm->conf))) != GH_OK) {
 		snprintf(errbuf, errsz, "%s: cannot load the key file: %s",
-		    gh_conf_str(&cm->conf, GH_CONF_KEY_FILE), gh_strerror(err));
+		    gh_conf_key_file(&cm->conf), gh_strerror(err));
 		goto fail;
 	}
 	if ((err = store_certmaker_open(cm, dbflags)) != GH_OK) {
 		snprintf(errbuf, errsz, "%s/certmaker.db: %s%s",
-		    gh_conf_str(&cm->conf, GH_CONF_STATE_DIR), gh_strerror(err),
+		    gh_conf_state_dir(&cm->conf), gh_strerror(err),
 		    err == GH_ECONFIG ? " (run gatectl init)" : "");
 		goto fail;
 	}

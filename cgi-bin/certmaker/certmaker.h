@@ -21,6 +21,28 @@
 #include "netpol.h"
 #include "valid.h"
 
+/* The migrations of sql/certmaker/ (schema.c, made by sql/schema.sh). */
+extern const struct gh_schema certmaker_schema;
+
+/* The [certmaker] keys of gatehouse.conf (conf.c). */
+enum certmaker_conf_key {
+	CERTMAKER_CONF_BASE_URL,
+	CERTMAKER_CONF_MAX_DAYS,
+	CERTMAKER_CONF_CHALLENGE,
+	CERTMAKER_CONF_CHALLENGE_TTL,
+	CERTMAKER_CONF_CHALLENGE_CONNECT_TIMEOUT,
+	CERTMAKER_CONF_CHALLENGE_TIMEOUT,
+	CERTMAKER_CONF_CHALLENGE_ALLOW,
+	CERTMAKER_CONF_CHALLENGE_DENY,
+	CERTMAKER_CONF_OCSP_VALIDITY,
+	CERTMAKER_CONF_CRL_VALIDITY,
+	CERTMAKER_CONF__MAX
+};
+
+extern const struct gh_conf_table certmaker_conf;
+
+GH_CONF_ACCESSORS(certmaker)
+
 #define CM_USER_MAX		64	/* user name length */
 #define CM_NAMES_MAX		50	/* DNS names, IPs, e-mails: each */
 #define CM_EMAIL_MAX		254

@@ -42,8 +42,8 @@ cm_challenge_new(struct certmaker *cm, struct gh_req *req, struct gh_res *res,
 	c.user_id = cm->user.id;
 	c.csr = csr;
 	c.days = days;
-	c.expires = gh_now() + gh_conf_int(&cm->conf,
-	    GH_CONF_CERTMAKER_CHALLENGE_TTL);
+	c.expires = gh_now() + certmaker_conf_int(&cm->conf,
+	    CERTMAKER_CONF_CHALLENGE_TTL);
 	if ((err = store_challenge_add(cm, &c, req->body.data, req->body.len))
 	    != GH_OK) {
 		gh_fail(res, err, "cannot store the challenge");
@@ -100,10 +100,10 @@ fetch_one(struct certmaker *cm, const struct cm_challenge *c,
 	hr.method = "GET";
 	hr.url = url;
 	hr.allow_http = 1;
-	hr.connect_timeout_ms = (int)gh_conf_int(&cm->conf,
-	    GH_CONF_CERTMAKER_CHALLENGE_CONNECT_TIMEOUT);
-	hr.timeout_ms = (int)gh_conf_int(&cm->conf,
-	    GH_CONF_CERTMAKER_CHALLENGE_TIMEOUT);
+	hr.connect_timeout_ms = (int)certmaker_conf_int(&cm->conf,
+	    CERTMAKER_CONF_CHALLENGE_CONNECT_TIMEOUT);
+	hr.timeout_ms = (int)certmaker_conf_int(&cm->conf,
+	    CERTMAKER_CONF_CHALLENGE_TIMEOUT);
 	hr.resp = &body;
 	hr.body_cut = &cut;
 	hr.policy = &cm->policy;
@@ -220,9 +220,11 @@ cm_challenge_solve(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	}
 	r.days = c.days;
 	if (!cm->http_ready) {
-		if (gh_netpol_init(&cm->policy, gh_conf_str(&cm->conf,
-		    GH_CONF_CERTMAKER_CHALLENGE_ALLOW), gh_conf_str(&cm->conf,
-		    GH_CONF_CERTMAKER_CHALLENGE_DENY), why, sizeof(why)) !=
+		if (gh_netpol_init(&cm->policy,
+		    certmaker_conf_str(&cm->conf,
+		    CERTMAKER_CONF_CHALLENGE_ALLOW),
+		    certmaker_conf_str(&cm->conf,
+		    CERTMAKER_CONF_CHALLENGE_DENY), why, sizeof(why)) !=
 		    GH_OK) {
 			err = gh_fail(res, GH_ECONFIG, "challenge address "
 			    "lists: %s", why);

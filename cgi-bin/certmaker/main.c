@@ -88,7 +88,7 @@ main(void)
 	}
 	if (cm.ca == NULL)
 		gh_log("no root certificate yet: run gatectl certmaker init-ca");
-	svc.log_requests = (int)gh_conf_int(&cm.conf, GH_CONF_LOG_REQUESTS);
+	svc.log_requests = gh_conf_log_requests(&cm.conf);
 	rc = gh_serve(&svc);
 	certmaker_close(&cm);
 	return rc;

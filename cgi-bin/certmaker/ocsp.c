@@ -226,7 +226,7 @@ ocsp_serve(struct certmaker *cm, struct gh_res *res, const unsigned char *der,
 		return answer(res, NULL, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
 	err = cm->ca == NULL ? GH_EUNAVAIL : ocsp_respond(cm->ca, cm->ca_key,
 	    req, store_lookup, cm, gh_now(),
-	    gh_conf_int(&cm->conf, GH_CONF_CERTMAKER_OCSP_VALIDITY), &resp);
+	    certmaker_conf_int(&cm->conf, CERTMAKER_CONF_OCSP_VALIDITY), &resp);
 	OCSP_REQUEST_free(req);
 	if (err != GH_OK) {
 		gh_log("ocsp: cannot answer: %s", gh_strerror(err));
@@ -315,8 +315,8 @@ crl_build(struct certmaker *cm, long long now, struct gh_buf *out)
 	    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(cm->ca)) ||
 	    (t = ASN1_TIME_set(NULL, (time_t)now)) == NULL ||
 	    !X509_CRL_set1_lastUpdate(crl, t) ||
-	    ASN1_TIME_set(t, (time_t)(now + gh_conf_int(&cm->conf,
-	    GH_CONF_CERTMAKER_CRL_VALIDITY))) == NULL ||
+	    ASN1_TIME_set(t, (time_t)(now + certmaker_conf_int(&cm->conf,
+	    CERTMAKER_CONF_CRL_VALIDITY))) == NULL ||
 	    !X509_CRL_set1_nextUpdate(crl, t))
 		goto out;
 	if ((err = store_cert_revoked(cm, crl_add, crl)) != GH_OK)

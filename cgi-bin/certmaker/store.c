@@ -74,8 +74,8 @@ static const char *const stmts[STMT__MAX] = {
 enum gh_err
 store_certmaker_open(struct certmaker *cm, unsigned flags)
 {
-	return gh_db_open_service(&cm->db, gh_conf_str(&cm->conf,
-	    GH_CONF_STATE_DIR), "certmaker", flags, stmts, STMT__MAX);
+	return gh_db_open_service(&cm->db, gh_conf_state_dir(&cm->conf),
+	    &certmaker_schema, flags, stmts, STMT__MAX);
 }
 
 void

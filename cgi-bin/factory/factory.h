@@ -18,6 +18,54 @@
 #include "netpol.h"
 #include "valid.h"
 
+/* The migrations of sql/factory/ (schema.c, made by sql/schema.sh). */
+extern const struct gh_schema factory_schema;
+
+/* The [factory] keys of gatehouse.conf (conf.c). */
+enum factory_conf_key {
+	FACTORY_CONF_MODE,
+	FACTORY_CONF_MAX_BODY,
+	FACTORY_CONF_REGISTRAR,
+	FACTORY_CONF_REGISTRAR_COMMAND,
+	FACTORY_CONF_REGISTRAR_TIMEOUT,
+	FACTORY_CONF_ALLOW_HTTP_CALLBACK,
+	FACTORY_CONF_DEPLOY_COMMAND,
+	FACTORY_CONF_DEPLOY_TIMEOUT,
+	FACTORY_CONF_PROVISION_ATTEMPTS,
+	FACTORY_CONF_PROVISION_BACKOFF,
+	FACTORY_CONF_CALLBACK_SCHEDULE,
+	FACTORY_CONF_CALLBACK_CONNECT_TIMEOUT,
+	FACTORY_CONF_CALLBACK_TIMEOUT,
+	FACTORY_CONF_CALLBACK_ALLOW,
+	FACTORY_CONF_CALLBACK_DENY,
+	FACTORY_CONF_WEBHOOK_SIGNATURES,
+	FACTORY_CONF_LEASE,
+	FACTORY_CONF_WORKER_PROGRAM,
+	FACTORY_CONF__MAX
+};
+
+/* [factory] mode; the names are factory_mode_names[]. */
+enum factory_mode {
+	FACTORY_MODE_TEST,
+	FACTORY_MODE_LIVE,
+	FACTORY_MODE__MAX
+};
+
+/* [factory] registrar; the names are registrar_names[]. */
+enum registrar {
+	REGISTRAR_TEST,		/* the spec's test domains (test mode) */
+	REGISTRAR_LOCAL,	/* the taken_domain table */
+	REGISTRAR_COMMAND,	/* registrar_command */
+	REGISTRAR__MAX
+};
+
+extern const char *const factory_mode_names[FACTORY_MODE__MAX + 1];
+extern const char *const registrar_names[REGISTRAR__MAX + 1];
+
+extern const struct gh_conf_table factory_conf;
+
+GH_CONF_ACCESSORS(factory)
+
 /* Accepted in test mode only, as the spec's "hardcoded mock token". */
 #define FACTORY_MOCK_TOKEN	"gatehouse-factory-mock-token"
 #define FACTORY_CLIENT_MAX	64	/* client name length */

@@ -142,8 +142,8 @@ main(void)
 		factory_close(&f);
 		return 1;
 	}
-	svc.body_max = (size_t)gh_conf_int(&f.conf, GH_CONF_FACTORY_MAX_BODY);
-	svc.log_requests = (int)gh_conf_int(&f.conf, GH_CONF_LOG_REQUESTS);
+	svc.body_max = (size_t)factory_conf_int(&f.conf, FACTORY_CONF_MAX_BODY);
+	svc.log_requests = gh_conf_log_requests(&f.conf);
 	rc = gh_serve(&svc);
 	factory_close(&f);
 	return rc;

@@ -58,8 +58,8 @@ factory_site_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		return gh_fail(res, GH_EMEDIA,
 		    "Content-Type must be application/json");
 	if ((err = factory_order_parse(req->body.data ? req->body.data : "",
-	    req->body.len, (int)gh_conf_int(&f->conf,
-	    GH_CONF_FACTORY_ALLOW_HTTP_CALLBACK), &o, &body, res)) != GH_OK)
+	    req->body.len, (int)factory_conf_int(&f->conf,
+	    FACTORY_CONF_ALLOW_HTTP_CALLBACK), &o, &body, res)) != GH_OK)
 		return err;
 
 	/* A repeat is answered from the store; only a new name asks the registrar. */

@@ -175,8 +175,8 @@ static const char *const stmts[STMT__MAX] = {
 enum gh_err
 store_open(struct factory *f, unsigned flags)
 {
-	return gh_db_open_service(&f->db, gh_conf_str(&f->conf,
-	    GH_CONF_STATE_DIR), "factory", flags, stmts, STMT__MAX);
+	return gh_db_open_service(&f->db, gh_conf_state_dir(&f->conf),
+	    &factory_schema, flags, stmts, STMT__MAX);
 }
 
 void

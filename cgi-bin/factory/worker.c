@@ -238,8 +238,8 @@ worker_init(struct worker *w, struct factory *f)
 	enum gh_err	 err;
 
 	if ((err = gh_netpol_init(&policy,
-	    gh_conf_str(&f->conf, GH_CONF_FACTORY_CALLBACK_ALLOW),
-	    gh_conf_str(&f->conf, GH_CONF_FACTORY_CALLBACK_DENY), why,
+	    factory_conf_str(&f->conf, FACTORY_CONF_CALLBACK_ALLOW),
+	    factory_conf_str(&f->conf, FACTORY_CONF_CALLBACK_DENY), why,
 	    sizeof(why))) != GH_OK) {
 		gh_log("%s: [factory] callback address lists: %s", __func__,
 		    why);
@@ -293,7 +293,7 @@ static long long
 lease_for(const struct worker *w, long long limit_ms)
 {
 	return gh_now() + (limit_ms + 999) / 1000 +
-	    gh_conf_int(&w->f->conf, GH_CONF_FACTORY_LEASE);
+	    factory_conf_int(&w->f->conf, FACTORY_CONF_LEASE);
 }
 
 /*
@@ -333,15 +333,15 @@ step_failed(struct worker *w, struct factory_order *o, const char *step,
 
 	w->failed++;
 	gh_strlcpy(o->last_error, detail, sizeof(o->last_error));
-	max = gh_conf_int(&w->f->conf, GH_CONF_FACTORY_PROVISION_ATTEMPTS);
+	max = factory_conf_int(&w->f->conf, FACTORY_CONF_PROVISION_ATTEMPTS);
 	if (o->attempts >= max) {
 		gh_log("%s: %s failed (attempt %d of %lld): %s; the order "
 		    "failed", o->domain, step, o->attempts, max, detail);
 		finish(o, ORDER_FAILED, 500);
 		return;
 	}
-	delay = worker_backoff(gh_conf_int(&w->f->conf,
-	    GH_CONF_FACTORY_PROVISION_BACKOFF), o->attempts);
+	delay = worker_backoff(factory_conf_int(&w->f->conf,
+	    FACTORY_CONF_PROVISION_BACKOFF), o->attempts);
 	o->next_at = later(delay);
 	gh_log("%s: %s failed (attempt %d of %lld): %s; next in %llds",
 	    o->domain, step, o->attempts, max, detail, o->next_at - gh_now());
@@ -359,8 +359,8 @@ step_register(struct worker *w, struct factory_order *o)
 
 	set_state(o, ORDER_REGISTERING);
 	o->attempts++;
-	o->lease_until = lease_for(w, gh_conf_int(&w->f->conf,
-	    GH_CONF_FACTORY_REGISTRAR_TIMEOUT));
+	o->lease_until = lease_for(w, factory_conf_int(&w->f->conf,
+	    FACTORY_CONF_REGISTRAR_TIMEOUT));
 	if ((err = store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
 		return err;
 
@@ -403,7 +403,7 @@ deploy(struct worker *w, const struct factory_order *o, int retry,
 	enum gh_err	 err;
 	int		 status;
 
-	cmd = gh_conf_str(&w->f->conf, GH_CONF_FACTORY_DEPLOY_COMMAND);
+	cmd = factory_conf_str(&w->f->conf, FACTORY_CONF_DEPLOY_COMMAND);
 	if (cmd[0] == '\0') {
 		snprintf(detail, detailsz, "no deploy_command: nothing to do");
 		return GH_OK;
@@ -420,8 +420,8 @@ deploy(struct worker *w, const struct factory_order *o, int retry,
 		goto out;
 	}
 	err = gh_proc_run(argv, env, secret.data, secret.len,
-	    (int)gh_conf_int(&w->f->conf, GH_CONF_FACTORY_DEPLOY_TIMEOUT) * 1000,
-	    NULL, &status);
+	    (int)factory_conf_int(&w->f->conf, FACTORY_CONF_DEPLOY_TIMEOUT) *
+	    1000, NULL, &status);
 	if (err != GH_OK)
 		snprintf(detail, detailsz, "deploy command: %s",
 		    gh_strerror(err));
@@ -447,8 +447,8 @@ step_deploy(struct worker *w, struct factory_order *o)
 	enum gh_err	 err;
 
 	o->attempts++;
-	o->lease_until = lease_for(w, gh_conf_int(&w->f->conf,
-	    GH_CONF_FACTORY_DEPLOY_TIMEOUT) * 1000);
+	o->lease_until = lease_for(w, factory_conf_int(&w->f->conf,
+	    FACTORY_CONF_DEPLOY_TIMEOUT) * 1000);
 	if ((err = store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
 		return err;
 
@@ -538,7 +538,7 @@ callback_send(struct worker *w, const struct factory_order *o, int *status,
 	}
 	hdrs[n++] = "Content-Type: application/json";
 	hdrs[n++] = auth;
-	if (gh_conf_int(&w->f->conf, GH_CONF_FACTORY_WEBHOOK_SIGNATURES)) {
+	if (factory_conf_int(&w->f->conf, FACTORY_CONF_WEBHOOK_SIGNATURES)) {
 		ts = gh_now();
 		if ((err = worker_sign(secret.data, secret.len, o->webhook_id,
 		    ts, body, strlen(body), sig, sizeof(sig))) != GH_OK) {
@@ -560,12 +560,12 @@ callback_send(struct worker *w, const struct factory_order *o, int *status,
 	req.headers = hdrs;
 	req.body = body;
 	req.bodylen = strlen(body);
-	req.connect_timeout_ms = (int)gh_conf_int(&w->f->conf,
-	    GH_CONF_FACTORY_CALLBACK_CONNECT_TIMEOUT);
-	req.timeout_ms = (int)gh_conf_int(&w->f->conf,
-	    GH_CONF_FACTORY_CALLBACK_TIMEOUT);
-	req.allow_http = (int)gh_conf_int(&w->f->conf,
-	    GH_CONF_FACTORY_ALLOW_HTTP_CALLBACK);
+	req.connect_timeout_ms = (int)factory_conf_int(&w->f->conf,
+	    FACTORY_CONF_CALLBACK_CONNECT_TIMEOUT);
+	req.timeout_ms = (int)factory_conf_int(&w->f->conf,
+	    FACTORY_CONF_CALLBACK_TIMEOUT);
+	req.allow_http = (int)factory_conf_int(&w->f->conf,
+	    FACTORY_CONF_ALLOW_HTTP_CALLBACK);
 	req.policy = &w->policy;
 	err = gh_http_request(w->http, &req, status, detail, detailsz);
 out:
@@ -586,8 +586,8 @@ callback_failed(struct worker *w, struct factory_order *o, const char *detail)
 
 	w->failed++;
 	gh_strlcpy(o->last_error, detail, sizeof(o->last_error));
-	n = gh_conf_intlist(&w->f->conf, GH_CONF_FACTORY_CALLBACK_SCHEDULE,
-	    sched, GH_NELEM(sched));
+	n = gh_conf_intlist(&w->f->conf, &factory_conf,
+	    FACTORY_CONF_CALLBACK_SCHEDULE, sched, GH_NELEM(sched));
 	if ((delay = worker_callback_delay(sched, n, o->callback_tries)) < 0) {
 		set_callback_state(o, CALLBACK_DEAD);
 		o->next_at = -1;
@@ -618,9 +618,9 @@ step_callback(struct worker *w, struct factory_order *o)
 	int		 status = 0;
 
 	o->callback_tries++;
-	o->lease_until = lease_for(w, gh_conf_int(&w->f->conf,
-	    GH_CONF_FACTORY_CALLBACK_CONNECT_TIMEOUT) +
-	    gh_conf_int(&w->f->conf, GH_CONF_FACTORY_CALLBACK_TIMEOUT));
+	o->lease_until = lease_for(w, factory_conf_int(&w->f->conf,
+	    FACTORY_CONF_CALLBACK_CONNECT_TIMEOUT) +
+	    factory_conf_int(&w->f->conf, FACTORY_CONF_CALLBACK_TIMEOUT));
 	if ((err = store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
 		return err;
 
@@ -720,7 +720,7 @@ worker_pass(struct worker *w, int *did)
 	for (n = 0; n < WORKER_PASS_MAX && !stopping(w); n++) {
 		now = gh_now();
 		err = store_work_claim(w->f, w->owner, now, cutoff,
-		    now + gh_conf_int(&w->f->conf, GH_CONF_FACTORY_LEASE),
+		    now + factory_conf_int(&w->f->conf, FACTORY_CONF_LEASE),
 		    claim_lock, w, &o);
 		if (err == GH_OK) {
 			worked = 1;

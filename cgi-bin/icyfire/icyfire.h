@@ -16,6 +16,20 @@
 #include "token.h"
 #include "util.h"
 
+/* The migrations of sql/icyfire/ and sql/icyfire_log/ (schema.c). */
+extern const struct gh_schema icyfire_schema;
+extern const struct gh_schema icyfire_log_schema;
+
+/* The [icyfire] keys of gatehouse.conf (conf.c). */
+enum icyfire_conf_key {
+	ICYFIRE_CONF_FERNET_KEY_FILE,
+	ICYFIRE_CONF__MAX
+};
+
+extern const struct gh_conf_table icyfire_conf;
+
+GH_CONF_ACCESSORS(icyfire)
+
 #define ICY_SLOTS_PER_SERVER	10080	/* one per minute of the week */
 #define ICY_SERVER_MAX		100000
 #define ICY_NAME_MAX		253	/* a domain name */

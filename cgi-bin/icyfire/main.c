@@ -64,7 +64,7 @@ main(void)
 		gh_log("%s", errbuf);
 		return 1;
 	}
-	svc.log_requests = (int)gh_conf_int(&f.conf, GH_CONF_LOG_REQUESTS);
+	svc.log_requests = gh_conf_log_requests(&f.conf);
 	rc = gh_serve(&svc);
 	icyfire_close(&f);
 	return rc;

@@ -151,13 +151,13 @@ static const char *const log_stmts[LOG_STMT__MAX] = {
 enum gh_err
 icy_store_open(struct icyfire *f, unsigned flags)
 {
-	const char	*dir = gh_conf_str(&f->conf, GH_CONF_STATE_DIR);
+	const char	*dir = gh_conf_state_dir(&f->conf);
 	enum gh_err	 err;
 
-	if ((err = gh_db_open_service(&f->db, dir, "icyfire", flags, stmts,
-	    STMT__MAX)) != GH_OK)
+	if ((err = gh_db_open_service(&f->db, dir, &icyfire_schema, flags,
+	    stmts, STMT__MAX)) != GH_OK)
 		return err;
-	if ((err = gh_db_open_service(&f->log, dir, "icyfire_log", flags,
+	if ((err = gh_db_open_service(&f->log, dir, &icyfire_log_schema, flags,
 	    log_stmts, LOG_STMT__MAX)) != GH_OK)
 		gh_db_close(&f->db);
 	return err;

@@ -24,6 +24,7 @@
 #include "tdir.h"
 #include "tmain.h"
 #include "tserver.h"
+#include "sections.h"
 
 /* The client's callback secret, in Standard Webhooks' own spelling. */
 #define SECRET		"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -384,10 +385,11 @@ test_callback_schedule(void)
 	fprintf(fp, "[gatehouse]\nstate_dir = %s\n", tdir);
 	fclose(fp);
 	memset(&c, 0, sizeof(c));
-	CU_ASSERT_FATAL(gh_conf_load(&c, path, errbuf, sizeof(errbuf)) ==
+	CU_ASSERT_FATAL(gh_conf_load(&c, gatehouse_sections, path, errbuf,
+	    sizeof(errbuf)) ==
 	    GH_OK);
-	n = gh_conf_intlist(&c, GH_CONF_FACTORY_CALLBACK_SCHEDULE, sched,
-	    GH_NELEM(sched));
+	n = gh_conf_intlist(&c, &factory_conf, FACTORY_CONF_CALLBACK_SCHEDULE,
+	    sched, GH_NELEM(sched));
 	CU_ASSERT_EQUAL_FATAL(n, GH_NELEM(want));
 	for (i = 0; i < n; i++) {
 		CU_ASSERT_EQUAL(sched[i], want[i]);

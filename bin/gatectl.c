@@ -18,6 +18,7 @@
 #include "gatectl.h"
 #include "log.h"
 #include "sections.h"
+#include "util.h"
 
 const char	*ctl_config;
 
@@ -116,6 +117,24 @@ ctl_read_secret(const char *path, char *buf, size_t max)
 	}
 	buf[n] = '\0';
 	return (long)n;
+}
+
+const char *
+ctl_when(long long t, char out[32])
+{
+	if (t <= 0)
+		return "-";
+	gh_time_rfc3339(t, out);
+	return out;
+}
+
+const char *
+ctl_show(const char *s, char *out, size_t outsz)
+{
+	if (s == NULL || s[0] == '\0')
+		return "-";
+	gh_log_escape(s, strlen(s), out, outsz);
+	return out;
 }
 
 static int

@@ -53,26 +53,6 @@ usage(void)
 	return CTL_USAGE;
 }
 
-/* "-" for no time, else RFC 3339 in out. */
-static const char *
-when(long long t, char out[32])
-{
-	if (t <= 0)
-		return "-";
-	gh_time_rfc3339(t, out);
-	return out;
-}
-
-/* Text from the database for the terminal: control characters escaped. */
-static const char *
-show(const char *s, char *out, size_t outsz)
-{
-	if (s == NULL || s[0] == '\0')
-		return "-";
-	gh_log_escape(s, strlen(s), out, outsz);
-	return out;
-}
-
 static int
 grain_add(const char *name, const char *upstream, const char *api_path)
 {
@@ -111,8 +91,8 @@ print_grain(const struct apihost_grain *g, long long ntokens, void *arg)
 	char	c[32], up[APIHOST_URL_MAX * 4];
 
 	(void)arg;
-	printf("%-20s %-20s %6lld  %s%s\n", g->name, when(g->created, c),
-	    ntokens, show(g->upstream, up, sizeof(up)), g->api_path);
+	printf("%-20s %-20s %6lld  %s%s\n", g->name, ctl_when(g->created, c),
+	    ntokens, ctl_show(g->upstream, up, sizeof(up)), g->api_path);
 }
 
 static int
@@ -238,10 +218,11 @@ print_token(const struct apihost_token *t, void *arg)
 	else if (t->expires_unused)
 		state = "unused";
 	printf("%-5lld %-16s %-20s %-20s %-20s %-20s %-8s %s %s [%s]\n", t->id,
-	    t->grain.name, show(t->petname, pet, sizeof(pet)),
-	    when(t->created, c), when(t->last_used, u), when(exp, e), state,
-	    t->revoked ? when(t->revoked, r) : "",
-	    show(t->username, user, sizeof(user)), t->permissions);
+	    t->grain.name, ctl_show(t->petname, pet, sizeof(pet)),
+	    ctl_when(t->created, c), ctl_when(t->last_used, u),
+	    ctl_when(exp, e), state,
+	    t->revoked ? ctl_when(t->revoked, r) : "",
+	    ctl_show(t->username, user, sizeof(user)), t->permissions);
 }
 
 static int

@@ -180,26 +180,6 @@ ctl_factory_taken(int argc, char *argv[])
 	return rc;
 }
 
-/* "-" for no time, else RFC 3339 in out. */
-static const char *
-when(long long t, char out[32])
-{
-	if (t <= 0)
-		return "-";
-	gh_time_rfc3339(t, out);
-	return out;
-}
-
-/* Text from the database for the terminal: control characters escaped. */
-static const char *
-show(const char *s, char *out, size_t outsz)
-{
-	if (s == NULL || s[0] == '\0')
-		return "-";
-	gh_log_escape(s, strlen(s), out, outsz);
-	return out;
-}
-
 /* "201 delivered", "- waiting": the callback column of both listings. */
 static void
 callback_cell(const struct factory_order *o, char *out, size_t outsz)
@@ -220,7 +200,8 @@ print_order_row(const struct factory_order *o, const char *client, void *arg)
 
 	callback_cell(o, cb, sizeof(cb));
 	printf("%-30s %-16s %-12s %-15s %-20s %s\n", o->domain, client,
-	    o->state, cb, when(o->next_at, next), when(o->updated, upd));
+	    o->state, cb, ctl_when(o->next_at, next),
+	    ctl_when(o->updated, upd));
 	(*n)++;
 }
 
@@ -251,10 +232,11 @@ print_step(const struct order_step *s, void *arg)
 	char	t1[32], t2[32], detail[256];
 
 	printf("  %-9s %3d  %-20s  %-20s  %-11s  %s\n", s->step, s->attempt,
-	    when(s->started, t1), s->finished > 0 ? when(s->finished, t2) :
+	    ctl_when(s->started, t1),
+	    s->finished > 0 ? ctl_when(s->finished, t2) :
 	    (s->result != NULL ? "-" : "(running)"),
 	    s->result != NULL ? s->result : "-",
-	    show(s->detail, detail, sizeof(detail)));
+	    ctl_show(s->detail, detail, sizeof(detail)));
 }
 
 /* One callback attempt of `factory order`: its answer or its error. */
@@ -267,15 +249,15 @@ print_attempt(const struct callback_attempt *a, void *arg)
 	if (a->http_status > 0)
 		snprintf(result, sizeof(result), "HTTP %d", a->http_status);
 	else if (a->error != NULL)
-		show(a->error, result, sizeof(result));
+		ctl_show(a->error, result, sizeof(result));
 	else
 		snprintf(result, sizeof(result), "(in flight)");
 	if (a->duration_ms >= 0)
 		snprintf(ms, sizeof(ms), "%lld", a->duration_ms);
 	else
 		snprintf(ms, sizeof(ms), "-");
-	printf("  %3d  %-20s  %-6d  %-7s  %-28s  %s\n", ++*n, when(a->started, t),
-	    a->status, ms, a->webhook_id, result);
+	printf("  %3d  %-20s  %-6d  %-7s  %-28s  %s\n", ++*n,
+	    ctl_when(a->started, t), a->status, ms, a->webhook_id, result);
 }
 
 /* A domain argument, checked and lower-cased into out. */
@@ -323,21 +305,22 @@ order_show(const char *arg)
 	if (o.attempts > 0)
 		printf(" (attempt %d of the current step)", o.attempts);
 	printf("\n");
-	printf("registered    %s\n", when(o.registered, t));
-	printf("callback URL  %s\n", show(o.callback, url, sizeof(url)));
+	printf("registered    %s\n", ctl_when(o.registered, t));
+	printf("callback URL  %s\n", ctl_show(o.callback, url, sizeof(url)));
 	printf("callback      %s", cb);
 	if (o.callback_tries > 0)
 		printf(" (%d attempt%s in this round)", o.callback_tries,
 		    o.callback_tries == 1 ? "" : "s");
 	printf("\n");
 	printf("webhook-id    %s\n", o.webhook_id[0] ? o.webhook_id : "-");
-	printf("next          %s\n", when(o.next_at, t));
+	printf("next          %s\n", ctl_when(o.next_at, t));
 	if (o.lease_owner[0] != '\0')
 		printf("claimed by    %s until %s\n", o.lease_owner,
-		    when(o.lease_until, t));
-	printf("last error    %s\n", show(o.last_error, err_s, sizeof(err_s)));
-	printf("created       %s\n", when(o.created, t));
-	printf("updated       %s\n", when(o.updated, u));
+		    ctl_when(o.lease_until, t));
+	printf("last error    %s\n",
+	    ctl_show(o.last_error, err_s, sizeof(err_s)));
+	printf("created       %s\n", ctl_when(o.created, t));
+	printf("updated       %s\n", ctl_when(o.updated, u));
 
 	printf("\nsteps:\n  %-9s %3s  %-20s  %-20s  %-11s  %s\n", "STEP", "#",
 	    "STARTED", "FINISHED", "RESULT", "DETAIL");
@@ -380,7 +363,7 @@ order_kick(const char *arg, int redeliver)
 	else if (err == GH_EBUSY)
 		rc = ctl_fail("%s: a worker (%s) holds the order until %s; "
 		    "try again then", domain, o.lease_owner,
-		    when(o.lease_until, t));
+		    ctl_when(o.lease_until, t));
 	else if (err != GH_OK)
 		rc = ctl_fail("%s: %s", domain, gh_strerror(err));
 	else {

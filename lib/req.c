@@ -348,6 +348,21 @@ gh_res_json(struct gh_res *res, int status, struct json_object *obj)
 }
 
 enum gh_err
+gh_res_error_json(struct gh_res *res)
+{
+	struct json_object	*o;
+	enum gh_err		 err;
+
+	if ((o = json_object_new_object()) == NULL)
+		return GH_ENOMEM;
+	if ((err = gh_json_add(o, "error",
+	    json_object_new_string(res->errmsg))) == GH_OK)
+		err = gh_res_json(res, res->status, o);
+	json_object_put(o);
+	return err;
+}
+
+enum gh_err
 gh_res_text(struct gh_res *res, int status, const char *type, const char *text,
     size_t len)
 {

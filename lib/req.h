@@ -126,6 +126,13 @@ enum gh_err	 gh_res_header(struct gh_res *res, const char *name,
 /* Set status and a JSON body (application/json) serialised from obj (borrowed). */
 enum gh_err	 gh_res_json(struct gh_res *res, int status, struct json_object *obj);
 
+/*
+ * The body every Gatehouse API without its own format answers errors
+ * with: {"error": "<res->errmsg>"} at res->status.  GH_ENOMEM if it cannot
+ * be built (res is left as it was).
+ */
+enum gh_err	 gh_res_error_json(struct gh_res *res);
+
 /* Set status and a text body of the given content type. */
 enum gh_err	 gh_res_text(struct gh_res *res, int status, const char *type,
 		    const char *text, size_t len);

@@ -180,17 +180,11 @@ read_body(struct gh_req *req, size_t max, void *arg)
 	return GH_OK;
 }
 
+/* Without a body of its own, a 4xx or 5xx is gh_res_error_json()'s. */
 static void
 default_error_body(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
-	struct json_object	*o;
-
-	if ((o = json_object_new_object()) == NULL)
-		return;
-	if (gh_json_add(o, "error", json_object_new_string(res->errmsg)) ==
-	    GH_OK)
-		gh_res_json(res, res->status, o);
-	json_object_put(o);
+	(void)gh_res_error_json(res);
 }
 
 /*

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "auth.h"
 #include "conf.h"
 #include "crypto.h"
 #include "db.h"
@@ -97,6 +98,8 @@ struct apihost {
 	struct gh_key		 key;
 	struct gh_buf		 scratch;	/* sealing, templates; reused */
 	struct apihost_token	 tok;		/* the current request's token */
+	struct gh_auth_cache	 tok_cache;	/* tokens of the last second */
+	struct apihost_token	 tok_cached[GH_AUTH_CACHE_SLOTS];
 	struct apihost_grain	 grain;		/* the offer route's grain */
 	struct gateway		*gw;		/* owned: the proxy's curl handle */
 	/* The request's error answer: a page for a browser, a challenge. */

@@ -148,47 +148,6 @@ gateway_free(struct apihost *a)
 
 /* --- the token ------------------------------------------------------------ */
 
-/*
- * Tokens looked up in the last second, by their SHA-256, so that a
- * client's stream of requests skips the database read (as the factory
- * does).  A revoked token may go on working for up to a second in a
- * process that just saw it.
- */
-#define TOKEN_CACHE_SLOTS	8
-#define TOKEN_CACHE_US		(1000 * 1000)
-
-static struct token_slot {
-	unsigned char		hash[GH_SHA256_LEN];
-	struct apihost_token	tok;
-	long long		until;	/* 0: empty */
-} token_cache[TOKEN_CACHE_SLOTS];
-
-static struct token_slot *
-token_cache_find(const unsigned char hash[GH_SHA256_LEN], long long now)
-{
-	size_t	i;
-
-	for (i = 0; i < TOKEN_CACHE_SLOTS; i++)
-		if (token_cache[i].until > now &&
-		    gh_ct_eq(token_cache[i].hash, hash, GH_SHA256_LEN))
-			return &token_cache[i];
-	return NULL;
-}
-
-static void
-token_cache_add(const unsigned char hash[GH_SHA256_LEN],
-    const struct apihost_token *t, long long now)
-{
-	size_t	i, victim = 0;
-
-	for (i = 1; i < TOKEN_CACHE_SLOTS; i++)
-		if (token_cache[i].until < token_cache[victim].until)
-			victim = i;
-	memcpy(token_cache[victim].hash, hash, GH_SHA256_LEN);
-	token_cache[victim].tok = *t;
-	token_cache[victim].until = now + TOKEN_CACHE_US;
-}
-
 /* 1 when the User-Agent starts with one of the '|'-separated prefixes. */
 static int
 basic_agent(const struct apihost *a, const char *ua)
@@ -234,10 +193,9 @@ apihost_token_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	struct apihost		*a = svc->ctx;
 	const char		*hdr = gh_req_param(req, "HTTP_AUTHORIZATION");
 	const char		*tok = NULL;
-	struct token_slot	*slot;
 	unsigned char		 hash[GH_SHA256_LEN], tab[GH_SHA256_LEN];
 	char			 user[256], pass[GH_TOKEN_MAX + 1];
-	size_t			 len = 0;
+	size_t			 len = 0, i;
 	long long		 now = req->start_us / 1000000;
 	int			 basic_ok;
 	enum gh_err		 err;
@@ -270,13 +228,14 @@ apihost_token_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		goto out;
 	}
 	gh_sha256(tok, len, hash);
-	if ((slot = token_cache_find(hash, req->start_us)) != NULL)
-		a->tok = slot->tok;
+	if (gh_auth_cache_find(&a->tok_cache, hash, req->start_us, &i))
+		a->tok = a->tok_cached[i];
 	else if ((err = store_token_by_hash(a, hash, &a->tok)) == GH_OK) {
 		/* The tab id: stable per token; the app cannot work back to it. */
 		gh_sha256(hash, sizeof(hash), tab);
 		gh_hex(tab, APIHOST_TAB_ID_LEN / 2, a->tok.tab_id);
-		token_cache_add(hash, &a->tok, req->start_us);
+		i = gh_auth_cache_add(&a->tok_cache, hash, req->start_us);
+		a->tok_cached[i] = a->tok;
 	} else if (err == GH_ENOTFOUND) {
 		err = gh_fail(res, GH_EFORBIDDEN, "Invalid authorization token.");
 		goto out;
@@ -320,10 +279,10 @@ token_note_use(struct apihost *a, long long now)
 		gh_log("token %lld: cannot record its use", t->id);
 		return;
 	}
-	for (i = 0; i < TOKEN_CACHE_SLOTS; i++)
-		if (token_cache[i].tok.id == t->id) {
-			token_cache[i].tok.last_used = now;
-			token_cache[i].tok.expires_unused = 0;
+	for (i = 0; i < GH_AUTH_CACHE_SLOTS; i++)
+		if (a->tok_cached[i].id == t->id) {
+			a->tok_cached[i].last_used = now;
+			a->tok_cached[i].expires_unused = 0;
 		}
 }
 
@@ -349,9 +308,9 @@ keepalive(struct apihost *a, struct gh_req *req, struct gh_res *res,
 		if (store_token_keepalive(a, a->tok.id, now + (ms + 999) / 1000) !=
 		    GH_OK)
 			return gh_fail(res, GH_EDB, "cannot extend the token");
-		for (i = 0; i < TOKEN_CACHE_SLOTS; i++)
-			if (token_cache[i].tok.id == a->tok.id)
-				token_cache[i].until = 0;
+		for (i = 0; i < GH_AUTH_CACHE_SLOTS; i++)
+			if (a->tok_cached[i].id == a->tok.id)
+				gh_auth_cache_drop(&a->tok_cache, i);
 	}
 	if (store_token_purge(a, now, NULL) != GH_OK)
 		gh_log("cannot purge expired offer tokens");
@@ -880,18 +839,11 @@ void
 apihost_error_body(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct apihost		*a = svc->ctx;
-	struct json_object	*o;
 	char			 text[GH_ERRMSG_MAX + 2];
 	int			 n;
 
 	if (req->route != NULL && req->route->handler == apihost_offer_post) {
-		/* {"error": …}, as every Gatehouse API without its own format. */
-		if ((o = json_object_new_object()) == NULL)
-			return;
-		if (gh_json_add(o, "error", json_object_new_string(res->errmsg)) ==
-		    GH_OK)
-			gh_res_json(res, res->status, o);
-		json_object_put(o);
+		(void)gh_res_error_json(res);
 		return;
 	}
 	apihost_cors(res);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "apihost.h"
+#include "auth.h"
 #include "log.h"
 
 enum stmt {
@@ -211,16 +212,9 @@ store_grain_by_secret(struct apihost *a, const char *secret, size_t len,
 	if ((st = gh_db_stmt(&a->db, STMT_GRAIN_BY_SECRET)) == NULL)
 		return GH_EDB;
 	gh_sha256(secret, len, hash);
-	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_STATIC);
-	if ((err = gh_db_step_row(&a->db, st)) != GH_OK)
-		goto out;
-	if (sqlite3_column_bytes(st, 5) != GH_SHA256_LEN ||
-	    !gh_ct_eq(sqlite3_column_blob(st, 5), hash, GH_SHA256_LEN)) {
-		err = GH_ENOTFOUND;
-		goto out;
-	}
+	if ((err = gh_auth_lookup(&a->db, st, 5, hash)) != GH_OK)
+		return err;
 	err = grain_read(st, 0, out);
-out:
 	gh_db_reset(st);
 	return err;
 }
@@ -318,17 +312,9 @@ store_token_by_hash(struct apihost *a, const unsigned char hash[GH_SHA256_LEN],
 
 	if ((st = gh_db_stmt(&a->db, STMT_TOKEN_BY_HASH)) == NULL)
 		return GH_EDB;
-	sqlite3_bind_blob(st, 1, hash, GH_SHA256_LEN, SQLITE_STATIC);
-	if ((err = gh_db_step_row(&a->db, st)) != GH_OK)
-		goto out;
-	/* The index found it; compare the whole hash anyway, in constant time. */
-	if (sqlite3_column_bytes(st, 15) != GH_SHA256_LEN ||
-	    !gh_ct_eq(sqlite3_column_blob(st, 15), hash, GH_SHA256_LEN)) {
-		err = GH_ENOTFOUND;
-		goto out;
-	}
+	if ((err = gh_auth_lookup(&a->db, st, 15, hash)) != GH_OK)
+		return err;
 	err = token_read(st, out);
-out:
 	gh_db_reset(st);
 	return err;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth.h"
 #include "certmaker.h"
 #include "log.h"
 #include "token.h"
@@ -95,15 +96,8 @@ store_user_by_token(struct certmaker *cm, const char *token, size_t len,
 	if ((st = gh_db_stmt(&cm->db, STMT_USER_BY_HASH)) == NULL)
 		return GH_EDB;
 	gh_sha256(token, len, hash);
-	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_STATIC);
-	if ((err = gh_db_step_row(&cm->db, st)) != GH_OK)
-		goto out;
-	/* The index found it; compare the whole hash anyway, in constant time. */
-	if (sqlite3_column_bytes(st, 4) != GH_SHA256_LEN ||
-	    !gh_ct_eq(sqlite3_column_blob(st, 4), hash, GH_SHA256_LEN)) {
-		err = GH_ENOTFOUND;
-		goto out;
-	}
+	if ((err = gh_auth_lookup(&cm->db, st, 4, hash)) != GH_OK)
+		return err;
 	out->id = sqlite3_column_int64(st, 0);
 	if ((err = gh_db_text(st, 1, out->name, sizeof(out->name))) != GH_OK)
 		goto out;

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "auth.h"
 #include "conf.h"
 #include "crypto.h"
 #include "db.h"
@@ -183,6 +184,8 @@ struct factory {
 	int			 test_mode;
 	struct factory_client	 client;	/* the current request's principal */
 	struct gh_buf		 scratch;	/* sealing and MACs, reused */
+	struct gh_auth_cache	 auth_cache;	/* tokens of the last second */
+	struct factory_client	 auth_client[GH_AUTH_CACHE_SLOTS];
 	int			 wakefd;	/* datagram socket to the worker; -1 */
 	int			 wake_after;	/* a new order: wake once answered */
 };

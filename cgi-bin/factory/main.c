@@ -20,48 +20,6 @@ static const struct gh_route routes[] = {
 };
 
 /*
- * Tokens accepted in the last second, by their SHA-256, so that a client's
- * stream of requests skips the database read.  The cost: a revoked token
- * goes on working for up to AUTH_CACHE_US in a process that just saw it.
- * Process state, like the database handle; never a token in the clear.
- */
-#define AUTH_CACHE_SLOTS	8
-#define AUTH_CACHE_US		(1000 * 1000)
-
-static struct auth_slot {
-	unsigned char		hash[GH_SHA256_LEN];
-	struct factory_client	client;
-	long long		until;	/* 0: empty */
-} auth_cache[AUTH_CACHE_SLOTS];
-
-static const struct factory_client *
-auth_cache_find(const unsigned char hash[GH_SHA256_LEN], long long now)
-{
-	size_t	i;
-
-	for (i = 0; i < AUTH_CACHE_SLOTS; i++)
-		if (auth_cache[i].until > now &&
-		    gh_ct_eq(auth_cache[i].hash, hash, GH_SHA256_LEN))
-			return &auth_cache[i].client;
-	return NULL;
-}
-
-/* Remember a token, evicting the entry that expires first. */
-static void
-auth_cache_add(const unsigned char hash[GH_SHA256_LEN],
-    const struct factory_client *c, long long now)
-{
-	size_t	i, victim = 0;
-
-	for (i = 1; i < AUTH_CACHE_SLOTS; i++)
-		if (auth_cache[i].until < auth_cache[victim].until)
-			victim = i;
-	memcpy(auth_cache[victim].hash, hash, GH_SHA256_LEN);
-	auth_cache[victim].client = *c;
-	auth_cache[victim].until = now + AUTH_CACHE_US;
-}
-
-/*
  * Every route: "Authorization: Bearer <token>" naming a client whose token
  * is not revoked; the mock token only in test mode.  401 otherwise, with
  * the challenge RFC 6750 asks for.
@@ -70,10 +28,9 @@ static enum gh_err
 factory_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct factory			*f = svc->ctx;
-	const struct factory_client	*hit;
 	unsigned char			 hash[GH_SHA256_LEN];
 	const char			*tok;
-	size_t				 len;
+	size_t				 len, i;
 	enum gh_err			 err;
 
 	err = gh_auth_bearer(gh_req_param(req, "HTTP_AUTHORIZATION"), &tok,
@@ -84,11 +41,14 @@ factory_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	}
 	if (err == GH_OK) {
 		gh_sha256(tok, len, hash);
-		if ((hit = auth_cache_find(hash, req->start_us)) != NULL)
-			f->client = *hit;
+		if (gh_auth_cache_find(&f->auth_cache, hash, req->start_us, &i))
+			f->client = f->auth_client[i];
 		else if ((err = store_client_by_token(f, tok, len,
-		    &f->client)) == GH_OK)
-			auth_cache_add(hash, &f->client, req->start_us);
+		    &f->client)) == GH_OK) {
+			i = gh_auth_cache_add(&f->auth_cache, hash,
+			    req->start_us);
+			f->auth_client[i] = f->client;
+		}
 	}
 	if (err == GH_OK && f->client.mock && !f->test_mode)
 		err = GH_ENOTFOUND;

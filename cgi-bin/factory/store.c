@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth.h"
 #include "factory.h"
 #include "log.h"
 #include "token.h"
@@ -196,15 +197,8 @@ store_client_by_token(struct factory *f, const char *token, size_t len,
 	if ((st = gh_db_stmt(&f->db, STMT_CLIENT_BY_HASH)) == NULL)
 		return GH_EDB;
 	gh_sha256(token, len, hash);
-	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_STATIC);
-	if ((err = gh_db_step_row(&f->db, st)) != GH_OK)
-		goto out;
-	/* The index found it; compare the whole hash anyway, in constant time. */
-	if (sqlite3_column_bytes(st, 3) != GH_SHA256_LEN ||
-	    !gh_ct_eq(sqlite3_column_blob(st, 3), hash, GH_SHA256_LEN)) {
-		err = GH_ENOTFOUND;
-		goto out;
-	}
+	if ((err = gh_auth_lookup(&f->db, st, 3, hash)) != GH_OK)
+		return err;
 	out->id = sqlite3_column_int64(st, 0);
 	if ((err = gh_db_text(st, 1, out->name, sizeof(out->name))) != GH_OK)
 		goto out;

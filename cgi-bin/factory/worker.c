@@ -86,16 +86,6 @@ set_callback_state(struct factory_order *o, enum callback_state s)
 	    sizeof(o->callback_state));
 }
 
-/* Milliseconds on the monotonic clock, for durations. */
-static long long
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 long long
 worker_backoff(long long base, int n)
 {
@@ -624,10 +614,10 @@ step_callback(struct worker *w, struct factory_order *o)
 	if ((err = store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
 		return err;
 
-	t0 = mono_ms();
+	t0 = gh_mono_ms();
 	err = callback_send(w, o, &status, detail, sizeof(detail));
 	end.id = begin.id;
-	end.ms = mono_ms() - t0;
+	end.ms = gh_mono_ms() - t0;
 	if (err == GH_OK)
 		end.http_status = status;
 	else

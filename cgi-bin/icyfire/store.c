@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "auth.h"
 #include "icyfire.h"
 #include "log.h"
 
@@ -170,9 +171,10 @@ icy_store_close(struct icyfire *f)
 	gh_db_close(&f->db);
 }
 
-/* The stored hashes, read at most once a second per process. */
-#define TOKENS_TTL_US	1000000LL
-
+/*
+ * The stored hashes, read at most once per GH_AUTH_CACHE_US and process:
+ * the policy of every service's token cache (auth.h).
+ */
 static enum gh_err
 tokens_load(struct icyfire *f)
 {
@@ -201,7 +203,7 @@ tokens_load(struct icyfire *f)
 	gh_db_reset(st);
 	if (rc != SQLITE_DONE)
 		return gh_db_err(rc);
-	f->tok_until_us = now + TOKENS_TTL_US;
+	f->tok_until_us = now + GH_AUTH_CACHE_US;
 	return GH_OK;
 }
 

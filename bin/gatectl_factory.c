@@ -186,9 +186,10 @@ callback_cell(const struct factory_order *o, char *out, size_t outsz)
 {
 	if (o->callback_status > 0)
 		snprintf(out, outsz, "%d %s", o->callback_status,
-		    o->callback_state);
+		    callback_state_names[o->callback_state]);
 	else
-		snprintf(out, outsz, "- %s", o->callback_state);
+		snprintf(out, outsz, "- %s",
+		    callback_state_names[o->callback_state]);
 }
 
 /* One line of `factory orders`; arg counts the lines. */
@@ -200,7 +201,7 @@ print_order_row(const struct factory_order *o, const char *client, void *arg)
 
 	callback_cell(o, cb, sizeof(cb));
 	printf("%-30s %-16s %-12s %-15s %-20s %s\n", o->domain, client,
-	    o->state, cb, ctl_when(o->next_at, next),
+	    order_state_names[o->state], cb, ctl_when(o->next_at, next),
 	    ctl_when(o->updated, upd));
 	(*n)++;
 }
@@ -301,7 +302,7 @@ order_show(const char *arg)
 	callback_cell(&o, cb, sizeof(cb));
 	printf("domain        %s\n", o.domain);
 	printf("client        %s\n", client);
-	printf("state         %s", o.state);
+	printf("state         %s", order_state_names[o.state]);
 	if (o.attempts > 0)
 		printf(" (attempt %d of the current step)", o.attempts);
 	printf("\n");
@@ -369,7 +370,8 @@ order_kick(const char *arg, int redeliver)
 	else {
 		fprintf(stderr, "gatectl: %s: %s is due now (%s, callback %s)\n",
 		    domain, redeliver ? "the callback" : "provisioning",
-		    o.state, o.callback_state);
+		    order_state_names[o.state],
+		    callback_state_names[o.callback_state]);
 		/* Only a listening worker: gatectl may run as root, so never start one. */
 		if (wake_worker(&f, 0))
 			fprintf(stderr, "gatectl: a worker was woken\n");

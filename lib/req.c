@@ -48,6 +48,7 @@ gh_req_reset(struct gh_req *req)
 	gh_buf_reset(&req->body);
 	req->route = NULL;
 	req->principal = NULL;
+	req->ctx = NULL;
 	req->io = NULL;
 	req->start_us = 0;
 }

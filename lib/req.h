@@ -54,6 +54,8 @@ struct gh_req {
 	struct gh_buf		 body;
 	const struct gh_route	*route;
 	void			*principal;	/* what the auth policy found; service-owned */
+	void			*ctx;		/* borrowed: the service's state
+						   of this request (serve.h) */
 	struct gh_io		*io;		/* borrowed: the raw streams (serve.h); NULL in unit tests */
 	long long		 start_us;
 };

@@ -240,6 +240,15 @@ render_error(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		default_error_body(svc, req, res);
 }
 
+/* A request begins: the service's state of it is zeroed and lent to req. */
+static void
+req_begin(struct gh_svc *svc, struct gh_req *req)
+{
+	if (svc->reqctx != NULL)
+		memset(svc->reqctx, 0, svc->reqctx_size);
+	req->ctx = svc->reqctx;
+}
+
 void
 gh_dispatch(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
     gh_body_reader *reader, void *arg)
@@ -248,6 +257,9 @@ gh_dispatch(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 	size_t			 max;
 	enum gh_err		 err;
 
+	/* serve_one() began it; a caller of our own (a unit test) may not. */
+	if (req->ctx == NULL)
+		req_begin(svc, req);
 	err = gh_route_match(svc->routes, svc->nroutes, req, &route,
 	    &res->allow);
 	if (err == GH_ENOTFOUND) {
@@ -347,6 +359,7 @@ serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 	gh_req_reset(req);
 	gh_res_reset(res);
 	gh_buf_reset(head);
+	req_begin(svc, req);
 	req->start_us = gh_now_us();
 	req->io = io;
 

@@ -97,13 +97,20 @@ struct apihost {
 	struct gh_db		 db;
 	struct gh_key		 key;
 	struct gh_buf		 scratch;	/* sealing, templates; reused */
-	struct apihost_token	 tok;		/* the current request's token */
 	struct gh_auth_cache	 tok_cache;	/* tokens of the last second */
 	struct apihost_token	 tok_cached[GH_AUTH_CACHE_SLOTS];
-	struct apihost_grain	 grain;		/* the offer route's grain */
 	struct gateway		*gw;		/* owned: the proxy's curl handle */
-	/* The request's error answer: a page for a browser, a challenge. */
-	int			 html_error;
+};
+
+/*
+ * What one request of the FastCGI program owns (gh_svc.reqctx, req->ctx):
+ * zeroed by serve before each request.
+ */
+struct apihost_req {
+	struct apihost_token	 tok;		/* the gateway's token */
+	struct apihost_grain	 grain;		/* the offer route's grain */
+	int			 html_error;	/* the error answer is the
+						   page for a browser */
 };
 
 /* apihost.c: the once-per-process setup (config, key, database). */

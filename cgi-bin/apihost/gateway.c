@@ -185,12 +185,13 @@ wants_html(const struct gh_req *req)
  * as the password of Basic for the allowed agents, names a token that is
  * neither revoked nor expired.  Without a token: 401 with a Basic
  * challenge for those agents, a page for a browser, else a short text; a
- * bad token: 403 saying why.  On success a->tok is the token.
+ * bad token: 403 saying why.  On success rq->tok is the token.
  */
 enum gh_err
 apihost_token_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct apihost		*a = svc->ctx;
+	struct apihost_req	*rq = req->ctx;
 	const char		*hdr = gh_req_param(req, "HTTP_AUTHORIZATION");
 	const char		*tok = NULL;
 	unsigned char		 hash[GH_SHA256_LEN], tab[GH_SHA256_LEN];
@@ -200,7 +201,6 @@ apihost_token_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	int			 basic_ok;
 	enum gh_err		 err;
 
-	a->html_error = 0;
 	basic_ok = basic_agent(a, gh_req_param(req, "HTTP_USER_AGENT"));
 	err = gh_auth_bearer(hdr, &tok, &len);
 	if (err == GH_ENOTFOUND && basic_ok) {
@@ -215,7 +215,7 @@ apihost_token_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 			gh_res_header(res, "WWW-Authenticate",
 			    "Basic realm=\"Sandstorm API\"");
 		else
-			a->html_error = wants_html(req);
+			rq->html_error = wants_html(req);
 		err = basic_ok ? gh_fail(res, GH_EAUTH, "This address serves "
 		    "an API: give the API token as the password.") :
 		    gh_fail(res, GH_EFORBIDDEN, "This address serves an API: "
@@ -229,13 +229,13 @@ apihost_token_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	}
 	gh_sha256(tok, len, hash);
 	if (gh_auth_cache_find(&a->tok_cache, hash, req->start_us, &i))
-		a->tok = a->tok_cached[i];
-	else if ((err = store_token_by_hash(a, hash, &a->tok)) == GH_OK) {
+		rq->tok = a->tok_cached[i];
+	else if ((err = store_token_by_hash(a, hash, &rq->tok)) == GH_OK) {
 		/* The tab id: stable per token; the app cannot work back to it. */
 		gh_sha256(hash, sizeof(hash), tab);
-		gh_hex(tab, APIHOST_TAB_ID_LEN / 2, a->tok.tab_id);
+		gh_hex(tab, APIHOST_TAB_ID_LEN / 2, rq->tok.tab_id);
 		i = gh_auth_cache_add(&a->tok_cache, hash, req->start_us);
-		a->tok_cached[i] = a->tok;
+		a->tok_cached[i] = rq->tok;
 	} else if (err == GH_ENOTFOUND) {
 		err = gh_fail(res, GH_EFORBIDDEN, "Invalid authorization token.");
 		goto out;
@@ -243,18 +243,18 @@ apihost_token_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		err = gh_fail(res, err, "token lookup failed");
 		goto out;
 	}
-	if (a->tok.revoked) {
+	if (rq->tok.revoked) {
 		err = gh_fail(res, GH_EFORBIDDEN,
 		    "Authorization token has been revoked.");
 		goto out;
 	}
-	if ((a->tok.expires && now >= a->tok.expires) ||
-	    (a->tok.expires_unused && now >= a->tok.expires_unused)) {
+	if ((rq->tok.expires && now >= rq->tok.expires) ||
+	    (rq->tok.expires_unused && now >= rq->tok.expires_unused)) {
 		err = gh_fail(res, GH_EFORBIDDEN,
 		    "Authorization token has expired.");
 		goto out;
 	}
-	req->principal = &a->tok;
+	req->principal = &rq->tok;
 	err = GH_OK;
 out:
 	OPENSSL_cleanse(pass, sizeof(pass));
@@ -267,9 +267,8 @@ out:
  * become a stream of writes.  A failed write is logged, not answered.
  */
 static void
-token_note_use(struct apihost *a, long long now)
+token_note_use(struct apihost *a, const struct apihost_token *t, long long now)
 {
-	struct apihost_token	*t = &a->tok;
 	size_t			 i;
 
 	if (t->expires_unused == 0 && t->last_used != 0 &&
@@ -295,6 +294,7 @@ static enum gh_err
 keepalive(struct apihost *a, struct gh_req *req, struct gh_res *res,
     const char *value)
 {
+	struct apihost_req	*rq = req->ctx;
 	const char	*errstr;
 	long long	 ms, now = req->start_us / 1000000;
 	size_t		 i;
@@ -304,12 +304,12 @@ keepalive(struct apihost *a, struct gh_req *req, struct gh_res *res,
 		return gh_fail(res, GH_EINVAL,
 		    "X-Sandstorm-Token-Keepalive: milliseconds, 1 to %lld",
 		    KEEPALIVE_MAX_MS);
-	if (a->tok.expires_unused != 0) {
-		if (store_token_keepalive(a, a->tok.id, now + (ms + 999) / 1000) !=
-		    GH_OK)
+	if (rq->tok.expires_unused != 0) {
+		if (store_token_keepalive(a, rq->tok.id,
+		    now + (ms + 999) / 1000) != GH_OK)
 			return gh_fail(res, GH_EDB, "cannot extend the token");
 		for (i = 0; i < GH_AUTH_CACHE_SLOTS; i++)
-			if (a->tok_cached[i].id == a->tok.id)
+			if (a->tok_cached[i].id == rq->tok.id)
 				gh_auth_cache_drop(&a->tok_cache, i);
 	}
 	if (store_token_purge(a, now, NULL) != GH_OK)
@@ -407,6 +407,7 @@ uri_encode(const char *s, struct gh_buf *out)
 static struct curl_slist *
 upstream_headers(struct apihost *a, struct gh_req *req)
 {
+	struct apihost_req	*rq = req->ctx;
 	struct curl_slist	*list = NULL;
 	struct gh_buf		 line, enc;
 	const char *const	*e;
@@ -433,19 +434,19 @@ upstream_headers(struct apihost *a, struct gh_req *req)
 		ok = slist_add(&list, &line, "Accept:");
 	if (ok)
 		ok = slist_add(&list, &line, "Expect:");
-	if (ok && a->tok.has_user)
+	if (ok && rq->tok.has_user)
 		ok = slist_add(&list, &line, "X-Sandstorm-User-Id: %s",
-		    a->tok.user_id);
+		    rq->tok.user_id);
 	if (ok)
-		ok = uri_encode(a->tok.username, &enc) == GH_OK &&
+		ok = uri_encode(rq->tok.username, &enc) == GH_OK &&
 		    slist_add(&list, &line, "X-Sandstorm-Username: %s",
 		    enc.data ? enc.data : "");
 	if (ok)
 		ok = slist_add(&list, &line, "X-Sandstorm-Permissions: %s",
-		    a->tok.permissions);
+		    rq->tok.permissions);
 	if (ok)
 		ok = slist_add(&list, &line, "X-Sandstorm-Tab-Id: %s",
-		    a->tok.tab_id);
+		    rq->tok.tab_id);
 	if (ok)
 		ok = slist_add(&list, &line, "X-Sandstorm-Session-Type: api");
 	gh_buf_free(&line);
@@ -686,6 +687,7 @@ enum gh_err
 apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct apihost		*a = svc->ctx;
+	struct apihost_req	*rq = req->ctx;
 	struct gateway		*gw = a->gw;
 	struct curl_slist	*headers = NULL;
 	const char		*ka;
@@ -704,10 +706,10 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if (!apihost_path_safe(req->path))
 		return gh_fail(res, GH_EINVAL, "the path has a dot segment");
 	if ((size_t)snprintf(url, sizeof(url), "%s%s%s%s%s",
-	    a->tok.grain.upstream, a->tok.grain.api_path, req->path + 1,
+	    rq->tok.grain.upstream, rq->tok.grain.api_path, req->path + 1,
 	    req->query[0] ? "?" : "", req->query) >= sizeof(url))
 		return gh_fail(res, GH_ETOOLONG, "the URL is too long");
-	token_note_use(a, req->start_us / 1000000);
+	token_note_use(a, &rq->tok, req->start_us / 1000000);
 	if ((headers = upstream_headers(a, req)) == NULL)
 		return gh_fail(res, GH_ENOMEM, "out of memory");
 
@@ -735,7 +737,7 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 
 	if (gw->head_sent) {
 		if (rc != CURLE_OK && !gw->client_gone)
-			gh_log("grain %s: transfer cut: %s", a->tok.grain.name,
+			gh_log("grain %s: transfer cut: %s", rq->tok.grain.name,
 			    gw->timed_out ? "the app went silent" :
 			    curl_easy_strerror(rc));
 		return GH_OK;	/* the answer is out, whatever happened next */
@@ -755,7 +757,7 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if (gw->guard.refused && rc != CURLE_OK) {
 		/* The operator's lists, not the app, stand in the way. */
 		gh_log("grain %s: upstream address %s is not allowed "
-		    "([apihost] upstream_deny)", a->tok.grain.name,
+		    "([apihost] upstream_deny)", rq->tok.grain.name,
 		    gw->guard.addr);
 		err = gh_fail(res, GH_EFORBIDDEN, "The app behind this API "
 		    "is at an address this gateway may not connect to.");
@@ -767,7 +769,7 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		    "The app behind this API sent a malformed or oversized "
 		    "answer.");
 	else {
-		gh_log("grain %s: %s", a->tok.grain.name,
+		gh_log("grain %s: %s", rq->tok.grain.name,
 		    gw->errbuf[0] ? gw->errbuf : curl_easy_strerror(rc));
 		err = gh_fail(res, GH_EUNAVAIL,
 		    "The app behind this API is not reachable (%s).",
@@ -838,7 +840,7 @@ static const char html_page[] =
 void
 apihost_error_body(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
-	struct apihost		*a = svc->ctx;
+	struct apihost_req	*rq = req->ctx;
 	char			 text[GH_ERRMSG_MAX + 2];
 	int			 n;
 
@@ -847,8 +849,7 @@ apihost_error_body(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		return;
 	}
 	apihost_cors(res);
-	if (a->html_error) {
-		a->html_error = 0;
+	if (rq->html_error) {
 		gh_res_text(res, res->status, "text/html; charset=utf-8",
 		    html_page, sizeof(html_page) - 1);
 		return;

@@ -51,8 +51,9 @@ static const char *const mask[] = { "offer/", NULL };
 int
 main(void)
 {
-	struct apihost	a;
-	struct gh_svc	svc = {
+	struct apihost		a;
+	struct apihost_req	rq;
+	struct gh_svc		svc = {
 		.name = "apihost",
 		.routes = routes,
 		.nroutes = GH_NELEM(routes),
@@ -60,6 +61,8 @@ main(void)
 		.error_body = apihost_error_body,
 		.mask = mask,
 		.ctx = &a,
+		.reqctx = &rq,
+		.reqctx_size = sizeof(rq),
 	};
 	char		errbuf[512];
 	int		rc;

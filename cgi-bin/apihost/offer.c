@@ -23,20 +23,21 @@
 
 /*
  * The offer route's auth policy: "Authorization: Bearer <grain secret>".
- * 401 with a Bearer challenge otherwise.  a->grain is the grain.
+ * 401 with a Bearer challenge otherwise.  rq->grain is the grain.
  */
 enum gh_err
 apihost_grain_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
-	struct apihost	*a = svc->ctx;
-	const char	*tok;
-	size_t		 len;
-	enum gh_err	 err;
+	struct apihost		*a = svc->ctx;
+	struct apihost_req	*rq = req->ctx;
+	const char		*tok;
+	size_t			 len;
+	enum gh_err		 err;
 
 	err = gh_auth_bearer(gh_req_param(req, "HTTP_AUTHORIZATION"), &tok,
 	    &len);
 	if (err == GH_OK && (err = store_grain_by_secret(a, tok, len,
-	    &a->grain)) == GH_ENOTFOUND)
+	    &rq->grain)) == GH_ENOTFOUND)
 		err = GH_EINVAL;
 	if (err == GH_EINVAL) {
 		gh_res_header(res, "WWW-Authenticate",
@@ -49,7 +50,7 @@ apihost_grain_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	}
 	if (err != GH_OK)
 		return gh_fail(res, err, "grain lookup failed");
-	req->principal = &a->grain;
+	req->principal = &rq->grain;
 	return GH_OK;
 }
 
@@ -127,6 +128,7 @@ apihost_offer_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	static const char *const keys[] = { "template", "petname",
 	    "permissions", "userId", "username", NULL };
 	struct apihost		*a = svc->ctx;
+	struct apihost_req	*rq = req->ctx;
 	struct apihost_token_new t;
 	struct json_object	*o = NULL, *out = NULL;
 	const char		*why, *tmpl, *petname, *user_id, *username;
@@ -167,7 +169,7 @@ apihost_offer_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		goto out;
 	}
 	memset(&t, 0, sizeof(t));
-	t.grain_id = a->grain.id;
+	t.grain_id = rq->grain.id;
 	t.user_id = user_id;
 	t.username = username;
 	t.permissions = perms;

@@ -83,7 +83,10 @@ struct factory_client {
 	int		mock;
 };
 
-/* site_order.state; the names are order_state_names[]. */
+/*
+ * site_order.state; the names are order_state_names[], the text in the
+ * database: the store turns one into the other, nothing else does.
+ */
 enum order_state {
 	ORDER_PENDING,
 	ORDER_REGISTERING,
@@ -116,8 +119,8 @@ struct factory_order {
 	long long	client_id;
 	char		domain[GH_DOMAIN_MAX + 1];
 	char		callback[FACTORY_URL_MAX + 1];
-	char		state[16];
-	char		callback_state[16];
+	enum order_state state;
+	enum callback_state callback_state;
 	long long	created, updated;
 	/* The worker's bookkeeping (002_worker.sql). */
 	long long	next_at;	/* when the worker is due; -1: nothing to do */
@@ -182,12 +185,20 @@ struct factory {
 	struct gh_db		 db;
 	struct gh_key		 key;
 	int			 test_mode;
-	struct factory_client	 client;	/* the current request's principal */
 	struct gh_buf		 scratch;	/* sealing and MACs, reused */
 	struct gh_auth_cache	 auth_cache;	/* tokens of the last second */
 	struct factory_client	 auth_client[GH_AUTH_CACHE_SLOTS];
 	int			 wakefd;	/* datagram socket to the worker; -1 */
-	int			 wake_after;	/* a new order: wake once answered */
+};
+
+/*
+ * What one request of the FastCGI program owns (gh_svc.reqctx, req->ctx):
+ * zeroed by serve before each request.
+ */
+struct factory_req {
+	struct factory_client	 client;	/* the principal */
+	int			 wake_after;	/* a new order: wake a worker
+						   once it is answered */
 };
 
 /* store.c: every SQL statement of the factory. */

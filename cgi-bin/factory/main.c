@@ -28,6 +28,7 @@ static enum gh_err
 factory_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct factory			*f = svc->ctx;
+	struct factory_req		*rq = req->ctx;
 	unsigned char			 hash[GH_SHA256_LEN];
 	const char			*tok;
 	size_t				 len, i;
@@ -42,15 +43,15 @@ factory_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if (err == GH_OK) {
 		gh_sha256(tok, len, hash);
 		if (gh_auth_cache_find(&f->auth_cache, hash, req->start_us, &i))
-			f->client = f->auth_client[i];
+			rq->client = f->auth_client[i];
 		else if ((err = store_client_by_token(f, tok, len,
-		    &f->client)) == GH_OK) {
+		    &rq->client)) == GH_OK) {
 			i = gh_auth_cache_add(&f->auth_cache, hash,
 			    req->start_us);
-			f->auth_client[i] = f->client;
+			f->auth_client[i] = rq->client;
 		}
 	}
-	if (err == GH_OK && f->client.mock && !f->test_mode)
+	if (err == GH_OK && rq->client.mock && !f->test_mode)
 		err = GH_ENOTFOUND;
 	if (err == GH_EINVAL || err == GH_ENOTFOUND) {
 		gh_res_header(res, "WWW-Authenticate",
@@ -59,7 +60,7 @@ factory_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	}
 	if (err != GH_OK)
 		return gh_fail(res, err, "token lookup failed");
-	req->principal = &f->client;
+	req->principal = &rq->client;
 	return GH_OK;
 }
 
@@ -67,28 +68,31 @@ factory_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 static void
 factory_after(struct gh_svc *svc)
 {
-	struct factory	*f = svc->ctx;
+	struct factory_req	*rq = svc->reqctx;
 
-	if (f->wake_after) {
-		f->wake_after = 0;
-		wake_worker(f, 1);
+	if (rq->wake_after) {
+		rq->wake_after = 0;
+		wake_worker(svc->ctx, 1);
 	}
 }
 
 int
 main(void)
 {
-	struct factory	f;
-	struct gh_svc	svc = {
+	struct factory		f;
+	struct factory_req	rq;
+	struct gh_svc		svc = {
 		.name = "factory",
 		.routes = routes,
 		.nroutes = GH_NELEM(routes),
 		.auth = factory_auth,
 		.after = factory_after,
 		.ctx = &f,
+		.reqctx = &rq,
+		.reqctx_size = sizeof(rq),
 	};
-	char		errbuf[512];
-	int		rc;
+	char			errbuf[512];
+	int			rc;
 
 	gh_log_init("factory");
 	if (gh_crypto_nodump() != GH_OK)

@@ -8,6 +8,7 @@
  * callback records) each take one write transaction, so that every step
  * the worker takes is durable before and after its outside action.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -295,10 +296,33 @@ text_or_empty(sqlite3_stmt *st, int col, char *out, size_t outsz)
 	return err;
 }
 
+/*
+ * The state name in column col as its index among names (n of them):
+ * the text of the database becomes the program's enum here, and only
+ * here.  GH_EDB for a name this program does not know.
+ */
+static enum gh_err
+state_read(sqlite3_stmt *st, int col, const char *const *names, size_t n,
+    size_t *out)
+{
+	const char	*s = (const char *)sqlite3_column_text(st, col);
+	size_t		 i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = i;
+			return GH_OK;
+		}
+	gh_log("%s: unknown state \"%s\" in site_order", __func__,
+	    s != NULL ? s : "(null)");
+	return GH_EDB;
+}
+
 /* The ORDER_COLS of the current row into out. */
 static enum gh_err
 order_read(sqlite3_stmt *st, struct factory_order *out)
 {
+	size_t		state, cbstate;
 	enum gh_err	err;
 
 	out->id = sqlite3_column_int64(st, 0);
@@ -307,9 +331,10 @@ order_read(sqlite3_stmt *st, struct factory_order *out)
 	    GH_OK ||
 	    (err = gh_db_text(st, 3, out->callback, sizeof(out->callback))) !=
 	    GH_OK ||
-	    (err = gh_db_text(st, 4, out->state, sizeof(out->state))) != GH_OK ||
-	    (err = gh_db_text(st, 5, out->callback_state,
-	    sizeof(out->callback_state))) != GH_OK ||
+	    (err = state_read(st, 4, order_state_names, ORDER_STATE__MAX,
+	    &state)) != GH_OK ||
+	    (err = state_read(st, 5, callback_state_names,
+	    CALLBACK_STATE__MAX, &cbstate)) != GH_OK ||
 	    (err = text_or_empty(st, 13, out->webhook_id,
 	    sizeof(out->webhook_id))) != GH_OK ||
 	    (err = text_or_empty(st, 14, out->last_error,
@@ -317,6 +342,8 @@ order_read(sqlite3_stmt *st, struct factory_order *out)
 	    (err = text_or_empty(st, 15, out->lease_owner,
 	    sizeof(out->lease_owner))) != GH_OK)
 		return err;
+	out->state = (enum order_state)state;
+	out->callback_state = (enum callback_state)cbstate;
 	out->created = sqlite3_column_int64(st, 6);
 	out->updated = sqlite3_column_int64(st, 7);
 	out->next_at = sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 :
@@ -513,8 +540,12 @@ bind_text_null(sqlite3_stmt *st, int col, const char *s)
 static void
 order_bind(sqlite3_stmt *st, const struct factory_order *o, long long now)
 {
-	sqlite3_bind_text(st, 3, o->state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, o->callback_state, -1, SQLITE_STATIC);
+	assert(o->state < ORDER_STATE__MAX &&
+	    o->callback_state < CALLBACK_STATE__MAX);
+	sqlite3_bind_text(st, 3, order_state_names[o->state], -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, callback_state_names[o->callback_state], -1,
+	    SQLITE_STATIC);
 	if (o->next_at >= 0)
 		sqlite3_bind_int64(st, 5, o->next_at);
 	else

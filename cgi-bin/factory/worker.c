@@ -50,42 +50,6 @@
 #define WORKER_URL_MAX		(FACTORY_URL_MAX + GH_DOMAIN_MAX + 32)
 #define WORKER_BODY_MAX		(GH_DOMAIN_MAX + 64)
 
-/* The state names in o, as enums; ORDER_STATE__MAX for a stranger. */
-static enum order_state
-order_state_of(const struct factory_order *o)
-{
-	size_t	i;
-
-	for (i = 0; i < ORDER_STATE__MAX; i++)
-		if (strcmp(o->state, order_state_names[i]) == 0)
-			break;
-	return (enum order_state)i;
-}
-
-static enum callback_state
-callback_state_of(const struct factory_order *o)
-{
-	size_t	i;
-
-	for (i = 0; i < CALLBACK_STATE__MAX; i++)
-		if (strcmp(o->callback_state, callback_state_names[i]) == 0)
-			break;
-	return (enum callback_state)i;
-}
-
-static void
-set_state(struct factory_order *o, enum order_state s)
-{
-	gh_strlcpy(o->state, order_state_names[s], sizeof(o->state));
-}
-
-static void
-set_callback_state(struct factory_order *o, enum callback_state s)
-{
-	gh_strlcpy(o->callback_state, callback_state_names[s],
-	    sizeof(o->callback_state));
-}
-
 long long
 worker_backoff(long long base, int n)
 {
@@ -297,11 +261,11 @@ finish(struct factory_order *o, enum order_state s, int status)
 	unsigned char	rnd[18];
 	char		b64[GH_B64URL_SIZE(sizeof(rnd))];
 
-	set_state(o, s);
+	o->state = s;
 	o->attempts = 0;
 	o->callback_status = status;
 	o->callback_tries = 0;
-	set_callback_state(o, CALLBACK_PENDING);
+	o->callback_state = CALLBACK_PENDING;
 	o->next_at = gh_now();
 	if (gh_random(rnd, sizeof(rnd)) == GH_OK &&
 	    gh_b64url_encode(rnd, sizeof(rnd), b64, sizeof(b64)) == GH_OK)
@@ -347,7 +311,7 @@ step_register(struct worker *w, struct factory_order *o)
 	char		 detail[FACTORY_ERROR_MAX + 1] = "";
 	enum gh_err	 err;
 
-	set_state(o, ORDER_REGISTERING);
+	o->state = ORDER_REGISTERING;
 	o->attempts++;
 	o->lease_until = lease_for(w, factory_conf_int(&w->f->conf,
 	    FACTORY_CONF_REGISTRAR_TIMEOUT));
@@ -359,7 +323,7 @@ step_register(struct worker *w, struct factory_order *o)
 	end.detail = detail;
 	if (err == GH_OK) {
 		end.result = "ok";
-		set_state(o, ORDER_DEPLOYING);
+		o->state = ORDER_DEPLOYING;
 		o->attempts = 0;
 		o->registered = gh_now();
 		o->last_error[0] = '\0';
@@ -579,7 +543,7 @@ callback_failed(struct worker *w, struct factory_order *o, const char *detail)
 	n = gh_conf_intlist(&w->f->conf, &factory_conf,
 	    FACTORY_CONF_CALLBACK_SCHEDULE, sched, GH_NELEM(sched));
 	if ((delay = worker_callback_delay(sched, n, o->callback_tries)) < 0) {
-		set_callback_state(o, CALLBACK_DEAD);
+		o->callback_state = CALLBACK_DEAD;
 		o->next_at = -1;
 		gh_log("%s: callback status=%d attempt %d failed: %s; dead "
 		    "(gatectl factory redeliver %s)", o->domain,
@@ -623,14 +587,14 @@ step_callback(struct worker *w, struct factory_order *o)
 	else
 		end.detail = detail;
 	if (err == GH_OK && status >= 200 && status <= 299) {
-		set_callback_state(o, CALLBACK_DELIVERED);
+		o->callback_state = CALLBACK_DELIVERED;
 		o->next_at = -1;
 		o->last_error[0] = '\0';
 		w->delivered++;
 		gh_log("%s: callback status=%d delivered (HTTP %d, %lld ms)",
 		    o->domain, o->callback_status, status, end.ms);
 	} else if (err == GH_OK && status == 410) {
-		set_callback_state(o, CALLBACK_GONE);
+		o->callback_state = CALLBACK_GONE;
 		o->next_at = -1;
 		gh_strlcpy(o->last_error, "callback answered 410 Gone",
 		    sizeof(o->last_error));
@@ -653,14 +617,12 @@ step_callback(struct worker *w, struct factory_order *o)
 static enum gh_err
 work_order(struct worker *w, struct factory_order *o)
 {
-	char		state[sizeof(o->state)];
-	char		cbstate[sizeof(o->callback_state)];
-	enum gh_err	err = GH_OK;
+	enum order_state	state = o->state;
+	enum callback_state	cbstate = o->callback_state;
+	enum gh_err		err = GH_OK;
 
-	gh_strlcpy(state, o->state, sizeof(state));
-	gh_strlcpy(cbstate, o->callback_state, sizeof(cbstate));
 	while (!stopping(w) && o->next_at >= 0 && o->next_at <= gh_now()) {
-		switch (order_state_of(o)) {
+		switch (o->state) {
 		case ORDER_PENDING:
 		case ORDER_REGISTERING:
 			err = step_register(w, o);
@@ -669,7 +631,7 @@ work_order(struct worker *w, struct factory_order *o)
 			err = step_deploy(w, o);
 			break;
 		default:
-			if (callback_state_of(o) == CALLBACK_PENDING)
+			if (o->callback_state == CALLBACK_PENDING)
 				err = step_callback(w, o);
 			else
 				o->next_at = -1;	/* nothing left to do */
@@ -678,8 +640,7 @@ work_order(struct worker *w, struct factory_order *o)
 		if (err != GH_OK)
 			break;
 	}
-	if (strcmp(state, o->state) != 0 ||
-	    strcmp(cbstate, o->callback_state) != 0)
+	if (state != o->state || cbstate != o->callback_state)
 		w->advanced++;
 	if (err == GH_ECONFLICT) {
 		gh_log("%s: another worker took the order over", o->domain);
@@ -763,17 +724,17 @@ worker_retry(struct factory *f, const char *domain, struct factory_order *o,
 
 	if ((err = admin_load(f, domain, &cur)) != GH_OK)
 		return err;
-	switch (order_state_of(&cur)) {
+	switch (cur.state) {
 	case ORDER_PENDING:
 	case ORDER_REGISTERING:
 	case ORDER_DEPLOYING:
 		break;		/* due now, without waiting out the backoff */
 	case ORDER_FAILED:
 		/* Start again at the step that failed, with a fresh budget. */
-		set_state(&cur, cur.registered > 0 ? ORDER_DEPLOYING :
-		    ORDER_REGISTERING);
+		cur.state = cur.registered > 0 ? ORDER_DEPLOYING :
+		    ORDER_REGISTERING;
 		cur.attempts = 0;
-		set_callback_state(&cur, CALLBACK_WAITING);
+		cur.callback_state = CALLBACK_WAITING;
 		cur.callback_status = 0;
 		cur.callback_tries = 0;
 		cur.webhook_id[0] = '\0';
@@ -801,13 +762,13 @@ worker_redeliver(struct factory *f, const char *domain,
 	if ((err = admin_load(f, domain, &cur)) != GH_OK)
 		return err;
 	if (cur.callback_status == 0 ||
-	    callback_state_of(&cur) == CALLBACK_WAITING) {
+	    cur.callback_state == CALLBACK_WAITING) {
 		*why = "provisioning has not finished: there is no callback yet";
 		return GH_EINVAL;
 	}
 	/* A delivery still under way keeps its count; an ended one starts over. */
-	if (callback_state_of(&cur) != CALLBACK_PENDING) {
-		set_callback_state(&cur, CALLBACK_PENDING);
+	if (cur.callback_state != CALLBACK_PENDING) {
+		cur.callback_state = CALLBACK_PENDING;
 		cur.callback_tries = 0;
 	}
 	cur.next_at = gh_now();

@@ -157,9 +157,16 @@ struct icyfire {
 	unsigned char		 tok_hash[ICY_TOKEN__MAX][GH_SHA256_LEN];
 	unsigned		 tok_set;	/* bit i: token i is stored */
 	long long		 tok_until_us;	/* tok_hash is good until */
-	struct icy_incident	 pending;	/* the current request's record */
-	int			 record;	/* pending is to be written */
 	struct gh_buf		 scratch;
+};
+
+/*
+ * What one request of the FastCGI program owns (gh_svc.reqctx, req->ctx):
+ * zeroed by serve before each request.
+ */
+struct icy_req {
+	struct icy_incident	 pending;	/* the request's incident */
+	int			 record;	/* pending is to be written */
 };
 
 enum gh_err	 icyfire_open(struct icyfire *f, const char *config,

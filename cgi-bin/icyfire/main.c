@@ -31,12 +31,13 @@ static void
 icyfire_after(struct gh_svc *svc)
 {
 	struct icyfire	*f = svc->ctx;
+	struct icy_req	*rq = svc->reqctx;
 	enum gh_err	 err;
 
-	if (!f->record)
+	if (!rq->record)
 		return;
-	f->record = 0;
-	if ((err = icy_store_incident_add(f, &f->pending)) != GH_OK)
+	rq->record = 0;
+	if ((err = icy_store_incident_add(f, &rq->pending)) != GH_OK)
 		gh_log("cannot record an incident: %s", gh_strerror(err));
 }
 
@@ -44,6 +45,7 @@ int
 main(void)
 {
 	struct icyfire	f;
+	struct icy_req	rq;
 	struct gh_svc	svc = {
 		.name = "icyfire",
 		.routes = routes,
@@ -53,6 +55,8 @@ main(void)
 		.mask = mask,
 		.body_max = 1024,
 		.ctx = &f,
+		.reqctx = &rq,
+		.reqctx_size = sizeof(rq),
 	};
 	char		errbuf[512];
 	int		rc;

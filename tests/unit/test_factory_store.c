@@ -144,8 +144,9 @@ test_orders(void)
 	CU_ASSERT_EQUAL(store_order_add(&f, 1, "a.gent", "https://cb.example/x",
 	    "s3cret", 6, &o, &same), GH_OK);
 	CU_ASSERT_STRING_EQUAL(o.domain, "a.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "pending");
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "waiting");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "pending");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "waiting");
 	CU_ASSERT_STRING_EQUAL(o.callback, "https://cb.example/x");
 	CU_ASSERT(o.created > 0);
 

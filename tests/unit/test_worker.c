@@ -465,8 +465,9 @@ test_created(void)
 
 	CU_ASSERT_EQUAL(pass(&e), 1);
 	o = get(&e, "available.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "created");
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "delivered");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "created");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "delivered");
 	CU_ASSERT_EQUAL(o.callback_status, 201);
 	CU_ASSERT_EQUAL(o.callback_tries, 1);
 	CU_ASSERT_EQUAL(o.next_at, -1);
@@ -532,8 +533,9 @@ test_conflict(void)
 	order(&e, "unavailable.gent", url);
 	CU_ASSERT_EQUAL(pass(&e), 1);
 	o = get(&e, "unavailable.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "conflict");
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "delivered");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "conflict");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "delivered");
 	CU_ASSERT_EQUAL(o.callback_status, 409);
 	steps(&e, "unavailable.gent", buf);
 	CU_ASSERT_STRING_EQUAL(buf, "register:1:taken");
@@ -566,8 +568,9 @@ test_register_failure(void)
 
 	CU_ASSERT_EQUAL(pass(&e), 1);
 	o = get(&e, "error.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "registering");
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "waiting");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "registering");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "waiting");
 	CU_ASSERT_EQUAL(o.attempts, 1);
 	CU_ASSERT(o.next_at > gh_now() - 1 && o.next_at <= gh_now() + 2);
 	CU_ASSERT_PTR_NOT_NULL(strstr(o.last_error, "unavailable"));
@@ -578,8 +581,9 @@ test_register_failure(void)
 	CU_ASSERT_EQUAL(worker_retry(&e.f, "error.gent", &o, &why), GH_OK);
 	CU_ASSERT_EQUAL(pass(&e), 1);
 	o = get(&e, "error.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "failed");
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "delivered");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "failed");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "delivered");
 	CU_ASSERT_EQUAL(o.callback_status, 500);
 	steps(&e, "error.gent", buf);
 	CU_ASSERT_STRING_EQUAL(buf, "register:1:failed register:2:failed");
@@ -593,8 +597,9 @@ test_register_failure(void)
 	/* Retrying a failed order starts the step that failed again. */
 	CU_ASSERT_EQUAL(worker_retry(&e.f, "error.gent", &o, &why), GH_OK);
 	o = get(&e, "error.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "registering");
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "waiting");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "registering");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "waiting");
 	CU_ASSERT_EQUAL(o.callback_status, 0);
 	CU_ASSERT_EQUAL(o.attempts, 0);
 	CU_ASSERT_STRING_EQUAL(o.webhook_id, "");
@@ -621,15 +626,16 @@ test_deploy_failure(void)
 	order(&e, "fail.gent", url);
 	CU_ASSERT_EQUAL(pass(&e), 1);
 	o = get(&e, "fail.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "deploying");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "deploying");
 	CU_ASSERT_EQUAL(o.attempts, 1);
 	CU_ASSERT_STRING_EQUAL(o.last_error, "deploy command exited 3");
 	CU_ASSERT_EQUAL(worker_retry(&e.f, "fail.gent", &o, &why), GH_OK);
 	CU_ASSERT_EQUAL(pass(&e), 1);
 	o = get(&e, "fail.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "failed");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "failed");
 	CU_ASSERT_EQUAL(o.callback_status, 500);
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "delivered");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "delivered");
 	steps(&e, "fail.gent", buf);
 	CU_ASSERT_STRING_EQUAL(buf,
 	    "register:1:ok deploy:1:failed deploy:2:failed");
@@ -641,7 +647,7 @@ test_deploy_failure(void)
 
 	/* Retried by hand: registration is not done again, the deploy is. */
 	CU_ASSERT_EQUAL(worker_retry(&e.f, "fail.gent", &o, &why), GH_OK);
-	CU_ASSERT_STRING_EQUAL(o.state, "deploying");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "deploying");
 	CU_ASSERT_EQUAL(pass(&e), 1);
 	steps(&e, "fail.gent", buf);
 	CU_ASSERT_STRING_EQUAL(buf, "register:1:ok deploy:1:failed "
@@ -672,8 +678,9 @@ test_callback_retry(void)
 	order(&e, "retry.gent", url);
 	CU_ASSERT_EQUAL(pass(&e), 1);
 	o = get(&e, "retry.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "created");
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "pending");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "created");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "pending");
 	CU_ASSERT_EQUAL(o.callback_tries, 1);
 	/* The first wait is 5 s, give or take 20 %. */
 	CU_ASSERT(o.next_at >= gh_now() + 3 && o.next_at <= gh_now() + 6);
@@ -685,7 +692,8 @@ test_callback_retry(void)
 	CU_ASSERT_EQUAL(o.callback_tries, 1);	/* the round goes on */
 	CU_ASSERT_EQUAL(pass(&e), 1);
 	o = get(&e, "retry.gent");
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "delivered");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "delivered");
 	CU_ASSERT_EQUAL(o.callback_tries, 2);
 	attempts(&e, "retry.gent", buf);
 	CU_ASSERT_STRING_EQUAL(buf, "201:500 201:204");
@@ -724,7 +732,8 @@ test_gone_and_dead(void)
 	order(&e, "gone.gent", url);
 	CU_ASSERT_EQUAL(pass(&e), 1);
 	o = get(&e, "gone.gent");
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "gone");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "gone");
 	CU_ASSERT_EQUAL(o.next_at, -1);
 	CU_ASSERT_EQUAL(pass(&e), 0);
 	tserver_stop(&s);
@@ -732,7 +741,8 @@ test_gone_and_dead(void)
 
 	/* Redelivered by hand to a receiver that is down now. */
 	CU_ASSERT_EQUAL(worker_redeliver(&e.f, "gone.gent", &o, &why), GH_OK);
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "pending");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "pending");
 	CU_ASSERT_EQUAL(o.callback_tries, 0);
 	for (i = 1; i <= 3; i++) {
 		CU_ASSERT_EQUAL(pass(&e), 1);
@@ -740,20 +750,23 @@ test_gone_and_dead(void)
 		CU_ASSERT_EQUAL(o.callback_tries, i);
 		CU_ASSERT(strlen(o.last_error) > 0);
 		if (i < 3) {
-			CU_ASSERT_STRING_EQUAL(o.callback_state, "pending");
+			CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "pending");
 			CU_ASSERT_EQUAL(worker_redeliver(&e.f, "gone.gent", &o,
 			    &why), GH_OK);
 		}
 	}
 	/* "5, 5": three attempts, then the delivery is dead. */
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "dead");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "dead");
 	CU_ASSERT_EQUAL(o.next_at, -1);
 	attempts(&e, "gone.gent", buf);
 	CU_ASSERT_STRING_EQUAL(buf, "201:410 201:error 201:error 201:error");
 	CU_ASSERT_EQUAL(pass(&e), 0);
 	/* A dead delivery can be started over. */
 	CU_ASSERT_EQUAL(worker_redeliver(&e.f, "gone.gent", &o, &why), GH_OK);
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "pending");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "pending");
 	CU_ASSERT_EQUAL(o.callback_tries, 0);
 	env_detach(&e);
 }
@@ -774,7 +787,8 @@ test_no_signatures(void)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", s.port);
 	order(&e, "plain.gent", url);
 	CU_ASSERT_EQUAL(pass(&e), 1);
-	CU_ASSERT_STRING_EQUAL(get(&e, "plain.gent").callback_state,
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[get(&e, "plain.gent").callback_state],
 	    "delivered");
 	/* No deploy_command: nothing to deploy, the step still recorded. */
 	CU_ASSERT_EQUAL(lines(&e, "deploy.log"), 0);
@@ -797,7 +811,8 @@ test_http_not_allowed(void)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", tserver_dead_port());
 	order(&e, "x.gent", url);
 	CU_ASSERT_EQUAL(pass(&e), 1);
-	CU_ASSERT_STRING_EQUAL(get(&e, "x.gent").callback_state, "pending");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[get(&e, "x.gent").callback_state], "pending");
 	CU_ASSERT_EQUAL(get(&e, "x.gent").callback_tries, 1);
 	CU_ASSERT(strlen(get(&e, "x.gent").last_error) > 0);
 	env_detach(&e);
@@ -831,8 +846,9 @@ test_callback_denied(void)
 	order(&e, "denied.gent", url);
 	CU_ASSERT_EQUAL(pass(&e), 1);
 	o = get(&e, "denied.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "created");
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "pending");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "created");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "pending");
 	CU_ASSERT_EQUAL(o.callback_tries, 1);
 	CU_ASSERT(o.next_at > 0);
 	CU_ASSERT_STRING_EQUAL(o.last_error,
@@ -852,7 +868,8 @@ test_callback_denied(void)
 	order(&e, "denied.gent", url);
 	CU_ASSERT_EQUAL(pass(&e), 1);
 	o = get(&e, "denied.gent");
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "pending");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "pending");
 	CU_ASSERT_PTR_NOT_NULL(strstr(o.last_error, " is not allowed"));
 	tserver_stop(&s);
 	CU_ASSERT_EQUAL(tserver_count(&s), 0);
@@ -916,7 +933,7 @@ test_lease_expiry(void)
 	/* The lease ran out: the order is taken over. */
 	CU_ASSERT_EQUAL(pass(&e), 1);
 	o = get(&e, "held.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "created");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "created");
 	steps(&e, "held.gent", buf);
 	CU_ASSERT_STRING_EQUAL(buf, "register:1:ok deploy:1:ok");
 	env_detach(&e);
@@ -972,7 +989,7 @@ test_two_workers(void)
 	wait_lines(&e, "deploy.log", 1);	/* it is deploying */
 	CU_ASSERT_EQUAL(pass(&e), 0);
 	o = get(&e, "slow.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "deploying");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "deploying");
 	CU_ASSERT(strlen(o.lease_owner) > 0);
 	CU_ASSERT_STRING_NOT_EQUAL(o.lease_owner, e.w.owner);
 	CU_ASSERT_EQUAL(o.lease_locked, 1);
@@ -980,8 +997,9 @@ test_two_workers(void)
 	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	CU_ASSERT_EQUAL(pass(&e), 0);
 	o = get(&e, "slow.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "created");
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "delivered");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "created");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "delivered");
 	CU_ASSERT_EQUAL(lines(&e, "deploy.log"), 1);
 	steps(&e, "slow.gent", buf);
 	CU_ASSERT_STRING_EQUAL(buf, "register:1:ok deploy:1:ok");
@@ -1021,15 +1039,16 @@ test_crash_in_deploy(void)
 	/* Its deploy command still runs: hands off. */
 	CU_ASSERT_EQUAL(pass(&e), 0);
 	o = get(&e, "crash.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "deploying");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "deploying");
 	CU_ASSERT(strlen(o.lease_owner) > 0);
 	/* Long before the lease (deploy_timeout_s + lease_s) runs out. */
 	for (i = 0; i < 40 && pass(&e) == 0; i++)
 		usleep(100000);
 	CU_ASSERT(i < 40);
 	o = get(&e, "crash.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "created");
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "delivered");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "created");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "delivered");
 	steps(&e, "crash.gent", buf);
 	CU_ASSERT_STRING_EQUAL(buf,
 	    "register:1:ok deploy:1:interrupted deploy:2:ok");
@@ -1074,8 +1093,9 @@ test_crash_in_callback(void)
 	env_attach(&e, 0);
 	CU_ASSERT_EQUAL(pass(&e), 1);
 	o = get(&e, "cb.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "created");
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "delivered");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "created");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "delivered");
 	CU_ASSERT_EQUAL(o.callback_tries, 2);
 	attempts(&e, "cb.gent", buf);
 	CU_ASSERT_STRING_EQUAL(buf, "201:interrupted 201:200");

@@ -73,7 +73,8 @@ grain_add(const char *name, const char *upstream, const char *api_path)
 	if ((rc = open_apihost(&a, 0)) != CTL_OK)
 		return rc;
 	if ((err = gh_token_new(secret)) == GH_OK)
-		err = store_grain_add(&a, name, upstream, api_path, secret);
+		err = apihost_store_grain_add(&a, name, upstream, api_path,
+		    secret);
 	if (err == GH_ECONFLICT)
 		rc = ctl_fail("grain %s exists already", name);
 	else if (err != GH_OK)
@@ -111,7 +112,8 @@ cmd_grain(int argc, char *argv[])
 			return rc;
 		printf("%-20s %-20s %6s  %s\n", "GRAIN", "CREATED", "TOKENS",
 		    "FORWARDS TO");
-		if ((err = store_grain_list(&a, print_grain, NULL)) != GH_OK)
+		if ((err = apihost_store_grain_list(&a, print_grain,
+		    NULL)) != GH_OK)
 			rc = ctl_fail("cannot list grains: %s", gh_strerror(err));
 		apihost_close(&a);
 		return rc;
@@ -119,7 +121,7 @@ cmd_grain(int argc, char *argv[])
 	if (argc == 2 && strcmp(argv[0], "remove") == 0) {
 		if ((rc = open_apihost(&a, 0)) != CTL_OK)
 			return rc;
-		err = store_grain_remove(&a, argv[1]);
+		err = apihost_store_grain_remove(&a, argv[1]);
 		if (err == GH_ENOTFOUND)
 			rc = ctl_fail("no grain %s", argv[1]);
 		else if (err != GH_OK)
@@ -186,7 +188,7 @@ token_add(int argc, char *argv[])
 	if ((rc = open_apihost(&a, 0)) != CTL_OK)
 		return rc;
 	if ((err = gh_token_new(token)) == GH_OK)
-		err = store_token_add(&a, &t, token, &id);
+		err = apihost_store_token_add(&a, &t, token, &id);
 	if (err == GH_ENOTFOUND)
 		rc = ctl_fail("no grain %s", t.grain);
 	else if (err != GH_OK)
@@ -242,7 +244,8 @@ cmd_token(int argc, char *argv[])
 		printf("%-5s %-16s %-20s %-20s %-20s %-20s %-8s %s\n", "ID",
 		    "GRAIN", "PETNAME", "CREATED", "LAST USED", "EXPIRES",
 		    "STATE", "USER [PERMISSIONS]");
-		if ((err = store_token_list(&a, print_token, &now)) != GH_OK)
+		if ((err = apihost_store_token_list(&a, print_token,
+		    &now)) != GH_OK)
 			rc = ctl_fail("cannot list tokens: %s", gh_strerror(err));
 		apihost_close(&a);
 		return rc;
@@ -254,7 +257,7 @@ cmd_token(int argc, char *argv[])
 			    argv[1]);
 		if ((rc = open_apihost(&a, 0)) != CTL_OK)
 			return rc;
-		err = store_token_revoke(&a, id);
+		err = apihost_store_token_revoke(&a, id);
 		if (err == GH_ENOTFOUND)
 			rc = ctl_fail("no active token %lld", id);
 		else if (err != GH_OK)
@@ -268,7 +271,7 @@ cmd_token(int argc, char *argv[])
 	if (argc == 1 && strcmp(argv[0], "purge") == 0) {
 		if ((rc = open_apihost(&a, 0)) != CTL_OK)
 			return rc;
-		if ((err = store_token_purge(&a, now, &n)) != GH_OK)
+		if ((err = apihost_store_token_purge(&a, now, &n)) != GH_OK)
 			rc = ctl_fail("cannot purge: %s", gh_strerror(err));
 		else
 			fprintf(stderr, "gatectl: purged %lld unused offer "

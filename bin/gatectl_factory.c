@@ -31,7 +31,7 @@ ctl_factory_init(void)
 
 	if ((rc = open_factory(&f, GH_DB_CREATE)) != CTL_OK)
 		return rc;
-	if (f.test_mode && store_client_mock_ensure(&f) != GH_OK)
+	if (f.test_mode && factory_store_client_mock_ensure(&f) != GH_OK)
 		rc = ctl_fail("factory: cannot create the mock client");
 	else
 		fprintf(stderr, "gatectl: factory database %s ready\n",
@@ -69,7 +69,8 @@ token_add(const char *client, const char *secretfile)
 	if ((rc = open_factory(&f, 0)) != CTL_OK)
 		goto out;
 	if ((err = gh_token_new(token)) == GH_OK)
-		err = store_client_add(&f, client, token, secret, (size_t)n);
+		err = factory_store_client_add(&f, client, token, secret,
+		    (size_t)n);
 	if (err == GH_ECONFLICT)
 		rc = ctl_fail("client %s exists already", client);
 	else if (err != GH_OK)
@@ -111,7 +112,8 @@ ctl_factory_token(int argc, char *argv[])
 		if ((rc = open_factory(&f, 0)) != CTL_OK)
 			return rc;
 		printf("%-24s %-20s %s\n", "CLIENT", "CREATED", "STATE");
-		if ((err = store_client_list(&f, print_client, NULL)) != GH_OK)
+		if ((err = factory_store_client_list(&f, print_client,
+		    NULL)) != GH_OK)
 			rc = ctl_fail("cannot list clients: %s", gh_strerror(err));
 		factory_close(&f);
 		return rc;
@@ -119,7 +121,7 @@ ctl_factory_token(int argc, char *argv[])
 	if (argc == 2 && strcmp(argv[0], "revoke") == 0) {
 		if ((rc = open_factory(&f, 0)) != CTL_OK)
 			return rc;
-		err = store_client_revoke(&f, argv[1]);
+		err = factory_store_client_revoke(&f, argv[1]);
 		if (err == GH_ENOTFOUND)
 			rc = ctl_fail("no active client %s", argv[1]);
 		else if (err != GH_OK)
@@ -155,7 +157,8 @@ ctl_factory_taken(int argc, char *argv[])
 	if (argc == 1 && strcmp(argv[0], "list") == 0) {
 		if ((rc = open_factory(&f, 0)) != CTL_OK)
 			return rc;
-		if ((err = store_taken_list(&f, print_domain, NULL)) != GH_OK)
+		if ((err = factory_store_taken_list(&f, print_domain,
+		    NULL)) != GH_OK)
 			rc = ctl_fail("cannot list: %s", gh_strerror(err));
 		factory_close(&f);
 		return rc;
@@ -171,7 +174,8 @@ ctl_factory_taken(int argc, char *argv[])
 		return ctl_fail("%s: %s", argv[1], why);
 	if ((rc = open_factory(&f, 0)) != CTL_OK)
 		return rc;
-	err = add ? store_taken_add(&f, domain) : store_taken_remove(&f, domain);
+	err = add ? factory_store_taken_add(&f,
+	    domain) : factory_store_taken_remove(&f, domain);
 	if (err == GH_ENOTFOUND)
 		rc = ctl_fail("%s is not in the registry", domain);
 	else if (err != GH_OK)
@@ -218,7 +222,7 @@ orders_list(void)
 		return rc;
 	printf("%-30s %-16s %-12s %-15s %-20s %s\n", "DOMAIN", "CLIENT",
 	    "STATE", "CALLBACK", "NEXT", "UPDATED");
-	if ((err = store_order_list(&f, print_order_row, &n)) != GH_OK)
+	if ((err = factory_store_order_list(&f, print_order_row, &n)) != GH_OK)
 		rc = ctl_fail("cannot list orders: %s", gh_strerror(err));
 	else if (n == 0)
 		fprintf(stderr, "gatectl: no orders\n");
@@ -292,12 +296,13 @@ order_show(const char *arg)
 		return rc;
 	if ((rc = open_factory(&f, 0)) != CTL_OK)
 		return rc;
-	if ((err = store_order_get(&f, domain, &o)) != GH_OK) {
+	if ((err = factory_store_order_get(&f, domain, &o)) != GH_OK) {
 		rc = err == GH_ENOTFOUND ? ctl_fail("no order for %s", domain) :
 		    ctl_fail("cannot read the order: %s", gh_strerror(err));
 		goto out;
 	}
-	if (store_client_name(&f, o.client_id, client, sizeof(client)) != GH_OK)
+	if (factory_store_client_name(&f, o.client_id, client,
+	    sizeof(client)) != GH_OK)
 		snprintf(client, sizeof(client), "#%lld", o.client_id);
 	callback_cell(&o, cb, sizeof(cb));
 	printf("domain        %s\n", o.domain);
@@ -325,13 +330,15 @@ order_show(const char *arg)
 
 	printf("\nsteps:\n  %-9s %3s  %-20s  %-20s  %-11s  %s\n", "STEP", "#",
 	    "STARTED", "FINISHED", "RESULT", "DETAIL");
-	if ((err = store_order_steps(&f, o.id, print_step, NULL)) != GH_OK) {
+	if ((err = factory_store_order_steps(&f, o.id, print_step,
+	    NULL)) != GH_OK) {
 		rc = ctl_fail("cannot read the steps: %s", gh_strerror(err));
 		goto out;
 	}
 	printf("\ncallback attempts:\n  %3s  %-20s  %-6s  %-7s  %-28s  %s\n",
 	    "#", "STARTED", "STATUS", "MS", "WEBHOOK-ID", "RESULT");
-	if ((err = store_order_callbacks(&f, o.id, print_attempt, &n)) !=
+	if ((err = factory_store_order_callbacks(&f, o.id, print_attempt,
+	    &n)) !=
 	    GH_OK)
 		rc = ctl_fail("cannot read the callback attempts: %s",
 		    gh_strerror(err));

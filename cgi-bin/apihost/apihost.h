@@ -133,47 +133,54 @@ int		 apihost_path_safe(const char *path);
 enum gh_err	 apihost_store_open(struct apihost *a, unsigned flags);
 void		 apihost_store_close(struct apihost *a);
 /* GH_ECONFLICT if the name is taken. */
-enum gh_err	 store_grain_add(struct apihost *a, const char *name,
+enum gh_err	 apihost_store_grain_add(struct apihost *a, const char *name,
 		    const char *upstream, const char *api_path,
 		    const char *secret);
 /* Also removes its tokens and offers; GH_ENOTFOUND. */
-enum gh_err	 store_grain_remove(struct apihost *a, const char *name);
-typedef void	 store_grain_cb(const struct apihost_grain *g, long long ntokens,
+enum gh_err	 apihost_store_grain_remove(struct apihost *a,
+		    const char *name);
+typedef void	 apihost_store_grain_cb(const struct apihost_grain *g,
+		    long long ntokens,
 		    void *arg);
-enum gh_err	 store_grain_list(struct apihost *a, store_grain_cb *cb,
+enum gh_err	 apihost_store_grain_list(struct apihost *a,
+		    apihost_store_grain_cb *cb,
 		    void *arg);
 /* The grain whose secret this is (constant-time check); GH_ENOTFOUND. */
-enum gh_err	 store_grain_by_secret(struct apihost *a, const char *secret,
+enum gh_err	 apihost_store_grain_by_secret(struct apihost *a,
+		    const char *secret,
 		    size_t len, struct apihost_grain *out);
 /* A new token stored as its hash; *id gets its row id (may be NULL). */
-enum gh_err	 store_token_add(struct apihost *a,
+enum gh_err	 apihost_store_token_add(struct apihost *a,
 		    const struct apihost_token_new *t, const char *token,
 		    long long *id);
 /*
  * The token whose SHA-256 this is, with its grain, whatever its state
  * (revoked, expired: the caller says which).  GH_ENOTFOUND.
  */
-enum gh_err	 store_token_by_hash(struct apihost *a,
+enum gh_err	 apihost_store_token_by_hash(struct apihost *a,
 		    const unsigned char hash[GH_SHA256_LEN],
 		    struct apihost_token *out);
 /* Record a use at now: last_used, and the token becomes permanent. */
-enum gh_err	 store_token_used(struct apihost *a, long long id, long long now);
+enum gh_err	 apihost_store_token_used(struct apihost *a, long long id,
+		    long long now);
 /* An unused offer token lives until at least until; GH_OK if permanent. */
-enum gh_err	 store_token_keepalive(struct apihost *a, long long id,
+enum gh_err	 apihost_store_token_keepalive(struct apihost *a, long long id,
 		    long long until);
 /* GH_ENOTFOUND if no such token or revoked already. */
-enum gh_err	 store_token_revoke(struct apihost *a, long long id);
-typedef void	 store_token_cb(const struct apihost_token *t, void *arg);
-enum gh_err	 store_token_list(struct apihost *a, store_token_cb *cb,
+enum gh_err	 apihost_store_token_revoke(struct apihost *a, long long id);
+typedef void	 apihost_store_token_cb(const struct apihost_token *t,
+		    void *arg);
+enum gh_err	 apihost_store_token_list(struct apihost *a,
+		    apihost_store_token_cb *cb,
 		    void *arg);
 /* Delete tokens (and their offers) that lapsed unused before now. */
-enum gh_err	 store_token_purge(struct apihost *a, long long now,
+enum gh_err	 apihost_store_token_purge(struct apihost *a, long long now,
 		    long long *n);
 /*
  * An offer: a new token t (its clear text sealed for the page) and the
  * page found by page_hash, with its template, in one transaction.
  */
-enum gh_err	 store_offer_add(struct apihost *a,
+enum gh_err	 apihost_store_offer_add(struct apihost *a,
 		    const struct apihost_token_new *t, const char *token,
 		    const unsigned char page_hash[GH_SHA256_LEN],
 		    const char *template);
@@ -182,7 +189,7 @@ enum gh_err	 store_offer_add(struct apihost *a,
  * and token (both reset first; token is wiped by gh_buf_free), and the
  * token's row in *t.  GH_ENOTFOUND.
  */
-enum gh_err	 store_offer_get(struct apihost *a,
+enum gh_err	 apihost_store_offer_get(struct apihost *a,
 		    const unsigned char page_hash[GH_SHA256_LEN],
 		    struct gh_buf *tmpl, struct gh_buf *token,
 		    struct apihost_token *t);

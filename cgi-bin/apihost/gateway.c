@@ -230,7 +230,8 @@ apihost_token_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	gh_sha256(tok, len, hash);
 	if (gh_auth_cache_find(&a->tok_cache, hash, req->start_us, &i))
 		rq->tok = a->tok_cached[i];
-	else if ((err = store_token_by_hash(a, hash, &rq->tok)) == GH_OK) {
+	else if ((err = apihost_store_token_by_hash(a, hash,
+	    &rq->tok)) == GH_OK) {
 		/* The tab id: stable per token; the app cannot work back to it. */
 		gh_sha256(hash, sizeof(hash), tab);
 		gh_hex(tab, APIHOST_TAB_ID_LEN / 2, rq->tok.tab_id);
@@ -274,7 +275,7 @@ token_note_use(struct apihost *a, const struct apihost_token *t, long long now)
 	if (t->expires_unused == 0 && t->last_used != 0 &&
 	    now - t->last_used < APIHOST_LAST_USED_S)
 		return;
-	if (store_token_used(a, t->id, now) != GH_OK) {
+	if (apihost_store_token_used(a, t->id, now) != GH_OK) {
 		gh_log("token %lld: cannot record its use", t->id);
 		return;
 	}
@@ -305,14 +306,14 @@ keepalive(struct apihost *a, struct gh_req *req, struct gh_res *res,
 		    "X-Sandstorm-Token-Keepalive: milliseconds, 1 to %lld",
 		    KEEPALIVE_MAX_MS);
 	if (rq->tok.expires_unused != 0) {
-		if (store_token_keepalive(a, rq->tok.id,
+		if (apihost_store_token_keepalive(a, rq->tok.id,
 		    now + (ms + 999) / 1000) != GH_OK)
 			return gh_fail(res, GH_EDB, "cannot extend the token");
 		for (i = 0; i < GH_AUTH_CACHE_SLOTS; i++)
 			if (a->tok_cached[i].id == rq->tok.id)
 				gh_auth_cache_drop(&a->tok_cache, i);
 	}
-	if (store_token_purge(a, now, NULL) != GH_OK)
+	if (apihost_store_token_purge(a, now, NULL) != GH_OK)
 		gh_log("cannot purge expired offer tokens");
 	res->status = 204;
 	return apihost_cors(res);

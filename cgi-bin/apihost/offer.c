@@ -36,7 +36,7 @@ apihost_grain_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 
 	err = gh_auth_bearer(gh_req_param(req, "HTTP_AUTHORIZATION"), &tok,
 	    &len);
-	if (err == GH_OK && (err = store_grain_by_secret(a, tok, len,
+	if (err == GH_OK && (err = apihost_store_grain_by_secret(a, tok, len,
 	    &rq->grain)) == GH_ENOTFOUND)
 		err = GH_EINVAL;
 	if (err == GH_EINVAL) {
@@ -182,11 +182,12 @@ apihost_offer_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		goto out;
 	}
 	gh_sha256(page, strlen(page), page_hash);
-	if ((err = store_offer_add(a, &t, token, page_hash, tmpl)) != GH_OK) {
+	if ((err = apihost_store_offer_add(a, &t, token, page_hash,
+	    tmpl)) != GH_OK) {
 		err = gh_fail(res, err, "cannot store the offer");
 		goto out;
 	}
-	if (store_token_purge(a, now, NULL) != GH_OK)
+	if (apihost_store_token_purge(a, now, NULL) != GH_OK)
 		gh_log("cannot purge expired offer tokens");
 	gh_time_rfc3339(t.expires_unused, when);
 	res->secret = 1;
@@ -294,7 +295,7 @@ apihost_offer_page(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		goto out;
 	}
 	gh_sha256(req->cap[0].s, req->cap[0].len, hash);
-	err = store_offer_get(a, hash, &tmpl, &token, &t);
+	err = apihost_store_offer_get(a, hash, &tmpl, &token, &t);
 	if (err == GH_ENOTFOUND) {
 		err = gh_fail(res, GH_ENOTFOUND, "no such offer");
 		goto out;

@@ -150,7 +150,8 @@ token_read(sqlite3_stmt *st, struct apihost_token *t)
 }
 
 enum gh_err
-store_grain_add(struct apihost *a, const char *name, const char *upstream,
+apihost_store_grain_add(struct apihost *a, const char *name,
+    const char *upstream,
     const char *api_path, const char *secret)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
@@ -169,7 +170,7 @@ store_grain_add(struct apihost *a, const char *name, const char *upstream,
 }
 
 enum gh_err
-store_grain_remove(struct apihost *a, const char *name)
+apihost_store_grain_remove(struct apihost *a, const char *name)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -181,7 +182,8 @@ store_grain_remove(struct apihost *a, const char *name)
 }
 
 enum gh_err
-store_grain_list(struct apihost *a, store_grain_cb *cb, void *arg)
+apihost_store_grain_list(struct apihost *a, apihost_store_grain_cb *cb,
+    void *arg)
 {
 	struct apihost_grain	 g;
 	sqlite3_stmt		*st;
@@ -202,7 +204,7 @@ store_grain_list(struct apihost *a, store_grain_cb *cb, void *arg)
 }
 
 enum gh_err
-store_grain_by_secret(struct apihost *a, const char *secret, size_t len,
+apihost_store_grain_by_secret(struct apihost *a, const char *secret, size_t len,
     struct apihost_grain *out)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
@@ -283,7 +285,7 @@ token_insert(struct apihost *a, const struct apihost_token_new *t,
 }
 
 enum gh_err
-store_token_add(struct apihost *a, const struct apihost_token_new *t,
+apihost_store_token_add(struct apihost *a, const struct apihost_token_new *t,
     const char *token, long long *id)
 {
 	long long	rowid;
@@ -304,7 +306,8 @@ fail:
 }
 
 enum gh_err
-store_token_by_hash(struct apihost *a, const unsigned char hash[GH_SHA256_LEN],
+apihost_store_token_by_hash(struct apihost *a,
+    const unsigned char hash[GH_SHA256_LEN],
     struct apihost_token *out)
 {
 	sqlite3_stmt	*st;
@@ -348,25 +351,26 @@ fail:
 }
 
 enum gh_err
-store_token_used(struct apihost *a, long long id, long long now)
+apihost_store_token_used(struct apihost *a, long long id, long long now)
 {
 	return token_update(a, STMT_TOKEN_USED, id, now, 0);
 }
 
 enum gh_err
-store_token_keepalive(struct apihost *a, long long id, long long until)
+apihost_store_token_keepalive(struct apihost *a, long long id, long long until)
 {
 	return token_update(a, STMT_TOKEN_KEEPALIVE, id, until, 0);
 }
 
 enum gh_err
-store_token_revoke(struct apihost *a, long long id)
+apihost_store_token_revoke(struct apihost *a, long long id)
 {
 	return token_update(a, STMT_TOKEN_REVOKE, id, gh_now(), 1);
 }
 
 enum gh_err
-store_token_list(struct apihost *a, store_token_cb *cb, void *arg)
+apihost_store_token_list(struct apihost *a, apihost_store_token_cb *cb,
+    void *arg)
 {
 	struct apihost_token	 t;
 	sqlite3_stmt		*st;
@@ -387,7 +391,7 @@ store_token_list(struct apihost *a, store_token_cb *cb, void *arg)
 }
 
 enum gh_err
-store_token_purge(struct apihost *a, long long now, long long *n)
+apihost_store_token_purge(struct apihost *a, long long now, long long *n)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -410,7 +414,7 @@ fail:
 }
 
 enum gh_err
-store_offer_add(struct apihost *a, const struct apihost_token_new *t,
+apihost_store_offer_add(struct apihost *a, const struct apihost_token_new *t,
     const char *token, const unsigned char page_hash[GH_SHA256_LEN],
     const char *template)
 {
@@ -445,7 +449,8 @@ fail:
 }
 
 enum gh_err
-store_offer_get(struct apihost *a, const unsigned char page_hash[GH_SHA256_LEN],
+apihost_store_offer_get(struct apihost *a,
+    const unsigned char page_hash[GH_SHA256_LEN],
     struct gh_buf *tmpl, struct gh_buf *token, struct apihost_token *t)
 {
 	sqlite3_stmt	*st;

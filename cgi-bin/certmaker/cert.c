@@ -67,7 +67,7 @@ own_cert(struct certmaker *cm, struct gh_req *req, struct gh_res *res,
 
 	if (cm_serial_parse(req->cap[0].s, req->cap[0].len, serial) != GH_OK)
 		return gh_fail(res, GH_ENOTFOUND, "no such certificate");
-	err = store_cert_get(cm, serial, c, pem, key);
+	err = certmaker_store_cert_get(cm, serial, c, pem, key);
 	if (err == GH_ENOTFOUND || (err == GH_OK && c->user_id != cm->user.id &&
 	    !cm->user.admin))
 		return gh_fail(res, GH_ENOTFOUND, "no such certificate");
@@ -175,7 +175,8 @@ cm_issue(struct certmaker *cm, struct gh_req *req, struct gh_res *res,
 	c.not_after = in.not_after;
 	c.has_key = key != NULL;
 	/* cm->scratch was reset by the caller before the seal. */
-	if ((err = store_cert_add(cm, &c, pem.data, key ? cm->scratch.data :
+	if ((err = certmaker_store_cert_add(cm, &c, pem.data,
+	    key ? cm->scratch.data :
 	    NULL, key ? cm->scratch.len : 0, challenge_id)) != GH_OK) {
 		if (err != GH_ECONFLICT)
 			gh_fail(res, err, "cannot store the certificate");
@@ -191,7 +192,7 @@ out:
 }
 
 enum gh_err
-cm_root_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+certmaker_root_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct certmaker	*cm = svc->ctx;
 	enum gh_err		 err;
@@ -206,7 +207,8 @@ cm_root_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 }
 
 enum gh_err
-cm_cert_request(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+certmaker_cert_request(struct gh_svc *svc, struct gh_req *req,
+    struct gh_res *res)
 {
 	struct certmaker	*cm = svc->ctx;
 	struct cm_request	 r;
@@ -252,7 +254,8 @@ query_days(struct certmaker *cm, struct gh_req *req, struct gh_res *res,
 }
 
 enum gh_err
-cm_cert_request_csr(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+certmaker_cert_request_csr(struct gh_svc *svc, struct gh_req *req,
+    struct gh_res *res)
 {
 	struct certmaker	*cm = svc->ctx;
 	struct cm_request	 r;
@@ -276,7 +279,7 @@ cm_cert_request_csr(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 }
 
 enum gh_err
-cm_cert_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+certmaker_cert_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct certmaker	*cm = svc->ctx;
 	struct cm_cert		 c;
@@ -290,7 +293,7 @@ cm_cert_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 }
 
 enum gh_err
-cm_key_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+certmaker_key_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct certmaker	*cm = svc->ctx;
 	struct cm_cert		 c;
@@ -362,7 +365,8 @@ out:
 }
 
 enum gh_err
-cm_cert_revoke(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+certmaker_cert_revoke(struct gh_svc *svc, struct gh_req *req,
+    struct gh_res *res)
 {
 	struct certmaker	*cm = svc->ctx;
 	struct json_object	*obj;
@@ -376,7 +380,7 @@ cm_cert_revoke(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		return err;
 	if ((err = revoke_reason(req, res, &reason)) != GH_OK)
 		return err;
-	err = store_cert_revoke(cm, c.serial, reason, now);
+	err = certmaker_store_cert_revoke(cm, c.serial, reason, now);
 	if (err == GH_EGONE)
 		return gh_fail(res, err, "certificate already revoked");
 	if (err != GH_OK)

@@ -32,7 +32,7 @@ certmaker_open(struct certmaker *cm, const char *config, unsigned dbflags,
 		    gh_conf_key_file(&cm->conf), gh_strerror(err));
 		goto fail;
 	}
-	if ((err = store_certmaker_open(cm, dbflags)) != GH_OK) {
+	if ((err = certmaker_store_open(cm, dbflags)) != GH_OK) {
 		snprintf(errbuf, errsz, "%s/certmaker.db: %s%s",
 		    gh_conf_state_dir(&cm->conf), gh_strerror(err),
 		    err == GH_ECONFIG ? " (run gatectl init)" : "");
@@ -41,7 +41,7 @@ certmaker_open(struct certmaker *cm, const char *config, unsigned dbflags,
 	if ((err = certmaker_load_ca(cm)) != GH_OK && err != GH_ENOTFOUND) {
 		snprintf(errbuf, errsz, "certmaker: cannot load the root: %s",
 		    gh_strerror(err));
-		store_certmaker_close(cm);
+		certmaker_store_close(cm);
 		goto fail;
 	}
 	return GH_OK;
@@ -55,7 +55,7 @@ fail:
 void
 certmaker_close(struct certmaker *cm)
 {
-	store_certmaker_close(cm);
+	certmaker_store_close(cm);
 	X509_free(cm->ca);
 	EVP_PKEY_free(cm->ca_key);
 	cm->ca = NULL;
@@ -79,7 +79,7 @@ certmaker_load_ca(struct certmaker *cm)
 	gh_buf_init(&pem, 64 * 1024);
 	gh_buf_init(&sealed, 64 * 1024);
 	gh_buf_init(&plain, 64 * 1024);
-	if ((err = store_ca_get(cm, &pem, &sealed)) != GH_OK)
+	if ((err = certmaker_store_ca_get(cm, &pem, &sealed)) != GH_OK)
 		goto out;
 	if ((err = gh_unseal(&cm->key, LABEL_CA_KEY, sealed.data, sealed.len,
 	    &plain)) != GH_OK) {
@@ -136,7 +136,8 @@ certmaker_make_ca(struct certmaker *cm, const char *subject,
 	    (err = gh_seal(&cm->key, LABEL_CA_KEY, plain.data, plain.len,
 	    &sealed)) != GH_OK)
 		goto out;
-	if ((err = store_ca_add(cm, pem.data, sealed.data, sealed.len)) !=
+	if ((err = certmaker_store_ca_add(cm, pem.data, sealed.data,
+	    sealed.len)) !=
 	    GH_OK)
 		goto out;
 	err = certmaker_load_ca(cm);

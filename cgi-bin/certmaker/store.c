@@ -73,20 +73,21 @@ static const char *const stmts[STMT__MAX] = {
 };
 
 enum gh_err
-store_certmaker_open(struct certmaker *cm, unsigned flags)
+certmaker_store_open(struct certmaker *cm, unsigned flags)
 {
 	return gh_db_open_service(&cm->db, gh_conf_state_dir(&cm->conf),
 	    &certmaker_schema, flags, stmts, STMT__MAX);
 }
 
 void
-store_certmaker_close(struct certmaker *cm)
+certmaker_store_close(struct certmaker *cm)
 {
 	gh_db_close(&cm->db);
 }
 
 enum gh_err
-store_user_by_token(struct certmaker *cm, const char *token, size_t len,
+certmaker_store_user_by_token(struct certmaker *cm, const char *token,
+    size_t len,
     struct cm_user *out)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
@@ -109,7 +110,8 @@ out:
 }
 
 enum gh_err
-store_user_add(struct certmaker *cm, const char *name, const char *token,
+certmaker_store_user_add(struct certmaker *cm, const char *name,
+    const char *token,
     int admin)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
@@ -127,7 +129,8 @@ store_user_add(struct certmaker *cm, const char *name, const char *token,
 }
 
 enum gh_err
-store_user_disable(struct certmaker *cm, const char *name, int disabled)
+certmaker_store_user_disable(struct certmaker *cm, const char *name,
+    int disabled)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -140,7 +143,8 @@ store_user_disable(struct certmaker *cm, const char *name, int disabled)
 }
 
 enum gh_err
-store_user_token(struct certmaker *cm, const char *name, const char *token)
+certmaker_store_user_token(struct certmaker *cm, const char *name,
+    const char *token)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
 	sqlite3_stmt	*st;
@@ -155,7 +159,8 @@ store_user_token(struct certmaker *cm, const char *name, const char *token)
 }
 
 enum gh_err
-store_user_list(struct certmaker *cm, store_user_cb *cb, void *arg)
+certmaker_store_user_list(struct certmaker *cm, certmaker_store_user_cb *cb,
+    void *arg)
 {
 	struct cm_user	 u;
 	sqlite3_stmt	*st;
@@ -189,7 +194,8 @@ column_add(sqlite3_stmt *st, int col, struct gh_buf *out)
 }
 
 enum gh_err
-store_ca_get(struct certmaker *cm, struct gh_buf *pem, struct gh_buf *sealed)
+certmaker_store_ca_get(struct certmaker *cm, struct gh_buf *pem,
+    struct gh_buf *sealed)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -204,7 +210,8 @@ store_ca_get(struct certmaker *cm, struct gh_buf *pem, struct gh_buf *sealed)
 }
 
 enum gh_err
-store_ca_add(struct certmaker *cm, const char *pem, const void *sealed,
+certmaker_store_ca_add(struct certmaker *cm, const char *pem,
+    const void *sealed,
     size_t n)
 {
 	sqlite3_stmt	*st;
@@ -219,7 +226,8 @@ store_ca_add(struct certmaker *cm, const char *pem, const void *sealed,
 }
 
 enum gh_err
-store_cert_add(struct certmaker *cm, const struct cm_cert *c, const char *pem,
+certmaker_store_cert_add(struct certmaker *cm, const struct cm_cert *c,
+    const char *pem,
     const void *key_sealed, size_t keylen, const char *challenge_id)
 {
 	sqlite3_stmt	*st;
@@ -262,7 +270,8 @@ fail:
 }
 
 enum gh_err
-store_cert_get(struct certmaker *cm, const char *serial, struct cm_cert *out,
+certmaker_store_cert_get(struct certmaker *cm, const char *serial,
+    struct cm_cert *out,
     struct gh_buf *pem, struct gh_buf *key)
 {
 	sqlite3_stmt	*st;
@@ -294,7 +303,8 @@ out:
 }
 
 enum gh_err
-store_cert_revoke(struct certmaker *cm, const char *serial, int reason,
+certmaker_store_cert_revoke(struct certmaker *cm, const char *serial,
+    int reason,
     long long when)
 {
 	sqlite3_stmt	*st;
@@ -309,14 +319,16 @@ store_cert_revoke(struct certmaker *cm, const char *serial, int reason,
 	if ((err = gh_db_write_done(&cm->db, st, GH_DB_CHANGED)) == GH_ENOTFOUND) {
 		struct cm_cert	c;
 
-		if (store_cert_get(cm, serial, &c, NULL, NULL) == GH_OK)
+		if (certmaker_store_cert_get(cm, serial, &c, NULL,
+		    NULL) == GH_OK)
 			err = GH_EGONE;
 	}
 	return err;
 }
 
 enum gh_err
-store_cert_revoked(struct certmaker *cm, store_revoked_cb *cb, void *arg)
+certmaker_store_cert_revoked(struct certmaker *cm,
+    certmaker_store_revoked_cb *cb, void *arg)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err = GH_OK;
@@ -335,7 +347,8 @@ store_cert_revoked(struct certmaker *cm, store_revoked_cb *cb, void *arg)
 }
 
 enum gh_err
-store_challenge_add(struct certmaker *cm, const struct cm_challenge *c,
+certmaker_store_challenge_add(struct certmaker *cm,
+    const struct cm_challenge *c,
     const void *request, size_t n)
 {
 	sqlite3_stmt	*st;
@@ -356,7 +369,7 @@ store_challenge_add(struct certmaker *cm, const struct cm_challenge *c,
 }
 
 enum gh_err
-store_challenge_get(struct certmaker *cm, const char *id,
+certmaker_store_challenge_get(struct certmaker *cm, const char *id,
     struct cm_challenge *out, struct gh_buf *request)
 {
 	sqlite3_stmt	*st;

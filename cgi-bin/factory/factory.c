@@ -32,7 +32,7 @@ factory_open(struct factory *f, const char *config, unsigned dbflags,
 		    gh_conf_key_file(&f->conf), gh_strerror(err));
 		goto fail;
 	}
-	if ((err = store_open(f, dbflags)) != GH_OK) {
+	if ((err = factory_store_open(f, dbflags)) != GH_OK) {
 		snprintf(errbuf, errsz, "%s/factory.db: %s%s",
 		    gh_conf_state_dir(&f->conf), gh_strerror(err),
 		    err == GH_ECONFIG ? " (run gatectl init)" : "");
@@ -49,7 +49,7 @@ fail:
 void
 factory_close(struct factory *f)
 {
-	store_close(f);
+	factory_store_close(f);
 	if (f->wakefd != -1)
 		close(f->wakefd);
 	f->wakefd = -1;

@@ -202,22 +202,26 @@ struct factory_req {
 };
 
 /* store.c: every SQL statement of the factory. */
-enum gh_err	 store_open(struct factory *f, unsigned flags);
-void		 store_close(struct factory *f);
-enum gh_err	 store_client_by_token(struct factory *f, const char *token,
+enum gh_err	 factory_store_open(struct factory *f, unsigned flags);
+void		 factory_store_close(struct factory *f);
+enum gh_err	 factory_store_client_by_token(struct factory *f,
+		    const char *token,
 		    size_t len, struct factory_client *out);
-enum gh_err	 store_client_add(struct factory *f, const char *name,
+enum gh_err	 factory_store_client_add(struct factory *f, const char *name,
 		    const char *token, const void *callback_secret, size_t n);
-enum gh_err	 store_client_revoke(struct factory *f, const char *name);
-enum gh_err	 store_client_mock_ensure(struct factory *f);
-typedef void	 store_client_cb(const char *name, long long created,
+enum gh_err	 factory_store_client_revoke(struct factory *f,
+		    const char *name);
+enum gh_err	 factory_store_client_mock_ensure(struct factory *f);
+typedef void	 factory_store_client_cb(const char *name, long long created,
 		    long long revoked, int mock, void *arg);
-enum gh_err	 store_client_list(struct factory *f, store_client_cb *cb,
+enum gh_err	 factory_store_client_list(struct factory *f,
+		    factory_store_client_cb *cb,
 		    void *arg);
-enum gh_err	 store_order_get(struct factory *f, const char *domain,
+enum gh_err	 factory_store_order_get(struct factory *f, const char *domain,
 		    struct factory_order *out);
 /* *same = 1 when o is this order again: the same client and installerSecret. */
-enum gh_err	 store_order_same(struct factory *f, const struct factory_order *o,
+enum gh_err	 factory_store_order_same(struct factory *f,
+		    const struct factory_order *o,
 		    long long client_id, const char *secret, size_t secretlen,
 		    int *same);
 /*
@@ -225,59 +229,68 @@ enum gh_err	 store_order_same(struct factory *f, const struct factory_order *o,
  * *same is then 1 when it is the same order (client and installerSecret),
  * and out holds the existing order either way.
  */
-enum gh_err	 store_order_add(struct factory *f, long long client_id,
+enum gh_err	 factory_store_order_add(struct factory *f, long long client_id,
 		    const char *domain, const char *callback, const char *secret,
 		    size_t secretlen, struct factory_order *out, int *same);
-enum gh_err	 store_domain_taken(struct factory *f, const char *domain,
+enum gh_err	 factory_store_domain_taken(struct factory *f,
+		    const char *domain,
 		    int *taken);
 /* The local registry of names taken elsewhere (registrar = local). */
-enum gh_err	 store_taken_add(struct factory *f, const char *domain);
-enum gh_err	 store_taken_remove(struct factory *f, const char *domain);
-enum gh_err	 store_taken_list(struct factory *f,
+enum gh_err	 factory_store_taken_add(struct factory *f, const char *domain);
+enum gh_err	 factory_store_taken_remove(struct factory *f,
+		    const char *domain);
+enum gh_err	 factory_store_taken_list(struct factory *f,
 		    void (*cb)(const char *domain, void *arg), void *arg);
 
 /*
- * The worker's side of the store.  store_work_claim() takes, in one write
- * transaction, the first order due at or before cutoff that nobody holds:
- * its lease is free or ran out, or its owner held the byte lock and lock()
- * (which tries to take it for us: 1 taken, 0 held elsewhere) shows that
- * the owner is gone.  The claim is stored as owner until lease_until; out
- * gets the order.  GH_ENOTFOUND when nothing is claimable.
+ * The worker's side of the store.  factory_store_work_claim() takes, in
+ * one write transaction, the first order due at or before cutoff that
+ * nobody holds: its lease is free or ran out, or its owner held the byte
+ * lock and lock() (which tries to take it for us: 1 taken, 0 held
+ * elsewhere) shows that the owner is gone.  The claim is stored as owner
+ * until lease_until; out gets the order.  GH_ENOTFOUND when nothing is
+ * claimable.
  */
-typedef int	 store_lock_cb(long long id, void *arg);
-enum gh_err	 store_work_claim(struct factory *f, const char *owner,
+typedef int	 factory_store_lock_cb(long long id, void *arg);
+enum gh_err	 factory_store_work_claim(struct factory *f, const char *owner,
 		    long long now, long long cutoff, long long lease_until,
-		    store_lock_cb *lock, void *arg, struct factory_order *out);
+		    factory_store_lock_cb *lock, void *arg,
+		    struct factory_order *out);
 /*
  * Store o's worker fields (state, callback state, next_at, attempts, the
  * lease: an empty lease_owner releases it, …) and the log entry, in one
  * transaction, if owner still holds the order; GH_ECONFLICT if it lost it.
  */
-enum gh_err	 store_work_save(struct factory *f, const struct factory_order *o,
+enum gh_err	 factory_store_work_save(struct factory *f,
+		    const struct factory_order *o,
 		    const char *owner, struct work_log *log);
 /*
  * The same for gatectl, which holds no lease: GH_EBUSY while a worker's
  * lease on the order runs (then o->lease_owner and lease_until say whose).
  */
-enum gh_err	 store_order_update(struct factory *f, struct factory_order *o,
+enum gh_err	 factory_store_order_update(struct factory *f,
+		    struct factory_order *o,
 		    long long now);
 /* When the next order falls due and is not held (GH_ENOTFOUND: none). */
-enum gh_err	 store_work_next(struct factory *f, long long *when);
+enum gh_err	 factory_store_work_next(struct factory *f, long long *when);
 /* Append the unsealed installerSecret of order id / callback secret of client id. */
-enum gh_err	 store_order_secret(struct factory *f, long long id,
+enum gh_err	 factory_store_order_secret(struct factory *f, long long id,
 		    struct gh_buf *out);
-enum gh_err	 store_client_secret(struct factory *f, long long client_id,
+enum gh_err	 factory_store_client_secret(struct factory *f,
+		    long long client_id,
 		    struct gh_buf *out);
-enum gh_err	 store_client_name(struct factory *f, long long id, char *out,
+enum gh_err	 factory_store_client_name(struct factory *f, long long id,
+		    char *out,
 		    size_t outsz);
 /* Every order, oldest first; the rows and strings are borrowed for the call. */
-typedef void	 store_order_cb(const struct factory_order *o,
+typedef void	 factory_store_order_cb(const struct factory_order *o,
 		    const char *client, void *arg);
-enum gh_err	 store_order_list(struct factory *f, store_order_cb *cb,
+enum gh_err	 factory_store_order_list(struct factory *f,
+		    factory_store_order_cb *cb,
 		    void *arg);
-enum gh_err	 store_order_steps(struct factory *f, long long id,
+enum gh_err	 factory_store_order_steps(struct factory *f, long long id,
 		    void (*cb)(const struct order_step *, void *), void *arg);
-enum gh_err	 store_order_callbacks(struct factory *f, long long id,
+enum gh_err	 factory_store_order_callbacks(struct factory *f, long long id,
 		    void (*cb)(const struct callback_attempt *, void *),
 		    void *arg);
 

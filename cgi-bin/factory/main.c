@@ -44,7 +44,7 @@ factory_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		gh_sha256(tok, len, hash);
 		if (gh_auth_cache_find(&f->auth_cache, hash, req->start_us, &i))
 			rq->client = f->auth_client[i];
-		else if ((err = store_client_by_token(f, tok, len,
+		else if ((err = factory_store_client_by_token(f, tok, len,
 		    &rq->client)) == GH_OK) {
 			i = gh_auth_cache_add(&f->auth_cache, hash,
 			    req->start_us);
@@ -101,7 +101,7 @@ main(void)
 		gh_log("%s", errbuf);
 		return 1;
 	}
-	if (f.test_mode && store_client_mock_ensure(&f) != GH_OK) {
+	if (f.test_mode && factory_store_client_mock_ensure(&f) != GH_OK) {
 		gh_log("cannot create the test-mode mock client");
 		factory_close(&f);
 		return 1;

@@ -42,7 +42,7 @@ check_local(struct factory *f, const char *domain, int *available)
 	enum gh_err	err;
 	int		taken;
 
-	if ((err = store_domain_taken(f, domain, &taken)) != GH_OK)
+	if ((err = factory_store_domain_taken(f, domain, &taken)) != GH_OK)
 		return err;
 	*available = !taken;
 	return GH_OK;
@@ -135,7 +135,7 @@ register_local(struct factory *f, const char *domain, char *detail,
 {
 	enum gh_err	err;
 
-	if ((err = store_taken_add(f, domain)) != GH_OK) {
+	if ((err = factory_store_taken_add(f, domain)) != GH_OK) {
 		snprintf(detail, detailsz, "local registry: %s",
 		    gh_strerror(err));
 		return err;

@@ -65,7 +65,7 @@ factory_site_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		return err;
 
 	/* A repeat is answered from the store; only a new name asks the registrar. */
-	err = store_order_get(f, o.domain, &order);
+	err = factory_store_order_get(f, o.domain, &order);
 	if (err == GH_ENOTFOUND) {
 		if ((err = registrar_check(f, o.domain, &available)) != GH_OK) {
 			gh_fail(res, err, "domain registration service unavailable");
@@ -75,10 +75,12 @@ factory_site_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 			err = gh_fail(res, GH_ECONFLICT, "domain not available");
 			goto out;
 		}
-		err = store_order_add(f, rq->client.id, o.domain, o.callback,
+		err = factory_store_order_add(f, rq->client.id, o.domain,
+		    o.callback,
 		    o.secret, o.secretlen, &order, &same);
 	} else if (err == GH_OK) {
-		if ((err = store_order_same(f, &order, rq->client.id, o.secret,
+		if ((err = factory_store_order_same(f, &order, rq->client.id,
+		    o.secret,
 		    o.secretlen, &same)) == GH_OK)
 			err = GH_ECONFLICT;
 	}
@@ -117,7 +119,7 @@ factory_site_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if (gh_valid_domain(req->cap[0].s, req->cap[0].len, domain,
 	    sizeof(domain), &why) != GH_OK)
 		return gh_fail(res, GH_EINVAL, "invalid domain name: %s", why);
-	err = store_order_get(f, domain, &order);
+	err = factory_store_order_get(f, domain, &order);
 	/* Another client's order is none of this client's business. */
 	if (err == GH_ENOTFOUND ||
 	    (err == GH_OK && order.client_id != rq->client.id))

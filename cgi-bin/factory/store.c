@@ -175,20 +175,20 @@ static const char *const stmts[STMT__MAX] = {
 };
 
 enum gh_err
-store_open(struct factory *f, unsigned flags)
+factory_store_open(struct factory *f, unsigned flags)
 {
 	return gh_db_open_service(&f->db, gh_conf_state_dir(&f->conf),
 	    &factory_schema, flags, stmts, STMT__MAX);
 }
 
 void
-store_close(struct factory *f)
+factory_store_close(struct factory *f)
 {
 	gh_db_close(&f->db);
 }
 
 enum gh_err
-store_client_by_token(struct factory *f, const char *token, size_t len,
+factory_store_client_by_token(struct factory *f, const char *token, size_t len,
     struct factory_client *out)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
@@ -210,7 +210,7 @@ out:
 }
 
 enum gh_err
-store_client_add(struct factory *f, const char *name, const char *token,
+factory_store_client_add(struct factory *f, const char *name, const char *token,
     const void *callback_secret, size_t n)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
@@ -234,7 +234,7 @@ store_client_add(struct factory *f, const char *name, const char *token,
 }
 
 enum gh_err
-store_client_revoke(struct factory *f, const char *name)
+factory_store_client_revoke(struct factory *f, const char *name)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -251,7 +251,7 @@ store_client_revoke(struct factory *f, const char *name)
  * mock token itself, as the spec's local testing setup shares one secret.
  */
 enum gh_err
-store_client_mock_ensure(struct factory *f)
+factory_store_client_mock_ensure(struct factory *f)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -262,13 +262,14 @@ store_client_mock_ensure(struct factory *f)
 	gh_db_reset(st);
 	if (err != GH_ENOTFOUND)
 		return err;
-	err = store_client_add(f, "mock", FACTORY_MOCK_TOKEN,
+	err = factory_store_client_add(f, "mock", FACTORY_MOCK_TOKEN,
 	    FACTORY_MOCK_TOKEN, strlen(FACTORY_MOCK_TOKEN));
 	return err == GH_ECONFLICT ? GH_OK : err;
 }
 
 enum gh_err
-store_client_list(struct factory *f, store_client_cb *cb, void *arg)
+factory_store_client_list(struct factory *f, factory_store_client_cb *cb,
+    void *arg)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
@@ -358,7 +359,7 @@ order_read(sqlite3_stmt *st, struct factory_order *out)
 }
 
 enum gh_err
-store_order_get(struct factory *f, const char *domain,
+factory_store_order_get(struct factory *f, const char *domain,
     struct factory_order *out)
 {
 	sqlite3_stmt	*st;
@@ -401,7 +402,8 @@ order_same(struct factory *f, const struct factory_order *o,
 }
 
 enum gh_err
-store_order_add(struct factory *f, long long client_id, const char *domain,
+factory_store_order_add(struct factory *f, long long client_id,
+    const char *domain,
     const char *callback, const char *secret, size_t secretlen,
     struct factory_order *out, int *same)
 {
@@ -433,7 +435,7 @@ store_order_add(struct factory *f, long long client_id, const char *domain,
 	if (err == GH_ECONFLICT) {
 		/* The domain is ordered already (by another process, perhaps). */
 		gh_db_rollback(&f->db);
-		if ((err = store_order_get(f, domain, out)) != GH_OK ||
+		if ((err = factory_store_order_get(f, domain, out)) != GH_OK ||
 		    (err = order_same(f, out, client_id, mac, same)) != GH_OK)
 			return err;
 		return GH_ECONFLICT;
@@ -442,14 +444,14 @@ store_order_add(struct factory *f, long long client_id, const char *domain,
 		goto fail;
 	if ((err = gh_db_commit(&f->db)) != GH_OK)
 		return err;
-	return store_order_get(f, domain, out);
+	return factory_store_order_get(f, domain, out);
 fail:
 	gh_db_rollback(&f->db);
 	return err;
 }
 
 enum gh_err
-store_order_same(struct factory *f, const struct factory_order *o,
+factory_store_order_same(struct factory *f, const struct factory_order *o,
     long long client_id, const char *secret, size_t secretlen, int *same)
 {
 	unsigned char	mac[32];
@@ -461,7 +463,7 @@ store_order_same(struct factory *f, const struct factory_order *o,
 }
 
 enum gh_err
-store_domain_taken(struct factory *f, const char *domain, int *taken)
+factory_store_domain_taken(struct factory *f, const char *domain, int *taken)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -500,19 +502,19 @@ domain_write(struct factory *f, enum stmt id, const char *domain)
 }
 
 enum gh_err
-store_taken_add(struct factory *f, const char *domain)
+factory_store_taken_add(struct factory *f, const char *domain)
 {
 	return domain_write(f, STMT_TAKEN_ADD, domain);
 }
 
 enum gh_err
-store_taken_remove(struct factory *f, const char *domain)
+factory_store_taken_remove(struct factory *f, const char *domain)
 {
 	return domain_write(f, STMT_TAKEN_REMOVE, domain);
 }
 
 enum gh_err
-store_taken_list(struct factory *f, void (*cb)(const char *, void *),
+factory_store_taken_list(struct factory *f, void (*cb)(const char *, void *),
     void *arg)
 {
 	sqlite3_stmt	*st;
@@ -595,8 +597,9 @@ order_by_id(struct factory *f, long long id, struct factory_order *out)
  * lease_locked records whether we hold the lock.
  */
 enum gh_err
-store_work_claim(struct factory *f, const char *owner, long long now,
-    long long cutoff, long long lease_until, store_lock_cb *lock, void *arg,
+factory_store_work_claim(struct factory *f, const char *owner, long long now,
+    long long cutoff, long long lease_until, factory_store_lock_cb *lock,
+    void *arg,
     struct factory_order *out)
 {
 	struct factory_order	 o;
@@ -731,7 +734,7 @@ work_log_write(struct factory *f, const struct factory_order *o,
 }
 
 enum gh_err
-store_work_save(struct factory *f, const struct factory_order *o,
+factory_store_work_save(struct factory *f, const struct factory_order *o,
     const char *owner, struct work_log *log)
 {
 	struct work_log	 none = { .kind = WORK_LOG_NONE };
@@ -773,7 +776,8 @@ fail:
 }
 
 enum gh_err
-store_order_update(struct factory *f, struct factory_order *o, long long now)
+factory_store_order_update(struct factory *f, struct factory_order *o,
+    long long now)
 {
 	struct factory_order	 cur;
 	sqlite3_stmt		*st;
@@ -807,7 +811,7 @@ fail:
 }
 
 enum gh_err
-store_work_next(struct factory *f, long long *when)
+factory_store_work_next(struct factory *f, long long *when)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -843,14 +847,14 @@ unseal_column(struct factory *f, enum stmt id, long long key,
 }
 
 enum gh_err
-store_order_secret(struct factory *f, long long id, struct gh_buf *out)
+factory_store_order_secret(struct factory *f, long long id, struct gh_buf *out)
 {
 	return unseal_column(f, STMT_ORDER_SECRET, id, LABEL_INSTALLER_SECRET,
 	    out);
 }
 
 enum gh_err
-store_client_secret(struct factory *f, long long client_id,
+factory_store_client_secret(struct factory *f, long long client_id,
     struct gh_buf *out)
 {
 	return unseal_column(f, STMT_CLIENT_SECRET, client_id,
@@ -858,7 +862,8 @@ store_client_secret(struct factory *f, long long client_id,
 }
 
 enum gh_err
-store_client_name(struct factory *f, long long id, char *out, size_t outsz)
+factory_store_client_name(struct factory *f, long long id, char *out,
+    size_t outsz)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -873,7 +878,8 @@ store_client_name(struct factory *f, long long id, char *out, size_t outsz)
 }
 
 enum gh_err
-store_order_list(struct factory *f, store_order_cb *cb, void *arg)
+factory_store_order_list(struct factory *f, factory_store_order_cb *cb,
+    void *arg)
 {
 	struct factory_order	 o;
 	sqlite3_stmt		*st;
@@ -903,7 +909,7 @@ column_text(sqlite3_stmt *st, int col)
 }
 
 enum gh_err
-store_order_steps(struct factory *f, long long id,
+factory_store_order_steps(struct factory *f, long long id,
     void (*cb)(const struct order_step *, void *), void *arg)
 {
 	struct order_step	 s;
@@ -928,7 +934,7 @@ store_order_steps(struct factory *f, long long id,
 }
 
 enum gh_err
-store_order_callbacks(struct factory *f, long long id,
+factory_store_order_callbacks(struct factory *f, long long id,
     void (*cb)(const struct callback_attempt *, void *), void *arg)
 {
 	struct callback_attempt	 a;

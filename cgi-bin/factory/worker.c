@@ -133,7 +133,7 @@ out:
 }
 
 /*
- * store_lock_cb: take the byte lock of order id on a descriptor of our
+ * factory_store_lock_cb: take the byte lock of order id on a descriptor of our
  * own.  It is deliberately not close-on-exec: the registrar and deploy
  * programs inherit it, so that the lock outlives a crashed worker for as
  * long as the program it started still runs.  1 taken, 0 held elsewhere.
@@ -315,7 +315,7 @@ step_register(struct worker *w, struct factory_order *o)
 	o->attempts++;
 	o->lease_until = lease_for(w, factory_conf_int(&w->f->conf,
 	    FACTORY_CONF_REGISTRAR_TIMEOUT));
-	if ((err = store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
+	if ((err = factory_store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
 		return err;
 
 	err = registrar_register(w->f, o->domain, detail, sizeof(detail));
@@ -338,7 +338,7 @@ step_register(struct worker *w, struct factory_order *o)
 		step_failed(w, o, "registration", detail[0] != '\0' ? detail :
 		    gh_strerror(err));
 	}
-	return store_work_save(w->f, o, w->owner, &end);
+	return factory_store_work_save(w->f, o, w->owner, &end);
 }
 
 /*
@@ -368,7 +368,7 @@ deploy(struct worker *w, const struct factory_order *o, int retry,
 	env[0] = retry ? "GATEHOUSE_DEPLOY_RETRY=1" : "GATEHOUSE_DEPLOY_RETRY=0";
 	env[1] = NULL;
 	gh_buf_init(&secret, FACTORY_SECRET_MAX + 1);
-	if ((err = store_order_secret(w->f, o->id, &secret)) != GH_OK) {
+	if ((err = factory_store_order_secret(w->f, o->id, &secret)) != GH_OK) {
 		snprintf(detail, detailsz, "cannot read the installerSecret: %s",
 		    gh_strerror(err));
 		goto out;
@@ -403,7 +403,7 @@ step_deploy(struct worker *w, struct factory_order *o)
 	o->attempts++;
 	o->lease_until = lease_for(w, factory_conf_int(&w->f->conf,
 	    FACTORY_CONF_DEPLOY_TIMEOUT) * 1000);
-	if ((err = store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
+	if ((err = factory_store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
 		return err;
 
 	err = deploy(w, o, begin.earlier > 0, detail, sizeof(detail));
@@ -418,7 +418,7 @@ step_deploy(struct worker *w, struct factory_order *o)
 		end.result = "failed";
 		step_failed(w, o, "deploy", detail);
 	}
-	return store_work_save(w->f, o, w->owner, &end);
+	return factory_store_work_save(w->f, o, w->owner, &end);
 }
 
 /* "<callback>/site/<domain>?status=<n>", without doubling a trailing slash. */
@@ -476,7 +476,7 @@ callback_send(struct worker *w, const struct factory_order *o, int *status,
 	/* The domain passed gh_valid_domain(): nothing in it needs escaping. */
 	snprintf(body, sizeof(body), "{\"domain\":\"%s\",\"status\":%d}",
 	    o->domain, o->callback_status);
-	if ((err = store_client_secret(w->f, o->client_id, &secret)) !=
+	if ((err = factory_store_client_secret(w->f, o->client_id, &secret)) !=
 	    GH_OK) {
 		snprintf(detail, detailsz, "cannot read the callback secret: %s",
 		    gh_strerror(err));
@@ -575,7 +575,7 @@ step_callback(struct worker *w, struct factory_order *o)
 	o->lease_until = lease_for(w, factory_conf_int(&w->f->conf,
 	    FACTORY_CONF_CALLBACK_CONNECT_TIMEOUT) +
 	    factory_conf_int(&w->f->conf, FACTORY_CONF_CALLBACK_TIMEOUT));
-	if ((err = store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
+	if ((err = factory_store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
 		return err;
 
 	t0 = gh_mono_ms();
@@ -605,7 +605,7 @@ step_callback(struct worker *w, struct factory_order *o)
 			snprintf(detail, sizeof(detail), "HTTP %d", status);
 		callback_failed(w, o, detail);
 	}
-	return store_work_save(w->f, o, w->owner, &end);
+	return factory_store_work_save(w->f, o, w->owner, &end);
 }
 
 /*
@@ -651,7 +651,7 @@ work_order(struct worker *w, struct factory_order *o)
 	o->lease_owner[0] = '\0';
 	o->lease_until = 0;
 	o->lease_locked = 0;
-	err = store_work_save(w->f, o, w->owner, NULL);
+	err = factory_store_work_save(w->f, o, w->owner, NULL);
 	return err == GH_ECONFLICT ? GH_OK : err;
 }
 
@@ -670,7 +670,7 @@ worker_pass(struct worker *w, int *did)
 
 	for (n = 0; n < WORKER_PASS_MAX && !stopping(w); n++) {
 		now = gh_now();
-		err = store_work_claim(w->f, w->owner, now, cutoff,
+		err = factory_store_work_claim(w->f, w->owner, now, cutoff,
 		    now + factory_conf_int(&w->f->conf, FACTORY_CONF_LEASE),
 		    claim_lock, w, &o);
 		if (err == GH_OK) {
@@ -695,7 +695,7 @@ worker_idle(struct worker *w, long long max)
 {
 	long long	when, d;
 
-	if (store_work_next(w->f, &when) != GH_OK)
+	if (factory_store_work_next(w->f, &when) != GH_OK)
 		return max;
 	d = when - gh_now();
 	if (d < 0)
@@ -712,7 +712,7 @@ admin_load(struct factory *f, const char *domain, struct factory_order *o)
 	if (gh_valid_domain(domain, strlen(domain), name, sizeof(name),
 	    NULL) != GH_OK)
 		return GH_ENOTFOUND;
-	return store_order_get(f, name, o);
+	return factory_store_order_get(f, name, o);
 }
 
 enum gh_err
@@ -746,7 +746,7 @@ worker_retry(struct factory *f, const char *domain, struct factory_order *o,
 		return GH_EINVAL;
 	}
 	cur.next_at = gh_now();
-	if ((err = store_order_update(f, &cur, gh_now())) == GH_OK ||
+	if ((err = factory_store_order_update(f, &cur, gh_now())) == GH_OK ||
 	    err == GH_EBUSY)
 		*o = cur;
 	return err;
@@ -772,7 +772,7 @@ worker_redeliver(struct factory *f, const char *domain,
 		cur.callback_tries = 0;
 	}
 	cur.next_at = gh_now();
-	if ((err = store_order_update(f, &cur, gh_now())) == GH_OK ||
+	if ((err = factory_store_order_update(f, &cur, gh_now())) == GH_OK ||
 	    err == GH_EBUSY)
 		*o = cur;
 	return err;

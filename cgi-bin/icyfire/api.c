@@ -142,12 +142,12 @@ slot_open(struct icyfire *f, struct gh_req *req, struct gh_res *res,
 	res->secret = 1;
 	if (req->ncap != 1 || icy_path_slot(req->cap[0].s, &p) != GH_OK)
 		return fail(res, 400, ICY_MSG_SLOT);
-	if ((err = icy_store_tokens_check(f, ICY_TOKEN_READ, p.tok[0],
+	if ((err = icyfire_store_tokens_check(f, ICY_TOKEN_READ, p.tok[0],
 	    p.toklen[0], second, p.tok[1], p.toklen[1], &ok)) != GH_OK)
 		return gh_fail(res, err, "token check failed");
 	if (!ok)
 		return fail_auth(rq, res);
-	err = icy_store_slot_get(f, p.slot, slot);
+	err = icyfire_store_slot_get(f, p.slot, slot);
 	if (err == GH_ENOTFOUND || (err == GH_OK && slot->server_id !=
 	    p.server))
 		return fail(res, 400, ICY_MSG_SLOT);
@@ -190,7 +190,7 @@ post_json(const struct icy_post *p, void *arg)
 	out->err = err;
 }
 
-/* _r's answer, inside icyfire_r()'s read transaction. */
+/* _r's answer, inside icyfire_post_next()'s read transaction. */
 static enum gh_err
 r_answer(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
@@ -206,7 +206,7 @@ r_answer(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if ((err = slot_open(f, req, res, ICY_TOKEN_CRED, &slot)) != GH_OK ||
 	    slot.credential_id == 0)
 		return err;
-	err = icy_store_post_head(f, slot.credential_id, 0, post_json, &po);
+	err = icyfire_store_post_head(f, slot.credential_id, 0, post_json, &po);
 	if (err == GH_ENOTFOUND)
 		return fail(res, 404, ICY_MSG_QUEUE);
 	if (err == GH_OK)
@@ -214,7 +214,7 @@ r_answer(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if (err != GH_OK)
 		goto out;
 	gh_buf_reset(&f->scratch);
-	if ((err = icy_store_credential_get(f, slot.credential_id, platform,
+	if ((err = icyfire_store_credential_get(f, slot.credential_id, platform,
 	    sizeof(platform), &f->scratch)) != GH_OK)
 		goto out;
 	/* Stored by gatectl as a JSON object of Fernet tokens. */
@@ -250,7 +250,7 @@ out:
 
 /* Tokens, slot, post and credential read from one snapshot. */
 enum gh_err
-icyfire_r(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+icyfire_post_next(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct icyfire	*f = svc->ctx;
 	struct icy_req	*rq = req->ctx;
@@ -266,7 +266,7 @@ icyfire_r(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 }
 
 enum gh_err
-icyfire_d(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+icyfire_post_delete(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct icyfire	*f = svc->ctx;
 	struct icy_req	*rq = req->ctx;
@@ -287,7 +287,7 @@ icyfire_d(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 			return fail(res, 400, ICY_MSG_SLOT);
 	} else if (err != GH_ENOTFOUND)
 		return fail(res, 400, ICY_MSG_SLOT);
-	err = icy_store_post_delete(f, slot.credential_id, post_id);
+	err = icyfire_store_post_delete(f, slot.credential_id, post_id);
 	if (err == GH_ENOTFOUND)
 		return fail(res, 404, ICY_MSG_QUEUE);
 	if (err != GH_OK)
@@ -355,7 +355,8 @@ query_int(const struct gh_req *req, const char *name, long long min,
 }
 
 enum gh_err
-icyfire_rs(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+icyfire_incident_query(struct gh_svc *svc, struct gh_req *req,
+    struct gh_res *res)
 {
 	struct icyfire		*f = svc->ctx;
 	struct icy_req		*rq = req->ctx;
@@ -372,7 +373,7 @@ icyfire_rs(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if (req->ncap != 1 ||
 	    (perr = icy_path_query(req->cap[0].s, &p)) == GH_EINVAL)
 		return fail_auth(rq, res);
-	if ((err = icy_store_tokens_check(f, ICY_TOKEN_READ, p.tok[0],
+	if ((err = icyfire_store_tokens_check(f, ICY_TOKEN_READ, p.tok[0],
 	    p.toklen[0], ICY_TOKEN_SECURITY, p.tok[1], p.toklen[1], &ok)) !=
 	    GH_OK)
 		return gh_fail(res, err, "token check failed");
@@ -407,7 +408,8 @@ icyfire_rs(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		return fail(res, 400, ICY_MSG_ARGUMENT);
 	if ((out.list = json_object_new_array()) == NULL)
 		return gh_fail(res, GH_ENOMEM, "out of memory");
-	err = icy_store_incident_query(f, arg, v, s, before, limit, incident_json,
+	err = icyfire_store_incident_query(f, arg, v, s, before, limit,
+	    incident_json,
 	    &out);
 	if (err == GH_OK)
 		err = out.err;

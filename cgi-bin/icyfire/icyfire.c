@@ -59,7 +59,7 @@ icyfire_open(struct icyfire *f, const char *config, unsigned dbflags,
 		    gh_strerror(err));
 		goto fail;
 	}
-	if ((err = icy_store_open(f, dbflags)) != GH_OK) {
+	if ((err = icyfire_store_open(f, dbflags)) != GH_OK) {
 		snprintf(errbuf, errsz, "%s/icyfire.db, icyfire_log.db: %s%s",
 		    gh_conf_state_dir(&f->conf), gh_strerror(err),
 		    err == GH_ECONFIG ? " (run gatectl init)" : "");
@@ -76,7 +76,7 @@ fail:
 void
 icyfire_close(struct icyfire *f)
 {
-	icy_store_close(f);
+	icyfire_store_close(f);
 	OPENSSL_cleanse(&f->key, sizeof(f->key));
 	gh_conf_free(&f->conf);
 	gh_buf_free(&f->scratch);

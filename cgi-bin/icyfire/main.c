@@ -19,9 +19,10 @@
  * stays out of the way.
  */
 static const struct gh_route routes[] = {
-	{ GH_M(GH_GET), "/api/_r/**", icyfire_r, GH_ROUTE_PUBLIC, 0 },
-	{ GH_M(GH_GET), "/api/_d/**", icyfire_d, GH_ROUTE_PUBLIC, 0 },
-	{ GH_M(GH_GET), "/api/_rs/**", icyfire_rs, GH_ROUTE_PUBLIC, 0 },
+	{ GH_M(GH_GET), "/api/_r/**", icyfire_post_next, GH_ROUTE_PUBLIC, 0 },
+	{ GH_M(GH_GET), "/api/_d/**", icyfire_post_delete, GH_ROUTE_PUBLIC, 0 },
+	{ GH_M(GH_GET), "/api/_rs/**", icyfire_incident_query, GH_ROUTE_PUBLIC,
+	    0 },
 };
 
 static const char *const mask[] = { "auth=", NULL };
@@ -37,7 +38,7 @@ icyfire_after(struct gh_svc *svc)
 	if (!rq->record)
 		return;
 	rq->record = 0;
-	if ((err = icy_store_incident_add(f, &rq->pending)) != GH_OK)
+	if ((err = icyfire_store_incident_add(f, &rq->pending)) != GH_OK)
 		gh_log("cannot record an incident: %s", gh_strerror(err));
 }
 

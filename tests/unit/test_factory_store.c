@@ -67,29 +67,35 @@ test_clients(void)
 	CU_ASSERT_FATAL(setup(&f, "mode = test\nregistrar = test") == 0);
 	CU_ASSERT_EQUAL(gh_token_new(tok), GH_OK);
 	CU_ASSERT_EQUAL(gh_token_new(other), GH_OK);
-	CU_ASSERT_EQUAL(store_client_add(&f, "hallo", tok, "cbsecret", 8), GH_OK);
-	CU_ASSERT_EQUAL(store_client_add(&f, "hallo", other, "x", 1),
+	CU_ASSERT_EQUAL(factory_store_client_add(&f, "hallo", tok, "cbsecret",
+	    8), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_client_add(&f, "hallo", other, "x", 1),
 	    GH_ECONFLICT);
 
-	CU_ASSERT_EQUAL(store_client_by_token(&f, tok, strlen(tok), &c), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_client_by_token(&f, tok, strlen(tok), &c),
+	    GH_OK);
 	CU_ASSERT_STRING_EQUAL(c.name, "hallo");
 	CU_ASSERT_EQUAL(c.mock, 0);
-	CU_ASSERT_EQUAL(store_client_by_token(&f, other, strlen(other), &c),
+	CU_ASSERT_EQUAL(factory_store_client_by_token(&f, other, strlen(other),
+	    &c),
 	    GH_ENOTFOUND);
 	/* A prefix of a valid token is not the token. */
-	CU_ASSERT_EQUAL(store_client_by_token(&f, tok, strlen(tok) - 1, &c),
+	CU_ASSERT_EQUAL(factory_store_client_by_token(&f, tok, strlen(tok) - 1,
+	    &c),
 	    GH_ENOTFOUND);
 
-	CU_ASSERT_EQUAL(store_client_mock_ensure(&f), GH_OK);
-	CU_ASSERT_EQUAL(store_client_mock_ensure(&f), GH_OK);	/* idempotent */
-	CU_ASSERT_EQUAL(store_client_by_token(&f, FACTORY_MOCK_TOKEN,
+	CU_ASSERT_EQUAL(factory_store_client_mock_ensure(&f), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_client_mock_ensure(&f),
+	    GH_OK);	/* idempotent */
+	CU_ASSERT_EQUAL(factory_store_client_by_token(&f, FACTORY_MOCK_TOKEN,
 	    strlen(FACTORY_MOCK_TOKEN), &c), GH_OK);
 	CU_ASSERT_EQUAL(c.mock, 1);
 
-	CU_ASSERT_EQUAL(store_client_revoke(&f, "hallo"), GH_OK);
-	CU_ASSERT_EQUAL(store_client_revoke(&f, "hallo"), GH_ENOTFOUND);
-	CU_ASSERT_EQUAL(store_client_revoke(&f, "nobody"), GH_ENOTFOUND);
-	CU_ASSERT_EQUAL(store_client_by_token(&f, tok, strlen(tok), &c),
+	CU_ASSERT_EQUAL(factory_store_client_revoke(&f, "hallo"), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_client_revoke(&f, "hallo"), GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(factory_store_client_revoke(&f, "nobody"),
+	    GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(factory_store_client_by_token(&f, tok, strlen(tok), &c),
 	    GH_ENOTFOUND);
 	teardown(&f);
 }
@@ -107,9 +113,10 @@ test_secrets_at_rest(void)
 
 	CU_ASSERT_FATAL(setup(&f, "mode = live\nregistrar = local") == 0);
 	CU_ASSERT_EQUAL(gh_token_new(tok), GH_OK);
-	CU_ASSERT_EQUAL(store_client_add(&f, "c", tok,
+	CU_ASSERT_EQUAL(factory_store_client_add(&f, "c", tok,
 	    "callback-secret-PLAINTEXT", 25), GH_OK);
-	CU_ASSERT_EQUAL(store_order_add(&f, 1, "x.gent", "https://cb.example/",
+	CU_ASSERT_EQUAL(factory_store_order_add(&f, 1, "x.gent",
+	    "https://cb.example/",
 	    "installer-secret-PLAINTEXT", 26, &o, &same), GH_OK);
 	factory_close(&f);
 
@@ -139,9 +146,11 @@ test_orders(void)
 	int			same, taken;
 
 	CU_ASSERT_FATAL(setup(&f, "mode = test\nregistrar = test") == 0);
-	CU_ASSERT_EQUAL(store_client_mock_ensure(&f), GH_OK);
-	CU_ASSERT_EQUAL(store_order_get(&f, "a.gent", &o), GH_ENOTFOUND);
-	CU_ASSERT_EQUAL(store_order_add(&f, 1, "a.gent", "https://cb.example/x",
+	CU_ASSERT_EQUAL(factory_store_client_mock_ensure(&f), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_order_get(&f, "a.gent", &o),
+	    GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(factory_store_order_add(&f, 1, "a.gent",
+	    "https://cb.example/x",
 	    "s3cret", 6, &o, &same), GH_OK);
 	CU_ASSERT_STRING_EQUAL(o.domain, "a.gent");
 	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "pending");
@@ -151,33 +160,42 @@ test_orders(void)
 	CU_ASSERT(o.created > 0);
 
 	/* The same order again: a conflict that is recognised as the same. */
-	CU_ASSERT_EQUAL(store_order_add(&f, 1, "a.gent", "https://cb.example/x",
+	CU_ASSERT_EQUAL(factory_store_order_add(&f, 1, "a.gent",
+	    "https://cb.example/x",
 	    "s3cret", 6, &o, &same), GH_ECONFLICT);
 	CU_ASSERT_EQUAL(same, 1);
 	/* Another secret, or another client: a real conflict. */
-	CU_ASSERT_EQUAL(store_order_add(&f, 1, "a.gent", "https://cb.example/x",
+	CU_ASSERT_EQUAL(factory_store_order_add(&f, 1, "a.gent",
+	    "https://cb.example/x",
 	    "s3cres", 6, &o, &same), GH_ECONFLICT);
 	CU_ASSERT_EQUAL(same, 0);
-	CU_ASSERT_EQUAL(store_order_add(&f, 2, "a.gent", "https://cb.example/x",
+	CU_ASSERT_EQUAL(factory_store_order_add(&f, 2, "a.gent",
+	    "https://cb.example/x",
 	    "s3cret", 6, &o, &same), GH_ECONFLICT);
 	CU_ASSERT_EQUAL(same, 0);
 
 	/* The check POST /v1/site makes before asking the registrar. */
-	CU_ASSERT_EQUAL(store_order_get(&f, "a.gent", &o), GH_OK);
-	CU_ASSERT_EQUAL(store_order_same(&f, &o, 1, "s3cret", 6, &same), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_order_get(&f, "a.gent", &o), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_order_same(&f, &o, 1, "s3cret", 6, &same),
+	    GH_OK);
 	CU_ASSERT_EQUAL(same, 1);
-	CU_ASSERT_EQUAL(store_order_same(&f, &o, 1, "s3cre", 5, &same), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_order_same(&f, &o, 1, "s3cre", 5, &same),
+	    GH_OK);
 	CU_ASSERT_EQUAL(same, 0);
-	CU_ASSERT_EQUAL(store_order_same(&f, &o, 2, "s3cret", 6, &same), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_order_same(&f, &o, 2, "s3cret", 6, &same),
+	    GH_OK);
 	CU_ASSERT_EQUAL(same, 0);
 
-	CU_ASSERT_EQUAL(store_domain_taken(&f, "a.gent", &taken), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_domain_taken(&f, "a.gent", &taken),
+	    GH_OK);
 	CU_ASSERT_EQUAL(taken, 1);
-	CU_ASSERT_EQUAL(store_domain_taken(&f, "b.gent", &taken), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_domain_taken(&f, "b.gent", &taken),
+	    GH_OK);
 	CU_ASSERT_EQUAL(taken, 0);
-	CU_ASSERT_EQUAL(store_taken_add(&f, "b.gent"), GH_OK);
-	CU_ASSERT_EQUAL(store_taken_add(&f, "b.gent"), GH_OK);
-	CU_ASSERT_EQUAL(store_domain_taken(&f, "b.gent", &taken), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_taken_add(&f, "b.gent"), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_taken_add(&f, "b.gent"), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_domain_taken(&f, "b.gent", &taken),
+	    GH_OK);
 	CU_ASSERT_EQUAL(taken, 1);
 	teardown(&f);
 }
@@ -197,7 +215,7 @@ test_registrar_test_and_local(void)
 	/* Any other name falls through to the local registry. */
 	CU_ASSERT_EQUAL(registrar_check(&f, "other.gent", &avail), GH_OK);
 	CU_ASSERT_EQUAL(avail, 1);
-	CU_ASSERT_EQUAL(store_taken_add(&f, "other.gent"), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_taken_add(&f, "other.gent"), GH_OK);
 	CU_ASSERT_EQUAL(registrar_check(&f, "other.gent", &avail), GH_OK);
 	CU_ASSERT_EQUAL(avail, 0);
 	teardown(&f);

@@ -167,9 +167,10 @@ env_open(struct env *e, const char *name, const char *extra)
 	fclose(fp);
 	env_attach(e, GH_DB_CREATE);
 	CU_ASSERT_FATAL(gh_token_new(tok) == GH_OK);
-	CU_ASSERT_FATAL(store_client_add(&e->f, "hallo", tok, SECRET,
+	CU_ASSERT_FATAL(factory_store_client_add(&e->f, "hallo", tok, SECRET,
 	    strlen(SECRET)) == GH_OK);
-	CU_ASSERT_FATAL(store_client_by_token(&e->f, tok, strlen(tok), &c) ==
+	CU_ASSERT_FATAL(factory_store_client_by_token(&e->f, tok, strlen(tok),
+	    &c) ==
 	    GH_OK);
 	e->client = c.id;
 }
@@ -181,7 +182,7 @@ order(struct env *e, const char *domain, const char *url)
 	struct factory_order	o;
 	int			same;
 
-	CU_ASSERT_FATAL(store_order_add(&e->f, e->client, domain, url,
+	CU_ASSERT_FATAL(factory_store_order_add(&e->f, e->client, domain, url,
 	    INSTALLER, strlen(INSTALLER), &o, &same) == GH_OK);
 }
 
@@ -191,7 +192,7 @@ get(struct env *e, const char *domain)
 	struct factory_order	o;
 
 	memset(&o, 0, sizeof(o));
-	CU_ASSERT_FATAL(store_order_get(&e->f, domain, &o) == GH_OK);
+	CU_ASSERT_FATAL(factory_store_order_get(&e->f, domain, &o) == GH_OK);
 	return o;
 }
 
@@ -223,7 +224,8 @@ steps(struct env *e, const char *domain, char out[512])
 	struct factory_order	o = get(e, domain);
 
 	out[0] = '\0';
-	CU_ASSERT(store_order_steps(&e->f, o.id, step_cat, out) == GH_OK);
+	CU_ASSERT(factory_store_order_steps(&e->f, o.id, step_cat,
+	    out) == GH_OK);
 }
 
 /* The callback attempts, as "201:200 201:- …" (status:http, or the error). */
@@ -250,7 +252,8 @@ attempts(struct env *e, const char *domain, char out[512])
 	struct factory_order	o = get(e, domain);
 
 	out[0] = '\0';
-	CU_ASSERT(store_order_callbacks(&e->f, o.id, attempt_cat, out) ==
+	CU_ASSERT(factory_store_order_callbacks(&e->f, o.id, attempt_cat,
+	    out) ==
 	    GH_OK);
 }
 
@@ -853,7 +856,8 @@ test_callback_denied(void)
 	CU_ASSERT(o.next_at > 0);
 	CU_ASSERT_STRING_EQUAL(o.last_error,
 	    "address 127.0.0.2 is not allowed");
-	CU_ASSERT(store_order_callbacks(&e.f, o.id, attempt_error, err) ==
+	CU_ASSERT(factory_store_order_callbacks(&e.f, o.id, attempt_error,
+	    err) ==
 	    GH_OK);
 	CU_ASSERT_STRING_EQUAL(err, "address 127.0.0.2 is not allowed");
 	CU_ASSERT_EQUAL(e.w.failed, 1);
@@ -921,7 +925,8 @@ test_lease_expiry(void)
 	env_open(&e, "lease", "deploy_command =");
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", tserver_dead_port());
 	order(&e, "held.gent", url);
-	CU_ASSERT_EQUAL(store_work_claim(&e.f, "elsewhere:1:x", gh_now(),
+	CU_ASSERT_EQUAL(factory_store_work_claim(&e.f, "elsewhere:1:x",
+	    gh_now(),
 	    gh_now(), gh_now() + 2, no_lock, NULL, &o), GH_OK);
 	CU_ASSERT_STRING_EQUAL(o.lease_owner, "elsewhere:1:x");
 	CU_ASSERT_EQUAL(o.lease_locked, 0);

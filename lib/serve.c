@@ -234,7 +234,8 @@ render_error(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if (res->status == 503)
 		gh_res_header(res, "Retry-After", "5");
 	gh_buf_reset(&res->body);
-	if (svc->error_body != NULL)
+	if (svc->error_body != NULL && (req->route == NULL ||
+	    (req->route->flags & GH_ROUTE_JSON_ERRORS) == 0))
 		svc->error_body(svc, req, res);
 	else
 		default_error_body(svc, req, res);

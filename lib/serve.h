@@ -25,7 +25,10 @@ struct gh_svc {
 	size_t			 body_max;	/* default body cap; 0: GH_BODY_MAX_DEFAULT */
 	/* The auth policy of every non-public route; fills req->principal. */
 	enum gh_err		(*auth)(struct gh_svc *, struct gh_req *, struct gh_res *);
-	/* Render res->err/errmsg as the body; NULL: {"error": "<message>"}. */
+	/*
+	 * Render res->err/errmsg as the body; NULL, or on a route with
+	 * GH_ROUTE_JSON_ERRORS: {"error": "<message>"}.
+	 */
 	void			(*error_body)(struct gh_svc *, struct gh_req *, struct gh_res *);
 	/* Called once the answer has been sent (FastCGI: finished); may be NULL. */
 	void			(*after)(struct gh_svc *);

@@ -16,6 +16,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "err.h"
+#include "router.h"
 #include "token.h"
 #include "util.h"
 
@@ -47,6 +48,9 @@ GH_CONF_ACCESSORS(apihost)
 #define APIHOST_PETNAME_MAX	128
 #define APIHOST_TEMPLATE_MAX	4096	/* an offer template */
 #define APIHOST_TAB_ID_LEN	32	/* hex characters of X-Sandstorm-Tab-Id */
+
+/* A route whose principal is a grain (its secret), not an API token. */
+#define APIHOST_ROUTE_GRAIN	GH_ROUTE_SVC_FLAG(0)
 #define APIHOST_LAST_USED_S	60	/* last_used is written at most this often */
 
 /* Label binding the sealed token of an offer page to its column. */

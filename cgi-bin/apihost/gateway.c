@@ -835,8 +835,9 @@ static const char html_page[] =
 
 /*
  * Error answers of the gateway: CORS headers so that a web page can read
- * them; a page for a browser without a token; plain text otherwise (JSON
- * on the offer route, whose client is a program).
+ * them; a page for a browser without a token; plain text otherwise.  The
+ * offer route, whose client is a program, answers JSON instead: its
+ * route has GH_ROUTE_JSON_ERRORS.
  */
 void
 apihost_error_body(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
@@ -845,10 +846,6 @@ apihost_error_body(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	char			 text[GH_ERRMSG_MAX + 2];
 	int			 n;
 
-	if (req->route != NULL && req->route->handler == apihost_offer_post) {
-		(void)gh_res_error_json(res);
-		return;
-	}
 	apihost_cors(res);
 	if (rq->html_error) {
 		gh_res_text(res, res->status, "text/html; charset=utf-8",

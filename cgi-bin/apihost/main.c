@@ -18,8 +18,8 @@
 #define OFFER_BODY_MAX	(16 * 1024)
 
 static const struct gh_route routes[] = {
-	{ GH_M(GH_POST), "/.apihost/offer-template", apihost_offer_post, 0,
-	    OFFER_BODY_MAX },
+	{ GH_M(GH_POST), "/.apihost/offer-template", apihost_offer_post,
+	    APIHOST_ROUTE_GRAIN | GH_ROUTE_JSON_ERRORS, OFFER_BODY_MAX },
 	{ GH_M(GH_GET) | GH_M(GH_HEAD), "/.apihost/offer/*", apihost_offer_page,
 	    GH_ROUTE_PUBLIC, 0 },
 	{ GH_M(GH_GET) | GH_M(GH_HEAD), "/.apihost/offer.js", apihost_offer_js,
@@ -40,7 +40,7 @@ static const struct gh_route routes[] = {
 static enum gh_err
 apihost_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
-	if (req->route->handler == apihost_offer_post)
+	if (req->route->flags & APIHOST_ROUTE_GRAIN)
 		return apihost_grain_auth(svc, req, res);
 	return apihost_token_auth(svc, req, res);
 }

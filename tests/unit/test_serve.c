@@ -403,6 +403,50 @@ test_request_state(void)
 	gh_res_free(&res);
 }
 
+static void
+plain_errors(struct gh_svc *s, struct gh_req *req, struct gh_res *res)
+{
+	gh_res_text(res, res->status, "text/plain", "plain", 5);
+}
+
+/* A route's GH_ROUTE_JSON_ERRORS overrides the service's error body. */
+static void
+test_json_errors_flag(void)
+{
+	static const struct gh_route	 r[] = {
+		{ GH_M(GH_GET), "/plain", down, GH_ROUTE_PUBLIC, 0 },
+		{ GH_M(GH_GET), "/json", down,
+		    GH_ROUTE_PUBLIC | GH_ROUTE_JSON_ERRORS, 0 },
+	};
+	struct gh_svc			 s = {
+		.name = "test",
+		.routes = r,
+		.nroutes = GH_NELEM(r),
+		.error_body = plain_errors,
+	};
+	struct gh_req			 req;
+	struct gh_res			 res;
+
+	gh_req_init(&req);
+	gh_res_init(&res);
+	CU_ASSERT_EQUAL_FATAL(gh_req_parse(&req, ENV("REQUEST_METHOD=GET",
+	    "REQUEST_URI=/plain"), 0, &res), GH_OK);
+	gh_dispatch(&s, &req, &res, NULL, NULL);
+	CU_ASSERT_EQUAL(res.status, 503);
+	CU_ASSERT_STRING_EQUAL(res.content_type, "text/plain");
+
+	gh_req_reset(&req);
+	gh_res_reset(&res);
+	CU_ASSERT_EQUAL_FATAL(gh_req_parse(&req, ENV("REQUEST_METHOD=GET",
+	    "REQUEST_URI=/json"), 0, &res), GH_OK);
+	gh_dispatch(&s, &req, &res, NULL, NULL);
+	CU_ASSERT_EQUAL(res.status, 503);
+	CU_ASSERT_STRING_EQUAL(res.content_type, "application/json");
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.body.data, "\"error\""));
+	gh_req_free(&req);
+	gh_res_free(&res);
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_routes),
 	TCASE(test_auth_and_body),
@@ -410,5 +454,6 @@ static const struct tcase tests[] = {
 	TCASE(test_stream_cgi),
 	TCASE(test_render_bytes),
 	TCASE(test_request_state),
+	TCASE(test_json_errors_flag),
 };
 TMAIN("serve", tests)

@@ -49,6 +49,9 @@ GH_CONF_ACCESSORS(apihost)
 #define APIHOST_TEMPLATE_MAX	4096	/* an offer template */
 #define APIHOST_TAB_ID_LEN	32	/* hex characters of X-Sandstorm-Tab-Id */
 
+#define APIHOST_REASON_MAX	64	/* bytes of an app's reason phrase */
+#define APIHOST_HEADER_NAME_MAX	64	/* longest header name passed on */
+
 /* A route whose principal is a grain (its secret), not an API token. */
 #define APIHOST_ROUTE_GRAIN	GH_ROUTE_SVC_FLAG(0)
 #define APIHOST_LAST_USED_S	60	/* last_used is written at most this often */
@@ -198,22 +201,54 @@ enum gh_err	 apihost_store_offer_get(struct apihost *a,
 		    struct gh_buf *tmpl, struct gh_buf *token,
 		    struct apihost_token *t);
 
-/* gateway.c: the proxy, its per-process curl handle and the answers. */
-enum gh_err	 gateway_init(struct apihost *a);
-void		 gateway_free(struct apihost *a);
-
 struct gh_svc;
 struct gh_req;
 struct gh_res;
+
+/* head.c: the app's response head, parsed as it arrives. */
+struct apihost_head {
+	int	 status;			/* 0 before a status line */
+	char	 reason[APIHOST_REASON_MAX + 1];	/* printable */
+};
+
+enum apihost_head_step {
+	APIHOST_HEAD_MORE,	/* go on: the head is not over */
+	APIHOST_HEAD_DONE,	/* a final head (2xx to 5xx) is complete */
+	APIHOST_HEAD_BAD	/* a malformed head, or out isn't big enough */
+};
+
+/*
+ * One line of an app's response head (n bytes, its CRLF or LF optional):
+ * a status line starts a head over (after a 1xx: out is emptied); a header
+ * that may reach the client is appended to out as "Name: value\r\n", any
+ * other is dropped; the empty line ends the head, DONE for a final status
+ * and MORE after a 1xx.  h starts zeroed; out is the caller's.
+ */
+enum apihost_head_step apihost_head_line(struct apihost_head *h,
+		    struct gh_buf *out, const char *buf, size_t n);
+
+/* gateway.c: the proxy and its per-process curl handle. */
+enum gh_err	 gateway_init(struct apihost *a);
+void		 gateway_free(struct apihost *a);
 enum gh_err	 apihost_proxy(struct gh_svc *, struct gh_req *,
 		    struct gh_res *);
-enum gh_err	 apihost_options(struct gh_svc *, struct gh_req *,
-		    struct gh_res *);
-/* The auth policy of the gateway's routes: a token, by Bearer or Basic. */
+
+/* token.c: the auth policy of the gateway's routes, by Bearer or Basic. */
 enum gh_err	 apihost_token_auth(struct gh_svc *, struct gh_req *,
 		    struct gh_res *);
-/* The CORS and sandboxing headers of every gateway answer. */
+/* A use of token t at now: an offer token becomes permanent. */
+void		 apihost_token_note_use(struct apihost *a,
+		    const struct apihost_token *t, long long now);
+/* X-Sandstorm-Token-Keepalive: value (ms) answered for the request's token. */
+enum gh_err	 apihost_token_keepalive(struct apihost *a, struct gh_req *req,
+		    struct gh_res *res, const char *value);
+
+/* cors.c: the CORS and sandboxing headers of every gateway answer. */
 enum gh_err	 apihost_cors(struct gh_res *res);
+enum gh_err	 apihost_options(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+
+/* error.c: the error body of the gateway's routes. */
 void		 apihost_error_body(struct gh_svc *, struct gh_req *,
 		    struct gh_res *);
 

@@ -310,7 +310,7 @@ enum gh_err	 registrar_check(struct factory *f, const char *domain,
 enum gh_err	 registrar_register(struct factory *f, const char *domain,
 		    char *detail, size_t detailsz);
 
-/* worker.c: the order state machine and callback delivery. */
+/* worker.c: the order state machine; callback.c: its callback. */
 struct gh_http;
 struct worker {
 	struct factory	*f;
@@ -347,18 +347,28 @@ long long	 worker_idle(struct worker *w, long long max);
 long long	 worker_backoff(long long base, int n);
 /* delay with up to WORKER_JITTER_PCT % either way, by r (uniform); at least 1. */
 long long	 worker_jitter(long long delay, unsigned r);
+/* A random jittered delay from now; without randomness, the plain delay. */
+long long	 worker_later(long long delay);
+/* Seconds the lease must cover beyond now for a step taking limit_ms. */
+long long	 worker_lease_for(const struct worker *w, long long limit_ms);
+
+/*
+ * callback.c: one attempt at the callback of claimed order o, recorded
+ * before it is sent and its answer after (GH_ECONFLICT: the lease is
+ * lost).  o's callback state and next_at say what comes next.
+ */
+enum gh_err	 callback_step(struct worker *w, struct factory_order *o);
 /*
  * The wait after the tries-th failed callback attempt from the schedule
  * sched[0..n), without jitter; -1 when the schedule is spent (dead).
  */
-long long	 worker_callback_delay(const long long *sched, size_t n,
-		    int tries);
+long long	 callback_delay(const long long *sched, size_t n, int tries);
 /*
  * Standard Webhooks: "v1,<base64 HMAC-SHA256(key, id.ts.body)>" into out
  * (outsz bytes).  The key is the secret's bytes, or, for a secret written
  * "whsec_<base64>", the bytes the base64 stands for.
  */
-enum gh_err	 worker_sign(const char *secret, size_t secretlen,
+enum gh_err	 callback_sign(const char *secret, size_t secretlen,
 		    const char *id, long long ts, const char *body,
 		    size_t bodylen, char *out, size_t outsz);
 /*

@@ -293,8 +293,8 @@ signature_ok(const char *log, int nth, const char *body)
 	t = strtoll(ts, NULL, 10);
 	if (t < gh_now() - 60 || t > gh_now())
 		return 0;
-	if (worker_sign(SECRET, strlen(SECRET), id, t, body, strlen(body), want,
-	    sizeof(want)) != GH_OK)
+	if (callback_sign(SECRET, strlen(SECRET), id, t, body, strlen(body),
+	    want, sizeof(want)) != GH_OK)
 		return 0;
 	return strcmp(sig, want) == 0;
 }
@@ -396,16 +396,16 @@ test_callback_schedule(void)
 	CU_ASSERT_EQUAL_FATAL(n, GH_NELEM(want));
 	for (i = 0; i < n; i++) {
 		CU_ASSERT_EQUAL(sched[i], want[i]);
-		CU_ASSERT_EQUAL(worker_callback_delay(sched, n, (int)i + 1),
+		CU_ASSERT_EQUAL(callback_delay(sched, n, (int)i + 1),
 		    want[i]);
 		sum += sched[i];
 	}
 	CU_ASSERT_EQUAL(sum, 272105);
 	/* Out of the schedule on either side: dead. */
-	CU_ASSERT_EQUAL(worker_callback_delay(sched, n, 0), -1);
-	CU_ASSERT_EQUAL(worker_callback_delay(sched, n, 10), -1);
-	CU_ASSERT_EQUAL(worker_callback_delay(sched, n, 100), -1);
-	CU_ASSERT_EQUAL(worker_callback_delay(sched, 0, 1), -1);
+	CU_ASSERT_EQUAL(callback_delay(sched, n, 0), -1);
+	CU_ASSERT_EQUAL(callback_delay(sched, n, 10), -1);
+	CU_ASSERT_EQUAL(callback_delay(sched, n, 100), -1);
+	CU_ASSERT_EQUAL(callback_delay(sched, 0, 1), -1);
 	gh_conf_free(&c);
 }
 
@@ -419,19 +419,19 @@ test_signature_vector(void)
 	char			 sig[64], b64[64], want[80];
 
 	/* https://github.com/standard-webhooks/standard-webhooks: the spec's vector. */
-	CU_ASSERT_EQUAL(worker_sign(SECRET, strlen(SECRET),
+	CU_ASSERT_EQUAL(callback_sign(SECRET, strlen(SECRET),
 	    "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body, strlen(body), sig,
 	    sizeof(sig)), GH_OK);
 	CU_ASSERT_STRING_EQUAL(sig,
 	    "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
 	/* Another time, id or body: another signature. */
-	CU_ASSERT_EQUAL(worker_sign(SECRET, strlen(SECRET),
+	CU_ASSERT_EQUAL(callback_sign(SECRET, strlen(SECRET),
 	    "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265331, body, strlen(body), sig,
 	    sizeof(sig)), GH_OK);
 	CU_ASSERT_STRING_NOT_EQUAL(sig,
 	    "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
 	/* A secret not written whsec_…: its bytes are the key. */
-	CU_ASSERT_EQUAL(worker_sign("plain-secret", 12, "msg_1", 42, "{}", 2,
+	CU_ASSERT_EQUAL(callback_sign("plain-secret", 12, "msg_1", 42, "{}", 2,
 	    sig, sizeof(sig)), GH_OK);
 	CU_ASSERT_EQUAL(gh_hmac_sha256("plain-secret", 12, "msg_1.42.{}", 11,
 	    mac), GH_OK);
@@ -440,7 +440,7 @@ test_signature_vector(void)
 	snprintf(want, sizeof(want), "v1,%s", b64);
 	CU_ASSERT_STRING_EQUAL(sig, want);
 	/* Too small an output is an error, not a cut signature. */
-	CU_ASSERT_NOT_EQUAL(worker_sign(SECRET, strlen(SECRET), "msg_1", 42,
+	CU_ASSERT_NOT_EQUAL(callback_sign(SECRET, strlen(SECRET), "msg_1", 42,
 	    "{}", 2, sig, 20), GH_OK);
 }
 

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <CUnit/CUnit.h>
 
@@ -42,6 +43,21 @@ tpath(const char *name, char *path, size_t pathsz)
 	}
 	CU_ASSERT_FATAL((size_t)snprintf(path, pathsz, "%s/%s", tdir, name) <
 	    pathsz);
+}
+
+/*
+ * A new, empty directory inside tdir into path (pathsz bytes): a fresh
+ * state directory for each store test.
+ */
+static inline void
+tdir_fresh(char *path, size_t pathsz)
+{
+	static int	n;
+	char		name[32];
+
+	snprintf(name, sizeof(name), "state%d", n++);
+	tpath(name, path, pathsz);
+	CU_ASSERT_FATAL(mkdir(path, 0700) == 0);
 }
 
 #endif

@@ -10,19 +10,18 @@
 
 #include "apihost.h"
 #include "token.h"
+#include "tdir.h"
 #include "tmain.h"
 
-static char	dir[64], conf[128];
+static char	dir[PATH_MAX], conf[PATH_MAX + 32];
 
 static int
 setup(struct apihost *a)
 {
 	FILE	*fp;
-	char	 key[160], errbuf[512];
+	char	 key[PATH_MAX + 32], errbuf[512];
 
-	gh_strlcpy(dir, "/tmp/gh-test-apihost-XXXXXX", sizeof(dir));
-	if (mkdtemp(dir) == NULL)
-		return -1;
+	tdir_fresh(dir, sizeof(dir));
 	snprintf(conf, sizeof(conf), "%s/gatehouse.conf", dir);
 	snprintf(key, sizeof(key), "%s/secret.key", dir);
 	if (gh_key_create(key) != GH_OK || (fp = fopen(conf, "w")) == NULL)
@@ -38,21 +37,11 @@ setup(struct apihost *a)
 	return 0;
 }
 
+/* The directory goes with the suite's (tdir.h). */
 static void
 teardown(struct apihost *a)
 {
-	static const char *const files[] = { "apihost.db", "apihost.db-wal",
-	    "apihost.db-shm", "apihost.db.lock", "secret.key", "gatehouse.conf" };
-	char	path[160];
-	size_t	i;
-
 	apihost_close(a);
-	for (i = 0; i < GH_NELEM(files); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	if (rmdir(dir) != 0)
-		printf("cannot remove %s\n", dir);
 }
 
 static void

@@ -11,20 +11,19 @@
 
 #include "factory.h"
 #include "token.h"
+#include "tdir.h"
 #include "tmain.h"
 
-static char	dir[64], conf[128];
+static char	dir[PATH_MAX], conf[PATH_MAX + 32];
 
 /* A state directory with a key file and a config of the given [factory] lines. */
 static int
 setup(struct factory *f, const char *factory_lines)
 {
 	FILE	*fp;
-	char	 key[160], errbuf[512];
+	char	 key[PATH_MAX + 32], errbuf[512];
 
-	gh_strlcpy(dir, "/tmp/gh-test-factory-XXXXXX", sizeof(dir));
-	if (mkdtemp(dir) == NULL)
-		return -1;
+	tdir_fresh(dir, sizeof(dir));
 	snprintf(conf, sizeof(conf), "%s/gatehouse.conf", dir);
 	snprintf(key, sizeof(key), "%s/secret.key", dir);
 	if (gh_key_create(key) != GH_OK || (fp = fopen(conf, "w")) == NULL)
@@ -40,21 +39,11 @@ setup(struct factory *f, const char *factory_lines)
 	return 0;
 }
 
+/* The directory goes with the suite's (tdir.h). */
 static void
 teardown(struct factory *f)
 {
-	static const char *const files[] = { "factory.db", "factory.db-wal",
-	    "factory.db-shm", "factory.db.lock", "secret.key", "gatehouse.conf" };
-	char	path[160];
-	size_t	i;
-
 	factory_close(f);
-	for (i = 0; i < GH_NELEM(files); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	if (rmdir(dir) != 0)
-		printf("cannot remove %s\n", dir);
 }
 
 static void
@@ -106,7 +95,7 @@ test_secrets_at_rest(void)
 {
 	struct factory		f;
 	struct factory_order	o;
-	char			tok[GH_TOKEN_LEN + 1], path[160], *data;
+	char			tok[GH_TOKEN_LEN + 1], path[PATH_MAX + 32], *data;
 	FILE			*fp;
 	long			n;
 	int			same;

@@ -800,6 +800,46 @@ test_doc(void)
 	free(text);
 }
 
+/*
+ * The README's configuration reference is generated (`make
+ * readme-reference`), never pasted: it must be what gh_conf_doc() writes.
+ */
+static void
+test_readme(void)
+{
+	static const char	 begin[] = "<!-- BEGIN config-reference";
+	static const char	 end[] = "<!-- END config-reference -->";
+	const char		*srcdir, *b, *e;
+	char			 path[PATH_MAX], *readme, *text = NULL;
+	size_t			 n, len = 0;
+	FILE			*fp;
+
+	if ((srcdir = getenv("srcdir")) == NULL)
+		srcdir = ".";
+	snprintf(path, sizeof(path), "%s/README.md", srcdir);
+	CU_ASSERT_FATAL((fp = fopen(path, "r")) != NULL);
+	CU_ASSERT_FATAL((readme = calloc(1, 1 << 20)) != NULL);
+	n = fread(readme, 1, (1 << 20) - 1, fp);
+	fclose(fp);
+	readme[n] = '\0';
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = strstr(readme, begin));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = strstr(b, "-->\n"));
+	b += 4;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e = strstr(b, end));
+
+	CU_ASSERT_FATAL((fp = open_memstream(&text, &len)) != NULL);
+	gh_conf_doc(fp, gatehouse_sections);
+	CU_ASSERT_FATAL(fclose(fp) == 0);
+	if ((size_t)(e - b) != len || memcmp(b, text, len) != 0)
+		fprintf(stderr, "README.md's configuration reference differs "
+		    "from gatectl config-reference: run make readme-reference\n");
+	CU_ASSERT_EQUAL((size_t)(e - b), len);
+	CU_ASSERT(memcmp(b, text, (size_t)(e - b) < len ?
+	    (size_t)(e - b) : len) == 0);
+	free(text);
+	free(readme);
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_errors),
 	TCASE(test_line_length),
@@ -816,5 +856,6 @@ static const struct tcase tests[] = {
 	TCASE(test_example),
 	TCASE(test_intlist),
 	TCASE(test_doc),
+	TCASE(test_readme),
 };
 TMAIN("conf", tests)

@@ -143,9 +143,8 @@ load(struct gh_conf *c)
 	char		errbuf[512];
 	enum gh_err	err;
 
-	err = ctl_config ? gh_conf_load(c, gatehouse_sections, ctl_config,
-	    errbuf, sizeof(errbuf)) :
-	    gh_conf_load_env(c, gatehouse_sections, errbuf, sizeof(errbuf));
+	err = gh_conf_load(c, gatehouse_sections, ctl_config, errbuf,
+	    sizeof(errbuf));
 	if (err != GH_OK)
 		return ctl_fail("%s", errbuf);
 	return CTL_OK;

@@ -39,9 +39,8 @@ ctl_icyfire_init(void)
 	char		 errbuf[512];
 	int		 rc;
 
-	if ((ctl_config ? gh_conf_load(&c, gatehouse_sections, ctl_config,
-	    errbuf, sizeof(errbuf)) : gh_conf_load_env(&c, gatehouse_sections,
-	    errbuf, sizeof(errbuf))) != GH_OK)
+	if (gh_conf_load(&c, gatehouse_sections, ctl_config, errbuf,
+	    sizeof(errbuf)) != GH_OK)
 		return ctl_fail("%s", errbuf);
 	keyfile = icyfire_conf_str(&c, ICYFIRE_CONF_FERNET_KEY_FILE);
 	if (stat(keyfile, &st) == -1) {

@@ -617,6 +617,18 @@ conf_finish(struct conf_parse *p, struct gh_conf *c)
 	return GH_OK;
 }
 
+/* The file the environment names: GATEHOUSE_CONFIG, else the default. */
+static const char *
+conf_env_path(void)
+{
+	const char	*path;
+
+	path = getenv("GATEHOUSE_CONFIG");
+	if (path == NULL || path[0] == '\0')
+		path = GH_SYSCONFDIR "/gatehouse/gatehouse.conf";
+	return path;
+}
+
 enum gh_err
 gh_conf_load(struct gh_conf *c, const struct gh_conf_table *const *tables,
     const char *path, char *errbuf, size_t errsz)
@@ -630,6 +642,8 @@ gh_conf_load(struct gh_conf *c, const struct gh_conf_table *const *tables,
 	enum gh_err		 err = GH_ECONFIG;
 	int			 rc;
 
+	if (path == NULL)
+		path = conf_env_path();
 	memset(&tmp, 0, sizeof(tmp));
 	memset(&p, 0, sizeof(p));
 	p.file = path;
@@ -694,12 +708,7 @@ enum gh_err
 gh_conf_load_env(struct gh_conf *c, const struct gh_conf_table *const *tables,
     char *errbuf, size_t errsz)
 {
-	const char	*path;
-
-	path = getenv("GATEHOUSE_CONFIG");
-	if (path == NULL || path[0] == '\0')
-		path = GH_SYSCONFDIR "/gatehouse/gatehouse.conf";
-	return gh_conf_load(c, tables, path, errbuf, errsz);
+	return gh_conf_load(c, tables, NULL, errbuf, errsz);
 }
 
 const char *

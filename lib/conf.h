@@ -97,7 +97,8 @@ struct gh_conf {
 };
 
 /*
- * Load path into c (zeroed by the caller or by a previous gh_conf_free).
+ * Load path (NULL: as gh_conf_load_env() does) into c (zeroed by the
+ * caller or by a previous gh_conf_free).
  * The sections known are [gatehouse] and those of tables (NULL-terminated,
  * static: c borrows them); any other section is an error.  On failure c
  * holds nothing, GH_ECONFIG (or GH_EIO if the file cannot be read) is

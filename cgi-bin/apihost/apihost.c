@@ -19,9 +19,7 @@ apihost_open(struct apihost *a, const char *config, unsigned dbflags,
 
 	memset(a, 0, sizeof(*a));
 	gh_buf_init(&a->scratch, 64 * 1024);
-	err = config ?
-	    gh_conf_load(&a->conf, gatehouse_sections, config, errbuf, errsz) :
-	    gh_conf_load_env(&a->conf, gatehouse_sections, errbuf, errsz);
+	err = gh_conf_load(&a->conf, gatehouse_sections, config, errbuf, errsz);
 	if (err != GH_OK)
 		goto fail;
 	if ((err = gh_key_load(&a->key,

@@ -7,7 +7,7 @@
  * pushed to the FastCGI output as it arrives, so memory stays constant
  * whatever the size.
  *
- * Sanitising (spec/NOTES.md): only an allow-list of request headers
+ * Sanitising (doc/spec/NOTES.md): only an allow-list of request headers
  * reaches the app, plus the X-Sandstorm-* headers we add; Set-Cookie,
  * hop-by-hop headers and the app's own CORS headers never reach the
  * client (head.c); every answer, errors included, carries our CORS

@@ -21,9 +21,8 @@ certmaker_open(struct certmaker *cm, const char *config, unsigned dbflags,
 
 	memset(cm, 0, sizeof(*cm));
 	gh_buf_init(&cm->scratch, 1024 * 1024);
-	err = config ?
-	    gh_conf_load(&cm->conf, gatehouse_sections, config, errbuf, errsz) :
-	    gh_conf_load_env(&cm->conf, gatehouse_sections, errbuf, errsz);
+	err = gh_conf_load(&cm->conf, gatehouse_sections, config, errbuf,
+	    errsz);
 	if (err != GH_OK)
 		goto fail;
 	if ((err = gh_key_load(&cm->key,

@@ -19,9 +19,7 @@ factory_open(struct factory *f, const char *config, unsigned dbflags,
 	memset(f, 0, sizeof(*f));
 	f->wakefd = -1;
 	gh_buf_init(&f->scratch, 64 * 1024);
-	err = config ?
-	    gh_conf_load(&f->conf, gatehouse_sections, config, errbuf, errsz) :
-	    gh_conf_load_env(&f->conf, gatehouse_sections, errbuf, errsz);
+	err = gh_conf_load(&f->conf, gatehouse_sections, config, errbuf, errsz);
 	if (err != GH_OK)
 		goto fail;
 	f->test_mode = factory_conf_int(&f->conf, FACTORY_CONF_MODE) ==

@@ -47,9 +47,7 @@ icyfire_open(struct icyfire *f, const char *config, unsigned dbflags,
 
 	memset(f, 0, sizeof(*f));
 	gh_buf_init(&f->scratch, 256 * 1024);
-	err = config ?
-	    gh_conf_load(&f->conf, gatehouse_sections, config, errbuf, errsz) :
-	    gh_conf_load_env(&f->conf, gatehouse_sections, errbuf, errsz);
+	err = gh_conf_load(&f->conf, gatehouse_sections, config, errbuf, errsz);
 	if (err != GH_OK)
 		goto fail;
 	if ((err = fernet_key_load(&f->key, icyfire_conf_str(&f->conf,

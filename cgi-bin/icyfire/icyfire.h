@@ -173,7 +173,7 @@ enum gh_err	 icyfire_open(struct icyfire *f, const char *config,
 		    unsigned dbflags, char *errbuf, size_t errsz);
 void		 icyfire_close(struct icyfire *f);
 
-/* store.c: every SQL statement of icyfire (icy_store_*: gatectl links the factory's store too). */
+/* store.c: every SQL statement of icyfire (icyfire_store_*). */
 enum gh_err	 icyfire_store_open(struct icyfire *f, unsigned flags);
 void		 icyfire_store_close(struct icyfire *f);
 /* 1 in *ok when both tokens match their stored hashes (constant time). */

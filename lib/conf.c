@@ -712,8 +712,7 @@ gh_conf_load_env(struct gh_conf *c, const struct gh_conf_table *const *tables,
 }
 
 const char *
-gh_conf_str(const struct gh_conf *c, const struct gh_conf_table *t,
-    size_t key)
+gh_conf_str(const struct gh_conf *c, const struct gh_conf_table *t, size_t key)
 {
 	size_t	k = conf_slot(c, t, key);
 
@@ -721,8 +720,7 @@ gh_conf_str(const struct gh_conf *c, const struct gh_conf_table *t,
 }
 
 long long
-gh_conf_int(const struct gh_conf *c, const struct gh_conf_table *t,
-    size_t key)
+gh_conf_int(const struct gh_conf *c, const struct gh_conf_table *t, size_t key)
 {
 	return c->num[conf_slot(c, t, key)];
 }

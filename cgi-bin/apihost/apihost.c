@@ -22,8 +22,7 @@ apihost_open(struct apihost *a, const char *config, unsigned dbflags,
 	err = gh_conf_load(&a->conf, gatehouse_sections, config, errbuf, errsz);
 	if (err != GH_OK)
 		goto fail;
-	if ((err = gh_key_load(&a->key,
-	    gh_conf_key_file(&a->conf))) != GH_OK) {
+	if ((err = gh_key_load(&a->key, gh_conf_key_file(&a->conf))) != GH_OK) {
 		snprintf(errbuf, errsz, "%s: cannot load the key file: %s",
 		    gh_conf_key_file(&a->conf), gh_strerror(err));
 		goto fail;

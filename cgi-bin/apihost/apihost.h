@@ -147,15 +147,12 @@ enum gh_err	 apihost_store_grain_add(struct apihost *a, const char *name,
 enum gh_err	 apihost_store_grain_remove(struct apihost *a,
 		    const char *name);
 typedef void	 apihost_store_grain_cb(const struct apihost_grain *g,
-		    long long ntokens,
-		    void *arg);
+		    long long ntokens, void *arg);
 enum gh_err	 apihost_store_grain_list(struct apihost *a,
-		    apihost_store_grain_cb *cb,
-		    void *arg);
+		    apihost_store_grain_cb *cb, void *arg);
 /* The grain whose secret this is (constant-time check); GH_ENOTFOUND. */
 enum gh_err	 apihost_store_grain_by_secret(struct apihost *a,
-		    const char *secret,
-		    size_t len, struct apihost_grain *out);
+		    const char *secret, size_t len, struct apihost_grain *out);
 /* A new token stored as its hash; *id gets its row id (may be NULL). */
 enum gh_err	 apihost_store_token_add(struct apihost *a,
 		    const struct apihost_token_new *t, const char *token,
@@ -178,8 +175,7 @@ enum gh_err	 apihost_store_token_revoke(struct apihost *a, long long id);
 typedef void	 apihost_store_token_cb(const struct apihost_token *t,
 		    void *arg);
 enum gh_err	 apihost_store_token_list(struct apihost *a,
-		    apihost_store_token_cb *cb,
-		    void *arg);
+		    apihost_store_token_cb *cb, void *arg);
 /* Delete tokens (and their offers) that lapsed unused before now. */
 enum gh_err	 apihost_store_token_purge(struct apihost *a, long long now,
 		    long long *n);

@@ -151,8 +151,7 @@ token_read(sqlite3_stmt *st, struct apihost_token *t)
 
 enum gh_err
 apihost_store_grain_add(struct apihost *a, const char *name,
-    const char *upstream,
-    const char *api_path, const char *secret)
+    const char *upstream, const char *api_path, const char *secret)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
 	sqlite3_stmt	*st;
@@ -307,8 +306,7 @@ fail:
 
 enum gh_err
 apihost_store_token_by_hash(struct apihost *a,
-    const unsigned char hash[GH_SHA256_LEN],
-    struct apihost_token *out)
+    const unsigned char hash[GH_SHA256_LEN], struct apihost_token *out)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;

@@ -139,27 +139,20 @@ enum gh_err	 certmaker_make_ca(struct certmaker *cm, const char *subject,
 enum gh_err	 certmaker_store_open(struct certmaker *cm, unsigned flags);
 void		 certmaker_store_close(struct certmaker *cm);
 enum gh_err	 certmaker_store_user_by_token(struct certmaker *cm,
-		    const char *token,
-		    size_t len, struct cm_user *out);
+		    const char *token, size_t len, struct cm_user *out);
 enum gh_err	 certmaker_store_user_add(struct certmaker *cm,
-		    const char *name,
-		    const char *token, int admin);
+		    const char *name, const char *token, int admin);
 enum gh_err	 certmaker_store_user_disable(struct certmaker *cm,
-		    const char *name,
-		    int disabled);
+		    const char *name, int disabled);
 enum gh_err	 certmaker_store_user_token(struct certmaker *cm,
-		    const char *name,
-		    const char *token);
+		    const char *name, const char *token);
 typedef void	 certmaker_store_user_cb(const struct cm_user *u,
-		    long long created,
-		    void *arg);
+		    long long created, void *arg);
 enum gh_err	 certmaker_store_user_list(struct certmaker *cm,
-		    certmaker_store_user_cb *cb,
-		    void *arg);
+		    certmaker_store_user_cb *cb, void *arg);
 /* The root's PEM and sealed key appended to pem and sealed; GH_ENOTFOUND. */
 enum gh_err	 certmaker_store_ca_get(struct certmaker *cm,
-		    struct gh_buf *pem,
-		    struct gh_buf *sealed);
+		    struct gh_buf *pem, struct gh_buf *sealed);
 enum gh_err	 certmaker_store_ca_add(struct certmaker *cm, const char *pem,
 		    const void *sealed, size_t n);
 
@@ -187,14 +180,11 @@ enum gh_err	 certmaker_store_cert_get(struct certmaker *cm,
 		    struct cm_cert *out, struct gh_buf *pem, struct gh_buf *key);
 /* GH_ENOTFOUND, GH_EGONE (already revoked) or GH_OK. */
 enum gh_err	 certmaker_store_cert_revoke(struct certmaker *cm,
-		    const char *serial,
-		    int reason, long long when);
+		    const char *serial, int reason, long long when);
 typedef enum gh_err certmaker_store_revoked_cb(const char *serial,
-    long long when,
-		    int reason, void *arg);
+    long long when, int reason, void *arg);
 enum gh_err	 certmaker_store_cert_revoked(struct certmaker *cm,
-		    certmaker_store_revoked_cb *cb,
-		    void *arg);
+		    certmaker_store_revoked_cb *cb, void *arg);
 
 struct cm_challenge {
 	char		id[2 * CM_CHALLENGE_BYTES + 1];

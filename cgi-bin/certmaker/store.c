@@ -87,8 +87,7 @@ certmaker_store_close(struct certmaker *cm)
 
 enum gh_err
 certmaker_store_user_by_token(struct certmaker *cm, const char *token,
-    size_t len,
-    struct cm_user *out)
+    size_t len, struct cm_user *out)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
 	sqlite3_stmt	*st;
@@ -111,8 +110,7 @@ out:
 
 enum gh_err
 certmaker_store_user_add(struct certmaker *cm, const char *name,
-    const char *token,
-    int admin)
+    const char *token, int admin)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
 	sqlite3_stmt	*st;
@@ -211,8 +209,7 @@ certmaker_store_ca_get(struct certmaker *cm, struct gh_buf *pem,
 
 enum gh_err
 certmaker_store_ca_add(struct certmaker *cm, const char *pem,
-    const void *sealed,
-    size_t n)
+    const void *sealed, size_t n)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -271,8 +268,7 @@ fail:
 
 enum gh_err
 certmaker_store_cert_get(struct certmaker *cm, const char *serial,
-    struct cm_cert *out,
-    struct gh_buf *pem, struct gh_buf *key)
+    struct cm_cert *out, struct gh_buf *pem, struct gh_buf *key)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -304,8 +300,7 @@ out:
 
 enum gh_err
 certmaker_store_cert_revoke(struct certmaker *cm, const char *serial,
-    int reason,
-    long long when)
+    int reason, long long when)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -348,8 +343,7 @@ certmaker_store_cert_revoked(struct certmaker *cm,
 
 enum gh_err
 certmaker_store_challenge_add(struct certmaker *cm,
-    const struct cm_challenge *c,
-    const void *request, size_t n)
+    const struct cm_challenge *c, const void *request, size_t n)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;

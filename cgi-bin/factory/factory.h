@@ -205,8 +205,7 @@ struct factory_req {
 enum gh_err	 factory_store_open(struct factory *f, unsigned flags);
 void		 factory_store_close(struct factory *f);
 enum gh_err	 factory_store_client_by_token(struct factory *f,
-		    const char *token,
-		    size_t len, struct factory_client *out);
+		    const char *token, size_t len, struct factory_client *out);
 enum gh_err	 factory_store_client_add(struct factory *f, const char *name,
 		    const char *token, const void *callback_secret, size_t n);
 enum gh_err	 factory_store_client_revoke(struct factory *f,
@@ -215,8 +214,7 @@ enum gh_err	 factory_store_client_mock_ensure(struct factory *f);
 typedef void	 factory_store_client_cb(const char *name, long long created,
 		    long long revoked, int mock, void *arg);
 enum gh_err	 factory_store_client_list(struct factory *f,
-		    factory_store_client_cb *cb,
-		    void *arg);
+		    factory_store_client_cb *cb, void *arg);
 enum gh_err	 factory_store_order_get(struct factory *f, const char *domain,
 		    struct factory_order *out);
 /* *same = 1 when o is this order again: the same client and installerSecret. */
@@ -233,8 +231,7 @@ enum gh_err	 factory_store_order_add(struct factory *f, long long client_id,
 		    const char *domain, const char *callback, const char *secret,
 		    size_t secretlen, struct factory_order *out, int *same);
 enum gh_err	 factory_store_domain_taken(struct factory *f,
-		    const char *domain,
-		    int *taken);
+		    const char *domain, int *taken);
 /* The local registry of names taken elsewhere (registrar = local). */
 enum gh_err	 factory_store_taken_add(struct factory *f, const char *domain);
 enum gh_err	 factory_store_taken_remove(struct factory *f,
@@ -269,25 +266,21 @@ enum gh_err	 factory_store_work_save(struct factory *f,
  * lease on the order runs (then o->lease_owner and lease_until say whose).
  */
 enum gh_err	 factory_store_order_update(struct factory *f,
-		    struct factory_order *o,
-		    long long now);
+		    struct factory_order *o, long long now);
 /* When the next order falls due and is not held (GH_ENOTFOUND: none). */
 enum gh_err	 factory_store_work_next(struct factory *f, long long *when);
 /* Append the unsealed installerSecret of order id / callback secret of client id. */
 enum gh_err	 factory_store_order_secret(struct factory *f, long long id,
 		    struct gh_buf *out);
 enum gh_err	 factory_store_client_secret(struct factory *f,
-		    long long client_id,
-		    struct gh_buf *out);
+		    long long client_id, struct gh_buf *out);
 enum gh_err	 factory_store_client_name(struct factory *f, long long id,
-		    char *out,
-		    size_t outsz);
+		    char *out, size_t outsz);
 /* Every order, oldest first; the rows and strings are borrowed for the call. */
 typedef void	 factory_store_order_cb(const struct factory_order *o,
 		    const char *client, void *arg);
 enum gh_err	 factory_store_order_list(struct factory *f,
-		    factory_store_order_cb *cb,
-		    void *arg);
+		    factory_store_order_cb *cb, void *arg);
 enum gh_err	 factory_store_order_steps(struct factory *f, long long id,
 		    void (*cb)(const struct order_step *, void *), void *arg);
 enum gh_err	 factory_store_order_callbacks(struct factory *f, long long id,

@@ -76,12 +76,10 @@ factory_site_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 			goto out;
 		}
 		err = factory_store_order_add(f, rq->client.id, o.domain,
-		    o.callback,
-		    o.secret, o.secretlen, &order, &same);
+		    o.callback, o.secret, o.secretlen, &order, &same);
 	} else if (err == GH_OK) {
 		if ((err = factory_store_order_same(f, &order, rq->client.id,
-		    o.secret,
-		    o.secretlen, &same)) == GH_OK)
+		    o.secret, o.secretlen, &same)) == GH_OK)
 			err = GH_ECONFLICT;
 	}
 	if (err == GH_ECONFLICT && !same) {

@@ -599,8 +599,7 @@ order_by_id(struct factory *f, long long id, struct factory_order *out)
 enum gh_err
 factory_store_work_claim(struct factory *f, const char *owner, long long now,
     long long cutoff, long long lease_until, factory_store_lock_cb *lock,
-    void *arg,
-    struct factory_order *out)
+    void *arg, struct factory_order *out)
 {
 	struct factory_order	 o;
 	struct {

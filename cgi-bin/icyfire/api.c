@@ -409,8 +409,7 @@ icyfire_incident_query(struct gh_svc *svc, struct gh_req *req,
 	if ((out.list = json_object_new_array()) == NULL)
 		return gh_fail(res, GH_ENOMEM, "out of memory");
 	err = icyfire_store_incident_query(f, arg, v, s, before, limit,
-	    incident_json,
-	    &out);
+	    incident_json, &out);
 	if (err == GH_OK)
 		err = out.err;
 	if (err == GH_OK) {

@@ -216,8 +216,7 @@ enum gh_err	 icyfire_store_incident_add(struct icyfire *f,
 		    struct icy_incident *in);
 /* Remove the incidents older than before (a Unix time); *n gets how many. */
 enum gh_err	 icyfire_store_incident_prune(struct icyfire *f,
-		    long long before,
-		    long long *n);
+		    long long before, long long *n);
 /*
  * Incidents matching argument arg (an index into icy_query_args) with
  * value v (integer) or s (text), newest first, below before_id (0: any),

@@ -412,8 +412,7 @@ icyfire_store_post_delete(struct icyfire *f, long long cred, long long post_id)
 
 enum gh_err
 icyfire_store_post_add(struct icyfire *f, const char *domain,
-    const char *platform,
-    const char *type, const char *body, const char *link,
+    const char *platform, const char *type, const char *body, const char *link,
     const char *media_url, long long *id)
 {
 	sqlite3_stmt	*st;

@@ -70,14 +70,12 @@ test_grains(void)
 	    "http://127.0.0.1:9",
 	    "/api/", "other"), GH_ECONFLICT);
 	CU_ASSERT_EQUAL(apihost_store_grain_by_secret(&a, secret,
-	    strlen(secret), &g),
-	    GH_OK);
+	    strlen(secret), &g), GH_OK);
 	CU_ASSERT_STRING_EQUAL(g.name, "echo");
 	CU_ASSERT_STRING_EQUAL(g.upstream, "http://127.0.0.1:9");
 	CU_ASSERT_STRING_EQUAL(g.api_path, "/api/");
 	CU_ASSERT_EQUAL(apihost_store_grain_by_secret(&a, secret,
-	    strlen(secret) - 1,
-	    &g), GH_ENOTFOUND);
+	    strlen(secret) - 1, &g), GH_ENOTFOUND);
 	CU_ASSERT_EQUAL(apihost_store_grain_list(&a, count_grain, &n), GH_OK);
 	CU_ASSERT_EQUAL(n, 1);
 	CU_ASSERT_EQUAL(apihost_store_grain_remove(&a, "echo"), GH_OK);

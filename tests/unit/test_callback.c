@@ -34,8 +34,7 @@ test_callback_schedule(void)
 	CU_ASSERT_EQUAL_FATAL(n, GH_NELEM(want));
 	for (i = 0; i < n; i++) {
 		CU_ASSERT_EQUAL(sched[i], want[i]);
-		CU_ASSERT_EQUAL(callback_delay(sched, n, (int)i + 1),
-		    want[i]);
+		CU_ASSERT_EQUAL(callback_delay(sched, n, (int)i + 1), want[i]);
 		sum += sched[i];
 	}
 	CU_ASSERT_EQUAL(sum, 272105);

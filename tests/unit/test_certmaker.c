@@ -572,8 +572,7 @@ test_store_users(void)
 	CU_ASSERT_EQUAL(u.admin, 0);
 	CU_ASSERT_EQUAL(u.disabled, 0);
 	CU_ASSERT_EQUAL(certmaker_store_user_by_token(&cm, tok, strlen(tok) - 1,
-	    &u),
-	    GH_ENOTFOUND);
+	    &u), GH_ENOTFOUND);
 	CU_ASSERT_EQUAL(certmaker_store_user_disable(&cm, "alice", 1), GH_OK);
 	CU_ASSERT_EQUAL(certmaker_store_user_by_token(&cm, tok, strlen(tok),
 	    &u), GH_OK);
@@ -582,11 +581,9 @@ test_store_users(void)
 	    GH_ENOTFOUND);
 	CU_ASSERT_EQUAL(certmaker_store_user_token(&cm, "alice", tok2), GH_OK);
 	CU_ASSERT_EQUAL(certmaker_store_user_by_token(&cm, tok, strlen(tok),
-	    &u),
-	    GH_ENOTFOUND);
+	    &u), GH_ENOTFOUND);
 	CU_ASSERT_EQUAL(certmaker_store_user_by_token(&cm, tok2, strlen(tok2),
-	    &u),
-	    GH_OK);
+	    &u), GH_OK);
 	certmaker_close(&cm);
 }
 
@@ -622,8 +619,7 @@ test_store_ca_and_certs(void)
 	c.not_before = 1;
 	c.not_after = 2;
 	CU_ASSERT_EQUAL(certmaker_store_cert_add(&cm, &c, "PEM", "sealed", 6,
-	    NULL),
-	    GH_OK);
+	    NULL), GH_OK);
 	CU_ASSERT_EQUAL(certmaker_store_cert_add(&cm, &c, "PEM", NULL, 0, NULL),
 	    GH_ECONFLICT);
 	gh_buf_init(&pem, 0);
@@ -672,11 +668,9 @@ test_store_ca_and_certs(void)
 	    ch.id), GH_OK);
 	gh_strlcpy(c.serial, "40112233445566778899aabbccddee01", sizeof(c.serial));
 	CU_ASSERT_EQUAL(certmaker_store_cert_add(&cm, &c, "PEM", NULL, 0,
-	    ch.id),
-	    GH_ECONFLICT);
+	    ch.id), GH_ECONFLICT);
 	CU_ASSERT_EQUAL(certmaker_store_cert_get(&cm, c.serial, &got, NULL,
-	    NULL),
-	    GH_ENOTFOUND);	/* rolled back with the challenge */
+	    NULL), GH_ENOTFOUND);	/* rolled back with the challenge */
 	CU_ASSERT_EQUAL(certmaker_store_challenge_get(&cm, ch.id, &gch, NULL),
 	    GH_OK);
 	CU_ASSERT_STRING_EQUAL(gch.serial, "40112233445566778899aabbccddee00");

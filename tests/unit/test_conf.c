@@ -342,8 +342,7 @@ test_nul_byte(void)
 	mkdir_fresh();
 	memset(&c, 0, sizeof(c));
 	write_file("nul.conf", text, sizeof(text) - 1, path, sizeof(path));
-	CU_ASSERT_EQUAL(load(&c, path, errbuf, sizeof(errbuf)),
-	    GH_ECONFIG);
+	CU_ASSERT_EQUAL(load(&c, path, errbuf, sizeof(errbuf)), GH_ECONFIG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(errbuf, ":2: NUL byte in line"));
 	CU_ASSERT(conf_is_empty(&c));
 }
@@ -412,10 +411,8 @@ test_defaults(void)
 	CU_ASSERT_EQUAL(gh_conf_int(&c, FACTORY(REGISTRAR)), 1);
 	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c,
 	    FACTORY(REGISTRAR_COMMAND)), "");
-	CU_ASSERT_EQUAL(gh_conf_int(&c, FACTORY(REGISTRAR_TIMEOUT)),
-	    5000);
-	CU_ASSERT_EQUAL(gh_conf_int(&c, FACTORY(ALLOW_HTTP_CALLBACK)),
-	    0);
+	CU_ASSERT_EQUAL(gh_conf_int(&c, FACTORY(REGISTRAR_TIMEOUT)), 5000);
+	CU_ASSERT_EQUAL(gh_conf_int(&c, FACTORY(ALLOW_HTTP_CALLBACK)), 0);
 	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c,
 	    FACTORY(ALLOW_HTTP_CALLBACK)), "no");
 	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, FACTORY(DEPLOY_COMMAND)),
@@ -608,8 +605,7 @@ test_paths(void)
 		if (strcmp(gh_conf_str(&c, GH(STATE_DIR)), want) != 0)
 			fprintf(stderr, "line %d: state_dir %s\n", t[i].line,
 			    gh_conf_str(&c, GH(STATE_DIR)));
-		CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH(STATE_DIR)),
-		    want);
+		CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH(STATE_DIR)), want);
 		if (t[i].key[0] == '@')
 			snprintf(want, sizeof(want), "%s%s", tdir,
 			    t[i].key + 1);

@@ -60,8 +60,7 @@ open_migrated(struct gh_db *db, char *path, size_t pathsz)
 	fresh_path(path, pathsz);
 	CU_ASSERT_EQUAL_FATAL(gh_db_open(db, path, GH_DB_CREATE, sql,
 	    STMT__MAX), GH_OK);
-	CU_ASSERT_EQUAL_FATAL(gh_db_migrate(db, &factory_schema),
-	    GH_OK);
+	CU_ASSERT_EQUAL_FATAL(gh_db_migrate(db, &factory_schema), GH_OK);
 }
 
 /* An integer from a one-row query on db's raw handle. */

@@ -66,12 +66,10 @@ test_clients(void)
 	CU_ASSERT_STRING_EQUAL(c.name, "hallo");
 	CU_ASSERT_EQUAL(c.mock, 0);
 	CU_ASSERT_EQUAL(factory_store_client_by_token(&f, other, strlen(other),
-	    &c),
-	    GH_ENOTFOUND);
+	    &c), GH_ENOTFOUND);
 	/* A prefix of a valid token is not the token. */
 	CU_ASSERT_EQUAL(factory_store_client_by_token(&f, tok, strlen(tok) - 1,
-	    &c),
-	    GH_ENOTFOUND);
+	    &c), GH_ENOTFOUND);
 
 	CU_ASSERT_EQUAL(factory_store_client_mock_ensure(&f), GH_OK);
 	CU_ASSERT_EQUAL(factory_store_client_mock_ensure(&f),

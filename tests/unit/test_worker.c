@@ -342,8 +342,7 @@ test_lease_expiry(void)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", tserver_dead_port());
 	order(&e, "held.gent", url);
 	CU_ASSERT_EQUAL(factory_store_work_claim(&e.f, "elsewhere:1:x",
-	    gh_now(),
-	    gh_now(), gh_now() + 2, no_lock, NULL, &o), GH_OK);
+	    gh_now(), gh_now(), gh_now() + 2, no_lock, NULL, &o), GH_OK);
 	CU_ASSERT_STRING_EQUAL(o.lease_owner, "elsewhere:1:x");
 	CU_ASSERT_EQUAL(o.lease_locked, 0);
 	CU_ASSERT_EQUAL(pass(&e), 0);

@@ -60,4 +60,23 @@ tdir_fresh(char *path, size_t pathsz)
 	CU_ASSERT_FATAL(mkdir(path, 0700) == 0);
 }
 
+/*
+ * A fresh state directory (its path into dir) with a gatehouse.conf (its
+ * path into conf) that names it as state_dir and then holds sections
+ * (more of the file; may be "").  0, or -1 if the file cannot be written.
+ */
+static inline int
+tdir_state(char *dir, size_t dirsz, char *conf, size_t confsz,
+    const char *sections)
+{
+	FILE	*fp;
+
+	tdir_fresh(dir, dirsz);
+	if ((size_t)snprintf(conf, confsz, "%s/gatehouse.conf", dir) >=
+	    confsz || (fp = fopen(conf, "w")) == NULL)
+		return -1;
+	fprintf(fp, "[gatehouse]\nstate_dir = %s\n%s", dir, sections);
+	return fclose(fp) == 0 ? 0 : -1;
+}
+
 #endif

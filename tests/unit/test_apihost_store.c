@@ -18,17 +18,14 @@ static char	dir[PATH_MAX], conf[PATH_MAX + 32];
 static int
 setup(struct apihost *a)
 {
-	FILE	*fp;
-	char	 key[PATH_MAX + 32], errbuf[512];
+	char	key[PATH_MAX + 32], errbuf[512];
 
-	tdir_fresh(dir, sizeof(dir));
-	snprintf(conf, sizeof(conf), "%s/gatehouse.conf", dir);
-	snprintf(key, sizeof(key), "%s/secret.key", dir);
-	if (gh_key_create(key) != GH_OK || (fp = fopen(conf, "w")) == NULL)
+	if (tdir_state(dir, sizeof(dir), conf, sizeof(conf),
+	    "[apihost]\npublic_url = https://api.test\n") != 0)
 		return -1;
-	fprintf(fp, "[gatehouse]\nstate_dir = %s\n[apihost]\n"
-	    "public_url = https://api.test\n", dir);
-	fclose(fp);
+	snprintf(key, sizeof(key), "%s/secret.key", dir);
+	if (gh_key_create(key) != GH_OK)
+		return -1;
 	if (apihost_open(a, conf, GH_DB_CREATE, errbuf, sizeof(errbuf)) !=
 	    GH_OK) {
 		printf("setup: %s\n", errbuf);

@@ -682,6 +682,10 @@ test_load_env(void)
 	CU_ASSERT_FATAL(setenv("GATEHOUSE_CONFIG", path, 1) == 0);
 	CU_ASSERT_EQUAL(load_env(&c, errbuf, sizeof(errbuf)), GH_OK);
 	CU_ASSERT_STRING_EQUAL(c.path, path);
+	gh_conf_free(&c);
+	/* gh_conf_load() without a path reads the same file. */
+	CU_ASSERT_EQUAL(load(&c, NULL, errbuf, sizeof(errbuf)), GH_OK);
+	CU_ASSERT_STRING_EQUAL(c.path, path);
 	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, FACTORY(MODE)), "test");
 	gh_conf_free(&c);
 

@@ -20,17 +20,14 @@ static char	dir[PATH_MAX], conf[PATH_MAX + 32];
 static int
 setup(struct factory *f, const char *factory_lines)
 {
-	FILE	*fp;
-	char	 key[PATH_MAX + 32], errbuf[512];
+	char	sections[256], key[PATH_MAX + 32], errbuf[512];
 
-	tdir_fresh(dir, sizeof(dir));
-	snprintf(conf, sizeof(conf), "%s/gatehouse.conf", dir);
-	snprintf(key, sizeof(key), "%s/secret.key", dir);
-	if (gh_key_create(key) != GH_OK || (fp = fopen(conf, "w")) == NULL)
+	snprintf(sections, sizeof(sections), "[factory]\n%s\n", factory_lines);
+	if (tdir_state(dir, sizeof(dir), conf, sizeof(conf), sections) != 0)
 		return -1;
-	fprintf(fp, "[gatehouse]\nstate_dir = %s\n[factory]\n%s\n", dir,
-	    factory_lines);
-	fclose(fp);
+	snprintf(key, sizeof(key), "%s/secret.key", dir);
+	if (gh_key_create(key) != GH_OK)
+		return -1;
 	if (factory_open(f, conf, GH_DB_CREATE, errbuf, sizeof(errbuf)) !=
 	    GH_OK) {
 		printf("setup: %s\n", errbuf);

@@ -20,16 +20,13 @@ static char	dir[PATH_MAX], conf[PATH_MAX + 32];
 static int
 setup(struct icyfire *f)
 {
-	FILE	*fp;
-	char	 key[PATH_MAX + 32], errbuf[512];
+	char	key[PATH_MAX + 32], errbuf[512];
 
-	tdir_fresh(dir, sizeof(dir));
-	snprintf(conf, sizeof(conf), "%s/gatehouse.conf", dir);
-	snprintf(key, sizeof(key), "%s/icyfire.fernet", dir);
-	if (fernet_key_create(key) != GH_OK || (fp = fopen(conf, "w")) == NULL)
+	if (tdir_state(dir, sizeof(dir), conf, sizeof(conf), "") != 0)
 		return -1;
-	fprintf(fp, "[gatehouse]\nstate_dir = %s\n", dir);
-	fclose(fp);
+	snprintf(key, sizeof(key), "%s/icyfire.fernet", dir);
+	if (fernet_key_create(key) != GH_OK)
+		return -1;
 	if (icyfire_open(f, conf, GH_DB_CREATE, errbuf, sizeof(errbuf)) !=
 	    GH_OK) {
 		printf("setup: %s\n", errbuf);

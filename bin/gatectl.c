@@ -17,6 +17,8 @@
 #include "crypto.h"
 #include "gatectl.h"
 #include "log.h"
+#include "sections.h"
+#include "util.h"
 
 const char	*ctl_config;
 
@@ -117,14 +119,32 @@ ctl_read_secret(const char *path, char *buf, size_t max)
 	return (long)n;
 }
 
+const char *
+ctl_when(long long t, char out[32])
+{
+	if (t <= 0)
+		return "-";
+	gh_time_rfc3339(t, out);
+	return out;
+}
+
+const char *
+ctl_show(const char *s, char *out, size_t outsz)
+{
+	if (s == NULL || s[0] == '\0')
+		return "-";
+	gh_log_escape(s, strlen(s), out, outsz);
+	return out;
+}
+
 static int
 load(struct gh_conf *c)
 {
 	char		errbuf[512];
 	enum gh_err	err;
 
-	err = ctl_config ? gh_conf_load(c, ctl_config, errbuf, sizeof(errbuf)) :
-	    gh_conf_load_env(c, errbuf, sizeof(errbuf));
+	err = gh_conf_load(c, gatehouse_sections, ctl_config, errbuf,
+	    sizeof(errbuf));
 	if (err != GH_OK)
 		return ctl_fail("%s", errbuf);
 	return CTL_OK;
@@ -144,8 +164,8 @@ cmd_init(void)
 
 	if ((rc = load(&c)) != CTL_OK)
 		return rc;
-	dir = gh_conf_str(&c, GH_CONF_STATE_DIR);
-	keyfile = gh_conf_str(&c, GH_CONF_KEY_FILE);
+	dir = gh_conf_state_dir(&c);
+	keyfile = gh_conf_key_file(&c);
 	/* The state directory is ours alone, whoever made it. */
 	if ((mkdir(dir, 0700) == -1 && errno != EEXIST) ||
 	    chmod(dir, 0700) == -1) {
@@ -222,7 +242,7 @@ main(int argc, char *argv[])
 	if (strcmp(argv[0], "check-config") == 0 && argc == 1)
 		return cmd_check_config();
 	if (strcmp(argv[0], "config-reference") == 0 && argc == 1) {
-		gh_conf_doc(stdout);
+		gh_conf_doc(stdout, gatehouse_sections);
 		return CTL_OK;
 	}
 	if (strcmp(argv[0], "apihost") == 0)

@@ -26,6 +26,15 @@ int	 ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 long	 ctl_read_secret(const char *path, char *buf, size_t max);
 
+/* "-" for no time (t <= 0), else t as RFC 3339 in out; returns which. */
+const char	*ctl_when(long long t, char out[32]);
+
+/*
+ * Text from the database for the terminal: "-" for NULL or "", else s
+ * with control characters escaped into out (outsz bytes); returns which.
+ */
+const char	*ctl_show(const char *s, char *out, size_t outsz);
+
 int	 ctl_factory_init(void);
 int	 ctl_factory_token(int argc, char *argv[]);
 int	 ctl_factory_taken(int argc, char *argv[]);

@@ -53,26 +53,6 @@ usage(void)
 	return CTL_USAGE;
 }
 
-/* "-" for no time, else RFC 3339 in out. */
-static const char *
-when(long long t, char out[32])
-{
-	if (t <= 0)
-		return "-";
-	gh_time_rfc3339(t, out);
-	return out;
-}
-
-/* Text from the database for the terminal: control characters escaped. */
-static const char *
-show(const char *s, char *out, size_t outsz)
-{
-	if (s == NULL || s[0] == '\0')
-		return "-";
-	gh_log_escape(s, strlen(s), out, outsz);
-	return out;
-}
-
 static int
 grain_add(const char *name, const char *upstream, const char *api_path)
 {
@@ -93,7 +73,8 @@ grain_add(const char *name, const char *upstream, const char *api_path)
 	if ((rc = open_apihost(&a, 0)) != CTL_OK)
 		return rc;
 	if ((err = gh_token_new(secret)) == GH_OK)
-		err = store_grain_add(&a, name, upstream, api_path, secret);
+		err = apihost_store_grain_add(&a, name, upstream, api_path,
+		    secret);
 	if (err == GH_ECONFLICT)
 		rc = ctl_fail("grain %s exists already", name);
 	else if (err != GH_OK)
@@ -111,8 +92,8 @@ print_grain(const struct apihost_grain *g, long long ntokens, void *arg)
 	char	c[32], up[APIHOST_URL_MAX * 4];
 
 	(void)arg;
-	printf("%-20s %-20s %6lld  %s%s\n", g->name, when(g->created, c),
-	    ntokens, show(g->upstream, up, sizeof(up)), g->api_path);
+	printf("%-20s %-20s %6lld  %s%s\n", g->name, ctl_when(g->created, c),
+	    ntokens, ctl_show(g->upstream, up, sizeof(up)), g->api_path);
 }
 
 static int
@@ -131,7 +112,8 @@ cmd_grain(int argc, char *argv[])
 			return rc;
 		printf("%-20s %-20s %6s  %s\n", "GRAIN", "CREATED", "TOKENS",
 		    "FORWARDS TO");
-		if ((err = store_grain_list(&a, print_grain, NULL)) != GH_OK)
+		if ((err = apihost_store_grain_list(&a, print_grain,
+		    NULL)) != GH_OK)
 			rc = ctl_fail("cannot list grains: %s", gh_strerror(err));
 		apihost_close(&a);
 		return rc;
@@ -139,7 +121,7 @@ cmd_grain(int argc, char *argv[])
 	if (argc == 2 && strcmp(argv[0], "remove") == 0) {
 		if ((rc = open_apihost(&a, 0)) != CTL_OK)
 			return rc;
-		err = store_grain_remove(&a, argv[1]);
+		err = apihost_store_grain_remove(&a, argv[1]);
 		if (err == GH_ENOTFOUND)
 			rc = ctl_fail("no grain %s", argv[1]);
 		else if (err != GH_OK)
@@ -206,14 +188,14 @@ token_add(int argc, char *argv[])
 	if ((rc = open_apihost(&a, 0)) != CTL_OK)
 		return rc;
 	if ((err = gh_token_new(token)) == GH_OK)
-		err = store_token_add(&a, &t, token, &id);
+		err = apihost_store_token_add(&a, &t, token, &id);
 	if (err == GH_ENOTFOUND)
 		rc = ctl_fail("no grain %s", t.grain);
 	else if (err != GH_OK)
 		rc = ctl_fail("cannot add the token: %s", gh_strerror(err));
 	else {
-		printf("%s#%s\n", gh_conf_str(&a.conf,
-		    GH_CONF_APIHOST_PUBLIC_URL), token);
+		printf("%s#%s\n", apihost_conf_str(&a.conf,
+		    APIHOST_CONF_PUBLIC_URL), token);
 		fprintf(stderr, "gatectl: token %lld for grain %s\n", id,
 		    t.grain);
 	}
@@ -238,10 +220,11 @@ print_token(const struct apihost_token *t, void *arg)
 	else if (t->expires_unused)
 		state = "unused";
 	printf("%-5lld %-16s %-20s %-20s %-20s %-20s %-8s %s %s [%s]\n", t->id,
-	    t->grain.name, show(t->petname, pet, sizeof(pet)),
-	    when(t->created, c), when(t->last_used, u), when(exp, e), state,
-	    t->revoked ? when(t->revoked, r) : "",
-	    show(t->username, user, sizeof(user)), t->permissions);
+	    t->grain.name, ctl_show(t->petname, pet, sizeof(pet)),
+	    ctl_when(t->created, c), ctl_when(t->last_used, u),
+	    ctl_when(exp, e), state,
+	    t->revoked ? ctl_when(t->revoked, r) : "",
+	    ctl_show(t->username, user, sizeof(user)), t->permissions);
 }
 
 static int
@@ -261,7 +244,8 @@ cmd_token(int argc, char *argv[])
 		printf("%-5s %-16s %-20s %-20s %-20s %-20s %-8s %s\n", "ID",
 		    "GRAIN", "PETNAME", "CREATED", "LAST USED", "EXPIRES",
 		    "STATE", "USER [PERMISSIONS]");
-		if ((err = store_token_list(&a, print_token, &now)) != GH_OK)
+		if ((err = apihost_store_token_list(&a, print_token,
+		    &now)) != GH_OK)
 			rc = ctl_fail("cannot list tokens: %s", gh_strerror(err));
 		apihost_close(&a);
 		return rc;
@@ -273,7 +257,7 @@ cmd_token(int argc, char *argv[])
 			    argv[1]);
 		if ((rc = open_apihost(&a, 0)) != CTL_OK)
 			return rc;
-		err = store_token_revoke(&a, id);
+		err = apihost_store_token_revoke(&a, id);
 		if (err == GH_ENOTFOUND)
 			rc = ctl_fail("no active token %lld", id);
 		else if (err != GH_OK)
@@ -287,7 +271,7 @@ cmd_token(int argc, char *argv[])
 	if (argc == 1 && strcmp(argv[0], "purge") == 0) {
 		if ((rc = open_apihost(&a, 0)) != CTL_OK)
 			return rc;
-		if ((err = store_token_purge(&a, now, &n)) != GH_OK)
+		if ((err = apihost_store_token_purge(&a, now, &n)) != GH_OK)
 			rc = ctl_fail("cannot purge: %s", gh_strerror(err));
 		else
 			fprintf(stderr, "gatectl: purged %lld unused offer "

@@ -122,8 +122,8 @@ user_token(const char *name, int add, int admin)
 	if ((rc = open_certmaker(&cm, 0)) != CTL_OK)
 		return rc;
 	if ((err = gh_token_new(token)) == GH_OK)
-		err = add ? store_user_add(&cm, name, token, admin) :
-		    store_user_token(&cm, name, token);
+		err = add ? certmaker_store_user_add(&cm, name, token, admin) :
+		    certmaker_store_user_token(&cm, name, token);
 	if (err == GH_ECONFLICT)
 		rc = ctl_fail("user %s exists already", name);
 	else if (err == GH_ENOTFOUND)
@@ -171,7 +171,8 @@ ctl_certmaker(int argc, char *argv[])
 			return rc;
 		printf("%-24s %-20s %-8s %s\n", "USER", "CREATED", "ROLE",
 		    "STATE");
-		if ((err = store_user_list(&cm, print_user, NULL)) != GH_OK)
+		if ((err = certmaker_store_user_list(&cm, print_user,
+		    NULL)) != GH_OK)
 			rc = ctl_fail("cannot list users: %s", gh_strerror(err));
 		certmaker_close(&cm);
 		return rc;
@@ -180,7 +181,7 @@ ctl_certmaker(int argc, char *argv[])
 	    strcmp(argv[1], "enable") == 0)) {
 		if ((rc = open_certmaker(&cm, 0)) != CTL_OK)
 			return rc;
-		err = store_user_disable(&cm, argv[2], disable);
+		err = certmaker_store_user_disable(&cm, argv[2], disable);
 		if (err == GH_ENOTFOUND)
 			rc = ctl_fail("no user %s", argv[2]);
 		else if (err != GH_OK)

@@ -31,7 +31,7 @@ ctl_factory_init(void)
 
 	if ((rc = open_factory(&f, GH_DB_CREATE)) != CTL_OK)
 		return rc;
-	if (f.test_mode && store_client_mock_ensure(&f) != GH_OK)
+	if (f.test_mode && factory_store_client_mock_ensure(&f) != GH_OK)
 		rc = ctl_fail("factory: cannot create the mock client");
 	else
 		fprintf(stderr, "gatectl: factory database %s ready\n",
@@ -69,7 +69,8 @@ token_add(const char *client, const char *secretfile)
 	if ((rc = open_factory(&f, 0)) != CTL_OK)
 		goto out;
 	if ((err = gh_token_new(token)) == GH_OK)
-		err = store_client_add(&f, client, token, secret, (size_t)n);
+		err = factory_store_client_add(&f, client, token, secret,
+		    (size_t)n);
 	if (err == GH_ECONFLICT)
 		rc = ctl_fail("client %s exists already", client);
 	else if (err != GH_OK)
@@ -111,7 +112,8 @@ ctl_factory_token(int argc, char *argv[])
 		if ((rc = open_factory(&f, 0)) != CTL_OK)
 			return rc;
 		printf("%-24s %-20s %s\n", "CLIENT", "CREATED", "STATE");
-		if ((err = store_client_list(&f, print_client, NULL)) != GH_OK)
+		if ((err = factory_store_client_list(&f, print_client,
+		    NULL)) != GH_OK)
 			rc = ctl_fail("cannot list clients: %s", gh_strerror(err));
 		factory_close(&f);
 		return rc;
@@ -119,7 +121,7 @@ ctl_factory_token(int argc, char *argv[])
 	if (argc == 2 && strcmp(argv[0], "revoke") == 0) {
 		if ((rc = open_factory(&f, 0)) != CTL_OK)
 			return rc;
-		err = store_client_revoke(&f, argv[1]);
+		err = factory_store_client_revoke(&f, argv[1]);
 		if (err == GH_ENOTFOUND)
 			rc = ctl_fail("no active client %s", argv[1]);
 		else if (err != GH_OK)
@@ -155,7 +157,8 @@ ctl_factory_taken(int argc, char *argv[])
 	if (argc == 1 && strcmp(argv[0], "list") == 0) {
 		if ((rc = open_factory(&f, 0)) != CTL_OK)
 			return rc;
-		if ((err = store_taken_list(&f, print_domain, NULL)) != GH_OK)
+		if ((err = factory_store_taken_list(&f, print_domain,
+		    NULL)) != GH_OK)
 			rc = ctl_fail("cannot list: %s", gh_strerror(err));
 		factory_close(&f);
 		return rc;
@@ -171,7 +174,8 @@ ctl_factory_taken(int argc, char *argv[])
 		return ctl_fail("%s: %s", argv[1], why);
 	if ((rc = open_factory(&f, 0)) != CTL_OK)
 		return rc;
-	err = add ? store_taken_add(&f, domain) : store_taken_remove(&f, domain);
+	err = add ? factory_store_taken_add(&f,
+	    domain) : factory_store_taken_remove(&f, domain);
 	if (err == GH_ENOTFOUND)
 		rc = ctl_fail("%s is not in the registry", domain);
 	else if (err != GH_OK)
@@ -180,35 +184,16 @@ ctl_factory_taken(int argc, char *argv[])
 	return rc;
 }
 
-/* "-" for no time, else RFC 3339 in out. */
-static const char *
-when(long long t, char out[32])
-{
-	if (t <= 0)
-		return "-";
-	gh_time_rfc3339(t, out);
-	return out;
-}
-
-/* Text from the database for the terminal: control characters escaped. */
-static const char *
-show(const char *s, char *out, size_t outsz)
-{
-	if (s == NULL || s[0] == '\0')
-		return "-";
-	gh_log_escape(s, strlen(s), out, outsz);
-	return out;
-}
-
 /* "201 delivered", "- waiting": the callback column of both listings. */
 static void
 callback_cell(const struct factory_order *o, char *out, size_t outsz)
 {
 	if (o->callback_status > 0)
 		snprintf(out, outsz, "%d %s", o->callback_status,
-		    o->callback_state);
+		    callback_state_names[o->callback_state]);
 	else
-		snprintf(out, outsz, "- %s", o->callback_state);
+		snprintf(out, outsz, "- %s",
+		    callback_state_names[o->callback_state]);
 }
 
 /* One line of `factory orders`; arg counts the lines. */
@@ -220,7 +205,8 @@ print_order_row(const struct factory_order *o, const char *client, void *arg)
 
 	callback_cell(o, cb, sizeof(cb));
 	printf("%-30s %-16s %-12s %-15s %-20s %s\n", o->domain, client,
-	    o->state, cb, when(o->next_at, next), when(o->updated, upd));
+	    order_state_names[o->state], cb, ctl_when(o->next_at, next),
+	    ctl_when(o->updated, upd));
 	(*n)++;
 }
 
@@ -236,7 +222,7 @@ orders_list(void)
 		return rc;
 	printf("%-30s %-16s %-12s %-15s %-20s %s\n", "DOMAIN", "CLIENT",
 	    "STATE", "CALLBACK", "NEXT", "UPDATED");
-	if ((err = store_order_list(&f, print_order_row, &n)) != GH_OK)
+	if ((err = factory_store_order_list(&f, print_order_row, &n)) != GH_OK)
 		rc = ctl_fail("cannot list orders: %s", gh_strerror(err));
 	else if (n == 0)
 		fprintf(stderr, "gatectl: no orders\n");
@@ -251,10 +237,11 @@ print_step(const struct order_step *s, void *arg)
 	char	t1[32], t2[32], detail[256];
 
 	printf("  %-9s %3d  %-20s  %-20s  %-11s  %s\n", s->step, s->attempt,
-	    when(s->started, t1), s->finished > 0 ? when(s->finished, t2) :
+	    ctl_when(s->started, t1),
+	    s->finished > 0 ? ctl_when(s->finished, t2) :
 	    (s->result != NULL ? "-" : "(running)"),
 	    s->result != NULL ? s->result : "-",
-	    show(s->detail, detail, sizeof(detail)));
+	    ctl_show(s->detail, detail, sizeof(detail)));
 }
 
 /* One callback attempt of `factory order`: its answer or its error. */
@@ -267,15 +254,15 @@ print_attempt(const struct callback_attempt *a, void *arg)
 	if (a->http_status > 0)
 		snprintf(result, sizeof(result), "HTTP %d", a->http_status);
 	else if (a->error != NULL)
-		show(a->error, result, sizeof(result));
+		ctl_show(a->error, result, sizeof(result));
 	else
 		snprintf(result, sizeof(result), "(in flight)");
 	if (a->duration_ms >= 0)
 		snprintf(ms, sizeof(ms), "%lld", a->duration_ms);
 	else
 		snprintf(ms, sizeof(ms), "-");
-	printf("  %3d  %-20s  %-6d  %-7s  %-28s  %s\n", ++*n, when(a->started, t),
-	    a->status, ms, a->webhook_id, result);
+	printf("  %3d  %-20s  %-6d  %-7s  %-28s  %s\n", ++*n,
+	    ctl_when(a->started, t), a->status, ms, a->webhook_id, result);
 }
 
 /* A domain argument, checked and lower-cased into out. */
@@ -309,45 +296,49 @@ order_show(const char *arg)
 		return rc;
 	if ((rc = open_factory(&f, 0)) != CTL_OK)
 		return rc;
-	if ((err = store_order_get(&f, domain, &o)) != GH_OK) {
+	if ((err = factory_store_order_get(&f, domain, &o)) != GH_OK) {
 		rc = err == GH_ENOTFOUND ? ctl_fail("no order for %s", domain) :
 		    ctl_fail("cannot read the order: %s", gh_strerror(err));
 		goto out;
 	}
-	if (store_client_name(&f, o.client_id, client, sizeof(client)) != GH_OK)
+	if (factory_store_client_name(&f, o.client_id, client,
+	    sizeof(client)) != GH_OK)
 		snprintf(client, sizeof(client), "#%lld", o.client_id);
 	callback_cell(&o, cb, sizeof(cb));
 	printf("domain        %s\n", o.domain);
 	printf("client        %s\n", client);
-	printf("state         %s", o.state);
+	printf("state         %s", order_state_names[o.state]);
 	if (o.attempts > 0)
 		printf(" (attempt %d of the current step)", o.attempts);
 	printf("\n");
-	printf("registered    %s\n", when(o.registered, t));
-	printf("callback URL  %s\n", show(o.callback, url, sizeof(url)));
+	printf("registered    %s\n", ctl_when(o.registered, t));
+	printf("callback URL  %s\n", ctl_show(o.callback, url, sizeof(url)));
 	printf("callback      %s", cb);
 	if (o.callback_tries > 0)
 		printf(" (%d attempt%s in this round)", o.callback_tries,
 		    o.callback_tries == 1 ? "" : "s");
 	printf("\n");
 	printf("webhook-id    %s\n", o.webhook_id[0] ? o.webhook_id : "-");
-	printf("next          %s\n", when(o.next_at, t));
+	printf("next          %s\n", ctl_when(o.next_at, t));
 	if (o.lease_owner[0] != '\0')
 		printf("claimed by    %s until %s\n", o.lease_owner,
-		    when(o.lease_until, t));
-	printf("last error    %s\n", show(o.last_error, err_s, sizeof(err_s)));
-	printf("created       %s\n", when(o.created, t));
-	printf("updated       %s\n", when(o.updated, u));
+		    ctl_when(o.lease_until, t));
+	printf("last error    %s\n",
+	    ctl_show(o.last_error, err_s, sizeof(err_s)));
+	printf("created       %s\n", ctl_when(o.created, t));
+	printf("updated       %s\n", ctl_when(o.updated, u));
 
 	printf("\nsteps:\n  %-9s %3s  %-20s  %-20s  %-11s  %s\n", "STEP", "#",
 	    "STARTED", "FINISHED", "RESULT", "DETAIL");
-	if ((err = store_order_steps(&f, o.id, print_step, NULL)) != GH_OK) {
+	if ((err = factory_store_order_steps(&f, o.id, print_step,
+	    NULL)) != GH_OK) {
 		rc = ctl_fail("cannot read the steps: %s", gh_strerror(err));
 		goto out;
 	}
 	printf("\ncallback attempts:\n  %3s  %-20s  %-6s  %-7s  %-28s  %s\n",
 	    "#", "STARTED", "STATUS", "MS", "WEBHOOK-ID", "RESULT");
-	if ((err = store_order_callbacks(&f, o.id, print_attempt, &n)) !=
+	if ((err = factory_store_order_callbacks(&f, o.id, print_attempt,
+	    &n)) !=
 	    GH_OK)
 		rc = ctl_fail("cannot read the callback attempts: %s",
 		    gh_strerror(err));
@@ -380,13 +371,14 @@ order_kick(const char *arg, int redeliver)
 	else if (err == GH_EBUSY)
 		rc = ctl_fail("%s: a worker (%s) holds the order until %s; "
 		    "try again then", domain, o.lease_owner,
-		    when(o.lease_until, t));
+		    ctl_when(o.lease_until, t));
 	else if (err != GH_OK)
 		rc = ctl_fail("%s: %s", domain, gh_strerror(err));
 	else {
 		fprintf(stderr, "gatectl: %s: %s is due now (%s, callback %s)\n",
 		    domain, redeliver ? "the callback" : "provisioning",
-		    o.state, o.callback_state);
+		    order_state_names[o.state],
+		    callback_state_names[o.callback_state]);
 		/* Only a listening worker: gatectl may run as root, so never start one. */
 		if (wake_worker(&f, 0))
 			fprintf(stderr, "gatectl: a worker was woken\n");

@@ -16,6 +16,7 @@
 #include "icyfire.h"
 #include "json.h"
 #include "log.h"
+#include "sections.h"
 
 static int
 open_icyfire(struct icyfire *f, unsigned flags)
@@ -38,10 +39,10 @@ ctl_icyfire_init(void)
 	char		 errbuf[512];
 	int		 rc;
 
-	if ((ctl_config ? gh_conf_load(&c, ctl_config, errbuf, sizeof(errbuf)) :
-	    gh_conf_load_env(&c, errbuf, sizeof(errbuf))) != GH_OK)
+	if (gh_conf_load(&c, gatehouse_sections, ctl_config, errbuf,
+	    sizeof(errbuf)) != GH_OK)
 		return ctl_fail("%s", errbuf);
-	keyfile = gh_conf_str(&c, GH_CONF_ICYFIRE_FERNET_KEY_FILE);
+	keyfile = icyfire_conf_str(&c, ICYFIRE_CONF_FERNET_KEY_FILE);
 	if (stat(keyfile, &st) == -1) {
 		if (errno != ENOENT || fernet_key_create(keyfile) != GH_OK) {
 			rc = ctl_fail("%s: cannot create the Fernet key file",
@@ -114,7 +115,7 @@ cmd_tokens(int argc, char *argv[])
 	if ((rc = open_icyfire(&f, 0)) != CTL_OK)
 		goto out;
 	for (i = 0; i < ICY_TOKEN__MAX && rc == CTL_OK; i++)
-		if (icy_store_token_set(&f, (enum icy_token)i, tok[i],
+		if (icyfire_store_token_set(&f, (enum icy_token)i, tok[i],
 		    (size_t)n[i]) != GH_OK)
 			rc = ctl_fail("cannot store the %s token",
 			    icy_token_names[i]);
@@ -204,7 +205,7 @@ cmd_credential(struct icyfire *f, int argc, char *argv[])
 		}
 	}
 	if ((json = gh_json_str(o, NULL)) == NULL ||
-	    icy_store_credential_set(f, argv[1], argv[2], json) != GH_OK)
+	    icyfire_store_credential_set(f, argv[1], argv[2], json) != GH_OK)
 		rc = ctl_fail("%s: no such domain, or cannot store", argv[1]);
 out:
 	gh_buf_free(&tok);
@@ -242,7 +243,8 @@ cmd_post_add(struct icyfire *f, int argc, char *argv[])
 			break;
 	if (icy_post_types[t] == NULL)
 		return ctl_fail("%s: types are text, long, image, video", type);
-	if (icy_store_post_add(f, argv[1], argv[2], type, body, link, media, &id)
+	if (icyfire_store_post_add(f, argv[1], argv[2], type, body, link, media,
+	    &id)
 	    != GH_OK)
 		return ctl_fail("%s %s: no such credential", argv[1], argv[2]);
 	printf("%lld\n", id);
@@ -268,7 +270,7 @@ cmd_prune(struct icyfire *f, const char *days)
 	d = gh_strtonum(days, 0, 36500, &errstr);
 	if (errstr != NULL)
 		return ctl_fail("%s: not a number of days (0 to 36500)", days);
-	if (icy_store_incident_prune(f, gh_now() - d * 86400, &n) != GH_OK)
+	if (icyfire_store_incident_prune(f, gh_now() - d * 86400, &n) != GH_OK)
 		return ctl_fail("cannot prune the incidents");
 	printf("%lld\n", n);
 	return CTL_OK;
@@ -316,14 +318,14 @@ ctl_icyfire(int argc, char *argv[])
 	    strcmp(argv[1], "add") == 0) {
 		if ((id = ctl_id(argv[2], ICY_SERVER_MAX)) < 0)
 			rc = ctl_fail("%s: not a server id", argv[2]);
-		else if ((err = icy_store_server_add(&f, id)) != GH_OK)
+		else if ((err = icyfire_store_server_add(&f, id)) != GH_OK)
 			rc = ctl_fail("server %lld: %s", id, err ==
 			    GH_ECONFLICT ? "exists" : gh_strerror(err));
 		else
 			rc = CTL_OK;
 	} else if (strcmp(argv[0], "domain") == 0 && argc == 3 &&
 	    strcmp(argv[1], "add") == 0) {
-		if ((err = icy_store_domain_add(&f, argv[2])) != GH_OK)
+		if ((err = icyfire_store_domain_add(&f, argv[2])) != GH_OK)
 			rc = ctl_fail("%s: %s", argv[2], err == GH_ECONFLICT ?
 			    "exists" : gh_strerror(err));
 		else
@@ -335,7 +337,8 @@ ctl_icyfire(int argc, char *argv[])
 		if ((id = ctl_id(argv[2], (long long)ICY_SERVER_MAX *
 		    ICY_SLOTS_PER_SERVER)) < 0)
 			rc = ctl_fail("%s: not a slot id", argv[2]);
-		else if (icy_store_slot_claim(&f, id, argv[3], argv[4]) != GH_OK)
+		else if (icyfire_store_slot_claim(&f, id, argv[3],
+		    argv[4]) != GH_OK)
 			rc = ctl_fail("slot %lld, %s %s: no such slot or "
 			    "credential", id, argv[3], argv[4]);
 		else
@@ -345,7 +348,8 @@ ctl_icyfire(int argc, char *argv[])
 		rc = cmd_post_add(&f, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "post") == 0 && argc == 3 &&
 	    strcmp(argv[1], "list") == 0)
-		rc = icy_store_post_list(&f, argv[2], post_print, NULL) == GH_OK ?
+		rc = icyfire_store_post_list(&f, argv[2], post_print,
+		    NULL) == GH_OK ?
 		    CTL_OK : ctl_fail("cannot list the posts");
 	else if (strcmp(argv[0], "decrypt") == 0 && argc == 1)
 		rc = cmd_decrypt(&f);

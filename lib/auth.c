@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * auth: parse the Authorization and X-Auth-Token header values a request
- * presents (RFC 9110 section 11, RFC 6750, RFC 7617).  Parsing only: no
- * allocation, and nothing here knows which tokens are valid.
+ * presents (RFC 9110 section 11, RFC 6750, RFC 7617), without allocating;
+ * look a token's hash up in a service's table; the one-second cache of
+ * accepted tokens.  Which tokens are valid is the service's to say.
  */
 #include "auth.h"
 
@@ -10,6 +11,7 @@
 
 #include <openssl/crypto.h>
 
+#include "ascii.h"
 #include "token.h"
 
 /*
@@ -19,27 +21,6 @@
  */
 #define AUTH_BASIC_B64_MAX	1024
 #define AUTH_BASIC_RAW_MAX	(AUTH_BASIC_B64_MAX / 4 * 3)
-
-static char
-ascii_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-/*
- * Case-insensitive comparison of n bytes, ASCII only: strncasecmp()
- * follows the locale, and in a Turkish one "BASIC" is not "basic".
- */
-static int
-ascii_caseeq(const char *a, const char *b, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (ascii_lower(a[i]) != ascii_lower(b[i]))
-			return 0;
-	return 1;
-}
 
 static int
 is_ows(char c)
@@ -104,7 +85,7 @@ split_scheme(const char *header, const char *scheme, const char **cred,
 	for (n = 0; p[n] != '\0' && !is_ows(p[n]); n++)
 		continue;
 	slen = strlen(scheme);
-	if (n != slen || !ascii_caseeq(p, scheme, slen))
+	if (n != slen || !gh_ascii_caseeq(p, scheme, slen))
 		return GH_ENOTFOUND;
 	p += n;
 
@@ -223,4 +204,61 @@ gh_auth_basic(const char *header, char *user, size_t usersz, char *pass,
 out:
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return err;
+}
+
+enum gh_err
+gh_auth_lookup(struct gh_db *db, sqlite3_stmt *st, int col,
+    const unsigned char hash[GH_SHA256_LEN])
+{
+	enum gh_err	err;
+
+	sqlite3_bind_blob(st, 1, hash, GH_SHA256_LEN, SQLITE_STATIC);
+	if ((err = gh_db_step_row(db, st)) != GH_OK)
+		goto fail;
+	/* The index found it; compare the whole hash anyway (constant time). */
+	if (sqlite3_column_bytes(st, col) != GH_SHA256_LEN ||
+	    !gh_ct_eq(sqlite3_column_blob(st, col), hash, GH_SHA256_LEN)) {
+		err = GH_ENOTFOUND;
+		goto fail;
+	}
+	return GH_OK;
+fail:
+	gh_db_reset(st);
+	return err;
+}
+
+int
+gh_auth_cache_find(const struct gh_auth_cache *c,
+    const unsigned char hash[GH_SHA256_LEN], long long now_us, size_t *i)
+{
+	size_t	k;
+
+	for (k = 0; k < GH_AUTH_CACHE_SLOTS; k++)
+		if (c->slot[k].until > now_us &&
+		    gh_ct_eq(c->slot[k].hash, hash, GH_SHA256_LEN)) {
+			*i = k;
+			return 1;
+		}
+	return 0;
+}
+
+size_t
+gh_auth_cache_add(struct gh_auth_cache *c,
+    const unsigned char hash[GH_SHA256_LEN], long long now_us)
+{
+	size_t	k, victim = 0;
+
+	for (k = 1; k < GH_AUTH_CACHE_SLOTS; k++)
+		if (c->slot[k].until < c->slot[victim].until)
+			victim = k;
+	memcpy(c->slot[victim].hash, hash, GH_SHA256_LEN);
+	c->slot[victim].until = now_us + GH_AUTH_CACHE_US;
+	return victim;
+}
+
+void
+gh_auth_cache_drop(struct gh_auth_cache *c, size_t i)
+{
+	if (i < GH_AUTH_CACHE_SLOTS)
+		c->slot[i].until = 0;
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * conf: gatehouse.conf.  The table gh_conf_defs is the only place a key is
- * named; parsing, range checks, defaults and the reference all read it.
+ * conf: gatehouse.conf.  A section's table (struct gh_conf_table) is the
+ * only place its keys are named; parsing, range checks, defaults and the
+ * reference all read it.  This file owns [gatehouse]; each service owns its
+ * section and passes it in, with the others, to every load.
  *
  * The grammar: blank lines; comment lines starting with '#' or ';' (a
  * comment takes a whole line: "key = 5 # five" is the value "5 # five");
@@ -13,6 +15,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,278 +28,47 @@
 #include "util.h"
 
 #define CONF_LINE_MAX	4096	/* bytes of one line, without its newline */
-#define CONF_PATH_MAX	1024	/* longest PATH value, resolved */
-#define CONF_STR_MAX	1024	/* longest STR value */
+#define CONF_PATH_MAX	GH_CONF_PATH_MAX
+#define CONF_STR_MAX	GH_CONF_STR_MAX
 #define CONF_SECT_MAX	64	/* longest section name */
 #define CONF_SHOW_MAX	48	/* bytes of a bad value quoted in a message */
 
 #ifndef GH_SYSCONFDIR
 #define GH_SYSCONFDIR	"/etc"
 #endif
-#ifndef GH_SBINDIR
-#define GH_SBINDIR	"/usr/local/sbin"
-#endif
 #define CONF_ITEM_MAX	24	/* longest number in an INTLIST value */
 
-const struct gh_conf_def gh_conf_defs[GH_CONF__MAX] = {
+static const struct gh_conf_def gatehouse_defs[GH_CONF__MAX] = {
 	[GH_CONF_STATE_DIR] = {
-		"gatehouse", "state_dir", GH_CONF_PATH, 1, CONF_PATH_MAX,
+		"state_dir", GH_CONF_PATH, 1, GH_CONF_PATH_MAX,
 		"/var/lib/gatehouse", NULL, 0,
 		"Directory of the databases and key files; a relative path is "
 		"taken from the directory of this file."
 	},
 	[GH_CONF_KEY_FILE] = {
-		"gatehouse", "key_file", GH_CONF_PATH, 1, CONF_PATH_MAX,
+		"key_file", GH_CONF_PATH, 1, GH_CONF_PATH_MAX,
 		"secret.key", NULL, 0,
 		"File holding the key that encrypts secrets at rest (created by "
 		"`gatectl init`, mode 0600); relative to state_dir."
 	},
 	[GH_CONF_LOG_REQUESTS] = {
-		"gatehouse", "log_requests", GH_CONF_BOOL, 0, 1,
+		"log_requests", GH_CONF_BOOL, 0, 1,
 		"yes", NULL, 0,
 		"Log one line per request (method, masked path, status, time)."
 	},
-	[GH_CONF_FACTORY_MODE] = {
-		"factory", "mode", GH_CONF_ENUM, 0, 0,
-		"live", "test|live", 0,
-		"`test` accepts the mock client and test registrar; `live` "
-		"serves real orders."
-	},
-	[GH_CONF_FACTORY_MAX_BODY] = {
-		"factory", "max_body", GH_CONF_INT, 256, 1048576,
-		"16384", NULL, 0,
-		"Largest request body in bytes; a larger one is answered 413."
-	},
-	[GH_CONF_FACTORY_REGISTRAR] = {
-		"factory", "registrar", GH_CONF_ENUM, 0, 0,
-		"local", "test|local|command", 0,
-		"Domain availability backend: `test` (test mode only), `local` "
-		"(the taken_domain table) or `command` (registrar_command)."
-	},
-	[GH_CONF_FACTORY_REGISTRAR_COMMAND] = {
-		"factory", "registrar_command", GH_CONF_STR, 0, CONF_STR_MAX,
-		"", NULL, 0,
-		"Program run as `<command> check <domain>` when registrar = "
-		"command; exit 0 means available, 1 taken, anything else an "
-		"error.  The worker runs `<command> register <domain>`: exit "
-		"0 registered to us (also when it already was), 1 taken, "
-		"anything else a temporary failure."
-	},
-	[GH_CONF_FACTORY_REGISTRAR_TIMEOUT] = {
-		"factory", "registrar_timeout_ms", GH_CONF_INT, 100, 60000,
-		"5000", NULL, 0,
-		"Milliseconds registrar_command may run before it is killed."
-	},
-	[GH_CONF_FACTORY_ALLOW_HTTP_CALLBACK] = {
-		"factory", "allow_http_callback", GH_CONF_BOOL, 0, 1,
-		"no", NULL, 0,
-		"Accept plain `http://` callback URLs (otherwise only "
-		"`https://`)."
-	},
-	[GH_CONF_FACTORY_DEPLOY_COMMAND] = {
-		"factory", "deploy_command", GH_CONF_STR, 0, CONF_STR_MAX,
-		"", NULL, 0,
-		"Program the worker runs as `<command> <domain>` to deploy an "
-		"ordered site; it reads the installerSecret on stdin, and "
-		"GATEHOUSE_DEPLOY_RETRY=1 tells it an earlier attempt was "
-		"made.  Empty: nothing to deploy."
-	},
-	[GH_CONF_FACTORY_DEPLOY_TIMEOUT] = {
-		"factory", "deploy_timeout_s", GH_CONF_INT, 1, 86400,
-		"600", NULL, 0,
-		"Seconds deploy_command may run before it is killed."
-	},
-	[GH_CONF_FACTORY_PROVISION_ATTEMPTS] = {
-		"factory", "provision_attempts", GH_CONF_INT, 1, 100,
-		"6", NULL, 0,
-		"Attempts at each provisioning step (register, deploy) before "
-		"the order fails and the callback reports 500."
-	},
-	[GH_CONF_FACTORY_PROVISION_BACKOFF] = {
-		"factory", "provision_backoff_s", GH_CONF_INT, 1, 86400,
-		"60", NULL, 0,
-		"Seconds before the second attempt at a failed step; doubled "
-		"for each further attempt, up to an hour, with jitter."
-	},
-	[GH_CONF_FACTORY_CALLBACK_SCHEDULE] = {
-		"factory", "callback_schedule", GH_CONF_INTLIST, 1, 604800,
-		"5,300,1800,7200,18000,36000,36000,86400,86400", NULL, 0,
-		"Seconds to wait after each failed callback attempt before the "
-		"next, each varied by up to 20% either way; after the last the "
-		"delivery is dead."
-	},
-	[GH_CONF_FACTORY_CALLBACK_CONNECT_TIMEOUT] = {
-		"factory", "callback_connect_timeout_ms", GH_CONF_INT, 100, 60000,
-		"5000", NULL, 0,
-		"Milliseconds a callback may take to connect (TLS included)."
-	},
-	[GH_CONF_FACTORY_CALLBACK_TIMEOUT] = {
-		"factory", "callback_timeout_ms", GH_CONF_INT, 100, 300000,
-		"15000", NULL, 0,
-		"Milliseconds a callback may take in all before it counts as "
-		"failed."
-	},
-	[GH_CONF_FACTORY_CALLBACK_ALLOW] = {
-		"factory", "callback_allow", GH_CONF_ADDRLIST, 0, CONF_STR_MAX,
-		"", NULL, 0,
-		"Address ranges (CIDR, comma-separated) a callback may connect "
-		"to even when callback_deny names them, e.g. `10.1.0.0/16` for "
-		"clients on the intranet."
-	},
-	[GH_CONF_FACTORY_CALLBACK_DENY] = {
-		"factory", "callback_deny", GH_CONF_ADDRLIST, 0, CONF_STR_MAX,
-		GH_NETPOL_DENY_PRIVATE, NULL, 0,
-		"Address ranges a callback may not connect to, judged on the "
-		"address connected to after DNS resolution; the default is "
-		"loopback, link-local, private, CGNAT, multicast and reserved. "
-		"`0.0.0.0/0, ::/0` leaves only callback_allow."
-	},
-	[GH_CONF_FACTORY_WEBHOOK_SIGNATURES] = {
-		"factory", "webhook_signatures", GH_CONF_BOOL, 0, 1,
-		"yes", NULL, 0,
-		"Sign callbacks the Standard Webhooks way (webhook-id, "
-		"webhook-timestamp, webhook-signature) with the client's "
-		"callback secret."
-	},
-	[GH_CONF_FACTORY_LEASE] = {
-		"factory", "lease_s", GH_CONF_INT, 5, 3600,
-		"60", NULL, 0,
-		"Seconds a worker's claim on an order outlives the time limit "
-		"of the step it runs (at least the database's 5 s busy "
-		"timeout); then a crashed worker's order is taken over."
-	},
-	[GH_CONF_FACTORY_WORKER_PROGRAM] = {
-		"factory", "worker_program", GH_CONF_STR, 0, CONF_STR_MAX,
-		GH_SBINDIR "/gatehouse-worker", NULL, 0,
-		"Absolute path of gatehouse-worker, which the factory starts "
-		"(`--drain`) when an order arrives and no worker is listening. "
-		"Empty: never start one."
-	},
-	[GH_CONF_CERTMAKER_BASE_URL] = {
-		"certmaker", "base_url", GH_CONF_STR, 0, 512,
-		"", NULL, 0,
-		"The service's public URL (`https://ca.example.org`) used in "
-		"Location headers and in the OCSP and CRL URLs of certificates; "
-		"empty: `https://` and the request's Host."
-	},
-	[GH_CONF_CERTMAKER_MAX_DAYS] = {
-		"certmaker", "max_days", GH_CONF_INT, 1, 3650,
-		"397", NULL, 0,
-		"Longest validity in days a certificate may ask for (never past "
-		"the root's own end)."
-	},
-	[GH_CONF_CERTMAKER_CHALLENGE] = {
-		"certmaker", "challenge", GH_CONF_BOOL, 0, 1,
-		"no", NULL, 0,
-		"Requests get an HTTP challenge (202) that must be solved before "
-		"the certificate is issued."
-	},
-	[GH_CONF_CERTMAKER_CHALLENGE_TTL] = {
-		"certmaker", "challenge_ttl_s", GH_CONF_INT, 60, 604800,
-		"7200", NULL, 0,
-		"Seconds a challenge may be solved in; later it is gone (410)."
-	},
-	[GH_CONF_CERTMAKER_CHALLENGE_CONNECT_TIMEOUT] = {
-		"certmaker", "challenge_connect_timeout_ms", GH_CONF_INT, 100,
-		60000, "3000", NULL, 0,
-		"Milliseconds a challenge fetch may take to connect."
-	},
-	[GH_CONF_CERTMAKER_CHALLENGE_TIMEOUT] = {
-		"certmaker", "challenge_timeout_ms", GH_CONF_INT, 100, 60000,
-		"5000", NULL, 0,
-		"Milliseconds a challenge fetch may take in all."
-	},
-	[GH_CONF_CERTMAKER_CHALLENGE_ALLOW] = {
-		"certmaker", "challenge_allow", GH_CONF_ADDRLIST, 0,
-		CONF_STR_MAX, "", NULL, 0,
-		"Address ranges (CIDR, comma-separated) a challenge fetch may "
-		"connect to even when challenge_deny names them."
-	},
-	[GH_CONF_CERTMAKER_CHALLENGE_DENY] = {
-		"certmaker", "challenge_deny", GH_CONF_ADDRLIST, 0, CONF_STR_MAX,
-		GH_NETPOL_DENY_PRIVATE, NULL, 0,
-		"Address ranges a challenge fetch may not connect to, judged "
-		"on the address connected to after DNS resolution; the "
-		"default is loopback, link-local, private, CGNAT, multicast "
-		"and reserved."
-	},
-	[GH_CONF_CERTMAKER_OCSP_VALIDITY] = {
-		"certmaker", "ocsp_validity_s", GH_CONF_INT, 60, 604800,
-		"3600", NULL, 0,
-		"Seconds between an OCSP answer's thisUpdate and nextUpdate."
-	},
-	[GH_CONF_CERTMAKER_CRL_VALIDITY] = {
-		"certmaker", "crl_validity_s", GH_CONF_INT, 60, 2592000,
-		"86400", NULL, 0,
-		"Seconds between the CRL's lastUpdate and nextUpdate."
-	},
-	[GH_CONF_ICYFIRE_FERNET_KEY_FILE] = {
-		"icyfire", "fernet_key_file", GH_CONF_PATH, 1, CONF_PATH_MAX,
-		"icyfire.fernet", NULL, 0,
-		"File holding the Fernet key (44 characters of base64url) that "
-		"encrypts the social media credentials; shared with the workers. "
-		"Created by `gatectl init`, mode 0600; relative to state_dir."
-	},
-	[GH_CONF_APIHOST_PUBLIC_URL] = {
-		"apihost", "public_url", GH_CONF_STR, 8, 256,
-		"https://api.localhost", NULL, 0,
-		"The API host's own URL, without a trailing slash: the part of "
-		"a webkey before '#', and $API_HOST in offer templates."
-	},
-	[GH_CONF_APIHOST_BASIC_AGENTS] = {
-		"apihost", "basic_auth_agents", GH_CONF_STR, 0, CONF_STR_MAX,
-		"git/|GitHub-Hookshot/|mirall/|Mozilla/5.0 (iOS) ownCloud-iOS/|"
-		"Mozilla/5.0 (Android) ownCloud-android/|litmus/", NULL, 0,
-		"User-Agent prefixes, separated by '|', of clients that may "
-		"present the token as a Basic password (Sandstorm's list); "
-		"others must use Bearer."
-	},
-	[GH_CONF_APIHOST_OFFER_EXPIRY] = {
-		"apihost", "offer_expiry_s", GH_CONF_INT, 10, 86400,
-		"900", NULL, 0,
-		"Seconds within which a token made by an offer template must "
-		"first be used (or kept alive) before it expires."
-	},
-	[GH_CONF_APIHOST_MAX_BODY] = {
-		"apihost", "max_body", GH_CONF_INT, 0, 1LL << 40,
-		"1073741824", NULL, 0,
-		"Largest request body in bytes the gateway streams to an app; "
-		"a larger Content-Length is answered 413."
-	},
-	[GH_CONF_APIHOST_CONNECT_TIMEOUT] = {
-		"apihost", "connect_timeout_ms", GH_CONF_INT, 100, 60000,
-		"5000", NULL, 0,
-		"Milliseconds to connect to an app; then 502."
-	},
-	[GH_CONF_APIHOST_RESPONSE_TIMEOUT] = {
-		"apihost", "response_timeout_ms", GH_CONF_INT, 100, 3600000,
-		"60000", NULL, 0,
-		"Milliseconds an app may stay silent (no byte of its answer "
-		"while nothing is being sent to it); then 504, or the "
-		"transfer is cut."
-	},
-	[GH_CONF_APIHOST_UPSTREAM_ALLOW] = {
-		"apihost", "upstream_allow", GH_CONF_ADDRLIST, 0, CONF_STR_MAX,
-		"", NULL, 0,
-		"Address ranges (CIDR, comma-separated) the gateway may "
-		"connect to even when upstream_deny names them."
-	},
-	[GH_CONF_APIHOST_UPSTREAM_DENY] = {
-		"apihost", "upstream_deny", GH_CONF_ADDRLIST, 0, CONF_STR_MAX,
-		GH_NETPOL_DENY_LINKLOCAL, NULL, 0,
-		"Address ranges the gateway may not connect to, judged on the "
-		"address connected to after DNS resolution (then 502). Apps "
-		"are the operator's, often on loopback or a private network, "
-		"so the default denies only link-local (cloud metadata), "
-		"unspecified, multicast and reserved addresses."
-	},
+};
+
+const struct gh_conf_table gh_conf_gatehouse = {
+	"gatehouse", gatehouse_defs, GH_CONF__MAX, NULL
 };
 
 /* The state of one load: where we are, for messages. */
 struct conf_parse {
 	const char	*file;		/* as the caller named it */
 	size_t		 line;		/* 0: no line (cross-key checks) */
-	size_t		 set[GH_CONF__MAX];	/* line a key was set on; 0: unset */
+	size_t		*set;		/* owned: the line each slot was set
+					   on; 0: unset */
+	size_t		 nslot;		/* keys of all sections together */
 	char		*err;
 	size_t		 errsz;
 };
@@ -386,76 +158,108 @@ conf_getline(FILE *fp, char *buf)
 	return 1;
 }
 
-/* 1 when any key lives in section. */
-static int
-conf_section_known(const char *section)
+/* The section named section, or c->ntab. */
+static size_t
+conf_section(const struct gh_conf *c, const char *section)
 {
 	size_t	i;
 
-	for (i = 0; i < GH_CONF__MAX; i++)
-		if (strcmp(gh_conf_defs[i].section, section) == 0)
-			return 1;
-	return 0;
+	for (i = 0; i < c->ntab; i++)
+		if (strcmp(c->tab[i]->section, section) == 0)
+			return i;
+	return c->ntab;
 }
 
-/* The key named section.key, or GH_CONF__MAX. */
+/* The slot of key in section t (an index of c->tab), or SIZE_MAX. */
 static size_t
-conf_find(const char *section, const char *key)
+conf_find(const struct gh_conf *c, size_t t, const char *key)
 {
 	size_t	i;
 
-	for (i = 0; i < GH_CONF__MAX; i++)
-		if (strcmp(gh_conf_defs[i].section, section) == 0 &&
-		    strcmp(gh_conf_defs[i].key, key) == 0)
-			return i;
-	return GH_CONF__MAX;
+	for (i = 0; i < c->tab[t]->ndefs; i++)
+		if (strcmp(c->tab[t]->defs[i].key, key) == 0)
+			return c->off[t] + i;
+	return SIZE_MAX;
+}
+
+/* Index into c->tab of the section of slot k. */
+static size_t
+conf_tab(const struct gh_conf *c, size_t k)
+{
+	size_t	i;
+
+	for (i = c->ntab - 1; c->off[i] > k; i--)
+		;
+	return i;
+}
+
+/* The definition of slot k. */
+static const struct gh_conf_def *
+conf_def(const struct gh_conf *c, size_t k)
+{
+	size_t	i = conf_tab(c, k);
+
+	return &c->tab[i]->defs[k - c->off[i]];
+}
+
+/* The slot of key in section t, which must be part of c's load. */
+static size_t
+conf_slot(const struct gh_conf *c, const struct gh_conf_table *t, size_t key)
+{
+	size_t	i;
+
+	for (i = 0; i < c->ntab; i++)
+		if (c->tab[i] == t)
+			break;
+	assert(i < c->ntab && key < t->ndefs);
+	return c->off[i] + key;
 }
 
 /*
- * The index of v among the '|'-separated choices, or -1.  Choices are
- * compared exactly: "Live" is not "live".
+ * Make room in c for [gatehouse] and tables, and in p for the lines the
+ * keys are set on.  GH_EINTERNAL for too many sections or one named twice.
+ */
+static enum gh_err
+conf_alloc(struct conf_parse *p, struct gh_conf *c,
+    const struct gh_conf_table *const *tables)
+{
+	size_t	i, j, n = 0;
+
+	c->tab[c->ntab++] = &gh_conf_gatehouse;
+	for (i = 0; tables != NULL && tables[i] != NULL; i++) {
+		if (c->ntab == GH_CONF_TABLES_MAX)
+			return conf_err(p, "internal error: too many sections");
+		for (j = 0; j < c->ntab; j++)
+			if (strcmp(c->tab[j]->section, tables[i]->section) == 0)
+				return conf_err(p, "internal error: section "
+				    "[%s] twice", tables[i]->section);
+		c->tab[c->ntab++] = tables[i];
+	}
+	for (i = 0; i < c->ntab; i++) {
+		c->off[i] = n;
+		n += c->tab[i]->ndefs;
+	}
+	if ((c->str = calloc(n, sizeof(*c->str))) == NULL ||
+	    (c->num = calloc(n, sizeof(*c->num))) == NULL ||
+	    (p->set = calloc(n, sizeof(*p->set))) == NULL)
+		return GH_ENOMEM;
+	p->nslot = n;
+	return GH_OK;
+}
+
+/*
+ * The index of v among the choices (a NULL-terminated list), or -1.
+ * Choices are compared exactly: "Live" is not "live".
  */
 static long long
-conf_choice(const char *choices, const char *v)
+conf_choice(const char *const *choices, const char *v)
 {
-	const char	*s, *e;
-	size_t		 n = strlen(v);
-	long long	 i;
+	long long	i;
 
-	for (s = choices, i = 0; ; s = e + 1, i++) {
-		e = strchr(s, '|');
-		if (e == NULL)
-			e = s + strlen(s);
-		if ((size_t)(e - s) == n && strncmp(s, v, n) == 0)
+	for (i = 0; choices[i] != NULL; i++)
+		if (strcmp(choices[i], v) == 0)
 			return i;
-		if (*e == '\0')
-			return -1;
-	}
-}
-
-/*
- * The choice with index i of the '|'-separated choices into out; "" if
- * there is no such choice.
- */
-static void
-conf_choice_name(const char *choices, long long i, char *out, size_t outsz)
-{
-	const char	*s, *e;
-	size_t		 n;
-
-	out[0] = '\0';
-	for (s = choices; i > 0; i--) {
-		s = strchr(s, '|');
-		if (s == NULL)
-			return;
-		s++;
-	}
-	e = strchr(s, '|');
-	n = e == NULL ? strlen(s) : (size_t)(e - s);
-	if (n >= outsz)
-		n = outsz - 1;
-	memcpy(out, s, n);
-	out[n] = '\0';
+	return -1;
 }
 
 /*
@@ -519,10 +323,10 @@ conf_set(struct conf_parse *p, struct gh_conf *c, size_t k, const char *v)
 {
 	static const char *const	 yes[] = { "yes", "true", "on", "1" };
 	static const char *const	 no[] = { "no", "false", "off", "0" };
-	const struct gh_conf_def	*d = &gh_conf_defs[k];
+	const struct gh_conf_def	*d = conf_def(c, k);
 	const char			*errstr, *text = v;
 	char				 show[CONF_SHOW_MAX], list[128];
-	char				 name[32], why[160];
+	char				 why[160];
 	struct gh_netpol_list		 pol;
 	char				*s;
 	long long			 num = 0;
@@ -562,14 +366,10 @@ conf_set(struct conf_parse *p, struct gh_conf *c, size_t k, const char *v)
 			break;
 		/* "a|b|c" reads better as "a, b, c" in a message. */
 		list[0] = '\0';
-		for (i = 0; ; i++) {
-			conf_choice_name(d->choices, (long long)i, name,
-			    sizeof(name));
-			if (name[0] == '\0')
-				break;
+		for (i = 0; d->choices[i] != NULL; i++) {
 			if (i > 0)
 				gh_strlcat(list, ", ", sizeof(list));
-			gh_strlcat(list, name, sizeof(list));
+			gh_strlcat(list, d->choices[i], sizeof(list));
 		}
 		return conf_err(p, "%s: \"%s\" is not one of %s", d->key,
 		    conf_show(v, show), list);
@@ -628,7 +428,7 @@ conf_line(struct conf_parse *p, struct gh_conf *c, char *line, char *section)
 			return conf_err(p, "section header without ']'");
 		line[n - 1] = '\0';
 		v = conf_trim(line + 1);
-		if (!conf_section_known(v))
+		if (conf_section(c, v) == c->ntab)
 			return conf_err(p, "unknown section [%s]",
 			    conf_show(v, show));
 		/* Known sections are short: the copy cannot truncate. */
@@ -645,17 +445,17 @@ conf_line(struct conf_parse *p, struct gh_conf *c, char *line, char *section)
 	if (section[0] == '\0')
 		return conf_err(p, "key %s outside a section",
 		    conf_show(key, show));
-	if ((k = conf_find(section, key)) == GH_CONF__MAX)
+	if ((k = conf_find(c, conf_section(c, section), key)) == SIZE_MAX)
 		return conf_err(p, "unknown key %s in [%s]",
 		    conf_show(key, show), section);
 	if (p->set[k] != 0)
 		return conf_err(p, "duplicate key %s (first set on line %zu)",
-		    gh_conf_defs[k].key, p->set[k]);
+		    conf_def(c, k)->key, p->set[k]);
 	n = strlen(v);
 	if (n > 0 && v[0] == '"') {
 		if (n < 2 || v[n - 1] != '"')
 			return conf_err(p, "%s: unterminated quote",
-			    gh_conf_defs[k].key);
+			    conf_def(c, k)->key);
 		v[n - 1] = '\0';
 		v++;
 	}
@@ -719,7 +519,7 @@ conf_resolve(struct conf_parse *p, struct gh_conf *c, size_t k,
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		goto toolong;
 	conf_clean(buf);
-	if (strlen(buf) > (size_t)gh_conf_defs[k].max)
+	if (strlen(buf) > (size_t)conf_def(c, k)->max)
 		goto toolong;
 	if ((s = strdup(buf)) == NULL)
 		return GH_ENOMEM;
@@ -729,7 +529,7 @@ conf_resolve(struct conf_parse *p, struct gh_conf *c, size_t k,
 toolong:
 	p->line = p->set[k];
 	return conf_err(p, "%s: resolves to a path longer than %lld bytes",
-	    gh_conf_defs[k].key, gh_conf_defs[k].max);
+	    conf_def(c, k)->key, conf_def(c, k)->max);
 }
 
 /*
@@ -766,37 +566,37 @@ conf_dir(struct conf_parse *p, const char *path, char *dir, size_t dirsz)
 
 /*
  * After every line: defaults for unset keys, required keys, path
- * resolution and the checks that involve more than one key.
+ * resolution and each section's checks that involve more than one key.
  */
 static enum gh_err
 conf_finish(struct conf_parse *p, struct gh_conf *c)
 {
 	const struct gh_conf_def	*d;
-	const char			*v;
-	char				 dir[CONF_PATH_MAX], name[32];
+	char				 dir[CONF_PATH_MAX], why[256];
 	enum gh_err			 err;
-	size_t				 k;
+	size_t				 k, t, bad;
 
 	p->line = 0;
-	for (k = 0; k < GH_CONF__MAX; k++) {
-		d = &gh_conf_defs[k];
+	for (k = 0; k < p->nslot; k++) {
+		d = conf_def(c, k);
 		if (p->set[k] != 0)
 			continue;
 		if ((d->flags & GH_CONF_REQUIRED) || d->def == NULL)
 			return conf_err(p, "missing required key %s in [%s]",
-			    d->key, d->section);
+			    d->key, c->tab[conf_tab(c, k)]->section);
 		if ((err = conf_set(p, c, k, d->def)) != GH_OK)
 			return err;
 	}
 
+	/* [gatehouse] is section 0: state_dir is slot GH_CONF_STATE_DIR. */
 	if ((err = conf_dir(p, p->file, dir, sizeof(dir))) != GH_OK)
 		return err;
 	if ((err = conf_resolve(p, c, GH_CONF_STATE_DIR, dir)) != GH_OK)
 		return err;
 	p->line = 0;
-	for (k = 0; k < GH_CONF__MAX; k++) {
+	for (k = 0; k < p->nslot; k++) {
 		if (k == GH_CONF_STATE_DIR ||
-		    gh_conf_defs[k].type != GH_CONF_PATH)
+		    conf_def(c, k)->type != GH_CONF_PATH)
 			continue;
 		err = conf_resolve(p, c, k, c->str[GH_CONF_STATE_DIR]);
 		if (err != GH_OK)
@@ -804,28 +604,34 @@ conf_finish(struct conf_parse *p, struct gh_conf *c)
 	}
 	p->line = 0;
 
-	conf_choice_name(gh_conf_defs[GH_CONF_FACTORY_REGISTRAR].choices,
-	    c->num[GH_CONF_FACTORY_REGISTRAR], name, sizeof(name));
-	if (strcmp(name, "command") == 0 &&
-	    c->str[GH_CONF_FACTORY_REGISTRAR_COMMAND][0] == '\0')
-		return conf_err(p, "[factory] registrar = command needs "
-		    "[factory] registrar_command");
-	if (strcmp(name, "test") == 0 &&
-	    strcmp(c->str[GH_CONF_FACTORY_MODE], "test") != 0)
-		return conf_err(p, "[factory] registrar = test needs "
-		    "[factory] mode = test");
-	/* The FastCGI program starts it with posix_spawn(): no PATH search. */
-	v = c->str[GH_CONF_FACTORY_WORKER_PROGRAM];
-	if (v[0] != '\0' && v[0] != '/') {
-		p->line = p->set[GH_CONF_FACTORY_WORKER_PROGRAM];
-		return conf_err(p, "worker_program: must be an absolute path "
-		    "or empty");
+	for (t = 0; t < c->ntab; t++) {
+		if (c->tab[t]->check == NULL)
+			continue;
+		bad = c->tab[t]->ndefs;
+		why[0] = '\0';
+		if (c->tab[t]->check(c, &bad, why, sizeof(why)) == GH_OK)
+			continue;
+		p->line = bad < c->tab[t]->ndefs ? p->set[c->off[t] + bad] : 0;
+		return conf_err(p, "%s", why);
 	}
 	return GH_OK;
 }
 
+/* The file the environment names: GATEHOUSE_CONFIG, else the default. */
+static const char *
+conf_env_path(void)
+{
+	const char	*path;
+
+	path = getenv("GATEHOUSE_CONFIG");
+	if (path == NULL || path[0] == '\0')
+		path = GH_SYSCONFDIR "/gatehouse/gatehouse.conf";
+	return path;
+}
+
 enum gh_err
-gh_conf_load(struct gh_conf *c, const char *path, char *errbuf, size_t errsz)
+gh_conf_load(struct gh_conf *c, const struct gh_conf_table *const *tables,
+    const char *path, char *errbuf, size_t errsz)
 {
 	struct gh_conf		 tmp;
 	struct conf_parse	 p;
@@ -836,6 +642,8 @@ gh_conf_load(struct gh_conf *c, const char *path, char *errbuf, size_t errsz)
 	enum gh_err		 err = GH_ECONFIG;
 	int			 rc;
 
+	if (path == NULL)
+		path = conf_env_path();
 	memset(&tmp, 0, sizeof(tmp));
 	memset(&p, 0, sizeof(p));
 	p.file = path;
@@ -845,6 +653,8 @@ gh_conf_load(struct gh_conf *c, const char *path, char *errbuf, size_t errsz)
 		errbuf[0] = '\0';
 	section[0] = '\0';
 
+	if ((err = conf_alloc(&p, &tmp, tables)) != GH_OK)
+		goto out;
 	if ((fp = fopen(path, "re")) == NULL) {
 		conf_err(&p, "%s", strerror(errno));
 		err = GH_EIO;
@@ -889,49 +699,46 @@ out:
 		conf_err(&p, "out of memory");
 	if (fp != NULL)
 		fclose(fp);
+	free(p.set);
 	gh_conf_free(&tmp);
 	return err;
 }
 
 enum gh_err
-gh_conf_load_env(struct gh_conf *c, char *errbuf, size_t errsz)
+gh_conf_load_env(struct gh_conf *c, const struct gh_conf_table *const *tables,
+    char *errbuf, size_t errsz)
 {
-	const char	*path;
-
-	path = getenv("GATEHOUSE_CONFIG");
-	if (path == NULL || path[0] == '\0')
-		path = GH_SYSCONFDIR "/gatehouse/gatehouse.conf";
-	return gh_conf_load(c, path, errbuf, errsz);
+	return gh_conf_load(c, tables, NULL, errbuf, errsz);
 }
 
 const char *
-gh_conf_str(const struct gh_conf *c, enum gh_conf_key key)
+gh_conf_str(const struct gh_conf *c, const struct gh_conf_table *t, size_t key)
 {
-	assert((size_t)key < GH_CONF__MAX);
-	return c->str[key] != NULL ? c->str[key] : "";
+	size_t	k = conf_slot(c, t, key);
+
+	return c->str[k] != NULL ? c->str[k] : "";
 }
 
 long long
-gh_conf_int(const struct gh_conf *c, enum gh_conf_key key)
+gh_conf_int(const struct gh_conf *c, const struct gh_conf_table *t, size_t key)
 {
-	assert((size_t)key < GH_CONF__MAX);
-	return c->num[key];
+	return c->num[conf_slot(c, t, key)];
 }
 
 /* The value was checked when it was loaded, so parsing cannot fail here. */
 size_t
-gh_conf_intlist(const struct gh_conf *c, enum gh_conf_key key,
-    long long *out, size_t max)
+gh_conf_intlist(const struct gh_conf *c, const struct gh_conf_table *t,
+    size_t key, long long *out, size_t max)
 {
 	const struct gh_conf_def	*d;
 	const char			*why;
-	size_t				 n;
+	size_t				 k, n;
 
-	assert((size_t)key < GH_CONF__MAX);
-	d = &gh_conf_defs[key];
+	k = conf_slot(c, t, key);
+	d = &t->defs[key];
 	assert(d->type == GH_CONF_INTLIST);
-	if (c->str[key] == NULL ||
-	    conf_list(c->str[key], d->min, d->max, out, max, &n, &why) != GH_OK)
+	if (c->str[k] == NULL ||
+	    conf_list(c->str[k], d->min, d->max, out, max, &n, &why) != GH_OK)
 		return 0;
 	return n < max ? n : max;
 }
@@ -939,13 +746,18 @@ gh_conf_intlist(const struct gh_conf *c, enum gh_conf_key key,
 void
 gh_conf_free(struct gh_conf *c)
 {
-	size_t	i;
+	size_t	i, n;
 
 	if (c == NULL)
 		return;
 	free(c->path);
-	for (i = 0; i < GH_CONF__MAX; i++)
-		free(c->str[i]);
+	if (c->str != NULL) {
+		n = c->off[c->ntab - 1] + c->tab[c->ntab - 1]->ndefs;
+		for (i = 0; i < n; i++)
+			free(c->str[i]);
+	}
+	free(c->str);
+	free(c->num);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -960,12 +772,9 @@ conf_doc_cell(FILE *fp, const char *s)
 	}
 }
 
-/*
- * One Markdown table per section, in the order of the key table:
- * key, type, default, allowed values and the key's description.
- */
-void
-gh_conf_doc(FILE *fp)
+/* One section's Markdown table. */
+static void
+conf_doc_table(FILE *fp, const struct gh_conf_table *t, int first)
 {
 	static const char *const	 types[GH_CONF_TYPE__MAX] = {
 		[GH_CONF_STR] = "string",
@@ -977,67 +786,63 @@ gh_conf_doc(FILE *fp)
 		[GH_CONF_ADDRLIST] = "address list",
 	};
 	const struct gh_conf_def	*d;
-	char				 name[32];
-	size_t				 i, j, k;
+	size_t				 j, k;
 
-	for (i = 0; i < GH_CONF__MAX; i++) {
-		/* A section's table starts at its first key. */
-		for (j = 0; j < i; j++)
-			if (strcmp(gh_conf_defs[j].section,
-			    gh_conf_defs[i].section) == 0)
-				break;
-		if (j < i)
-			continue;
-		fprintf(fp, "%s### [%s]\n\n", i > 0 ? "\n" : "",
-		    gh_conf_defs[i].section);
-		fprintf(fp, "| key | type | default | values | description |\n");
-		fprintf(fp, "|---|---|---|---|---|\n");
-		for (j = i; j < GH_CONF__MAX; j++) {
-			d = &gh_conf_defs[j];
-			if (strcmp(d->section, gh_conf_defs[i].section) != 0)
-				continue;
-			fprintf(fp, "| `%s` | %s | ", d->key, types[d->type]);
-			if ((d->flags & GH_CONF_REQUIRED) || d->def == NULL)
-				fprintf(fp, "required");
-			else if (d->def[0] == '\0')
-				fprintf(fp, "empty");
-			else
-				fprintf(fp, "`%s`", d->def);
-			fprintf(fp, " | ");
-			switch (d->type) {
-			case GH_CONF_INT:
-				fprintf(fp, "%lld to %lld", d->min, d->max);
-				break;
-			case GH_CONF_BOOL:
-				fprintf(fp, "yes, no");
-				break;
-			case GH_CONF_INTLIST:
-				fprintf(fp, "1 to %d of %lld to %lld, "
-				    "comma-separated", GH_CONF_LIST_MAX,
-				    d->min, d->max);
-				break;
-			case GH_CONF_ADDRLIST:
-				fprintf(fp, "up to %d IPv4 or IPv6 ranges "
-				    "(`10.0.0.0/8`, `::1/128`), "
-				    "comma-separated", GH_NETPOL_MAX);
-				break;
-			case GH_CONF_ENUM:
-				for (k = 0; ; k++) {
-					conf_choice_name(d->choices,
-					    (long long)k, name, sizeof(name));
-					if (name[0] == '\0')
-						break;
-					fprintf(fp, "%s`%s`", k > 0 ? ", " : "",
-					    name);
-				}
-				break;
-			default:
-				fprintf(fp, "up to %lld bytes", d->max);
-				break;
-			}
-			fprintf(fp, " | ");
-			conf_doc_cell(fp, d->doc);
-			fprintf(fp, " |\n");
+	fprintf(fp, "%s### [%s]\n\n", first ? "" : "\n", t->section);
+	fprintf(fp, "| key | type | default | values | description |\n");
+	fprintf(fp, "|---|---|---|---|---|\n");
+	for (j = 0; j < t->ndefs; j++) {
+		d = &t->defs[j];
+		fprintf(fp, "| `%s` | %s | ", d->key, types[d->type]);
+		if ((d->flags & GH_CONF_REQUIRED) || d->def == NULL)
+			fprintf(fp, "required");
+		else if (d->def[0] == '\0')
+			fprintf(fp, "empty");
+		else
+			fprintf(fp, "`%s`", d->def);
+		fprintf(fp, " | ");
+		switch (d->type) {
+		case GH_CONF_INT:
+			fprintf(fp, "%lld to %lld", d->min, d->max);
+			break;
+		case GH_CONF_BOOL:
+			fprintf(fp, "yes, no");
+			break;
+		case GH_CONF_INTLIST:
+			fprintf(fp, "1 to %d of %lld to %lld, "
+			    "comma-separated", GH_CONF_LIST_MAX,
+			    d->min, d->max);
+			break;
+		case GH_CONF_ADDRLIST:
+			fprintf(fp, "up to %d IPv4 or IPv6 ranges "
+			    "(`10.0.0.0/8`, `::1/128`), "
+			    "comma-separated", GH_NETPOL_MAX);
+			break;
+		case GH_CONF_ENUM:
+			for (k = 0; d->choices[k] != NULL; k++)
+				fprintf(fp, "%s`%s`", k > 0 ? ", " : "",
+				    d->choices[k]);
+			break;
+		default:
+			fprintf(fp, "up to %lld bytes", d->max);
+			break;
 		}
+		fprintf(fp, " | ");
+		conf_doc_cell(fp, d->doc);
+		fprintf(fp, " |\n");
 	}
+}
+
+/*
+ * One Markdown table per section, [gatehouse] first, then tables in their
+ * order: key, type, default, allowed values and the key's description.
+ */
+void
+gh_conf_doc(FILE *fp, const struct gh_conf_table *const *tables)
+{
+	size_t	i;
+
+	conf_doc_table(fp, &gh_conf_gatehouse, 1);
+	for (i = 0; tables != NULL && tables[i] != NULL; i++)
+		conf_doc_table(fp, tables[i], 0);
 }

@@ -46,6 +46,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "util.h"
 
 /* Log what failed with SQLite's message for the connection. */
 static void
@@ -257,19 +258,19 @@ out:
 }
 
 enum gh_err
-gh_db_open_service(struct gh_db *db, const char *dir, const char *name,
-    unsigned flags, const char *const *sql, size_t nstmt)
+gh_db_open_service(struct gh_db *db, const char *dir,
+    const struct gh_schema *schema, unsigned flags, const char *const *sql,
+    size_t nstmt)
 {
-	const struct gh_schema	*schema;
-	char			 path[4096];
-	enum gh_err		 err;
+	char		 path[4096];
+	enum gh_err	 err;
 
-	if ((schema = gh_schema_find(name)) == NULL) {
-		gh_log("%s: no schema %s", __func__, name);
+	if (schema == NULL || schema->service == NULL) {
+		gh_log("%s: no schema", __func__);
 		return GH_EINTERNAL;
 	}
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s.db", dir, name) >=
-	    sizeof(path))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.db", dir,
+	    schema->service) >= sizeof(path))
 		return GH_ECONFIG;
 	if ((err = gh_db_open(db, path, flags, sql, nstmt)) != GH_OK)
 		return err;
@@ -411,17 +412,6 @@ on_alarm(int sig)
 	(void)sig;	/* only here to interrupt flock() */
 }
 
-/* Milliseconds on the monotonic clock: how long a wait took. */
-static long long
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Take the writers' lock, waiting at most db->busy_ms; *waited_ms is how
  * long it took (0 uncontended).  The uncontended case is one system call.
@@ -456,14 +446,14 @@ lock_writers(struct gh_db *db, int *waited_ms)
 	memset(&off, 0, sizeof(off));
 	if (sigaction(SIGALRM, &sa, &osa) == -1)
 		return GH_EIO;
-	t0 = mono_ms();
+	t0 = gh_mono_ms();
 	setitimer(ITIMER_REAL, &it, NULL);
 	rc = flock(db->lockfd, LOCK_EX);
 	saved = errno;
 	setitimer(ITIMER_REAL, &off, NULL);
 	sigaction(SIGALRM, &osa, NULL);
 	if (rc == 0) {
-		*waited_ms = (int)(mono_ms() - t0);
+		*waited_ms = (int)(gh_mono_ms() - t0);
 		return GH_OK;
 	}
 	if (saved == EINTR) {

@@ -2,7 +2,8 @@
 /*
  * db: SQLite the way every service uses it.  Opened once per process in WAL
  * mode with a busy timeout and foreign keys on; schema versions are numbered
- * migrations compiled in from sql/<service>/ and tracked in user_version;
+ * migrations (each service compiles its own from sql/<service>/) tracked
+ * in user_version;
  * prepared statements are made on first use and kept for the process.
  *
  * Writers are funnelled: gh_db_begin() takes an exclusive flock() on
@@ -26,15 +27,15 @@ struct gh_migration {
 	const char	*sql;
 };
 
-/* The migrations of one service (generated from sql/ at build time). */
+/*
+ * The migrations of one database (generated from sql/ at build time by
+ * sql/schema.sh, into the service that owns them).
+ */
 struct gh_schema {
-	const char			*service;
+	const char			*service;	/* names the file */
 	const struct gh_migration	*migrations;
 	size_t				 n;	/* latest version == migrations[n-1].version */
 };
-
-/* Looks a service's schema up by name; NULL if none. */
-const struct gh_schema	*gh_schema_find(const char *service);
 
 struct gh_db {
 	sqlite3			 *h;
@@ -62,13 +63,14 @@ enum gh_err	 gh_db_open(struct gh_db *db, const char *path, unsigned flags,
 		    const char *const *sql, size_t nstmt);
 
 /*
- * A service's database: open <dir>/<name>.db with the statement table and
- * apply (GH_DB_CREATE, gatectl init) or check the migrations of schema
- * <name>.  GH_ECONFIG when the file is missing or not migrated yet.
+ * A service's database: open <dir>/<schema->service>.db with the statement
+ * table and apply (GH_DB_CREATE, gatectl init) or check the migrations of
+ * schema (borrowed).  GH_ECONFIG when the file is missing or not migrated
+ * yet.
  */
 enum gh_err	 gh_db_open_service(struct gh_db *db, const char *dir,
-		    const char *name, unsigned flags, const char *const *sql,
-		    size_t nstmt);
+		    const struct gh_schema *schema, unsigned flags,
+		    const char *const *sql, size_t nstmt);
 
 /* Apply every migration of schema above user_version, each in its own transaction. */
 enum gh_err	 gh_db_migrate(struct gh_db *db, const struct gh_schema *schema);

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ascii.h"
+
 
 /* JSON's own white space (RFC 8259 section 2); not \f or \v. */
 static int
@@ -24,23 +26,11 @@ is_jws(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static int
-is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-is_hex(unsigned char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 /* Characters that make up the bare words: literals and numbers. */
 static int
 is_word(unsigned char c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'z') ||
+	return gh_ascii_isdigit(c) || (c >= 'a' && c <= 'z') ||
 	    (c >= 'A' && c <= 'Z') || c == '-' || c == '+' || c == '.';
 }
 
@@ -109,16 +99,16 @@ word_check(const unsigned char *s, size_t n)
 	if (p < end && *p == '0')
 		p++;
 	else if (p < end && *p >= '1' && *p <= '9')
-		while (p < end && is_digit(*p))
+		while (p < end && gh_ascii_isdigit(*p))
 			p++;
 	else
 		return "invalid literal or number";
 	ndigits = (size_t)(p - digits);
 	if (p < end && *p == '.') {
 		isint = 0;
-		if (++p == end || !is_digit(*p))
+		if (++p == end || !gh_ascii_isdigit(*p))
 			return "invalid literal or number";
-		while (p < end && is_digit(*p))
+		while (p < end && gh_ascii_isdigit(*p))
 			p++;
 	}
 	if (p < end && (*p == 'e' || *p == 'E')) {
@@ -126,9 +116,9 @@ word_check(const unsigned char *s, size_t n)
 		p++;
 		if (p < end && (*p == '+' || *p == '-'))
 			p++;
-		if (p == end || !is_digit(*p))
+		if (p == end || !gh_ascii_isdigit(*p))
 			return "invalid literal or number";
-		while (p < end && is_digit(*p))
+		while (p < end && gh_ascii_isdigit(*p))
 			p++;
 	}
 	if (p != end)
@@ -163,7 +153,7 @@ string_check(const unsigned char *s, size_t len, size_t *ip)
 				if (len - i < 6)
 					return bad;
 				for (j = i + 2; j < i + 6; j++)
-					if (!is_hex(s[j]))
+					if (!gh_ascii_isxdigit(s[j]))
 						return bad;
 				if (memcmp(s + i + 2, "0000", 4) == 0)
 					return "\\u0000 in a string";

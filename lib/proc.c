@@ -31,21 +31,12 @@
 
 #include "log.h"
 #include "proc.h"
+#include "util.h"
 
 extern char	**environ;
 
 #define PROC_CHUNK	16384	/* bytes moved per read(2) or write(2) */
 #define PROC_WAIT_MAX	32	/* ms between checks for an exited child */
-
-/* Milliseconds on the monotonic clock. */
-static long long
-proc_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * Make a close-on-exec pipe whose ends are both above stderr: if our stdin
@@ -226,7 +217,7 @@ gh_proc_run(const char *const argv[], const char *const extra_env[],
 		gh_log("%s: bad arguments", __func__);
 		return GH_EINTERNAL;
 	}
-	deadline = proc_now_ms() + timeout_ms;
+	deadline = gh_mono_ms() + timeout_ms;
 
 	if ((envp = proc_env(extra_env)) == NULL) {
 		err = GH_ENOMEM;
@@ -260,7 +251,7 @@ gh_proc_run(const char *const argv[], const char *const extra_env[],
 		masked = 1;
 
 	while (infd[1] != -1 || outfd[0] != -1) {
-		if ((left = deadline - proc_now_ms()) <= 0) {
+		if ((left = deadline - gh_mono_ms()) <= 0) {
 			err = GH_ETIMEOUT;
 			goto out;
 		}
@@ -329,7 +320,7 @@ gh_proc_run(const char *const argv[], const char *const extra_env[],
 			gh_log("%s: waitpid: %s", __func__, strerror(errno));
 			goto out;
 		}
-		if ((left = deadline - proc_now_ms()) <= 0) {
+		if ((left = deadline - gh_mono_ms()) <= 0) {
 			err = GH_ETIMEOUT;
 			goto out;
 		}

@@ -48,6 +48,7 @@ gh_req_reset(struct gh_req *req)
 	gh_buf_reset(&req->body);
 	req->route = NULL;
 	req->principal = NULL;
+	req->ctx = NULL;
 	req->io = NULL;
 	req->start_us = 0;
 }
@@ -354,6 +355,21 @@ gh_res_json(struct gh_res *res, int status, struct json_object *obj)
 
 	s = gh_json_str(obj, &n);
 	return gh_res_text(res, status, "application/json", s, n);
+}
+
+enum gh_err
+gh_res_error_json(struct gh_res *res)
+{
+	struct json_object	*o;
+	enum gh_err		 err;
+
+	if ((o = json_object_new_object()) == NULL)
+		return GH_ENOMEM;
+	if ((err = gh_json_add(o, "error",
+	    json_object_new_string(res->errmsg))) == GH_OK)
+		err = gh_res_json(res, res->status, o);
+	json_object_put(o);
+	return err;
 }
 
 enum gh_err

@@ -54,6 +54,8 @@ struct gh_req {
 	struct gh_buf		 body;
 	const struct gh_route	*route;
 	void			*principal;	/* what the auth policy found; service-owned */
+	void			*ctx;		/* borrowed: the service's state
+						   of this request (serve.h) */
 	struct gh_io		*io;		/* borrowed: the raw streams (serve.h); NULL in unit tests */
 	long long		 start_us;
 };
@@ -126,6 +128,13 @@ enum gh_err	 gh_res_header(struct gh_res *res, const char *name,
 
 /* Set status and a JSON body (application/json) serialised from obj (borrowed). */
 enum gh_err	 gh_res_json(struct gh_res *res, int status, struct json_object *obj);
+
+/*
+ * The body every Gatehouse API without its own format answers errors
+ * with: {"error": "<res->errmsg>"} at res->status.  GH_ENOMEM if it cannot
+ * be built (res is left as it was).
+ */
+enum gh_err	 gh_res_error_json(struct gh_res *res);
 
 /* Set status and a text body of the given content type. */
 enum gh_err	 gh_res_text(struct gh_res *res, int status, const char *type,

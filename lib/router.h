@@ -23,6 +23,10 @@ typedef enum gh_err gh_handler(struct gh_svc *svc, struct gh_req *req,
 #define GH_ROUTE_STREAM	0x02	/* the handler streams body and answer (serve.h) */
 #define GH_ROUTE_OTHER_METHODS 0x04	/* also methods outside enum gh_method
 					   (WebDAV's PROPFIND…): see req->method_name */
+#define GH_ROUTE_JSON_ERRORS 0x08	/* errors are {"error": …}, whatever
+					   the service's error_body */
+/* Flags a service defines for its own routes, n from 0 to 15. */
+#define GH_ROUTE_SVC_FLAG(n)	(0x100u << (n))
 
 struct gh_route {
 	unsigned	 methods;	/* GH_M() bits */

@@ -190,17 +190,11 @@ read_body(struct gh_req *req, size_t max, void *arg)
 	return GH_OK;
 }
 
+/* Without a body of its own, a 4xx or 5xx is gh_res_error_json()'s. */
 static void
 default_error_body(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
-	struct json_object	*o;
-
-	if ((o = json_object_new_object()) == NULL)
-		return;
-	if (gh_json_add(o, "error", json_object_new_string(res->errmsg)) ==
-	    GH_OK)
-		gh_res_json(res, res->status, o);
-	json_object_put(o);
+	(void)gh_res_error_json(res);
 }
 
 /*
@@ -250,10 +244,20 @@ render_error(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if (res->status == 503)
 		gh_res_header(res, "Retry-After", "5");
 	gh_buf_reset(&res->body);
-	if (svc->error_body != NULL)
+	if (svc->error_body != NULL && (req->route == NULL ||
+	    (req->route->flags & GH_ROUTE_JSON_ERRORS) == 0))
 		svc->error_body(svc, req, res);
 	else
 		default_error_body(svc, req, res);
+}
+
+/* A request begins: the service's state of it is zeroed and lent to req. */
+static void
+req_begin(struct gh_svc *svc, struct gh_req *req)
+{
+	if (svc->reqctx != NULL)
+		memset(svc->reqctx, 0, svc->reqctx_size);
+	req->ctx = svc->reqctx;
 }
 
 void
@@ -264,6 +268,9 @@ gh_dispatch(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 	size_t			 max;
 	enum gh_err		 err;
 
+	/* serve_one() began it; a caller of our own (a unit test) may not. */
+	if (req->ctx == NULL)
+		req_begin(svc, req);
 	err = gh_route_match(svc->routes, svc->nroutes, req, &route,
 	    &res->allow);
 	if (err == GH_ENOTFOUND) {
@@ -364,6 +371,7 @@ serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 	gh_req_reset(req);
 	gh_res_reset(res);
 	gh_buf_reset(head);
+	req_begin(svc, req);
 	req->start_us = gh_now_us();
 	req->io = io;
 

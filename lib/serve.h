@@ -25,13 +25,24 @@ struct gh_svc {
 	size_t			 body_max;	/* default body cap; 0: GH_BODY_MAX_DEFAULT */
 	/* The auth policy of every non-public route; fills req->principal. */
 	enum gh_err		(*auth)(struct gh_svc *, struct gh_req *, struct gh_res *);
-	/* Render res->err/errmsg as the body; NULL: {"error": "<message>"}. */
+	/*
+	 * Render res->err/errmsg as the body; NULL, or on a route with
+	 * GH_ROUTE_JSON_ERRORS: {"error": "<message>"}.
+	 */
 	void			(*error_body)(struct gh_svc *, struct gh_req *, struct gh_res *);
 	/* Called once the answer has been sent (FastCGI: finished); may be NULL. */
 	void			(*after)(struct gh_svc *);
 	const char *const	*mask;		/* path prefixes to mask in logs; may be NULL */
 	int			 log_requests;
 	void			*ctx;		/* the service's own state */
+	/*
+	 * The service's state of one request (reqctx_size bytes; may be
+	 * NULL): zeroed before each request and lent to it as req->ctx, so
+	 * that handlers see this request's values, never the last one's.
+	 * It holds until the next request begins, for the after hook.
+	 */
+	void			*reqctx;
+	size_t			 reqctx_size;
 };
 
 /*
@@ -45,7 +56,8 @@ typedef enum gh_err gh_body_reader(struct gh_req *req, size_t body_max,
     void *arg);
 
 /*
- * The per-request core: route (404, 405), check the body cap (413) and run
+ * The per-request core: begin the service's state of the request unless
+ * req->ctx is set, route (404, 405), check the body cap (413) and run
  * the auth policy before any body is read, then read the body with
  * read_body (NULL: req->body is already filled, as in the unit tests), call
  * the handler and turn its error into a status and body.  req must have been

@@ -61,6 +61,12 @@ long long	 gh_now_us(void);
 long long	 gh_now(void);
 
 /*
+ * Milliseconds on the monotonic clock, for durations and deadlines (never
+ * for dates): only differences mean anything.
+ */
+long long	 gh_mono_ms(void);
+
+/*
  * Format t (seconds since the epoch, UTC) as RFC 3339 "YYYY-MM-DDTHH:MM:SSZ".
  * t is clamped to years 0000-9999, the range RFC 3339 can express.
  */

@@ -11,32 +11,11 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "ascii.h"
+
 #define LABEL_MAX	63
 #define URL_MAX		2048
 
-static int
-is_alpha(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int
-is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-is_hex(unsigned char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static char
-ascii_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
 
 /*
  * Whether a label reads as a number to an IPv4 parser: all decimal digits,
@@ -52,12 +31,12 @@ label_is_number(const char *s, size_t n)
 
 	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		for (i = 2; i < n; i++)
-			if (!is_hex((unsigned char)s[i]))
+			if (!gh_ascii_isxdigit((unsigned char)s[i]))
 				return 0;
 		return 1;
 	}
 	for (i = 0; i < n; i++)
-		if (!is_digit((unsigned char)s[i]))
+		if (!gh_ascii_isdigit((unsigned char)s[i]))
 			return 0;
 	return n > 0;
 }
@@ -83,7 +62,8 @@ hostname_check(const char *s, size_t len, size_t minlabels)
 	for (i = 0; i <= len; i++) {
 		if (i < len && s[i] != '.') {
 			c = (unsigned char)s[i];
-			if (!is_alpha(c) && !is_digit(c) && c != '-')
+			if (!gh_ascii_isalpha(c) && !gh_ascii_isdigit(c) &&
+			    c != '-')
 				return "invalid character in host name";
 			continue;
 		}
@@ -126,7 +106,7 @@ gh_valid_domain(const char *s, size_t len, char *out, size_t outsz,
 	}
 	if (out != NULL) {
 		for (i = 0; i < len; i++)
-			out[i] = ascii_lower(s[i]);
+			out[i] = gh_ascii_lower(s[i]);
 		out[len] = '\0';
 	}
 	return GH_OK;
@@ -139,22 +119,17 @@ gh_valid_domain(const char *s, size_t len, char *out, size_t outsz,
 static int
 has_prefix_ci(const char *s, size_t len, const char *p)
 {
-	size_t	 i, n;
+	size_t	 n;
 
 	n = strlen(p);
-	if (len < n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (ascii_lower(s[i]) != p[i])
-			return 0;
-	return 1;
+	return len >= n && gh_ascii_caseeq(s, p, n);
 }
 
 /* A character a path may hold as itself (RFC 3986 pchar, plus "/"). */
 static int
 is_pathchar(unsigned char c)
 {
-	return is_alpha(c) || is_digit(c) ||
+	return gh_ascii_isalpha(c) || gh_ascii_isdigit(c) ||
 	    (c != '\0' && strchr("-._~!$&'()*+,;=:@/", c) != NULL);
 }
 
@@ -191,8 +166,8 @@ url_host_check(const char *s, size_t n, size_t *hlen)
 	len = colon != NULL ? (size_t)(colon - s) : n;
 	if (len == 0)
 		return "missing host";
-	for (i = 0; i < len && (is_digit((unsigned char)s[i]) || s[i] == '.');
-	    i++)
+	for (i = 0; i < len && (gh_ascii_isdigit((unsigned char)s[i]) ||
+	    s[i] == '.'); i++)
 		continue;
 	if (i == len) {
 		/* inet_pton() takes only four decimal parts, no leading 0s. */
@@ -226,7 +201,7 @@ url_port_check(const char *s, size_t n)
 	if (n < 2 || n > 6 || s[1] == '0')
 		return "invalid port";
 	for (i = 1; i < n; i++) {
-		if (!is_digit((unsigned char)s[i]))
+		if (!gh_ascii_isdigit((unsigned char)s[i]))
 			return "invalid port";
 		port = port * 10 + (s[i] - '0');
 	}
@@ -283,8 +258,9 @@ url_check(const char *s, size_t len, int allow_http)
 	for (i = a; i < len; i++) {
 		c = (unsigned char)s[i];
 		if (c == '%') {
-			if (len - i < 3 || !is_hex((unsigned char)s[i + 1]) ||
-			    !is_hex((unsigned char)s[i + 2]))
+			if (len - i < 3 ||
+			    !gh_ascii_isxdigit((unsigned char)s[i + 1]) ||
+			    !gh_ascii_isxdigit((unsigned char)s[i + 2]))
 				return "invalid percent-encoding in URL path";
 			i += 2;
 		} else if (!is_pathchar(c))

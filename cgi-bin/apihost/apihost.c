@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "apihost.h"
+#include "sections.h"
 
 enum gh_err
 apihost_open(struct apihost *a, const char *config, unsigned dbflags,
@@ -18,19 +19,17 @@ apihost_open(struct apihost *a, const char *config, unsigned dbflags,
 
 	memset(a, 0, sizeof(*a));
 	gh_buf_init(&a->scratch, 64 * 1024);
-	err = config ? gh_conf_load(&a->conf, config, errbuf, errsz) :
-	    gh_conf_load_env(&a->conf, errbuf, errsz);
+	err = gh_conf_load(&a->conf, gatehouse_sections, config, errbuf, errsz);
 	if (err != GH_OK)
 		goto fail;
-	if ((err = gh_key_load(&a->key,
-	    gh_conf_str(&a->conf, GH_CONF_KEY_FILE))) != GH_OK) {
+	if ((err = gh_key_load(&a->key, gh_conf_key_file(&a->conf))) != GH_OK) {
 		snprintf(errbuf, errsz, "%s: cannot load the key file: %s",
-		    gh_conf_str(&a->conf, GH_CONF_KEY_FILE), gh_strerror(err));
+		    gh_conf_key_file(&a->conf), gh_strerror(err));
 		goto fail;
 	}
 	if ((err = apihost_store_open(a, dbflags)) != GH_OK) {
 		snprintf(errbuf, errsz, "%s/apihost.db: %s%s",
-		    gh_conf_str(&a->conf, GH_CONF_STATE_DIR), gh_strerror(err),
+		    gh_conf_state_dir(&a->conf), gh_strerror(err),
 		    err == GH_ECONFIG ? " (run gatectl init)" : "");
 		goto fail;
 	}

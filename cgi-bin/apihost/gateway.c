@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * gateway: the token check, the sanitising proxy and the answers of the
- * API host.  A request is forwarded to the grain's upstream + apiPath +
- * path through one libcurl easy handle per process (so connections to the
- * apps are kept alive and reused); its body is pulled from the FastCGI
- * input as curl sends it and the answer pushed to the FastCGI output as it
- * arrives, so memory stays constant whatever the size.
+ * gateway: the sanitising proxy of the API host.  A request is forwarded
+ * to the grain's upstream + apiPath + path through one libcurl easy handle
+ * per process (so connections to the apps are kept alive and reused); its
+ * body is pulled from the FastCGI input as curl sends it and the answer
+ * pushed to the FastCGI output as it arrives, so memory stays constant
+ * whatever the size.
  *
- * Sanitising (spec/NOTES.md): only an allow-list of request headers
+ * Sanitising (doc/spec/NOTES.md): only an allow-list of request headers
  * reaches the app, plus the X-Sandstorm-* headers we add; Set-Cookie,
  * hop-by-hop headers and the app's own CORS headers never reach the
- * client; every answer, errors included, carries our CORS headers.
+ * client (head.c); every answer, errors included, carries our CORS
+ * headers (cors.c).
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -32,9 +33,6 @@
 #include "req.h"
 #include "serve.h"
 
-#define REASON_MAX	64		/* bytes of an app's reason phrase */
-#define HEADER_NAME_MAX	64		/* longest header name we pass */
-#define KEEPALIVE_MAX_MS	(24LL * 3600 * 1000)
 
 /* The proxy's per-process handle and the state of the transfer under way. */
 struct gateway {
@@ -44,8 +42,7 @@ struct gateway {
 	struct gh_req	*req;
 	struct gh_res	*res;
 	int		 head_only;
-	int		 status;
-	char		 reason[REASON_MAX + 1];
+	struct apihost_head head;	/* the app's status line */
 	int		 head_sent;	/* our head went to the client */
 	int		 head_broken;	/* the app's head was too large or bad */
 	int		 client_gone;
@@ -74,40 +71,6 @@ static const char *const req_allow[] = {
 };
 #define REQ_ALLOW_PREFIX	"HTTP_X_SANDSTORM_APP_"
 
-/* Response headers that never reach the client (lower case). */
-static const char *const res_deny[] = {
-	"set-cookie", "set-cookie2", "connection", "keep-alive",
-	"proxy-connection", "proxy-authenticate", "transfer-encoding", "te",
-	"trailer", "upgrade", "status", "content-security-policy",
-	"content-security-policy-report-only", "x-sandstorm-token-keepalive",
-};
-#define RES_DENY_PREFIX		"access-control-"
-
-/* What the client may read of an answer, cross-origin. */
-#define EXPOSE_HEADERS							\
-	"Content-Length, Content-Type, Content-Encoding, Content-Language, " \
-	"Content-Disposition, Content-Range, ETag, Last-Modified, Location, " \
-	"Accept-Ranges, Cache-Control, Expires, WWW-Authenticate"
-
-#define ALLOW_METHODS	"GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
-
-enum gh_err
-apihost_cors(struct gh_res *res)
-{
-	enum gh_err	err;
-
-	if (res->head.data != NULL &&
-	    strstr(res->head.data, "Access-Control-Allow-Origin:") != NULL)
-		return GH_OK;
-	if ((err = gh_res_header(res, "Access-Control-Allow-Origin", "*")) !=
-	    GH_OK ||
-	    (err = gh_res_header(res, "Access-Control-Expose-Headers", "%s",
-	    EXPOSE_HEADERS)) != GH_OK ||
-	    (err = gh_res_header(res, "Vary", "Authorization")) != GH_OK)
-		return err;
-	return gh_res_header(res, "Content-Security-Policy",
-	    "default-src 'none'; sandbox");
-}
 
 enum gh_err
 gateway_init(struct apihost *a)
@@ -120,8 +83,8 @@ gateway_init(struct apihost *a)
 	if ((gw = calloc(1, sizeof(*gw))) == NULL)
 		return GH_ENOMEM;
 	if (gh_netpol_init(&gw->policy,
-	    gh_conf_str(&a->conf, GH_CONF_APIHOST_UPSTREAM_ALLOW),
-	    gh_conf_str(&a->conf, GH_CONF_APIHOST_UPSTREAM_DENY), why,
+	    apihost_conf_str(&a->conf, APIHOST_CONF_UPSTREAM_ALLOW),
+	    apihost_conf_str(&a->conf, APIHOST_CONF_UPSTREAM_DENY), why,
 	    sizeof(why)) != GH_OK) {
 		gh_log("%s: [apihost] upstream address lists: %s", __func__,
 		    why);
@@ -145,220 +108,6 @@ gateway_free(struct apihost *a)
 	free(a->gw);
 	a->gw = NULL;
 }
-
-/* --- the token ------------------------------------------------------------ */
-
-/*
- * Tokens looked up in the last second, by their SHA-256, so that a
- * client's stream of requests skips the database read (as the factory
- * does).  A revoked token may go on working for up to a second in a
- * process that just saw it.
- */
-#define TOKEN_CACHE_SLOTS	8
-#define TOKEN_CACHE_US		(1000 * 1000)
-
-static struct token_slot {
-	unsigned char		hash[GH_SHA256_LEN];
-	struct apihost_token	tok;
-	long long		until;	/* 0: empty */
-} token_cache[TOKEN_CACHE_SLOTS];
-
-static struct token_slot *
-token_cache_find(const unsigned char hash[GH_SHA256_LEN], long long now)
-{
-	size_t	i;
-
-	for (i = 0; i < TOKEN_CACHE_SLOTS; i++)
-		if (token_cache[i].until > now &&
-		    gh_ct_eq(token_cache[i].hash, hash, GH_SHA256_LEN))
-			return &token_cache[i];
-	return NULL;
-}
-
-static void
-token_cache_add(const unsigned char hash[GH_SHA256_LEN],
-    const struct apihost_token *t, long long now)
-{
-	size_t	i, victim = 0;
-
-	for (i = 1; i < TOKEN_CACHE_SLOTS; i++)
-		if (token_cache[i].until < token_cache[victim].until)
-			victim = i;
-	memcpy(token_cache[victim].hash, hash, GH_SHA256_LEN);
-	token_cache[victim].tok = *t;
-	token_cache[victim].until = now + TOKEN_CACHE_US;
-}
-
-/* 1 when the User-Agent starts with one of the '|'-separated prefixes. */
-static int
-basic_agent(const struct apihost *a, const char *ua)
-{
-	const char	*list = gh_conf_str(&a->conf, GH_CONF_APIHOST_BASIC_AGENTS);
-	const char	*bar;
-	size_t		 n;
-
-	if (ua == NULL)
-		return 0;
-	while (*list != '\0') {
-		bar = strchr(list, '|');
-		n = bar ? (size_t)(bar - list) : strlen(list);
-		if (n > 0 && strncmp(ua, list, n) == 0)
-			return 1;
-		if (bar == NULL)
-			break;
-		list = bar + 1;
-	}
-	return 0;
-}
-
-/* 1 when the client says it is a browser: Accept names text/html. */
-static int
-wants_html(const struct gh_req *req)
-{
-	const char	*accept = gh_req_param(req, "HTTP_ACCEPT");
-
-	return accept != NULL && strstr(accept, "text/html") != NULL;
-}
-
-/*
- * The gateway's auth policy: the token from "Authorization: Bearer", or
- * as the password of Basic for the allowed agents, names a token that is
- * neither revoked nor expired.  Without a token: 401 with a Basic
- * challenge for those agents, a page for a browser, else a short text; a
- * bad token: 403 saying why.  On success a->tok is the token.
- */
-enum gh_err
-apihost_token_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
-{
-	struct apihost		*a = svc->ctx;
-	const char		*hdr = gh_req_param(req, "HTTP_AUTHORIZATION");
-	const char		*tok = NULL;
-	struct token_slot	*slot;
-	unsigned char		 hash[GH_SHA256_LEN], tab[GH_SHA256_LEN];
-	char			 user[256], pass[GH_TOKEN_MAX + 1];
-	size_t			 len = 0;
-	long long		 now = req->start_us / 1000000;
-	int			 basic_ok;
-	enum gh_err		 err;
-
-	a->html_error = 0;
-	basic_ok = basic_agent(a, gh_req_param(req, "HTTP_USER_AGENT"));
-	err = gh_auth_bearer(hdr, &tok, &len);
-	if (err == GH_ENOTFOUND && basic_ok) {
-		err = gh_auth_basic(hdr, user, sizeof(user), pass, sizeof(pass));
-		if (err == GH_OK) {
-			tok = pass;
-			len = strlen(pass);
-		}
-	}
-	if (err == GH_ENOTFOUND) {
-		if (basic_ok)
-			gh_res_header(res, "WWW-Authenticate",
-			    "Basic realm=\"Sandstorm API\"");
-		else
-			a->html_error = wants_html(req);
-		err = basic_ok ? gh_fail(res, GH_EAUTH, "This address serves "
-		    "an API: give the API token as the password.") :
-		    gh_fail(res, GH_EFORBIDDEN, "This address serves an API: "
-		    "every request needs an API token, as \"Authorization: "
-		    "Bearer <token>\".");
-		goto out;
-	}
-	if (err != GH_OK || len != GH_TOKEN_LEN) {
-		err = gh_fail(res, GH_EFORBIDDEN, "Invalid authorization token.");
-		goto out;
-	}
-	gh_sha256(tok, len, hash);
-	if ((slot = token_cache_find(hash, req->start_us)) != NULL)
-		a->tok = slot->tok;
-	else if ((err = store_token_by_hash(a, hash, &a->tok)) == GH_OK) {
-		/* The tab id: stable per token; the app cannot work back to it. */
-		gh_sha256(hash, sizeof(hash), tab);
-		gh_hex(tab, APIHOST_TAB_ID_LEN / 2, a->tok.tab_id);
-		token_cache_add(hash, &a->tok, req->start_us);
-	} else if (err == GH_ENOTFOUND) {
-		err = gh_fail(res, GH_EFORBIDDEN, "Invalid authorization token.");
-		goto out;
-	} else {
-		err = gh_fail(res, err, "token lookup failed");
-		goto out;
-	}
-	if (a->tok.revoked) {
-		err = gh_fail(res, GH_EFORBIDDEN,
-		    "Authorization token has been revoked.");
-		goto out;
-	}
-	if ((a->tok.expires && now >= a->tok.expires) ||
-	    (a->tok.expires_unused && now >= a->tok.expires_unused)) {
-		err = gh_fail(res, GH_EFORBIDDEN,
-		    "Authorization token has expired.");
-		goto out;
-	}
-	req->principal = &a->tok;
-	err = GH_OK;
-out:
-	OPENSSL_cleanse(pass, sizeof(pass));
-	return err;
-}
-
-/*
- * The first use of an offer token makes it permanent; later uses move
- * last_used at most once a minute, so that a stream of requests does not
- * become a stream of writes.  A failed write is logged, not answered.
- */
-static void
-token_note_use(struct apihost *a, long long now)
-{
-	struct apihost_token	*t = &a->tok;
-	size_t			 i;
-
-	if (t->expires_unused == 0 && t->last_used != 0 &&
-	    now - t->last_used < APIHOST_LAST_USED_S)
-		return;
-	if (store_token_used(a, t->id, now) != GH_OK) {
-		gh_log("token %lld: cannot record its use", t->id);
-		return;
-	}
-	for (i = 0; i < TOKEN_CACHE_SLOTS; i++)
-		if (token_cache[i].tok.id == t->id) {
-			token_cache[i].tok.last_used = now;
-			token_cache[i].tok.expires_unused = 0;
-		}
-}
-
-/*
- * X-Sandstorm-Token-Keepalive: <ms>: an unused offer token lives on for
- * that long (at most a day); the request is answered here, not forwarded,
- * and does not count as a use.  Expired unused tokens are purged meanwhile.
- */
-static enum gh_err
-keepalive(struct apihost *a, struct gh_req *req, struct gh_res *res,
-    const char *value)
-{
-	const char	*errstr;
-	long long	 ms, now = req->start_us / 1000000;
-	size_t		 i;
-
-	ms = gh_strtonum(value, 1, KEEPALIVE_MAX_MS, &errstr);
-	if (errstr != NULL)
-		return gh_fail(res, GH_EINVAL,
-		    "X-Sandstorm-Token-Keepalive: milliseconds, 1 to %lld",
-		    KEEPALIVE_MAX_MS);
-	if (a->tok.expires_unused != 0) {
-		if (store_token_keepalive(a, a->tok.id, now + (ms + 999) / 1000) !=
-		    GH_OK)
-			return gh_fail(res, GH_EDB, "cannot extend the token");
-		for (i = 0; i < TOKEN_CACHE_SLOTS; i++)
-			if (token_cache[i].tok.id == a->tok.id)
-				token_cache[i].until = 0;
-	}
-	if (store_token_purge(a, now, NULL) != GH_OK)
-		gh_log("cannot purge expired offer tokens");
-	res->status = 204;
-	return apihost_cors(res);
-}
-
-/* --- the proxy ------------------------------------------------------------ */
 
 /* "ACCEPT_ENCODING" -> "Accept-Encoding" into out; 0 if it does not fit. */
 static int
@@ -447,11 +196,12 @@ uri_encode(const char *s, struct gh_buf *out)
 static struct curl_slist *
 upstream_headers(struct apihost *a, struct gh_req *req)
 {
+	struct apihost_req	*rq = req->ctx;
 	struct curl_slist	*list = NULL;
 	struct gh_buf		 line, enc;
 	const char *const	*e;
 	const char		*eq, *ct;
-	char			 name[HEADER_NAME_MAX + 1];
+	char			 name[APIHOST_HEADER_NAME_MAX + 1];
 	int			 accept = 0, ok = 1;
 
 	gh_buf_init(&line, GH_HEADERS_MAX + 256);
@@ -473,19 +223,19 @@ upstream_headers(struct apihost *a, struct gh_req *req)
 		ok = slist_add(&list, &line, "Accept:");
 	if (ok)
 		ok = slist_add(&list, &line, "Expect:");
-	if (ok && a->tok.has_user)
+	if (ok && rq->tok.has_user)
 		ok = slist_add(&list, &line, "X-Sandstorm-User-Id: %s",
-		    a->tok.user_id);
+		    rq->tok.user_id);
 	if (ok)
-		ok = uri_encode(a->tok.username, &enc) == GH_OK &&
+		ok = uri_encode(rq->tok.username, &enc) == GH_OK &&
 		    slist_add(&list, &line, "X-Sandstorm-Username: %s",
 		    enc.data ? enc.data : "");
 	if (ok)
 		ok = slist_add(&list, &line, "X-Sandstorm-Permissions: %s",
-		    a->tok.permissions);
+		    rq->tok.permissions);
 	if (ok)
 		ok = slist_add(&list, &line, "X-Sandstorm-Tab-Id: %s",
-		    a->tok.tab_id);
+		    rq->tok.tab_id);
 	if (ok)
 		ok = slist_add(&list, &line, "X-Sandstorm-Session-Type: api");
 	gh_buf_free(&line);
@@ -512,100 +262,36 @@ static int
 send_head(struct gateway *gw)
 {
 	gw->head_sent = 1;
-	gw->res->status = gw->status;
+	gw->res->status = gw->head.status;
 	/* The app says how its answers may be cached (Vary: Authorization). */
 	gw->res->secret = 0;
 	if (apihost_cors(gw->res) != GH_OK) {
 		gw->head_broken = 1;
 		return -1;
 	}
-	if (gh_res_send_head(gw->req, gw->res, gw->reason) != GH_OK) {
+	if (gh_res_send_head(gw->req, gw->res, gw->head.reason) != GH_OK) {
 		gw->client_gone = 1;
 		return -1;
 	}
 	return 0;
 }
 
-/* One line of the app's head: the status line, a header, or its end. */
+/* One line of the app's head (head.c): its end sends ours. */
 static size_t
 on_header(char *buf, size_t size, size_t nitems, void *arg)
 {
 	struct gateway	*gw = arg;
-	size_t		 n = size * nitems, len = n, i, nlen;
-	const char	*colon, *v;
-	char		 lname[HEADER_NAME_MAX + 1];
+	size_t		 n = size * nitems;
 
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	if (len >= 12 && strncmp(buf, "HTTP/", 5) == 0) {
-		/* "HTTP/1.1 200 OK": a new head (after a 1xx) starts over. */
-		const char *sp = memchr(buf, ' ', len);
-
-		gh_buf_reset(&gw->res->head);
-		gw->status = 0;
-		gw->reason[0] = '\0';
-		if (sp == NULL || (size_t)(sp - buf) + 4 > len ||
-		    !isdigit((unsigned char)sp[1]) ||
-		    !isdigit((unsigned char)sp[2]) ||
-		    !isdigit((unsigned char)sp[3])) {
-			gw->head_broken = 1;
-			return 0;
-		}
-		gw->status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 +
-		    (sp[3] - '0');
-		sp += 4;
-		while (sp < buf + len && *sp == ' ')
-			sp++;
-		for (i = 0; sp + i < buf + len && i < REASON_MAX; i++)
-			gw->reason[i] = (sp[i] >= ' ' && sp[i] < 0x7f) ?
-			    sp[i] : '?';
-		gw->reason[i] = '\0';
-		if (gw->reason[0] == '\0')
-			gh_strlcpy(gw->reason, gh_status_text(gw->status),
-			    sizeof(gw->reason));
+	switch (apihost_head_line(&gw->head, &gw->res->head, buf, n)) {
+	case APIHOST_HEAD_MORE:
 		return n;
-	}
-	if (len == 0) {
-		/* The end of a head: a 1xx is skipped, a final one sent. */
-		if (gw->status < 100 || gw->status > 599) {
-			gw->head_broken = 1;
-			return 0;
-		}
-		if (gw->status < 200)
-			return n;
+	case APIHOST_HEAD_DONE:
 		return send_head(gw) == 0 ? n : 0;
-	}
-	if (buf[0] == ' ' || buf[0] == '\t')
-		return n;	/* obsolete line folding: dropped */
-	if ((colon = memchr(buf, ':', len)) == NULL)
-		return n;
-	nlen = (size_t)(colon - buf);
-	if (nlen == 0 || nlen > HEADER_NAME_MAX)
-		return n;
-	for (i = 0; i < nlen; i++) {
-		if (!isgraph((unsigned char)buf[i]))
-			return n;
-		lname[i] = (char)tolower((unsigned char)buf[i]);
-	}
-	lname[nlen] = '\0';
-	if (strncmp(lname, RES_DENY_PREFIX, sizeof(RES_DENY_PREFIX) - 1) == 0)
-		return n;
-	for (i = 0; i < GH_NELEM(res_deny); i++)
-		if (strcmp(lname, res_deny[i]) == 0)
-			return n;
-	for (v = colon + 1; v < buf + len && (*v == ' ' || *v == '\t'); v++)
-		;
-	for (i = 0; v + i < buf + len; i++)
-		if ((unsigned char)v[i] < ' ' && v[i] != '\t')
-			return n;
-	if (gh_buf_add(&gw->res->head, buf, nlen) != GH_OK ||
-	    gh_buf_add(&gw->res->head, ": ", 2) != GH_OK ||
-	    gh_buf_add(&gw->res->head, v, (size_t)(buf + len - v)) != GH_OK ||
-	    gh_buf_add(&gw->res->head, "\r\n", 2) != GH_OK) {
+	default:
 		gw->head_broken = 1;
 		return 0;
 	}
-	return n;
 }
 
 /* The app's body, straight to the client. */
@@ -698,7 +384,7 @@ setup_transfer(struct apihost *a, struct gh_req *req, const char *url,
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, gw);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)gh_conf_int(&a->conf, GH_CONF_APIHOST_CONNECT_TIMEOUT));
+	    (long)apihost_conf_int(&a->conf, APIHOST_CONF_CONNECT_TIMEOUT));
 	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (upload) {
@@ -726,6 +412,7 @@ enum gh_err
 apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct apihost		*a = svc->ctx;
+	struct apihost_req	*rq = req->ctx;
 	struct gateway		*gw = a->gw;
 	struct curl_slist	*headers = NULL;
 	const char		*ka;
@@ -735,7 +422,7 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	enum gh_err		 err;
 
 	if ((ka = gh_req_param(req, "HTTP_X_SANDSTORM_TOKEN_KEEPALIVE")) != NULL)
-		return keepalive(a, req, res, ka);
+		return apihost_token_keepalive(a, req, res, ka);
 	if (!method_ok(req->method_name))
 		return gh_fail(res, GH_EMETHOD, "not an HTTP method");
 	if (!apihost_target_ok(req->path) || !apihost_target_ok(req->query))
@@ -744,22 +431,21 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if (!apihost_path_safe(req->path))
 		return gh_fail(res, GH_EINVAL, "the path has a dot segment");
 	if ((size_t)snprintf(url, sizeof(url), "%s%s%s%s%s",
-	    a->tok.grain.upstream, a->tok.grain.api_path, req->path + 1,
+	    rq->tok.grain.upstream, rq->tok.grain.api_path, req->path + 1,
 	    req->query[0] ? "?" : "", req->query) >= sizeof(url))
 		return gh_fail(res, GH_ETOOLONG, "the URL is too long");
-	token_note_use(a, req->start_us / 1000000);
+	apihost_token_note_use(a, &rq->tok, req->start_us / 1000000);
 	if ((headers = upstream_headers(a, req)) == NULL)
 		return gh_fail(res, GH_ENOMEM, "out of memory");
 
 	gw->req = req;
 	gw->res = res;
 	gw->head_only = req->method == GH_HEAD;
-	gw->status = 0;
-	gw->reason[0] = '\0';
+	memset(&gw->head, 0, sizeof(gw->head));
 	gw->head_sent = gw->head_broken = gw->client_gone = 0;
 	gw->read_error = gw->timed_out = 0;
-	gw->silence_us = gh_conf_int(&a->conf, GH_CONF_APIHOST_RESPONSE_TIMEOUT) *
-	    1000;
+	gw->silence_us = apihost_conf_int(&a->conf,
+	    APIHOST_CONF_RESPONSE_TIMEOUT) * 1000;
 	gw->last_us = gh_now_us();
 	gw->last_ul = gw->last_dl = 0;
 	gw->errbuf[0] = '\0';
@@ -775,7 +461,7 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 
 	if (gw->head_sent) {
 		if (rc != CURLE_OK && !gw->client_gone)
-			gh_log("grain %s: transfer cut: %s", a->tok.grain.name,
+			gh_log("grain %s: transfer cut: %s", rq->tok.grain.name,
 			    gw->timed_out ? "the app went silent" :
 			    curl_easy_strerror(rc));
 		return GH_OK;	/* the answer is out, whatever happened next */
@@ -788,14 +474,14 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if (gw->timed_out) {
 		err = gh_fail(res, GH_ETIMEOUT,
 		    "The app behind this API did not answer within %lld ms.",
-		    gh_conf_int(&a->conf, GH_CONF_APIHOST_RESPONSE_TIMEOUT));
+		    apihost_conf_int(&a->conf, APIHOST_CONF_RESPONSE_TIMEOUT));
 		res->status = 504;
 		return err;
 	}
 	if (gw->guard.refused && rc != CURLE_OK) {
 		/* The operator's lists, not the app, stand in the way. */
 		gh_log("grain %s: upstream address %s is not allowed "
-		    "([apihost] upstream_deny)", a->tok.grain.name,
+		    "([apihost] upstream_deny)", rq->tok.grain.name,
 		    gw->guard.addr);
 		err = gh_fail(res, GH_EFORBIDDEN, "The app behind this API "
 		    "is at an address this gateway may not connect to.");
@@ -807,7 +493,7 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		    "The app behind this API sent a malformed or oversized "
 		    "answer.");
 	else {
-		gh_log("grain %s: %s", a->tok.grain.name,
+		gh_log("grain %s: %s", rq->tok.grain.name,
 		    gw->errbuf[0] ? gw->errbuf : curl_easy_strerror(rc));
 		err = gh_fail(res, GH_EUNAVAIL,
 		    "The app behind this API is not reachable (%s).",
@@ -817,94 +503,3 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	return err;
 }
 
-/*
- * OPTIONS: a CORS preflight is answered here, without a token: every
- * method, the headers asked for, cached for an hour.  An OPTIONS that is
- * not a preflight and carries a token (WebDAV) goes to the app.
- */
-enum gh_err
-apihost_options(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
-{
-	const char	*want = gh_req_param(req, "HTTP_ACCESS_CONTROL_REQUEST_HEADERS");
-	enum gh_err	 err;
-	size_t		 i;
-
-	if (gh_req_param(req, "HTTP_ACCESS_CONTROL_REQUEST_METHOD") == NULL &&
-	    gh_req_param(req, "HTTP_AUTHORIZATION") != NULL) {
-		if ((err = apihost_token_auth(svc, req, res)) != GH_OK)
-			return err;
-		return apihost_proxy(svc, req, res);
-	}
-	if ((err = apihost_cors(res)) != GH_OK ||
-	    (err = gh_res_header(res, "Access-Control-Allow-Methods", "%s",
-	    ALLOW_METHODS)) != GH_OK ||
-	    (err = gh_res_header(res, "Access-Control-Max-Age", "3600")) !=
-	    GH_OK)
-		return gh_fail(res, err, "out of memory");
-	/* Echo the header names asked for, if they are only names. */
-	if (want != NULL && strlen(want) <= 1024) {
-		for (i = 0; want[i] != '\0'; i++)
-			if (!isalnum((unsigned char)want[i]) &&
-			    strchr("-_, ", want[i]) == NULL)
-				break;
-		if (want[i] == '\0' && i > 0 &&
-		    (err = gh_res_header(res, "Access-Control-Allow-Headers",
-		    "%s", want)) != GH_OK)
-			return gh_fail(res, err, "out of memory");
-	}
-	return gh_res_text(res, 200, "text/plain", "", 0);
-}
-
-/* The readable page a browser gets instead of "needs a token". */
-static const char html_page[] =
-    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-    "<title>API host</title></head><body>\n"
-    "<h1>This is an API host</h1>\n"
-    "<p>This address serves the HTTP APIs of apps.  It cannot be opened in "
-    "a browser: every request needs an API token, sent by a program as</p>\n"
-    "<pre>Authorization: Bearer &lt;token&gt;</pre>\n"
-    "<p>A token comes as a <em>webkey</em>, <code>https://&lt;this "
-    "host&gt;#&lt;token&gt;</code>: the part before <code>#</code> is this "
-    "address, the part after it the token.  For example:</p>\n"
-    "<pre>curl -H \"Authorization: Bearer &lt;token&gt;\" "
-    "https://&lt;this host&gt;/</pre>\n"
-    "</body></html>\n";
-
-/*
- * Error answers of the gateway: CORS headers so that a web page can read
- * them; a page for a browser without a token; plain text otherwise (JSON
- * on the offer route, whose client is a program).
- */
-void
-apihost_error_body(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
-{
-	struct apihost		*a = svc->ctx;
-	struct json_object	*o;
-	char			 text[GH_ERRMSG_MAX + 2];
-	int			 n;
-
-	if (req->route != NULL && req->route->handler == apihost_offer_post) {
-		/* {"error": …}, as every Gatehouse API without its own format. */
-		if ((o = json_object_new_object()) == NULL)
-			return;
-		if (gh_json_add(o, "error", json_object_new_string(res->errmsg)) ==
-		    GH_OK)
-			gh_res_json(res, res->status, o);
-		json_object_put(o);
-		return;
-	}
-	apihost_cors(res);
-	if (a->html_error) {
-		a->html_error = 0;
-		gh_res_text(res, res->status, "text/html; charset=utf-8",
-		    html_page, sizeof(html_page) - 1);
-		return;
-	}
-	n = snprintf(text, sizeof(text), "%s\n", res->errmsg);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof(text))
-		n = (int)sizeof(text) - 1;
-	gh_res_text(res, res->status, "text/plain; charset=utf-8", text,
-	    (size_t)n);
-}

@@ -18,8 +18,8 @@
 #define OFFER_BODY_MAX	(16 * 1024)
 
 static const struct gh_route routes[] = {
-	{ GH_M(GH_POST), "/.apihost/offer-template", apihost_offer_post, 0,
-	    OFFER_BODY_MAX },
+	{ GH_M(GH_POST), "/.apihost/offer-template", apihost_offer_post,
+	    APIHOST_ROUTE_GRAIN | GH_ROUTE_JSON_ERRORS, OFFER_BODY_MAX },
 	{ GH_M(GH_GET) | GH_M(GH_HEAD), "/.apihost/offer/*", apihost_offer_page,
 	    GH_ROUTE_PUBLIC, 0 },
 	{ GH_M(GH_GET) | GH_M(GH_HEAD), "/.apihost/offer.js", apihost_offer_js,
@@ -40,7 +40,7 @@ static const struct gh_route routes[] = {
 static enum gh_err
 apihost_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
-	if (req->route->handler == apihost_offer_post)
+	if (req->route->flags & APIHOST_ROUTE_GRAIN)
 		return apihost_grain_auth(svc, req, res);
 	return apihost_token_auth(svc, req, res);
 }
@@ -51,8 +51,9 @@ static const char *const mask[] = { "offer/", NULL };
 int
 main(void)
 {
-	struct apihost	a;
-	struct gh_svc	svc = {
+	struct apihost		a;
+	struct apihost_req	rq;
+	struct gh_svc		svc = {
 		.name = "apihost",
 		.routes = routes,
 		.nroutes = GH_NELEM(routes),
@@ -60,6 +61,8 @@ main(void)
 		.error_body = apihost_error_body,
 		.mask = mask,
 		.ctx = &a,
+		.reqctx = &rq,
+		.reqctx_size = sizeof(rq),
 	};
 	char		errbuf[512];
 	int		rc;
@@ -76,8 +79,8 @@ main(void)
 		apihost_close(&a);
 		return 1;
 	}
-	svc.body_max = (size_t)gh_conf_int(&a.conf, GH_CONF_APIHOST_MAX_BODY);
-	svc.log_requests = (int)gh_conf_int(&a.conf, GH_CONF_LOG_REQUESTS);
+	svc.body_max = (size_t)apihost_conf_int(&a.conf, APIHOST_CONF_MAX_BODY);
+	svc.log_requests = gh_conf_log_requests(&a.conf);
 	rc = gh_serve(&svc);
 	gateway_free(&a);
 	apihost_close(&a);

@@ -23,20 +23,21 @@
 
 /*
  * The offer route's auth policy: "Authorization: Bearer <grain secret>".
- * 401 with a Bearer challenge otherwise.  a->grain is the grain.
+ * 401 with a Bearer challenge otherwise.  rq->grain is the grain.
  */
 enum gh_err
 apihost_grain_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
-	struct apihost	*a = svc->ctx;
-	const char	*tok;
-	size_t		 len;
-	enum gh_err	 err;
+	struct apihost		*a = svc->ctx;
+	struct apihost_req	*rq = req->ctx;
+	const char		*tok;
+	size_t			 len;
+	enum gh_err		 err;
 
 	err = gh_auth_bearer(gh_req_param(req, "HTTP_AUTHORIZATION"), &tok,
 	    &len);
-	if (err == GH_OK && (err = store_grain_by_secret(a, tok, len,
-	    &a->grain)) == GH_ENOTFOUND)
+	if (err == GH_OK && (err = apihost_store_grain_by_secret(a, tok, len,
+	    &rq->grain)) == GH_ENOTFOUND)
 		err = GH_EINVAL;
 	if (err == GH_EINVAL) {
 		gh_res_header(res, "WWW-Authenticate",
@@ -49,7 +50,7 @@ apihost_grain_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	}
 	if (err != GH_OK)
 		return gh_fail(res, err, "grain lookup failed");
-	req->principal = &a->grain;
+	req->principal = &rq->grain;
 	return GH_OK;
 }
 
@@ -127,6 +128,7 @@ apihost_offer_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	static const char *const keys[] = { "template", "petname",
 	    "permissions", "userId", "username", NULL };
 	struct apihost		*a = svc->ctx;
+	struct apihost_req	*rq = req->ctx;
 	struct apihost_token_new t;
 	struct json_object	*o = NULL, *out = NULL;
 	const char		*why, *tmpl, *petname, *user_id, *username;
@@ -167,24 +169,25 @@ apihost_offer_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		goto out;
 	}
 	memset(&t, 0, sizeof(t));
-	t.grain_id = a->grain.id;
+	t.grain_id = rq->grain.id;
 	t.user_id = user_id;
 	t.username = username;
 	t.permissions = perms;
 	t.petname = petname ? petname : "offer template";
 	t.expires_unused = now +
-	    gh_conf_int(&a->conf, GH_CONF_APIHOST_OFFER_EXPIRY);
+	    apihost_conf_int(&a->conf, APIHOST_CONF_OFFER_EXPIRY);
 	if ((err = gh_token_new(token)) != GH_OK ||
 	    (err = gh_token_new(page)) != GH_OK) {
 		err = gh_fail(res, err, "no randomness");
 		goto out;
 	}
 	gh_sha256(page, strlen(page), page_hash);
-	if ((err = store_offer_add(a, &t, token, page_hash, tmpl)) != GH_OK) {
+	if ((err = apihost_store_offer_add(a, &t, token, page_hash,
+	    tmpl)) != GH_OK) {
 		err = gh_fail(res, err, "cannot store the offer");
 		goto out;
 	}
-	if (store_token_purge(a, now, NULL) != GH_OK)
+	if (apihost_store_token_purge(a, now, NULL) != GH_OK)
 		gh_log("cannot purge expired offer tokens");
 	gh_time_rfc3339(t.expires_unused, when);
 	res->secret = 1;
@@ -194,7 +197,7 @@ apihost_offer_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	}
 	gh_buf_reset(&a->scratch);
 	if ((err = gh_buf_printf(&a->scratch, "%s" APIHOST_PREFIX "offer/%s",
-	    gh_conf_str(&a->conf, GH_CONF_APIHOST_PUBLIC_URL), page)) !=
+	    apihost_conf_str(&a->conf, APIHOST_CONF_PUBLIC_URL), page)) !=
 	    GH_OK ||
 	    (err = gh_json_add(out, "url", json_object_new_string(
 	    a->scratch.data))) != GH_OK ||
@@ -292,7 +295,7 @@ apihost_offer_page(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		goto out;
 	}
 	gh_sha256(req->cap[0].s, req->cap[0].len, hash);
-	err = store_offer_get(a, hash, &tmpl, &token, &t);
+	err = apihost_store_offer_get(a, hash, &tmpl, &token, &t);
 	if (err == GH_ENOTFOUND) {
 		err = gh_fail(res, GH_ENOTFOUND, "no such offer");
 		goto out;
@@ -307,7 +310,7 @@ apihost_offer_page(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		    "the app's page for a new one");
 		goto out;
 	}
-	expiry = gh_conf_int(&a->conf, GH_CONF_APIHOST_OFFER_EXPIRY);
+	expiry = apihost_conf_int(&a->conf, APIHOST_CONF_OFFER_EXPIRY);
 	if ((err = gh_buf_printf(&page, "<!DOCTYPE html>\n<html><head>"
 	    "<meta charset=\"utf-8\"><title>API token</title>"
 	    "<script src=\"" APIHOST_PREFIX "offer.js\" defer></script>"
@@ -316,7 +319,7 @@ apihost_offer_page(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	    "white-space:pre-wrap;font:13px monospace\">",
 	    token.data, expiry * 1000)) != GH_OK ||
 	    (err = render(&page, tmpl.data, token.data,
-	    gh_conf_str(&a->conf, GH_CONF_APIHOST_PUBLIC_URL))) != GH_OK ||
+	    apihost_conf_str(&a->conf, APIHOST_CONF_PUBLIC_URL))) != GH_OK ||
 	    (err = gh_buf_puts(&page, "</pre>\n</body></html>\n")) != GH_OK ||
 	    (err = gh_res_header(res, "Content-Security-Policy", "%s",
 	    PAGE_CSP)) != GH_OK ||

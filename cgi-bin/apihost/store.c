@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "apihost.h"
+#include "auth.h"
 #include "log.h"
 
 enum stmt {
@@ -82,8 +83,8 @@ static const char *const stmts[STMT__MAX] = {
 enum gh_err
 apihost_store_open(struct apihost *a, unsigned flags)
 {
-	return gh_db_open_service(&a->db, gh_conf_str(&a->conf,
-	    GH_CONF_STATE_DIR), "apihost", flags, stmts, STMT__MAX);
+	return gh_db_open_service(&a->db, gh_conf_state_dir(&a->conf),
+	    &apihost_schema, flags, stmts, STMT__MAX);
 }
 
 void
@@ -149,8 +150,8 @@ token_read(sqlite3_stmt *st, struct apihost_token *t)
 }
 
 enum gh_err
-store_grain_add(struct apihost *a, const char *name, const char *upstream,
-    const char *api_path, const char *secret)
+apihost_store_grain_add(struct apihost *a, const char *name,
+    const char *upstream, const char *api_path, const char *secret)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
 	sqlite3_stmt	*st;
@@ -168,7 +169,7 @@ store_grain_add(struct apihost *a, const char *name, const char *upstream,
 }
 
 enum gh_err
-store_grain_remove(struct apihost *a, const char *name)
+apihost_store_grain_remove(struct apihost *a, const char *name)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -180,7 +181,8 @@ store_grain_remove(struct apihost *a, const char *name)
 }
 
 enum gh_err
-store_grain_list(struct apihost *a, store_grain_cb *cb, void *arg)
+apihost_store_grain_list(struct apihost *a, apihost_store_grain_cb *cb,
+    void *arg)
 {
 	struct apihost_grain	 g;
 	sqlite3_stmt		*st;
@@ -201,7 +203,7 @@ store_grain_list(struct apihost *a, store_grain_cb *cb, void *arg)
 }
 
 enum gh_err
-store_grain_by_secret(struct apihost *a, const char *secret, size_t len,
+apihost_store_grain_by_secret(struct apihost *a, const char *secret, size_t len,
     struct apihost_grain *out)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
@@ -211,16 +213,9 @@ store_grain_by_secret(struct apihost *a, const char *secret, size_t len,
 	if ((st = gh_db_stmt(&a->db, STMT_GRAIN_BY_SECRET)) == NULL)
 		return GH_EDB;
 	gh_sha256(secret, len, hash);
-	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_STATIC);
-	if ((err = gh_db_step_row(&a->db, st)) != GH_OK)
-		goto out;
-	if (sqlite3_column_bytes(st, 5) != GH_SHA256_LEN ||
-	    !gh_ct_eq(sqlite3_column_blob(st, 5), hash, GH_SHA256_LEN)) {
-		err = GH_ENOTFOUND;
-		goto out;
-	}
+	if ((err = gh_auth_lookup(&a->db, st, 5, hash)) != GH_OK)
+		return err;
 	err = grain_read(st, 0, out);
-out:
 	gh_db_reset(st);
 	return err;
 }
@@ -289,7 +284,7 @@ token_insert(struct apihost *a, const struct apihost_token_new *t,
 }
 
 enum gh_err
-store_token_add(struct apihost *a, const struct apihost_token_new *t,
+apihost_store_token_add(struct apihost *a, const struct apihost_token_new *t,
     const char *token, long long *id)
 {
 	long long	rowid;
@@ -310,25 +305,17 @@ fail:
 }
 
 enum gh_err
-store_token_by_hash(struct apihost *a, const unsigned char hash[GH_SHA256_LEN],
-    struct apihost_token *out)
+apihost_store_token_by_hash(struct apihost *a,
+    const unsigned char hash[GH_SHA256_LEN], struct apihost_token *out)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
 
 	if ((st = gh_db_stmt(&a->db, STMT_TOKEN_BY_HASH)) == NULL)
 		return GH_EDB;
-	sqlite3_bind_blob(st, 1, hash, GH_SHA256_LEN, SQLITE_STATIC);
-	if ((err = gh_db_step_row(&a->db, st)) != GH_OK)
-		goto out;
-	/* The index found it; compare the whole hash anyway, in constant time. */
-	if (sqlite3_column_bytes(st, 15) != GH_SHA256_LEN ||
-	    !gh_ct_eq(sqlite3_column_blob(st, 15), hash, GH_SHA256_LEN)) {
-		err = GH_ENOTFOUND;
-		goto out;
-	}
+	if ((err = gh_auth_lookup(&a->db, st, 15, hash)) != GH_OK)
+		return err;
 	err = token_read(st, out);
-out:
 	gh_db_reset(st);
 	return err;
 }
@@ -362,25 +349,26 @@ fail:
 }
 
 enum gh_err
-store_token_used(struct apihost *a, long long id, long long now)
+apihost_store_token_used(struct apihost *a, long long id, long long now)
 {
 	return token_update(a, STMT_TOKEN_USED, id, now, 0);
 }
 
 enum gh_err
-store_token_keepalive(struct apihost *a, long long id, long long until)
+apihost_store_token_keepalive(struct apihost *a, long long id, long long until)
 {
 	return token_update(a, STMT_TOKEN_KEEPALIVE, id, until, 0);
 }
 
 enum gh_err
-store_token_revoke(struct apihost *a, long long id)
+apihost_store_token_revoke(struct apihost *a, long long id)
 {
 	return token_update(a, STMT_TOKEN_REVOKE, id, gh_now(), 1);
 }
 
 enum gh_err
-store_token_list(struct apihost *a, store_token_cb *cb, void *arg)
+apihost_store_token_list(struct apihost *a, apihost_store_token_cb *cb,
+    void *arg)
 {
 	struct apihost_token	 t;
 	sqlite3_stmt		*st;
@@ -401,7 +389,7 @@ store_token_list(struct apihost *a, store_token_cb *cb, void *arg)
 }
 
 enum gh_err
-store_token_purge(struct apihost *a, long long now, long long *n)
+apihost_store_token_purge(struct apihost *a, long long now, long long *n)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -424,7 +412,7 @@ fail:
 }
 
 enum gh_err
-store_offer_add(struct apihost *a, const struct apihost_token_new *t,
+apihost_store_offer_add(struct apihost *a, const struct apihost_token_new *t,
     const char *token, const unsigned char page_hash[GH_SHA256_LEN],
     const char *template)
 {
@@ -459,7 +447,8 @@ fail:
 }
 
 enum gh_err
-store_offer_get(struct apihost *a, const unsigned char page_hash[GH_SHA256_LEN],
+apihost_store_offer_get(struct apihost *a,
+    const unsigned char page_hash[GH_SHA256_LEN],
     struct gh_buf *tmpl, struct gh_buf *token, struct apihost_token *t)
 {
 	sqlite3_stmt	*st;

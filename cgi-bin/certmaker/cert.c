@@ -36,10 +36,11 @@ static const char *const reasons[] = {
 enum gh_err
 cm_base_url(struct certmaker *cm, struct gh_req *req, char *out, size_t outsz)
 {
-	const char	*base = gh_conf_str(&cm->conf, GH_CONF_CERTMAKER_BASE_URL);
+	const char	*base;
 	const char	*host, *why;
 	size_t		 n;
 
+	base = certmaker_conf_str(&cm->conf, CERTMAKER_CONF_BASE_URL);
 	if (base[0] != '\0') {
 		n = gh_strlcpy(out, base, outsz);
 		if (n >= outsz)
@@ -66,7 +67,7 @@ own_cert(struct certmaker *cm, struct gh_req *req, struct gh_res *res,
 
 	if (cm_serial_parse(req->cap[0].s, req->cap[0].len, serial) != GH_OK)
 		return gh_fail(res, GH_ENOTFOUND, "no such certificate");
-	err = store_cert_get(cm, serial, c, pem, key);
+	err = certmaker_store_cert_get(cm, serial, c, pem, key);
 	if (err == GH_ENOTFOUND || (err == GH_OK && c->user_id != cm->user.id &&
 	    !cm->user.admin))
 		return gh_fail(res, GH_ENOTFOUND, "no such certificate");
@@ -174,7 +175,8 @@ cm_issue(struct certmaker *cm, struct gh_req *req, struct gh_res *res,
 	c.not_after = in.not_after;
 	c.has_key = key != NULL;
 	/* cm->scratch was reset by the caller before the seal. */
-	if ((err = store_cert_add(cm, &c, pem.data, key ? cm->scratch.data :
+	if ((err = certmaker_store_cert_add(cm, &c, pem.data,
+	    key ? cm->scratch.data :
 	    NULL, key ? cm->scratch.len : 0, challenge_id)) != GH_OK) {
 		if (err != GH_ECONFLICT)
 			gh_fail(res, err, "cannot store the certificate");
@@ -190,7 +192,7 @@ out:
 }
 
 enum gh_err
-cm_root_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+certmaker_root_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct certmaker	*cm = svc->ctx;
 	enum gh_err		 err;
@@ -205,7 +207,8 @@ cm_root_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 }
 
 enum gh_err
-cm_cert_request(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+certmaker_cert_request(struct gh_svc *svc, struct gh_req *req,
+    struct gh_res *res)
 {
 	struct certmaker	*cm = svc->ctx;
 	struct cm_request	 r;
@@ -216,11 +219,11 @@ cm_cert_request(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		return gh_fail(res, GH_EMEDIA,
 		    "Content-Type must be application/json");
 	if (cm_request_parse(req->body.data ? req->body.data : "",
-	    req->body.len, gh_conf_int(&cm->conf, GH_CONF_CERTMAKER_MAX_DAYS),
-	    &r, why, sizeof(why)) != GH_OK)
+	    req->body.len, certmaker_conf_int(&cm->conf,
+	    CERTMAKER_CONF_MAX_DAYS), &r, why, sizeof(why)) != GH_OK)
 		return gh_fail(res, GH_EINVAL, "%s", why);
 	gh_buf_reset(&cm->scratch);
-	if (gh_conf_int(&cm->conf, GH_CONF_CERTMAKER_CHALLENGE))
+	if (certmaker_conf_int(&cm->conf, CERTMAKER_CONF_CHALLENGE))
 		return cm_challenge_new(cm, req, res, 0, r.days);
 	return cm_issue(cm, req, res, &r, NULL, NULL);
 }
@@ -232,8 +235,9 @@ query_days(struct certmaker *cm, struct gh_req *req, struct gh_res *res,
 {
 	char		 buf[16];
 	const char	*errstr;
-	long long	 max = gh_conf_int(&cm->conf, GH_CONF_CERTMAKER_MAX_DAYS);
+	long long	 max;
 
+	max = certmaker_conf_int(&cm->conf, CERTMAKER_CONF_MAX_DAYS);
 	*days = CM_DAYS_DEFAULT < max ? CM_DAYS_DEFAULT : max;
 	switch (gh_req_query(req, "days", buf, sizeof(buf))) {
 	case GH_ENOTFOUND:
@@ -250,7 +254,8 @@ query_days(struct certmaker *cm, struct gh_req *req, struct gh_res *res,
 }
 
 enum gh_err
-cm_cert_request_csr(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+certmaker_cert_request_csr(struct gh_svc *svc, struct gh_req *req,
+    struct gh_res *res)
 {
 	struct certmaker	*cm = svc->ctx;
 	struct cm_request	 r;
@@ -265,7 +270,7 @@ cm_cert_request_csr(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	    &r, &csr, why, sizeof(why)) != GH_OK)
 		return gh_fail(res, GH_EINVAL, "%s", why);
 	gh_buf_reset(&cm->scratch);
-	if (gh_conf_int(&cm->conf, GH_CONF_CERTMAKER_CHALLENGE))
+	if (certmaker_conf_int(&cm->conf, CERTMAKER_CONF_CHALLENGE))
 		err = cm_challenge_new(cm, req, res, 1, r.days);
 	else
 		err = cm_issue(cm, req, res, &r, csr, NULL);
@@ -274,7 +279,7 @@ cm_cert_request_csr(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 }
 
 enum gh_err
-cm_cert_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+certmaker_cert_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct certmaker	*cm = svc->ctx;
 	struct cm_cert		 c;
@@ -288,7 +293,7 @@ cm_cert_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 }
 
 enum gh_err
-cm_key_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+certmaker_key_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct certmaker	*cm = svc->ctx;
 	struct cm_cert		 c;
@@ -360,7 +365,8 @@ out:
 }
 
 enum gh_err
-cm_cert_revoke(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+certmaker_cert_revoke(struct gh_svc *svc, struct gh_req *req,
+    struct gh_res *res)
 {
 	struct certmaker	*cm = svc->ctx;
 	struct json_object	*obj;
@@ -374,7 +380,7 @@ cm_cert_revoke(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		return err;
 	if ((err = revoke_reason(req, res, &reason)) != GH_OK)
 		return err;
-	err = store_cert_revoke(cm, c.serial, reason, now);
+	err = certmaker_store_cert_revoke(cm, c.serial, reason, now);
 	if (err == GH_EGONE)
 		return gh_fail(res, err, "certificate already revoked");
 	if (err != GH_OK)

@@ -11,6 +11,7 @@
 
 #include "certmaker.h"
 #include "log.h"
+#include "sections.h"
 
 enum gh_err
 certmaker_open(struct certmaker *cm, const char *config, unsigned dbflags,
@@ -20,26 +21,26 @@ certmaker_open(struct certmaker *cm, const char *config, unsigned dbflags,
 
 	memset(cm, 0, sizeof(*cm));
 	gh_buf_init(&cm->scratch, 1024 * 1024);
-	err = config ? gh_conf_load(&cm->conf, config, errbuf, errsz) :
-	    gh_conf_load_env(&cm->conf, errbuf, errsz);
+	err = gh_conf_load(&cm->conf, gatehouse_sections, config, errbuf,
+	    errsz);
 	if (err != GH_OK)
 		goto fail;
 	if ((err = gh_key_load(&cm->key,
-	    gh_conf_str(&cm->conf, GH_CONF_KEY_FILE))) != GH_OK) {
+	    gh_conf_key_file(&cm->conf))) != GH_OK) {
 		snprintf(errbuf, errsz, "%s: cannot load the key file: %s",
-		    gh_conf_str(&cm->conf, GH_CONF_KEY_FILE), gh_strerror(err));
+		    gh_conf_key_file(&cm->conf), gh_strerror(err));
 		goto fail;
 	}
-	if ((err = store_certmaker_open(cm, dbflags)) != GH_OK) {
+	if ((err = certmaker_store_open(cm, dbflags)) != GH_OK) {
 		snprintf(errbuf, errsz, "%s/certmaker.db: %s%s",
-		    gh_conf_str(&cm->conf, GH_CONF_STATE_DIR), gh_strerror(err),
+		    gh_conf_state_dir(&cm->conf), gh_strerror(err),
 		    err == GH_ECONFIG ? " (run gatectl init)" : "");
 		goto fail;
 	}
 	if ((err = certmaker_load_ca(cm)) != GH_OK && err != GH_ENOTFOUND) {
 		snprintf(errbuf, errsz, "certmaker: cannot load the root: %s",
 		    gh_strerror(err));
-		store_certmaker_close(cm);
+		certmaker_store_close(cm);
 		goto fail;
 	}
 	return GH_OK;
@@ -53,7 +54,7 @@ fail:
 void
 certmaker_close(struct certmaker *cm)
 {
-	store_certmaker_close(cm);
+	certmaker_store_close(cm);
 	X509_free(cm->ca);
 	EVP_PKEY_free(cm->ca_key);
 	cm->ca = NULL;
@@ -77,7 +78,7 @@ certmaker_load_ca(struct certmaker *cm)
 	gh_buf_init(&pem, 64 * 1024);
 	gh_buf_init(&sealed, 64 * 1024);
 	gh_buf_init(&plain, 64 * 1024);
-	if ((err = store_ca_get(cm, &pem, &sealed)) != GH_OK)
+	if ((err = certmaker_store_ca_get(cm, &pem, &sealed)) != GH_OK)
 		goto out;
 	if ((err = gh_unseal(&cm->key, LABEL_CA_KEY, sealed.data, sealed.len,
 	    &plain)) != GH_OK) {
@@ -134,7 +135,8 @@ certmaker_make_ca(struct certmaker *cm, const char *subject,
 	    (err = gh_seal(&cm->key, LABEL_CA_KEY, plain.data, plain.len,
 	    &sealed)) != GH_OK)
 		goto out;
-	if ((err = store_ca_add(cm, pem.data, sealed.data, sealed.len)) !=
+	if ((err = certmaker_store_ca_add(cm, pem.data, sealed.data,
+	    sealed.len)) !=
 	    GH_OK)
 		goto out;
 	err = certmaker_load_ca(cm);

@@ -21,6 +21,28 @@
 #include "netpol.h"
 #include "valid.h"
 
+/* The migrations of sql/certmaker/ (schema.c, made by sql/schema.sh). */
+extern const struct gh_schema certmaker_schema;
+
+/* The [certmaker] keys of gatehouse.conf (conf.c). */
+enum certmaker_conf_key {
+	CERTMAKER_CONF_BASE_URL,
+	CERTMAKER_CONF_MAX_DAYS,
+	CERTMAKER_CONF_CHALLENGE,
+	CERTMAKER_CONF_CHALLENGE_TTL,
+	CERTMAKER_CONF_CHALLENGE_CONNECT_TIMEOUT,
+	CERTMAKER_CONF_CHALLENGE_TIMEOUT,
+	CERTMAKER_CONF_CHALLENGE_ALLOW,
+	CERTMAKER_CONF_CHALLENGE_DENY,
+	CERTMAKER_CONF_OCSP_VALIDITY,
+	CERTMAKER_CONF_CRL_VALIDITY,
+	CERTMAKER_CONF__MAX
+};
+
+extern const struct gh_conf_table certmaker_conf;
+
+GH_CONF_ACCESSORS(certmaker)
+
 #define CM_USER_MAX		64	/* user name length */
 #define CM_NAMES_MAX		50	/* DNS names, IPs, e-mails: each */
 #define CM_EMAIL_MAX		254
@@ -114,24 +136,24 @@ enum gh_err	 certmaker_make_ca(struct certmaker *cm, const char *subject,
 		    size_t whysz);
 
 /* store.c: every SQL statement of certmaker. */
-enum gh_err	 store_certmaker_open(struct certmaker *cm, unsigned flags);
-void		 store_certmaker_close(struct certmaker *cm);
-enum gh_err	 store_user_by_token(struct certmaker *cm, const char *token,
-		    size_t len, struct cm_user *out);
-enum gh_err	 store_user_add(struct certmaker *cm, const char *name,
-		    const char *token, int admin);
-enum gh_err	 store_user_disable(struct certmaker *cm, const char *name,
-		    int disabled);
-enum gh_err	 store_user_token(struct certmaker *cm, const char *name,
-		    const char *token);
-typedef void	 store_user_cb(const struct cm_user *u, long long created,
-		    void *arg);
-enum gh_err	 store_user_list(struct certmaker *cm, store_user_cb *cb,
-		    void *arg);
+enum gh_err	 certmaker_store_open(struct certmaker *cm, unsigned flags);
+void		 certmaker_store_close(struct certmaker *cm);
+enum gh_err	 certmaker_store_user_by_token(struct certmaker *cm,
+		    const char *token, size_t len, struct cm_user *out);
+enum gh_err	 certmaker_store_user_add(struct certmaker *cm,
+		    const char *name, const char *token, int admin);
+enum gh_err	 certmaker_store_user_disable(struct certmaker *cm,
+		    const char *name, int disabled);
+enum gh_err	 certmaker_store_user_token(struct certmaker *cm,
+		    const char *name, const char *token);
+typedef void	 certmaker_store_user_cb(const struct cm_user *u,
+		    long long created, void *arg);
+enum gh_err	 certmaker_store_user_list(struct certmaker *cm,
+		    certmaker_store_user_cb *cb, void *arg);
 /* The root's PEM and sealed key appended to pem and sealed; GH_ENOTFOUND. */
-enum gh_err	 store_ca_get(struct certmaker *cm, struct gh_buf *pem,
-		    struct gh_buf *sealed);
-enum gh_err	 store_ca_add(struct certmaker *cm, const char *pem,
+enum gh_err	 certmaker_store_ca_get(struct certmaker *cm,
+		    struct gh_buf *pem, struct gh_buf *sealed);
+enum gh_err	 certmaker_store_ca_add(struct certmaker *cm, const char *pem,
 		    const void *sealed, size_t n);
 
 struct cm_cert {
@@ -148,19 +170,21 @@ struct cm_cert {
  * challenge_id, the challenge is marked solved by it in the same
  * transaction (GH_ECONFLICT if it was solved meanwhile).
  */
-enum gh_err	 store_cert_add(struct certmaker *cm, const struct cm_cert *c,
+enum gh_err	 certmaker_store_cert_add(struct certmaker *cm,
+		    const struct cm_cert *c,
 		    const char *pem, const void *key_sealed, size_t keylen,
 		    const char *challenge_id);
 /* The row of serial; its PEM and sealed key appended when pem / key aren't NULL. */
-enum gh_err	 store_cert_get(struct certmaker *cm, const char *serial,
+enum gh_err	 certmaker_store_cert_get(struct certmaker *cm,
+		    const char *serial,
 		    struct cm_cert *out, struct gh_buf *pem, struct gh_buf *key);
 /* GH_ENOTFOUND, GH_EGONE (already revoked) or GH_OK. */
-enum gh_err	 store_cert_revoke(struct certmaker *cm, const char *serial,
-		    int reason, long long when);
-typedef enum gh_err store_revoked_cb(const char *serial, long long when,
-		    int reason, void *arg);
-enum gh_err	 store_cert_revoked(struct certmaker *cm, store_revoked_cb *cb,
-		    void *arg);
+enum gh_err	 certmaker_store_cert_revoke(struct certmaker *cm,
+		    const char *serial, int reason, long long when);
+typedef enum gh_err certmaker_store_revoked_cb(const char *serial,
+    long long when, int reason, void *arg);
+enum gh_err	 certmaker_store_cert_revoked(struct certmaker *cm,
+		    certmaker_store_revoked_cb *cb, void *arg);
 
 struct cm_challenge {
 	char		id[2 * CM_CHALLENGE_BYTES + 1];
@@ -172,11 +196,12 @@ struct cm_challenge {
 	char		serial[CM_SERIAL_HEX + 1];	/* "" until solved */
 	int		has_key;	/* the solved certificate's */
 };
-enum gh_err	 store_challenge_add(struct certmaker *cm,
+enum gh_err	 certmaker_store_challenge_add(struct certmaker *cm,
 		    const struct cm_challenge *c, const void *request,
 		    size_t n);
 /* The challenge and (when request isn't NULL) its stored request body. */
-enum gh_err	 store_challenge_get(struct certmaker *cm, const char *id,
+enum gh_err	 certmaker_store_challenge_get(struct certmaker *cm,
+		    const char *id,
 		    struct cm_challenge *out, struct gh_buf *request);
 
 /* request.c: validation of what clients send. */
@@ -273,20 +298,26 @@ enum gh_err	 crl_build(struct certmaker *cm, long long now,
 struct gh_svc;
 struct gh_req;
 struct gh_res;
-enum gh_err	 cm_root_get(struct gh_svc *, struct gh_req *, struct gh_res *);
-enum gh_err	 cm_cert_request(struct gh_svc *, struct gh_req *,
+enum gh_err	 certmaker_root_get(struct gh_svc *, struct gh_req *,
 		    struct gh_res *);
-enum gh_err	 cm_cert_request_csr(struct gh_svc *, struct gh_req *,
+enum gh_err	 certmaker_cert_request(struct gh_svc *, struct gh_req *,
 		    struct gh_res *);
-enum gh_err	 cm_cert_get(struct gh_svc *, struct gh_req *, struct gh_res *);
-enum gh_err	 cm_key_get(struct gh_svc *, struct gh_req *, struct gh_res *);
-enum gh_err	 cm_cert_revoke(struct gh_svc *, struct gh_req *,
+enum gh_err	 certmaker_cert_request_csr(struct gh_svc *, struct gh_req *,
 		    struct gh_res *);
-enum gh_err	 cm_challenge_solve(struct gh_svc *, struct gh_req *,
+enum gh_err	 certmaker_cert_get(struct gh_svc *, struct gh_req *,
 		    struct gh_res *);
-enum gh_err	 cm_ocsp_get(struct gh_svc *, struct gh_req *, struct gh_res *);
-enum gh_err	 cm_ocsp_post(struct gh_svc *, struct gh_req *, struct gh_res *);
-enum gh_err	 cm_crl_get(struct gh_svc *, struct gh_req *, struct gh_res *);
+enum gh_err	 certmaker_key_get(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+enum gh_err	 certmaker_cert_revoke(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+enum gh_err	 certmaker_challenge_solve(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+enum gh_err	 certmaker_ocsp_get(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+enum gh_err	 certmaker_ocsp_post(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+enum gh_err	 certmaker_crl_get(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
 
 /* cert.c, for challenge.c: issue r (or the CSR) for the current user. */
 enum gh_err	 cm_issue(struct certmaker *cm, struct gh_req *req,

@@ -42,9 +42,10 @@ cm_challenge_new(struct certmaker *cm, struct gh_req *req, struct gh_res *res,
 	c.user_id = cm->user.id;
 	c.csr = csr;
 	c.days = days;
-	c.expires = gh_now() + gh_conf_int(&cm->conf,
-	    GH_CONF_CERTMAKER_CHALLENGE_TTL);
-	if ((err = store_challenge_add(cm, &c, req->body.data, req->body.len))
+	c.expires = gh_now() + certmaker_conf_int(&cm->conf,
+	    CERTMAKER_CONF_CHALLENGE_TTL);
+	if ((err = certmaker_store_challenge_add(cm, &c, req->body.data,
+	    req->body.len))
 	    != GH_OK) {
 		gh_fail(res, err, "cannot store the challenge");
 		goto out;
@@ -100,10 +101,10 @@ fetch_one(struct certmaker *cm, const struct cm_challenge *c,
 	hr.method = "GET";
 	hr.url = url;
 	hr.allow_http = 1;
-	hr.connect_timeout_ms = (int)gh_conf_int(&cm->conf,
-	    GH_CONF_CERTMAKER_CHALLENGE_CONNECT_TIMEOUT);
-	hr.timeout_ms = (int)gh_conf_int(&cm->conf,
-	    GH_CONF_CERTMAKER_CHALLENGE_TIMEOUT);
+	hr.connect_timeout_ms = (int)certmaker_conf_int(&cm->conf,
+	    CERTMAKER_CONF_CHALLENGE_CONNECT_TIMEOUT);
+	hr.timeout_ms = (int)certmaker_conf_int(&cm->conf,
+	    CERTMAKER_CONF_CHALLENGE_TIMEOUT);
 	hr.resp = &body;
 	hr.body_cut = &cut;
 	hr.policy = &cm->policy;
@@ -170,7 +171,8 @@ fetch_all(struct certmaker *cm, const struct cm_challenge *c,
 }
 
 enum gh_err
-cm_challenge_solve(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+certmaker_challenge_solve(struct gh_svc *svc, struct gh_req *req,
+    struct gh_res *res)
 {
 	struct certmaker	*cm = svc->ctx;
 	struct cm_challenge	 c;
@@ -188,7 +190,7 @@ cm_challenge_solve(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if ((err = challenge_port(req, res, &port)) != GH_OK)
 		return err;
 	gh_buf_init(&body, 256 * 1024);
-	err = store_challenge_get(cm, id, &c, &body);
+	err = certmaker_store_challenge_get(cm, id, &c, &body);
 	if (err == GH_ENOTFOUND || (err == GH_OK && c.user_id != cm->user.id &&
 	    !cm->user.admin)) {
 		err = gh_fail(res, GH_ENOTFOUND, "no such challenge");
@@ -220,9 +222,11 @@ cm_challenge_solve(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	}
 	r.days = c.days;
 	if (!cm->http_ready) {
-		if (gh_netpol_init(&cm->policy, gh_conf_str(&cm->conf,
-		    GH_CONF_CERTMAKER_CHALLENGE_ALLOW), gh_conf_str(&cm->conf,
-		    GH_CONF_CERTMAKER_CHALLENGE_DENY), why, sizeof(why)) !=
+		if (gh_netpol_init(&cm->policy,
+		    certmaker_conf_str(&cm->conf,
+		    CERTMAKER_CONF_CHALLENGE_ALLOW),
+		    certmaker_conf_str(&cm->conf,
+		    CERTMAKER_CONF_CHALLENGE_DENY), why, sizeof(why)) !=
 		    GH_OK) {
 			err = gh_fail(res, GH_ECONFIG, "challenge address "
 			    "lists: %s", why);
@@ -247,7 +251,7 @@ cm_challenge_solve(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	gh_buf_reset(&cm->scratch);
 	err = cm_issue(cm, req, res, &r, csr, c.id);
 	if (err == GH_ECONFLICT &&
-	    (err = store_challenge_get(cm, id, &c, NULL)) == GH_OK)
+	    (err = certmaker_store_challenge_get(cm, id, &c, NULL)) == GH_OK)
 		err = cm_answer_locations(cm, req, res, c.serial, c.has_key);
 out:
 	X509_REQ_free(csr);

@@ -19,18 +19,20 @@
 
 /* Each route twice: /api/v1/… and the document's /api/…. */
 #define ROUTES(p)							\
-	{ GET, p "/root-certificate/obtain", cm_root_get, 0, 0 },	\
-	{ GH_M(GH_POST), p "/certificate/request", cm_cert_request, 0, 0 }, \
+	{ GET, p "/root-certificate/obtain", certmaker_root_get, 0, 0 }, \
+	{ GH_M(GH_POST), p "/certificate/request",			\
+	    certmaker_cert_request, 0, 0 },				\
 	{ GH_M(GH_POST), p "/certificate/request-with-csr",		\
-	    cm_cert_request_csr, 0, CSR_MAX },				\
-	{ GET, p "/certificate/*/obtain", cm_cert_get, 0, 0 },		\
+	    certmaker_cert_request_csr, 0, CSR_MAX },			\
+	{ GET, p "/certificate/*/obtain", certmaker_cert_get, 0, 0 },	\
 	{ GH_M(GH_POST) | GH_M(GH_GET), p "/certificate/*/revoke",	\
-	    cm_cert_revoke, 0, 0 },					\
-	{ GET, p "/privatekey/*/obtain", cm_key_get, 0, 0 },		\
-	{ GET, p "/challenge/*/solve", cm_challenge_solve, 0, 0 },	\
-	{ GET, p "/ocsp/**", cm_ocsp_get, GH_ROUTE_PUBLIC, 0 },		\
-	{ GH_M(GH_POST), p "/ocsp", cm_ocsp_post, GH_ROUTE_PUBLIC, 0 },	\
-	{ GET, p "/crl", cm_crl_get, GH_ROUTE_PUBLIC, 0 }
+	    certmaker_cert_revoke, 0, 0 },				\
+	{ GET, p "/privatekey/*/obtain", certmaker_key_get, 0, 0 },	\
+	{ GET, p "/challenge/*/solve", certmaker_challenge_solve, 0, 0 }, \
+	{ GET, p "/ocsp/**", certmaker_ocsp_get, GH_ROUTE_PUBLIC, 0 },	\
+	{ GH_M(GH_POST), p "/ocsp", certmaker_ocsp_post,		\
+	    GH_ROUTE_PUBLIC, 0 },					\
+	{ GET, p "/crl", certmaker_crl_get, GH_ROUTE_PUBLIC, 0 }
 
 static const struct gh_route routes[] = {
 	ROUTES("/api/v1"),
@@ -54,7 +56,7 @@ certmaker_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if (err == GH_ENOTFOUND)
 		return gh_fail(res, GH_EAUTH, "missing X-Auth-Token");
 	if (err == GH_OK)
-		err = store_user_by_token(cm, tok, len, &cm->user);
+		err = certmaker_store_user_by_token(cm, tok, len, &cm->user);
 	if (err == GH_EINVAL || err == GH_ENOTFOUND)
 		return gh_fail(res, GH_ENOTFOUND, "no account for this token");
 	if (err != GH_OK)
@@ -88,7 +90,7 @@ main(void)
 	}
 	if (cm.ca == NULL)
 		gh_log("no root certificate yet: run gatectl certmaker init-ca");
-	svc.log_requests = (int)gh_conf_int(&cm.conf, GH_CONF_LOG_REQUESTS);
+	svc.log_requests = gh_conf_log_requests(&cm.conf);
 	rc = gh_serve(&svc);
 	certmaker_close(&cm);
 	return rc;

@@ -184,7 +184,8 @@ store_lookup(const char *serial, long long *revoked, int *reason, void *arg)
 	struct cm_cert		 c;
 	enum gh_err		 err;
 
-	if ((err = store_cert_get(cm, serial, &c, NULL, NULL)) != GH_OK)
+	if ((err = certmaker_store_cert_get(cm, serial, &c, NULL,
+	    NULL)) != GH_OK)
 		return err;
 	*revoked = c.revoked;
 	*reason = c.reason;
@@ -226,7 +227,7 @@ ocsp_serve(struct certmaker *cm, struct gh_res *res, const unsigned char *der,
 		return answer(res, NULL, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
 	err = cm->ca == NULL ? GH_EUNAVAIL : ocsp_respond(cm->ca, cm->ca_key,
 	    req, store_lookup, cm, gh_now(),
-	    gh_conf_int(&cm->conf, GH_CONF_CERTMAKER_OCSP_VALIDITY), &resp);
+	    certmaker_conf_int(&cm->conf, CERTMAKER_CONF_OCSP_VALIDITY), &resp);
 	OCSP_REQUEST_free(req);
 	if (err != GH_OK) {
 		gh_log("ocsp: cannot answer: %s", gh_strerror(err));
@@ -238,7 +239,7 @@ ocsp_serve(struct certmaker *cm, struct gh_res *res, const unsigned char *der,
 }
 
 enum gh_err
-cm_ocsp_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+certmaker_ocsp_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	unsigned char	der[OCSP_REQ_MAX];
 	size_t		n;
@@ -250,7 +251,7 @@ cm_ocsp_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 }
 
 enum gh_err
-cm_ocsp_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+certmaker_ocsp_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	if (!gh_req_is_type(req, "application/ocsp-request"))
 		return gh_fail(res, GH_EMEDIA,
@@ -315,11 +316,11 @@ crl_build(struct certmaker *cm, long long now, struct gh_buf *out)
 	    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(cm->ca)) ||
 	    (t = ASN1_TIME_set(NULL, (time_t)now)) == NULL ||
 	    !X509_CRL_set1_lastUpdate(crl, t) ||
-	    ASN1_TIME_set(t, (time_t)(now + gh_conf_int(&cm->conf,
-	    GH_CONF_CERTMAKER_CRL_VALIDITY))) == NULL ||
+	    ASN1_TIME_set(t, (time_t)(now + certmaker_conf_int(&cm->conf,
+	    CERTMAKER_CONF_CRL_VALIDITY))) == NULL ||
 	    !X509_CRL_set1_nextUpdate(crl, t))
 		goto out;
-	if ((err = store_cert_revoked(cm, crl_add, crl)) != GH_OK)
+	if ((err = certmaker_store_cert_revoked(cm, crl_add, crl)) != GH_OK)
 		goto out;
 	err = GH_ECRYPTO;
 	X509_CRL_sort(crl);
@@ -358,7 +359,7 @@ out:
 }
 
 enum gh_err
-cm_crl_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+certmaker_crl_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct certmaker	*cm = svc->ctx;
 	enum gh_err		 err;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth.h"
 #include "certmaker.h"
 #include "log.h"
 #include "token.h"
@@ -72,21 +73,21 @@ static const char *const stmts[STMT__MAX] = {
 };
 
 enum gh_err
-store_certmaker_open(struct certmaker *cm, unsigned flags)
+certmaker_store_open(struct certmaker *cm, unsigned flags)
 {
-	return gh_db_open_service(&cm->db, gh_conf_str(&cm->conf,
-	    GH_CONF_STATE_DIR), "certmaker", flags, stmts, STMT__MAX);
+	return gh_db_open_service(&cm->db, gh_conf_state_dir(&cm->conf),
+	    &certmaker_schema, flags, stmts, STMT__MAX);
 }
 
 void
-store_certmaker_close(struct certmaker *cm)
+certmaker_store_close(struct certmaker *cm)
 {
 	gh_db_close(&cm->db);
 }
 
 enum gh_err
-store_user_by_token(struct certmaker *cm, const char *token, size_t len,
-    struct cm_user *out)
+certmaker_store_user_by_token(struct certmaker *cm, const char *token,
+    size_t len, struct cm_user *out)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
 	sqlite3_stmt	*st;
@@ -95,15 +96,8 @@ store_user_by_token(struct certmaker *cm, const char *token, size_t len,
 	if ((st = gh_db_stmt(&cm->db, STMT_USER_BY_HASH)) == NULL)
 		return GH_EDB;
 	gh_sha256(token, len, hash);
-	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_STATIC);
-	if ((err = gh_db_step_row(&cm->db, st)) != GH_OK)
-		goto out;
-	/* The index found it; compare the whole hash anyway, in constant time. */
-	if (sqlite3_column_bytes(st, 4) != GH_SHA256_LEN ||
-	    !gh_ct_eq(sqlite3_column_blob(st, 4), hash, GH_SHA256_LEN)) {
-		err = GH_ENOTFOUND;
-		goto out;
-	}
+	if ((err = gh_auth_lookup(&cm->db, st, 4, hash)) != GH_OK)
+		return err;
 	out->id = sqlite3_column_int64(st, 0);
 	if ((err = gh_db_text(st, 1, out->name, sizeof(out->name))) != GH_OK)
 		goto out;
@@ -115,8 +109,8 @@ out:
 }
 
 enum gh_err
-store_user_add(struct certmaker *cm, const char *name, const char *token,
-    int admin)
+certmaker_store_user_add(struct certmaker *cm, const char *name,
+    const char *token, int admin)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
 	sqlite3_stmt	*st;
@@ -133,7 +127,8 @@ store_user_add(struct certmaker *cm, const char *name, const char *token,
 }
 
 enum gh_err
-store_user_disable(struct certmaker *cm, const char *name, int disabled)
+certmaker_store_user_disable(struct certmaker *cm, const char *name,
+    int disabled)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -146,7 +141,8 @@ store_user_disable(struct certmaker *cm, const char *name, int disabled)
 }
 
 enum gh_err
-store_user_token(struct certmaker *cm, const char *name, const char *token)
+certmaker_store_user_token(struct certmaker *cm, const char *name,
+    const char *token)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
 	sqlite3_stmt	*st;
@@ -161,7 +157,8 @@ store_user_token(struct certmaker *cm, const char *name, const char *token)
 }
 
 enum gh_err
-store_user_list(struct certmaker *cm, store_user_cb *cb, void *arg)
+certmaker_store_user_list(struct certmaker *cm, certmaker_store_user_cb *cb,
+    void *arg)
 {
 	struct cm_user	 u;
 	sqlite3_stmt	*st;
@@ -195,7 +192,8 @@ column_add(sqlite3_stmt *st, int col, struct gh_buf *out)
 }
 
 enum gh_err
-store_ca_get(struct certmaker *cm, struct gh_buf *pem, struct gh_buf *sealed)
+certmaker_store_ca_get(struct certmaker *cm, struct gh_buf *pem,
+    struct gh_buf *sealed)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -210,8 +208,8 @@ store_ca_get(struct certmaker *cm, struct gh_buf *pem, struct gh_buf *sealed)
 }
 
 enum gh_err
-store_ca_add(struct certmaker *cm, const char *pem, const void *sealed,
-    size_t n)
+certmaker_store_ca_add(struct certmaker *cm, const char *pem,
+    const void *sealed, size_t n)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -225,7 +223,8 @@ store_ca_add(struct certmaker *cm, const char *pem, const void *sealed,
 }
 
 enum gh_err
-store_cert_add(struct certmaker *cm, const struct cm_cert *c, const char *pem,
+certmaker_store_cert_add(struct certmaker *cm, const struct cm_cert *c,
+    const char *pem,
     const void *key_sealed, size_t keylen, const char *challenge_id)
 {
 	sqlite3_stmt	*st;
@@ -268,8 +267,8 @@ fail:
 }
 
 enum gh_err
-store_cert_get(struct certmaker *cm, const char *serial, struct cm_cert *out,
-    struct gh_buf *pem, struct gh_buf *key)
+certmaker_store_cert_get(struct certmaker *cm, const char *serial,
+    struct cm_cert *out, struct gh_buf *pem, struct gh_buf *key)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -300,8 +299,8 @@ out:
 }
 
 enum gh_err
-store_cert_revoke(struct certmaker *cm, const char *serial, int reason,
-    long long when)
+certmaker_store_cert_revoke(struct certmaker *cm, const char *serial,
+    int reason, long long when)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -315,14 +314,16 @@ store_cert_revoke(struct certmaker *cm, const char *serial, int reason,
 	if ((err = gh_db_write_done(&cm->db, st, GH_DB_CHANGED)) == GH_ENOTFOUND) {
 		struct cm_cert	c;
 
-		if (store_cert_get(cm, serial, &c, NULL, NULL) == GH_OK)
+		if (certmaker_store_cert_get(cm, serial, &c, NULL,
+		    NULL) == GH_OK)
 			err = GH_EGONE;
 	}
 	return err;
 }
 
 enum gh_err
-store_cert_revoked(struct certmaker *cm, store_revoked_cb *cb, void *arg)
+certmaker_store_cert_revoked(struct certmaker *cm,
+    certmaker_store_revoked_cb *cb, void *arg)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err = GH_OK;
@@ -341,8 +342,8 @@ store_cert_revoked(struct certmaker *cm, store_revoked_cb *cb, void *arg)
 }
 
 enum gh_err
-store_challenge_add(struct certmaker *cm, const struct cm_challenge *c,
-    const void *request, size_t n)
+certmaker_store_challenge_add(struct certmaker *cm,
+    const struct cm_challenge *c, const void *request, size_t n)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -362,7 +363,7 @@ store_challenge_add(struct certmaker *cm, const struct cm_challenge *c,
 }
 
 enum gh_err
-store_challenge_get(struct certmaker *cm, const char *id,
+certmaker_store_challenge_get(struct certmaker *cm, const char *id,
     struct cm_challenge *out, struct gh_buf *request)
 {
 	sqlite3_stmt	*st;

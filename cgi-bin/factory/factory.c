@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "factory.h"
+#include "sections.h"
 
 enum gh_err
 factory_open(struct factory *f, const char *config, unsigned dbflags,
@@ -18,21 +19,20 @@ factory_open(struct factory *f, const char *config, unsigned dbflags,
 	memset(f, 0, sizeof(*f));
 	f->wakefd = -1;
 	gh_buf_init(&f->scratch, 64 * 1024);
-	err = config ? gh_conf_load(&f->conf, config, errbuf, errsz) :
-	    gh_conf_load_env(&f->conf, errbuf, errsz);
+	err = gh_conf_load(&f->conf, gatehouse_sections, config, errbuf, errsz);
 	if (err != GH_OK)
 		goto fail;
-	f->test_mode = strcmp(gh_conf_str(&f->conf, GH_CONF_FACTORY_MODE),
-	    "test") == 0;
-	if ((err = gh_key_load(&f->key,
-	    gh_conf_str(&f->conf, GH_CONF_KEY_FILE))) != GH_OK) {
+	f->test_mode = factory_conf_int(&f->conf, FACTORY_CONF_MODE) ==
+	    FACTORY_MODE_TEST;
+	if ((err = gh_key_load(&f->key, gh_conf_key_file(&f->conf))) !=
+	    GH_OK) {
 		snprintf(errbuf, errsz, "%s: cannot load the key file: %s",
-		    gh_conf_str(&f->conf, GH_CONF_KEY_FILE), gh_strerror(err));
+		    gh_conf_key_file(&f->conf), gh_strerror(err));
 		goto fail;
 	}
-	if ((err = store_open(f, dbflags)) != GH_OK) {
+	if ((err = factory_store_open(f, dbflags)) != GH_OK) {
 		snprintf(errbuf, errsz, "%s/factory.db: %s%s",
-		    gh_conf_str(&f->conf, GH_CONF_STATE_DIR), gh_strerror(err),
+		    gh_conf_state_dir(&f->conf), gh_strerror(err),
 		    err == GH_ECONFIG ? " (run gatectl init)" : "");
 		goto fail;
 	}
@@ -47,7 +47,7 @@ fail:
 void
 factory_close(struct factory *f)
 {
-	store_close(f);
+	factory_store_close(f);
 	if (f->wakefd != -1)
 		close(f->wakefd);
 	f->wakefd = -1;

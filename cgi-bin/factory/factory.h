@@ -11,12 +11,61 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "auth.h"
 #include "conf.h"
 #include "crypto.h"
 #include "db.h"
 #include "err.h"
 #include "netpol.h"
 #include "valid.h"
+
+/* The migrations of sql/factory/ (schema.c, made by sql/schema.sh). */
+extern const struct gh_schema factory_schema;
+
+/* The [factory] keys of gatehouse.conf (conf.c). */
+enum factory_conf_key {
+	FACTORY_CONF_MODE,
+	FACTORY_CONF_MAX_BODY,
+	FACTORY_CONF_REGISTRAR,
+	FACTORY_CONF_REGISTRAR_COMMAND,
+	FACTORY_CONF_REGISTRAR_TIMEOUT,
+	FACTORY_CONF_ALLOW_HTTP_CALLBACK,
+	FACTORY_CONF_DEPLOY_COMMAND,
+	FACTORY_CONF_DEPLOY_TIMEOUT,
+	FACTORY_CONF_PROVISION_ATTEMPTS,
+	FACTORY_CONF_PROVISION_BACKOFF,
+	FACTORY_CONF_CALLBACK_SCHEDULE,
+	FACTORY_CONF_CALLBACK_CONNECT_TIMEOUT,
+	FACTORY_CONF_CALLBACK_TIMEOUT,
+	FACTORY_CONF_CALLBACK_ALLOW,
+	FACTORY_CONF_CALLBACK_DENY,
+	FACTORY_CONF_WEBHOOK_SIGNATURES,
+	FACTORY_CONF_LEASE,
+	FACTORY_CONF_WORKER_PROGRAM,
+	FACTORY_CONF__MAX
+};
+
+/* [factory] mode; the names are factory_mode_names[]. */
+enum factory_mode {
+	FACTORY_MODE_TEST,
+	FACTORY_MODE_LIVE,
+	FACTORY_MODE__MAX
+};
+
+/* [factory] registrar; the names are registrar_names[]. */
+enum registrar {
+	REGISTRAR_TEST,		/* the spec's test domains (test mode) */
+	REGISTRAR_LOCAL,	/* the taken_domain table */
+	REGISTRAR_COMMAND,	/* registrar_command */
+	REGISTRAR__MAX
+};
+
+extern const char *const factory_mode_names[FACTORY_MODE__MAX + 1];
+extern const char *const registrar_names[REGISTRAR__MAX + 1];
+
+extern const struct gh_conf_table factory_conf;
+
+GH_CONF_ACCESSORS(factory)
 
 /* Accepted in test mode only, as the spec's "hardcoded mock token". */
 #define FACTORY_MOCK_TOKEN	"gatehouse-factory-mock-token"
@@ -34,7 +83,10 @@ struct factory_client {
 	int		mock;
 };
 
-/* site_order.state; the names are order_state_names[]. */
+/*
+ * site_order.state; the names are order_state_names[], the text in the
+ * database: the store turns one into the other, nothing else does.
+ */
 enum order_state {
 	ORDER_PENDING,
 	ORDER_REGISTERING,
@@ -67,8 +119,8 @@ struct factory_order {
 	long long	client_id;
 	char		domain[GH_DOMAIN_MAX + 1];
 	char		callback[FACTORY_URL_MAX + 1];
-	char		state[16];
-	char		callback_state[16];
+	enum order_state state;
+	enum callback_state callback_state;
 	long long	created, updated;
 	/* The worker's bookkeeping (002_worker.sql). */
 	long long	next_at;	/* when the worker is due; -1: nothing to do */
@@ -133,29 +185,41 @@ struct factory {
 	struct gh_db		 db;
 	struct gh_key		 key;
 	int			 test_mode;
-	struct factory_client	 client;	/* the current request's principal */
 	struct gh_buf		 scratch;	/* sealing and MACs, reused */
+	struct gh_auth_cache	 auth_cache;	/* tokens of the last second */
+	struct factory_client	 auth_client[GH_AUTH_CACHE_SLOTS];
 	int			 wakefd;	/* datagram socket to the worker; -1 */
-	int			 wake_after;	/* a new order: wake once answered */
+};
+
+/*
+ * What one request of the FastCGI program owns (gh_svc.reqctx, req->ctx):
+ * zeroed by serve before each request.
+ */
+struct factory_req {
+	struct factory_client	 client;	/* the principal */
+	int			 wake_after;	/* a new order: wake a worker
+						   once it is answered */
 };
 
 /* store.c: every SQL statement of the factory. */
-enum gh_err	 store_open(struct factory *f, unsigned flags);
-void		 store_close(struct factory *f);
-enum gh_err	 store_client_by_token(struct factory *f, const char *token,
-		    size_t len, struct factory_client *out);
-enum gh_err	 store_client_add(struct factory *f, const char *name,
+enum gh_err	 factory_store_open(struct factory *f, unsigned flags);
+void		 factory_store_close(struct factory *f);
+enum gh_err	 factory_store_client_by_token(struct factory *f,
+		    const char *token, size_t len, struct factory_client *out);
+enum gh_err	 factory_store_client_add(struct factory *f, const char *name,
 		    const char *token, const void *callback_secret, size_t n);
-enum gh_err	 store_client_revoke(struct factory *f, const char *name);
-enum gh_err	 store_client_mock_ensure(struct factory *f);
-typedef void	 store_client_cb(const char *name, long long created,
+enum gh_err	 factory_store_client_revoke(struct factory *f,
+		    const char *name);
+enum gh_err	 factory_store_client_mock_ensure(struct factory *f);
+typedef void	 factory_store_client_cb(const char *name, long long created,
 		    long long revoked, int mock, void *arg);
-enum gh_err	 store_client_list(struct factory *f, store_client_cb *cb,
-		    void *arg);
-enum gh_err	 store_order_get(struct factory *f, const char *domain,
+enum gh_err	 factory_store_client_list(struct factory *f,
+		    factory_store_client_cb *cb, void *arg);
+enum gh_err	 factory_store_order_get(struct factory *f, const char *domain,
 		    struct factory_order *out);
 /* *same = 1 when o is this order again: the same client and installerSecret. */
-enum gh_err	 store_order_same(struct factory *f, const struct factory_order *o,
+enum gh_err	 factory_store_order_same(struct factory *f,
+		    const struct factory_order *o,
 		    long long client_id, const char *secret, size_t secretlen,
 		    int *same);
 /*
@@ -163,59 +227,63 @@ enum gh_err	 store_order_same(struct factory *f, const struct factory_order *o,
  * *same is then 1 when it is the same order (client and installerSecret),
  * and out holds the existing order either way.
  */
-enum gh_err	 store_order_add(struct factory *f, long long client_id,
+enum gh_err	 factory_store_order_add(struct factory *f, long long client_id,
 		    const char *domain, const char *callback, const char *secret,
 		    size_t secretlen, struct factory_order *out, int *same);
-enum gh_err	 store_domain_taken(struct factory *f, const char *domain,
-		    int *taken);
+enum gh_err	 factory_store_domain_taken(struct factory *f,
+		    const char *domain, int *taken);
 /* The local registry of names taken elsewhere (registrar = local). */
-enum gh_err	 store_taken_add(struct factory *f, const char *domain);
-enum gh_err	 store_taken_remove(struct factory *f, const char *domain);
-enum gh_err	 store_taken_list(struct factory *f,
+enum gh_err	 factory_store_taken_add(struct factory *f, const char *domain);
+enum gh_err	 factory_store_taken_remove(struct factory *f,
+		    const char *domain);
+enum gh_err	 factory_store_taken_list(struct factory *f,
 		    void (*cb)(const char *domain, void *arg), void *arg);
 
 /*
- * The worker's side of the store.  store_work_claim() takes, in one write
- * transaction, the first order due at or before cutoff that nobody holds:
- * its lease is free or ran out, or its owner held the byte lock and lock()
- * (which tries to take it for us: 1 taken, 0 held elsewhere) shows that
- * the owner is gone.  The claim is stored as owner until lease_until; out
- * gets the order.  GH_ENOTFOUND when nothing is claimable.
+ * The worker's side of the store.  factory_store_work_claim() takes, in
+ * one write transaction, the first order due at or before cutoff that
+ * nobody holds: its lease is free or ran out, or its owner held the byte
+ * lock and lock() (which tries to take it for us: 1 taken, 0 held
+ * elsewhere) shows that the owner is gone.  The claim is stored as owner
+ * until lease_until; out gets the order.  GH_ENOTFOUND when nothing is
+ * claimable.
  */
-typedef int	 store_lock_cb(long long id, void *arg);
-enum gh_err	 store_work_claim(struct factory *f, const char *owner,
+typedef int	 factory_store_lock_cb(long long id, void *arg);
+enum gh_err	 factory_store_work_claim(struct factory *f, const char *owner,
 		    long long now, long long cutoff, long long lease_until,
-		    store_lock_cb *lock, void *arg, struct factory_order *out);
+		    factory_store_lock_cb *lock, void *arg,
+		    struct factory_order *out);
 /*
  * Store o's worker fields (state, callback state, next_at, attempts, the
  * lease: an empty lease_owner releases it, …) and the log entry, in one
  * transaction, if owner still holds the order; GH_ECONFLICT if it lost it.
  */
-enum gh_err	 store_work_save(struct factory *f, const struct factory_order *o,
+enum gh_err	 factory_store_work_save(struct factory *f,
+		    const struct factory_order *o,
 		    const char *owner, struct work_log *log);
 /*
  * The same for gatectl, which holds no lease: GH_EBUSY while a worker's
  * lease on the order runs (then o->lease_owner and lease_until say whose).
  */
-enum gh_err	 store_order_update(struct factory *f, struct factory_order *o,
-		    long long now);
+enum gh_err	 factory_store_order_update(struct factory *f,
+		    struct factory_order *o, long long now);
 /* When the next order falls due and is not held (GH_ENOTFOUND: none). */
-enum gh_err	 store_work_next(struct factory *f, long long *when);
+enum gh_err	 factory_store_work_next(struct factory *f, long long *when);
 /* Append the unsealed installerSecret of order id / callback secret of client id. */
-enum gh_err	 store_order_secret(struct factory *f, long long id,
+enum gh_err	 factory_store_order_secret(struct factory *f, long long id,
 		    struct gh_buf *out);
-enum gh_err	 store_client_secret(struct factory *f, long long client_id,
-		    struct gh_buf *out);
-enum gh_err	 store_client_name(struct factory *f, long long id, char *out,
-		    size_t outsz);
+enum gh_err	 factory_store_client_secret(struct factory *f,
+		    long long client_id, struct gh_buf *out);
+enum gh_err	 factory_store_client_name(struct factory *f, long long id,
+		    char *out, size_t outsz);
 /* Every order, oldest first; the rows and strings are borrowed for the call. */
-typedef void	 store_order_cb(const struct factory_order *o,
+typedef void	 factory_store_order_cb(const struct factory_order *o,
 		    const char *client, void *arg);
-enum gh_err	 store_order_list(struct factory *f, store_order_cb *cb,
-		    void *arg);
-enum gh_err	 store_order_steps(struct factory *f, long long id,
+enum gh_err	 factory_store_order_list(struct factory *f,
+		    factory_store_order_cb *cb, void *arg);
+enum gh_err	 factory_store_order_steps(struct factory *f, long long id,
 		    void (*cb)(const struct order_step *, void *), void *arg);
-enum gh_err	 store_order_callbacks(struct factory *f, long long id,
+enum gh_err	 factory_store_order_callbacks(struct factory *f, long long id,
 		    void (*cb)(const struct callback_attempt *, void *),
 		    void *arg);
 
@@ -235,7 +303,7 @@ enum gh_err	 registrar_check(struct factory *f, const char *domain,
 enum gh_err	 registrar_register(struct factory *f, const char *domain,
 		    char *detail, size_t detailsz);
 
-/* worker.c: the order state machine and callback delivery. */
+/* worker.c: the order state machine; callback.c: its callback. */
 struct gh_http;
 struct worker {
 	struct factory	*f;
@@ -272,18 +340,28 @@ long long	 worker_idle(struct worker *w, long long max);
 long long	 worker_backoff(long long base, int n);
 /* delay with up to WORKER_JITTER_PCT % either way, by r (uniform); at least 1. */
 long long	 worker_jitter(long long delay, unsigned r);
+/* A random jittered delay from now; without randomness, the plain delay. */
+long long	 worker_later(long long delay);
+/* Seconds the lease must cover beyond now for a step taking limit_ms. */
+long long	 worker_lease_for(const struct worker *w, long long limit_ms);
+
+/*
+ * callback.c: one attempt at the callback of claimed order o, recorded
+ * before it is sent and its answer after (GH_ECONFLICT: the lease is
+ * lost).  o's callback state and next_at say what comes next.
+ */
+enum gh_err	 callback_step(struct worker *w, struct factory_order *o);
 /*
  * The wait after the tries-th failed callback attempt from the schedule
  * sched[0..n), without jitter; -1 when the schedule is spent (dead).
  */
-long long	 worker_callback_delay(const long long *sched, size_t n,
-		    int tries);
+long long	 callback_delay(const long long *sched, size_t n, int tries);
 /*
  * Standard Webhooks: "v1,<base64 HMAC-SHA256(key, id.ts.body)>" into out
  * (outsz bytes).  The key is the secret's bytes, or, for a secret written
  * "whsec_<base64>", the bytes the base64 stands for.
  */
-enum gh_err	 worker_sign(const char *secret, size_t secretlen,
+enum gh_err	 callback_sign(const char *secret, size_t secretlen,
 		    const char *id, long long ts, const char *body,
 		    size_t bodylen, char *out, size_t outsz);
 /*

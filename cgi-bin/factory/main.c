@@ -20,48 +20,6 @@ static const struct gh_route routes[] = {
 };
 
 /*
- * Tokens accepted in the last second, by their SHA-256, so that a client's
- * stream of requests skips the database read.  The cost: a revoked token
- * goes on working for up to AUTH_CACHE_US in a process that just saw it.
- * Process state, like the database handle; never a token in the clear.
- */
-#define AUTH_CACHE_SLOTS	8
-#define AUTH_CACHE_US		(1000 * 1000)
-
-static struct auth_slot {
-	unsigned char		hash[GH_SHA256_LEN];
-	struct factory_client	client;
-	long long		until;	/* 0: empty */
-} auth_cache[AUTH_CACHE_SLOTS];
-
-static const struct factory_client *
-auth_cache_find(const unsigned char hash[GH_SHA256_LEN], long long now)
-{
-	size_t	i;
-
-	for (i = 0; i < AUTH_CACHE_SLOTS; i++)
-		if (auth_cache[i].until > now &&
-		    gh_ct_eq(auth_cache[i].hash, hash, GH_SHA256_LEN))
-			return &auth_cache[i].client;
-	return NULL;
-}
-
-/* Remember a token, evicting the entry that expires first. */
-static void
-auth_cache_add(const unsigned char hash[GH_SHA256_LEN],
-    const struct factory_client *c, long long now)
-{
-	size_t	i, victim = 0;
-
-	for (i = 1; i < AUTH_CACHE_SLOTS; i++)
-		if (auth_cache[i].until < auth_cache[victim].until)
-			victim = i;
-	memcpy(auth_cache[victim].hash, hash, GH_SHA256_LEN);
-	auth_cache[victim].client = *c;
-	auth_cache[victim].until = now + AUTH_CACHE_US;
-}
-
-/*
  * Every route: "Authorization: Bearer <token>" naming a client whose token
  * is not revoked; the mock token only in test mode.  401 otherwise, with
  * the challenge RFC 6750 asks for.
@@ -70,10 +28,10 @@ static enum gh_err
 factory_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct factory			*f = svc->ctx;
-	const struct factory_client	*hit;
+	struct factory_req		*rq = req->ctx;
 	unsigned char			 hash[GH_SHA256_LEN];
 	const char			*tok;
-	size_t				 len;
+	size_t				 len, i;
 	enum gh_err			 err;
 
 	err = gh_auth_bearer(gh_req_param(req, "HTTP_AUTHORIZATION"), &tok,
@@ -84,13 +42,16 @@ factory_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	}
 	if (err == GH_OK) {
 		gh_sha256(tok, len, hash);
-		if ((hit = auth_cache_find(hash, req->start_us)) != NULL)
-			f->client = *hit;
-		else if ((err = store_client_by_token(f, tok, len,
-		    &f->client)) == GH_OK)
-			auth_cache_add(hash, &f->client, req->start_us);
+		if (gh_auth_cache_find(&f->auth_cache, hash, req->start_us, &i))
+			rq->client = f->auth_client[i];
+		else if ((err = factory_store_client_by_token(f, tok, len,
+		    &rq->client)) == GH_OK) {
+			i = gh_auth_cache_add(&f->auth_cache, hash,
+			    req->start_us);
+			f->auth_client[i] = rq->client;
+		}
 	}
-	if (err == GH_OK && f->client.mock && !f->test_mode)
+	if (err == GH_OK && rq->client.mock && !f->test_mode)
 		err = GH_ENOTFOUND;
 	if (err == GH_EINVAL || err == GH_ENOTFOUND) {
 		gh_res_header(res, "WWW-Authenticate",
@@ -99,7 +60,7 @@ factory_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	}
 	if (err != GH_OK)
 		return gh_fail(res, err, "token lookup failed");
-	req->principal = &f->client;
+	req->principal = &rq->client;
 	return GH_OK;
 }
 
@@ -107,28 +68,31 @@ factory_auth(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 static void
 factory_after(struct gh_svc *svc)
 {
-	struct factory	*f = svc->ctx;
+	struct factory_req	*rq = svc->reqctx;
 
-	if (f->wake_after) {
-		f->wake_after = 0;
-		wake_worker(f, 1);
+	if (rq->wake_after) {
+		rq->wake_after = 0;
+		wake_worker(svc->ctx, 1);
 	}
 }
 
 int
 main(void)
 {
-	struct factory	f;
-	struct gh_svc	svc = {
+	struct factory		f;
+	struct factory_req	rq;
+	struct gh_svc		svc = {
 		.name = "factory",
 		.routes = routes,
 		.nroutes = GH_NELEM(routes),
 		.auth = factory_auth,
 		.after = factory_after,
 		.ctx = &f,
+		.reqctx = &rq,
+		.reqctx_size = sizeof(rq),
 	};
-	char		errbuf[512];
-	int		rc;
+	char			errbuf[512];
+	int			rc;
 
 	gh_log_init("factory");
 	if (gh_crypto_nodump() != GH_OK)
@@ -137,13 +101,13 @@ main(void)
 		gh_log("%s", errbuf);
 		return 1;
 	}
-	if (f.test_mode && store_client_mock_ensure(&f) != GH_OK) {
+	if (f.test_mode && factory_store_client_mock_ensure(&f) != GH_OK) {
 		gh_log("cannot create the test-mode mock client");
 		factory_close(&f);
 		return 1;
 	}
-	svc.body_max = (size_t)gh_conf_int(&f.conf, GH_CONF_FACTORY_MAX_BODY);
-	svc.log_requests = (int)gh_conf_int(&f.conf, GH_CONF_LOG_REQUESTS);
+	svc.body_max = (size_t)factory_conf_int(&f.conf, FACTORY_CONF_MAX_BODY);
+	svc.log_requests = gh_conf_log_requests(&f.conf);
 	rc = gh_serve(&svc);
 	factory_close(&f);
 	return rc;

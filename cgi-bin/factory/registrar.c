@@ -20,8 +20,6 @@
 #include "log.h"
 #include "proc.h"
 
-enum registrar { REG_TEST, REG_LOCAL, REG_COMMAND };
-
 static enum gh_err
 check_test(struct factory *f, const char *domain, int *available)
 {
@@ -44,7 +42,7 @@ check_local(struct factory *f, const char *domain, int *available)
 	enum gh_err	err;
 	int		taken;
 
-	if ((err = store_domain_taken(f, domain, &taken)) != GH_OK)
+	if ((err = factory_store_domain_taken(f, domain, &taken)) != GH_OK)
 		return err;
 	*available = !taken;
 	return GH_OK;
@@ -54,15 +52,15 @@ static enum gh_err
 check_command(struct factory *f, const char *domain, int *available)
 {
 	const char	*argv[] = {
-		gh_conf_str(&f->conf, GH_CONF_FACTORY_REGISTRAR_COMMAND),
+		factory_conf_str(&f->conf, FACTORY_CONF_REGISTRAR_COMMAND),
 		"check", domain, NULL
 	};
 	enum gh_err	 err;
 	int		 status;
 
 	err = gh_proc_run(argv, NULL, NULL, 0,
-	    (int)gh_conf_int(&f->conf, GH_CONF_FACTORY_REGISTRAR_TIMEOUT), NULL,
-	    &status);
+	    (int)factory_conf_int(&f->conf, FACTORY_CONF_REGISTRAR_TIMEOUT),
+	    NULL, &status);
 	if (err != GH_OK) {
 		gh_log("registrar command for %s: %s", domain, gh_strerror(err));
 		return err == GH_ETIMEOUT ? GH_ETIMEOUT : GH_EUNAVAIL;
@@ -80,14 +78,14 @@ registrar_check(struct factory *f, const char *domain, int *available)
 {
 	enum gh_err	err;
 
-	switch (gh_conf_int(&f->conf, GH_CONF_FACTORY_REGISTRAR)) {
-	case REG_TEST:
+	switch (factory_conf_int(&f->conf, FACTORY_CONF_REGISTRAR)) {
+	case REGISTRAR_TEST:
 		if ((err = check_test(f, domain, available)) != GH_ENOTFOUND)
 			return err;
 		return check_local(f, domain, available);
-	case REG_LOCAL:
+	case REGISTRAR_LOCAL:
 		return check_local(f, domain, available);
-	case REG_COMMAND:
+	case REGISTRAR_COMMAND:
 		return check_command(f, domain, available);
 	default:
 		return GH_EINTERNAL;
@@ -103,15 +101,15 @@ register_command(struct factory *f, const char *domain, char *detail,
     size_t detailsz)
 {
 	const char	*argv[] = {
-		gh_conf_str(&f->conf, GH_CONF_FACTORY_REGISTRAR_COMMAND),
+		factory_conf_str(&f->conf, FACTORY_CONF_REGISTRAR_COMMAND),
 		"register", domain, NULL
 	};
 	enum gh_err	 err;
 	int		 status;
 
 	err = gh_proc_run(argv, NULL, NULL, 0,
-	    (int)gh_conf_int(&f->conf, GH_CONF_FACTORY_REGISTRAR_TIMEOUT), NULL,
-	    &status);
+	    (int)factory_conf_int(&f->conf, FACTORY_CONF_REGISTRAR_TIMEOUT),
+	    NULL, &status);
 	if (err != GH_OK) {
 		snprintf(detail, detailsz, "registrar command: %s",
 		    gh_strerror(err));
@@ -137,7 +135,7 @@ register_local(struct factory *f, const char *domain, char *detail,
 {
 	enum gh_err	err;
 
-	if ((err = store_taken_add(f, domain)) != GH_OK) {
+	if ((err = factory_store_taken_add(f, domain)) != GH_OK) {
 		snprintf(detail, detailsz, "local registry: %s",
 		    gh_strerror(err));
 		return err;
@@ -150,8 +148,8 @@ enum gh_err
 registrar_register(struct factory *f, const char *domain, char *detail,
     size_t detailsz)
 {
-	switch (gh_conf_int(&f->conf, GH_CONF_FACTORY_REGISTRAR)) {
-	case REG_TEST:
+	switch (factory_conf_int(&f->conf, FACTORY_CONF_REGISTRAR)) {
+	case REGISTRAR_TEST:
 		if (strcmp(domain, "unavailable.gent") == 0) {
 			snprintf(detail, detailsz, "test fixture: taken");
 			return GH_ECONFLICT;
@@ -162,9 +160,9 @@ registrar_register(struct factory *f, const char *domain, char *detail,
 			return GH_EUNAVAIL;
 		}
 		return register_local(f, domain, detail, detailsz);
-	case REG_LOCAL:
+	case REGISTRAR_LOCAL:
 		return register_local(f, domain, detail, detailsz);
-	case REG_COMMAND:
+	case REGISTRAR_COMMAND:
 		return register_command(f, domain, detail, detailsz);
 	default:
 		return GH_EINTERNAL;

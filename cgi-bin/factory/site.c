@@ -27,11 +27,12 @@ order_json(struct gh_res *res, int status, const struct factory_order *o)
 	if ((err = gh_json_add(obj, "domain",
 	    json_object_new_string(o->domain))) != GH_OK ||
 	    (err = gh_json_add(obj, "state",
-	    json_object_new_string(o->state))) != GH_OK ||
+	    json_object_new_string(order_state_names[o->state]))) != GH_OK ||
 	    (err = gh_json_add(obj, "callback",
 	    json_object_new_string(o->callback))) != GH_OK ||
 	    (err = gh_json_add(obj, "callbackState",
-	    json_object_new_string(o->callback_state))) != GH_OK ||
+	    json_object_new_string(
+	    callback_state_names[o->callback_state]))) != GH_OK ||
 	    (err = gh_json_add(obj, "created",
 	    json_object_new_string(created))) != GH_OK ||
 	    (err = gh_json_add(obj, "updated",
@@ -47,6 +48,7 @@ enum gh_err
 factory_site_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct factory		*f = svc->ctx;
+	struct factory_req	*rq = req->ctx;
 	struct factory_order	 order;
 	struct factory_order_req o;
 	struct json_object	*body = NULL;
@@ -58,12 +60,12 @@ factory_site_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		return gh_fail(res, GH_EMEDIA,
 		    "Content-Type must be application/json");
 	if ((err = factory_order_parse(req->body.data ? req->body.data : "",
-	    req->body.len, (int)gh_conf_int(&f->conf,
-	    GH_CONF_FACTORY_ALLOW_HTTP_CALLBACK), &o, &body, res)) != GH_OK)
+	    req->body.len, (int)factory_conf_int(&f->conf,
+	    FACTORY_CONF_ALLOW_HTTP_CALLBACK), &o, &body, res)) != GH_OK)
 		return err;
 
 	/* A repeat is answered from the store; only a new name asks the registrar. */
-	err = store_order_get(f, o.domain, &order);
+	err = factory_store_order_get(f, o.domain, &order);
 	if (err == GH_ENOTFOUND) {
 		if ((err = registrar_check(f, o.domain, &available)) != GH_OK) {
 			gh_fail(res, err, "domain registration service unavailable");
@@ -73,11 +75,11 @@ factory_site_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 			err = gh_fail(res, GH_ECONFLICT, "domain not available");
 			goto out;
 		}
-		err = store_order_add(f, f->client.id, o.domain, o.callback,
-		    o.secret, o.secretlen, &order, &same);
+		err = factory_store_order_add(f, rq->client.id, o.domain,
+		    o.callback, o.secret, o.secretlen, &order, &same);
 	} else if (err == GH_OK) {
-		if ((err = store_order_same(f, &order, f->client.id, o.secret,
-		    o.secretlen, &same)) == GH_OK)
+		if ((err = factory_store_order_same(f, &order, rq->client.id,
+		    o.secret, o.secretlen, &same)) == GH_OK)
 			err = GH_ECONFLICT;
 	}
 	if (err == GH_ECONFLICT && !same) {
@@ -93,7 +95,7 @@ factory_site_post(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	 * by factory_after() in main.c, so the callback cannot overtake it.
 	 */
 	if (err == GH_OK)
-		f->wake_after = 1;
+		rq->wake_after = 1;
 	if ((err = gh_res_header(res, "Location", "/v1/site/%s",
 	    order.domain)) == GH_OK)
 		err = order_json(res, 201, &order);
@@ -106,6 +108,7 @@ enum gh_err
 factory_site_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct factory		*f = svc->ctx;
+	struct factory_req	*rq = req->ctx;
 	struct factory_order	 order;
 	char			 domain[GH_DOMAIN_MAX + 1];
 	const char		*why;
@@ -114,10 +117,10 @@ factory_site_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if (gh_valid_domain(req->cap[0].s, req->cap[0].len, domain,
 	    sizeof(domain), &why) != GH_OK)
 		return gh_fail(res, GH_EINVAL, "invalid domain name: %s", why);
-	err = store_order_get(f, domain, &order);
+	err = factory_store_order_get(f, domain, &order);
 	/* Another client's order is none of this client's business. */
 	if (err == GH_ENOTFOUND ||
-	    (err == GH_OK && order.client_id != f->client.id))
+	    (err == GH_OK && order.client_id != rq->client.id))
 		return gh_fail(res, GH_ENOTFOUND, "no order for %s", domain);
 	if (err != GH_OK)
 		return gh_fail(res, err, "order lookup failed");

@@ -8,9 +8,11 @@
  * callback records) each take one write transaction, so that every step
  * the worker takes is durable before and after its outside action.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "auth.h"
 #include "factory.h"
 #include "log.h"
 #include "token.h"
@@ -173,20 +175,20 @@ static const char *const stmts[STMT__MAX] = {
 };
 
 enum gh_err
-store_open(struct factory *f, unsigned flags)
+factory_store_open(struct factory *f, unsigned flags)
 {
-	return gh_db_open_service(&f->db, gh_conf_str(&f->conf,
-	    GH_CONF_STATE_DIR), "factory", flags, stmts, STMT__MAX);
+	return gh_db_open_service(&f->db, gh_conf_state_dir(&f->conf),
+	    &factory_schema, flags, stmts, STMT__MAX);
 }
 
 void
-store_close(struct factory *f)
+factory_store_close(struct factory *f)
 {
 	gh_db_close(&f->db);
 }
 
 enum gh_err
-store_client_by_token(struct factory *f, const char *token, size_t len,
+factory_store_client_by_token(struct factory *f, const char *token, size_t len,
     struct factory_client *out)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
@@ -196,15 +198,8 @@ store_client_by_token(struct factory *f, const char *token, size_t len,
 	if ((st = gh_db_stmt(&f->db, STMT_CLIENT_BY_HASH)) == NULL)
 		return GH_EDB;
 	gh_sha256(token, len, hash);
-	sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_STATIC);
-	if ((err = gh_db_step_row(&f->db, st)) != GH_OK)
-		goto out;
-	/* The index found it; compare the whole hash anyway, in constant time. */
-	if (sqlite3_column_bytes(st, 3) != GH_SHA256_LEN ||
-	    !gh_ct_eq(sqlite3_column_blob(st, 3), hash, GH_SHA256_LEN)) {
-		err = GH_ENOTFOUND;
-		goto out;
-	}
+	if ((err = gh_auth_lookup(&f->db, st, 3, hash)) != GH_OK)
+		return err;
 	out->id = sqlite3_column_int64(st, 0);
 	if ((err = gh_db_text(st, 1, out->name, sizeof(out->name))) != GH_OK)
 		goto out;
@@ -215,7 +210,7 @@ out:
 }
 
 enum gh_err
-store_client_add(struct factory *f, const char *name, const char *token,
+factory_store_client_add(struct factory *f, const char *name, const char *token,
     const void *callback_secret, size_t n)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
@@ -239,7 +234,7 @@ store_client_add(struct factory *f, const char *name, const char *token,
 }
 
 enum gh_err
-store_client_revoke(struct factory *f, const char *name)
+factory_store_client_revoke(struct factory *f, const char *name)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -256,7 +251,7 @@ store_client_revoke(struct factory *f, const char *name)
  * mock token itself, as the spec's local testing setup shares one secret.
  */
 enum gh_err
-store_client_mock_ensure(struct factory *f)
+factory_store_client_mock_ensure(struct factory *f)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -267,13 +262,14 @@ store_client_mock_ensure(struct factory *f)
 	gh_db_reset(st);
 	if (err != GH_ENOTFOUND)
 		return err;
-	err = store_client_add(f, "mock", FACTORY_MOCK_TOKEN,
+	err = factory_store_client_add(f, "mock", FACTORY_MOCK_TOKEN,
 	    FACTORY_MOCK_TOKEN, strlen(FACTORY_MOCK_TOKEN));
 	return err == GH_ECONFLICT ? GH_OK : err;
 }
 
 enum gh_err
-store_client_list(struct factory *f, store_client_cb *cb, void *arg)
+factory_store_client_list(struct factory *f, factory_store_client_cb *cb,
+    void *arg)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
@@ -301,10 +297,33 @@ text_or_empty(sqlite3_stmt *st, int col, char *out, size_t outsz)
 	return err;
 }
 
+/*
+ * The state name in column col as its index among names (n of them):
+ * the text of the database becomes the program's enum here, and only
+ * here.  GH_EDB for a name this program does not know.
+ */
+static enum gh_err
+state_read(sqlite3_stmt *st, int col, const char *const *names, size_t n,
+    size_t *out)
+{
+	const char	*s = (const char *)sqlite3_column_text(st, col);
+	size_t		 i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = i;
+			return GH_OK;
+		}
+	gh_log("%s: unknown state \"%s\" in site_order", __func__,
+	    s != NULL ? s : "(null)");
+	return GH_EDB;
+}
+
 /* The ORDER_COLS of the current row into out. */
 static enum gh_err
 order_read(sqlite3_stmt *st, struct factory_order *out)
 {
+	size_t		state, cbstate;
 	enum gh_err	err;
 
 	out->id = sqlite3_column_int64(st, 0);
@@ -313,9 +332,10 @@ order_read(sqlite3_stmt *st, struct factory_order *out)
 	    GH_OK ||
 	    (err = gh_db_text(st, 3, out->callback, sizeof(out->callback))) !=
 	    GH_OK ||
-	    (err = gh_db_text(st, 4, out->state, sizeof(out->state))) != GH_OK ||
-	    (err = gh_db_text(st, 5, out->callback_state,
-	    sizeof(out->callback_state))) != GH_OK ||
+	    (err = state_read(st, 4, order_state_names, ORDER_STATE__MAX,
+	    &state)) != GH_OK ||
+	    (err = state_read(st, 5, callback_state_names,
+	    CALLBACK_STATE__MAX, &cbstate)) != GH_OK ||
 	    (err = text_or_empty(st, 13, out->webhook_id,
 	    sizeof(out->webhook_id))) != GH_OK ||
 	    (err = text_or_empty(st, 14, out->last_error,
@@ -323,6 +343,8 @@ order_read(sqlite3_stmt *st, struct factory_order *out)
 	    (err = text_or_empty(st, 15, out->lease_owner,
 	    sizeof(out->lease_owner))) != GH_OK)
 		return err;
+	out->state = (enum order_state)state;
+	out->callback_state = (enum callback_state)cbstate;
 	out->created = sqlite3_column_int64(st, 6);
 	out->updated = sqlite3_column_int64(st, 7);
 	out->next_at = sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 :
@@ -337,7 +359,7 @@ order_read(sqlite3_stmt *st, struct factory_order *out)
 }
 
 enum gh_err
-store_order_get(struct factory *f, const char *domain,
+factory_store_order_get(struct factory *f, const char *domain,
     struct factory_order *out)
 {
 	sqlite3_stmt	*st;
@@ -380,7 +402,8 @@ order_same(struct factory *f, const struct factory_order *o,
 }
 
 enum gh_err
-store_order_add(struct factory *f, long long client_id, const char *domain,
+factory_store_order_add(struct factory *f, long long client_id,
+    const char *domain,
     const char *callback, const char *secret, size_t secretlen,
     struct factory_order *out, int *same)
 {
@@ -412,7 +435,7 @@ store_order_add(struct factory *f, long long client_id, const char *domain,
 	if (err == GH_ECONFLICT) {
 		/* The domain is ordered already (by another process, perhaps). */
 		gh_db_rollback(&f->db);
-		if ((err = store_order_get(f, domain, out)) != GH_OK ||
+		if ((err = factory_store_order_get(f, domain, out)) != GH_OK ||
 		    (err = order_same(f, out, client_id, mac, same)) != GH_OK)
 			return err;
 		return GH_ECONFLICT;
@@ -421,14 +444,14 @@ store_order_add(struct factory *f, long long client_id, const char *domain,
 		goto fail;
 	if ((err = gh_db_commit(&f->db)) != GH_OK)
 		return err;
-	return store_order_get(f, domain, out);
+	return factory_store_order_get(f, domain, out);
 fail:
 	gh_db_rollback(&f->db);
 	return err;
 }
 
 enum gh_err
-store_order_same(struct factory *f, const struct factory_order *o,
+factory_store_order_same(struct factory *f, const struct factory_order *o,
     long long client_id, const char *secret, size_t secretlen, int *same)
 {
 	unsigned char	mac[32];
@@ -440,7 +463,7 @@ store_order_same(struct factory *f, const struct factory_order *o,
 }
 
 enum gh_err
-store_domain_taken(struct factory *f, const char *domain, int *taken)
+factory_store_domain_taken(struct factory *f, const char *domain, int *taken)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -479,19 +502,19 @@ domain_write(struct factory *f, enum stmt id, const char *domain)
 }
 
 enum gh_err
-store_taken_add(struct factory *f, const char *domain)
+factory_store_taken_add(struct factory *f, const char *domain)
 {
 	return domain_write(f, STMT_TAKEN_ADD, domain);
 }
 
 enum gh_err
-store_taken_remove(struct factory *f, const char *domain)
+factory_store_taken_remove(struct factory *f, const char *domain)
 {
 	return domain_write(f, STMT_TAKEN_REMOVE, domain);
 }
 
 enum gh_err
-store_taken_list(struct factory *f, void (*cb)(const char *, void *),
+factory_store_taken_list(struct factory *f, void (*cb)(const char *, void *),
     void *arg)
 {
 	sqlite3_stmt	*st;
@@ -519,8 +542,12 @@ bind_text_null(sqlite3_stmt *st, int col, const char *s)
 static void
 order_bind(sqlite3_stmt *st, const struct factory_order *o, long long now)
 {
-	sqlite3_bind_text(st, 3, o->state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, o->callback_state, -1, SQLITE_STATIC);
+	assert(o->state < ORDER_STATE__MAX &&
+	    o->callback_state < CALLBACK_STATE__MAX);
+	sqlite3_bind_text(st, 3, order_state_names[o->state], -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, callback_state_names[o->callback_state], -1,
+	    SQLITE_STATIC);
 	if (o->next_at >= 0)
 		sqlite3_bind_int64(st, 5, o->next_at);
 	else
@@ -570,9 +597,9 @@ order_by_id(struct factory *f, long long id, struct factory_order *out)
  * lease_locked records whether we hold the lock.
  */
 enum gh_err
-store_work_claim(struct factory *f, const char *owner, long long now,
-    long long cutoff, long long lease_until, store_lock_cb *lock, void *arg,
-    struct factory_order *out)
+factory_store_work_claim(struct factory *f, const char *owner, long long now,
+    long long cutoff, long long lease_until, factory_store_lock_cb *lock,
+    void *arg, struct factory_order *out)
 {
 	struct factory_order	 o;
 	struct {
@@ -706,7 +733,7 @@ work_log_write(struct factory *f, const struct factory_order *o,
 }
 
 enum gh_err
-store_work_save(struct factory *f, const struct factory_order *o,
+factory_store_work_save(struct factory *f, const struct factory_order *o,
     const char *owner, struct work_log *log)
 {
 	struct work_log	 none = { .kind = WORK_LOG_NONE };
@@ -748,7 +775,8 @@ fail:
 }
 
 enum gh_err
-store_order_update(struct factory *f, struct factory_order *o, long long now)
+factory_store_order_update(struct factory *f, struct factory_order *o,
+    long long now)
 {
 	struct factory_order	 cur;
 	sqlite3_stmt		*st;
@@ -782,7 +810,7 @@ fail:
 }
 
 enum gh_err
-store_work_next(struct factory *f, long long *when)
+factory_store_work_next(struct factory *f, long long *when)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -818,14 +846,14 @@ unseal_column(struct factory *f, enum stmt id, long long key,
 }
 
 enum gh_err
-store_order_secret(struct factory *f, long long id, struct gh_buf *out)
+factory_store_order_secret(struct factory *f, long long id, struct gh_buf *out)
 {
 	return unseal_column(f, STMT_ORDER_SECRET, id, LABEL_INSTALLER_SECRET,
 	    out);
 }
 
 enum gh_err
-store_client_secret(struct factory *f, long long client_id,
+factory_store_client_secret(struct factory *f, long long client_id,
     struct gh_buf *out)
 {
 	return unseal_column(f, STMT_CLIENT_SECRET, client_id,
@@ -833,7 +861,8 @@ store_client_secret(struct factory *f, long long client_id,
 }
 
 enum gh_err
-store_client_name(struct factory *f, long long id, char *out, size_t outsz)
+factory_store_client_name(struct factory *f, long long id, char *out,
+    size_t outsz)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -848,7 +877,8 @@ store_client_name(struct factory *f, long long id, char *out, size_t outsz)
 }
 
 enum gh_err
-store_order_list(struct factory *f, store_order_cb *cb, void *arg)
+factory_store_order_list(struct factory *f, factory_store_order_cb *cb,
+    void *arg)
 {
 	struct factory_order	 o;
 	sqlite3_stmt		*st;
@@ -878,7 +908,7 @@ column_text(sqlite3_stmt *st, int col)
 }
 
 enum gh_err
-store_order_steps(struct factory *f, long long id,
+factory_store_order_steps(struct factory *f, long long id,
     void (*cb)(const struct order_step *, void *), void *arg)
 {
 	struct order_step	 s;
@@ -903,7 +933,7 @@ store_order_steps(struct factory *f, long long id,
 }
 
 enum gh_err
-store_order_callbacks(struct factory *f, long long id,
+factory_store_order_callbacks(struct factory *f, long long id,
     void (*cb)(const struct callback_attempt *, void *), void *arg)
 {
 	struct callback_attempt	 a;

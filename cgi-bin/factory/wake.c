@@ -44,7 +44,7 @@ wake_path(struct factory *f, const char *name, char *out, size_t outsz)
 	int	n;
 
 	n = snprintf(out, outsz, "%s/%s",
-	    gh_conf_str(&f->conf, GH_CONF_STATE_DIR), name);
+	    gh_conf_state_dir(&f->conf), name);
 	if (n < 0 || (size_t)n >= outsz)
 		return GH_ETOOLONG;
 	return GH_OK;
@@ -87,7 +87,7 @@ wake_spawn(struct factory *f)
 
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
-	prog = gh_conf_str(&f->conf, GH_CONF_FACTORY_WORKER_PROGRAM);
+	prog = factory_conf_str(&f->conf, FACTORY_CONF_WORKER_PROGRAM);
 	if (prog[0] == '\0' || f->conf.path == NULL)
 		return;
 	argv[0] = prog;

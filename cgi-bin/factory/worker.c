@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * worker: the factory's order state machine and callback delivery, as run
- * by gatehouse-worker.
+ * worker: the factory's order state machine, as run by gatehouse-worker;
+ * the callback it ends with is delivered by callback.c.
  *
  *   pending -> registering -> deploying -> created     callback status=201
  *                  |              |
@@ -47,54 +47,6 @@
 #include "token.h"
 
 #define WORKER_PASS_MAX		100000	/* claims in one pass, a backstop */
-#define WORKER_URL_MAX		(FACTORY_URL_MAX + GH_DOMAIN_MAX + 32)
-#define WORKER_BODY_MAX		(GH_DOMAIN_MAX + 64)
-
-/* The state names in o, as enums; ORDER_STATE__MAX for a stranger. */
-static enum order_state
-order_state_of(const struct factory_order *o)
-{
-	size_t	i;
-
-	for (i = 0; i < ORDER_STATE__MAX; i++)
-		if (strcmp(o->state, order_state_names[i]) == 0)
-			break;
-	return (enum order_state)i;
-}
-
-static enum callback_state
-callback_state_of(const struct factory_order *o)
-{
-	size_t	i;
-
-	for (i = 0; i < CALLBACK_STATE__MAX; i++)
-		if (strcmp(o->callback_state, callback_state_names[i]) == 0)
-			break;
-	return (enum callback_state)i;
-}
-
-static void
-set_state(struct factory_order *o, enum order_state s)
-{
-	gh_strlcpy(o->state, order_state_names[s], sizeof(o->state));
-}
-
-static void
-set_callback_state(struct factory_order *o, enum callback_state s)
-{
-	gh_strlcpy(o->callback_state, callback_state_names[s],
-	    sizeof(o->callback_state));
-}
-
-/* Milliseconds on the monotonic clock, for durations. */
-static long long
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 long long
 worker_backoff(long long base, int n)
@@ -124,16 +76,7 @@ worker_jitter(long long delay, unsigned r)
 }
 
 long long
-worker_callback_delay(const long long *sched, size_t n, int tries)
-{
-	if (tries < 1 || (size_t)tries > n)
-		return -1;
-	return sched[tries - 1];
-}
-
-/* A random jittered delay from now; without randomness, the plain delay. */
-static long long
-later(long long delay)
+worker_later(long long delay)
 {
 	uint32_t	r;
 
@@ -143,43 +86,7 @@ later(long long delay)
 }
 
 /*
- * Standard Webhooks signature, as factory.h says.  The signed content is
- * "<id>.<timestamp>.<body>".
- */
-enum gh_err
-worker_sign(const char *secret, size_t secretlen, const char *id,
-    long long ts, const char *body, size_t bodylen, char *out, size_t outsz)
-{
-	unsigned char	 key[FACTORY_SECRET_MAX], mac[32];
-	char		 b64[64];
-	const void	*k = secret;
-	struct gh_buf	 msg;
-	enum gh_err	 err;
-	size_t		 klen = secretlen, n;
-
-	gh_buf_init(&msg, 0);
-	if (secretlen > 6 && memcmp(secret, "whsec_", 6) == 0 &&
-	    gh_b64_decode(secret + 6, secretlen - 6, key, sizeof(key), &n) ==
-	    GH_OK) {
-		k = key;
-		klen = n;
-	}
-	if ((err = gh_buf_printf(&msg, "%s.%lld.", id, ts)) != GH_OK ||
-	    (err = gh_buf_add(&msg, body, bodylen)) != GH_OK ||
-	    (err = gh_hmac_sha256(k, klen, msg.data, msg.len, mac)) != GH_OK ||
-	    (err = gh_b64_encode(mac, sizeof(mac), b64, sizeof(b64))) != GH_OK)
-		goto out;
-	if ((size_t)snprintf(out, outsz, "v1,%s", b64) >= outsz)
-		err = GH_ETOOBIG;
-out:
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(mac, sizeof(mac));
-	gh_buf_free(&msg);
-	return err;
-}
-
-/*
- * store_lock_cb: take the byte lock of order id on a descriptor of our
+ * factory_store_lock_cb: take the byte lock of order id on a descriptor of our
  * own.  It is deliberately not close-on-exec: the registrar and deploy
  * programs inherit it, so that the lock outlives a crashed worker for as
  * long as the program it started still runs.  1 taken, 0 held elsewhere.
@@ -238,8 +145,8 @@ worker_init(struct worker *w, struct factory *f)
 	enum gh_err	 err;
 
 	if ((err = gh_netpol_init(&policy,
-	    gh_conf_str(&f->conf, GH_CONF_FACTORY_CALLBACK_ALLOW),
-	    gh_conf_str(&f->conf, GH_CONF_FACTORY_CALLBACK_DENY), why,
+	    factory_conf_str(&f->conf, FACTORY_CONF_CALLBACK_ALLOW),
+	    factory_conf_str(&f->conf, FACTORY_CONF_CALLBACK_DENY), why,
 	    sizeof(why))) != GH_OK) {
 		gh_log("%s: [factory] callback address lists: %s", __func__,
 		    why);
@@ -288,12 +195,11 @@ stopping(const struct worker *w)
 	return w->stop != NULL && *w->stop;
 }
 
-/* Seconds the lease must cover beyond now for a step taking limit_ms. */
-static long long
-lease_for(const struct worker *w, long long limit_ms)
+long long
+worker_lease_for(const struct worker *w, long long limit_ms)
 {
 	return gh_now() + (limit_ms + 999) / 1000 +
-	    gh_conf_int(&w->f->conf, GH_CONF_FACTORY_LEASE);
+	    factory_conf_int(&w->f->conf, FACTORY_CONF_LEASE);
 }
 
 /*
@@ -307,11 +213,11 @@ finish(struct factory_order *o, enum order_state s, int status)
 	unsigned char	rnd[18];
 	char		b64[GH_B64URL_SIZE(sizeof(rnd))];
 
-	set_state(o, s);
+	o->state = s;
 	o->attempts = 0;
 	o->callback_status = status;
 	o->callback_tries = 0;
-	set_callback_state(o, CALLBACK_PENDING);
+	o->callback_state = CALLBACK_PENDING;
 	o->next_at = gh_now();
 	if (gh_random(rnd, sizeof(rnd)) == GH_OK &&
 	    gh_b64url_encode(rnd, sizeof(rnd), b64, sizeof(b64)) == GH_OK)
@@ -333,16 +239,16 @@ step_failed(struct worker *w, struct factory_order *o, const char *step,
 
 	w->failed++;
 	gh_strlcpy(o->last_error, detail, sizeof(o->last_error));
-	max = gh_conf_int(&w->f->conf, GH_CONF_FACTORY_PROVISION_ATTEMPTS);
+	max = factory_conf_int(&w->f->conf, FACTORY_CONF_PROVISION_ATTEMPTS);
 	if (o->attempts >= max) {
 		gh_log("%s: %s failed (attempt %d of %lld): %s; the order "
 		    "failed", o->domain, step, o->attempts, max, detail);
 		finish(o, ORDER_FAILED, 500);
 		return;
 	}
-	delay = worker_backoff(gh_conf_int(&w->f->conf,
-	    GH_CONF_FACTORY_PROVISION_BACKOFF), o->attempts);
-	o->next_at = later(delay);
+	delay = worker_backoff(factory_conf_int(&w->f->conf,
+	    FACTORY_CONF_PROVISION_BACKOFF), o->attempts);
+	o->next_at = worker_later(delay);
 	gh_log("%s: %s failed (attempt %d of %lld): %s; next in %llds",
 	    o->domain, step, o->attempts, max, detail, o->next_at - gh_now());
 }
@@ -357,11 +263,11 @@ step_register(struct worker *w, struct factory_order *o)
 	char		 detail[FACTORY_ERROR_MAX + 1] = "";
 	enum gh_err	 err;
 
-	set_state(o, ORDER_REGISTERING);
+	o->state = ORDER_REGISTERING;
 	o->attempts++;
-	o->lease_until = lease_for(w, gh_conf_int(&w->f->conf,
-	    GH_CONF_FACTORY_REGISTRAR_TIMEOUT));
-	if ((err = store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
+	o->lease_until = worker_lease_for(w, factory_conf_int(&w->f->conf,
+	    FACTORY_CONF_REGISTRAR_TIMEOUT));
+	if ((err = factory_store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
 		return err;
 
 	err = registrar_register(w->f, o->domain, detail, sizeof(detail));
@@ -369,7 +275,7 @@ step_register(struct worker *w, struct factory_order *o)
 	end.detail = detail;
 	if (err == GH_OK) {
 		end.result = "ok";
-		set_state(o, ORDER_DEPLOYING);
+		o->state = ORDER_DEPLOYING;
 		o->attempts = 0;
 		o->registered = gh_now();
 		o->last_error[0] = '\0';
@@ -384,7 +290,7 @@ step_register(struct worker *w, struct factory_order *o)
 		step_failed(w, o, "registration", detail[0] != '\0' ? detail :
 		    gh_strerror(err));
 	}
-	return store_work_save(w->f, o, w->owner, &end);
+	return factory_store_work_save(w->f, o, w->owner, &end);
 }
 
 /*
@@ -403,7 +309,7 @@ deploy(struct worker *w, const struct factory_order *o, int retry,
 	enum gh_err	 err;
 	int		 status;
 
-	cmd = gh_conf_str(&w->f->conf, GH_CONF_FACTORY_DEPLOY_COMMAND);
+	cmd = factory_conf_str(&w->f->conf, FACTORY_CONF_DEPLOY_COMMAND);
 	if (cmd[0] == '\0') {
 		snprintf(detail, detailsz, "no deploy_command: nothing to do");
 		return GH_OK;
@@ -414,14 +320,14 @@ deploy(struct worker *w, const struct factory_order *o, int retry,
 	env[0] = retry ? "GATEHOUSE_DEPLOY_RETRY=1" : "GATEHOUSE_DEPLOY_RETRY=0";
 	env[1] = NULL;
 	gh_buf_init(&secret, FACTORY_SECRET_MAX + 1);
-	if ((err = store_order_secret(w->f, o->id, &secret)) != GH_OK) {
+	if ((err = factory_store_order_secret(w->f, o->id, &secret)) != GH_OK) {
 		snprintf(detail, detailsz, "cannot read the installerSecret: %s",
 		    gh_strerror(err));
 		goto out;
 	}
 	err = gh_proc_run(argv, env, secret.data, secret.len,
-	    (int)gh_conf_int(&w->f->conf, GH_CONF_FACTORY_DEPLOY_TIMEOUT) * 1000,
-	    NULL, &status);
+	    (int)factory_conf_int(&w->f->conf, FACTORY_CONF_DEPLOY_TIMEOUT) *
+	    1000, NULL, &status);
 	if (err != GH_OK)
 		snprintf(detail, detailsz, "deploy command: %s",
 		    gh_strerror(err));
@@ -447,9 +353,9 @@ step_deploy(struct worker *w, struct factory_order *o)
 	enum gh_err	 err;
 
 	o->attempts++;
-	o->lease_until = lease_for(w, gh_conf_int(&w->f->conf,
-	    GH_CONF_FACTORY_DEPLOY_TIMEOUT) * 1000);
-	if ((err = store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
+	o->lease_until = worker_lease_for(w, factory_conf_int(&w->f->conf,
+	    FACTORY_CONF_DEPLOY_TIMEOUT) * 1000);
+	if ((err = factory_store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
 		return err;
 
 	err = deploy(w, o, begin.earlier > 0, detail, sizeof(detail));
@@ -464,194 +370,7 @@ step_deploy(struct worker *w, struct factory_order *o)
 		end.result = "failed";
 		step_failed(w, o, "deploy", detail);
 	}
-	return store_work_save(w->f, o, w->owner, &end);
-}
-
-/* "<callback>/site/<domain>?status=<n>", without doubling a trailing slash. */
-static enum gh_err
-callback_url(const struct factory_order *o, char *out, size_t outsz)
-{
-	size_t	n = strlen(o->callback);
-
-	while (n > 0 && o->callback[n - 1] == '/')
-		n--;
-	if ((size_t)snprintf(out, outsz, "%.*s/site/%s?status=%d", (int)n,
-	    o->callback, o->domain, o->callback_status) >= outsz)
-		return GH_ETOOLONG;
-	return GH_OK;
-}
-
-/* 1 when s can go in a header value: no control characters, no DEL. */
-static int
-header_safe(const char *s, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return n > 0;
-}
-
-/*
- * Send the callback once: PATCH with the client's callback secret as the
- * Bearer token and, unless turned off, the Standard Webhooks headers.
- * GH_OK with *status when an HTTP answer came; otherwise detail says why.
- */
-static enum gh_err
-callback_send(struct worker *w, const struct factory_order *o, int *status,
-    char *detail, size_t detailsz)
-{
-	struct gh_http_req	 req;
-	struct gh_buf		 secret;
-	const char		*hdrs[6];
-	char			 url[WORKER_URL_MAX], body[WORKER_BODY_MAX];
-	char			 auth[FACTORY_SECRET_MAX + 32], sig[64];
-	char			 hid[FACTORY_WEBHOOK_ID_MAX + 16], hts[48];
-	char			 hsig[96];
-	enum gh_err		 err;
-	long long		 ts;
-	size_t			 n = 0;
-
-	gh_buf_init(&secret, FACTORY_SECRET_MAX + 1);
-	auth[0] = '\0';
-	if ((err = callback_url(o, url, sizeof(url))) != GH_OK) {
-		snprintf(detail, detailsz, "callback URL too long");
-		goto out;
-	}
-	/* The domain passed gh_valid_domain(): nothing in it needs escaping. */
-	snprintf(body, sizeof(body), "{\"domain\":\"%s\",\"status\":%d}",
-	    o->domain, o->callback_status);
-	if ((err = store_client_secret(w->f, o->client_id, &secret)) !=
-	    GH_OK) {
-		snprintf(detail, detailsz, "cannot read the callback secret: %s",
-		    gh_strerror(err));
-		goto out;
-	}
-	if (!header_safe(secret.data, secret.len) ||
-	    (size_t)snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
-	    secret.data) >= sizeof(auth)) {
-		snprintf(detail, detailsz, "the client's callback secret "
-		    "cannot be sent in a header");
-		err = GH_ECONFIG;
-		goto out;
-	}
-	hdrs[n++] = "Content-Type: application/json";
-	hdrs[n++] = auth;
-	if (gh_conf_int(&w->f->conf, GH_CONF_FACTORY_WEBHOOK_SIGNATURES)) {
-		ts = gh_now();
-		if ((err = worker_sign(secret.data, secret.len, o->webhook_id,
-		    ts, body, strlen(body), sig, sizeof(sig))) != GH_OK) {
-			snprintf(detail, detailsz, "cannot sign: %s",
-			    gh_strerror(err));
-			goto out;
-		}
-		snprintf(hid, sizeof(hid), "webhook-id: %s", o->webhook_id);
-		snprintf(hts, sizeof(hts), "webhook-timestamp: %lld", ts);
-		snprintf(hsig, sizeof(hsig), "webhook-signature: %s", sig);
-		hdrs[n++] = hid;
-		hdrs[n++] = hts;
-		hdrs[n++] = hsig;
-	}
-	hdrs[n] = NULL;
-	memset(&req, 0, sizeof(req));
-	req.method = "PATCH";
-	req.url = url;
-	req.headers = hdrs;
-	req.body = body;
-	req.bodylen = strlen(body);
-	req.connect_timeout_ms = (int)gh_conf_int(&w->f->conf,
-	    GH_CONF_FACTORY_CALLBACK_CONNECT_TIMEOUT);
-	req.timeout_ms = (int)gh_conf_int(&w->f->conf,
-	    GH_CONF_FACTORY_CALLBACK_TIMEOUT);
-	req.allow_http = (int)gh_conf_int(&w->f->conf,
-	    GH_CONF_FACTORY_ALLOW_HTTP_CALLBACK);
-	req.policy = &w->policy;
-	err = gh_http_request(w->http, &req, status, detail, detailsz);
-out:
-	OPENSSL_cleanse(auth, sizeof(auth));
-	gh_buf_free(&secret);
-	return err;
-}
-
-/*
- * A callback attempt failed: the next one by callback_schedule, with
- * jitter, or, with the schedule spent, the delivery is dead.
- */
-static void
-callback_failed(struct worker *w, struct factory_order *o, const char *detail)
-{
-	long long	sched[GH_CONF_LIST_MAX], delay;
-	size_t		n;
-
-	w->failed++;
-	gh_strlcpy(o->last_error, detail, sizeof(o->last_error));
-	n = gh_conf_intlist(&w->f->conf, GH_CONF_FACTORY_CALLBACK_SCHEDULE,
-	    sched, GH_NELEM(sched));
-	if ((delay = worker_callback_delay(sched, n, o->callback_tries)) < 0) {
-		set_callback_state(o, CALLBACK_DEAD);
-		o->next_at = -1;
-		gh_log("%s: callback status=%d attempt %d failed: %s; dead "
-		    "(gatectl factory redeliver %s)", o->domain,
-		    o->callback_status, o->callback_tries, detail, o->domain);
-		return;
-	}
-	o->next_at = later(delay);
-	gh_log("%s: callback status=%d attempt %d failed: %s; next in %llds",
-	    o->domain, o->callback_status, o->callback_tries, detail,
-	    o->next_at - gh_now());
-}
-
-/*
- * One callback attempt: recorded before it is sent, its answer after.
- * 2xx delivered, 410 gone, anything else retried by callback_schedule and
- * then dead.
- */
-static enum gh_err
-step_callback(struct worker *w, struct factory_order *o)
-{
-	struct work_log	 begin = { .kind = WORK_LOG_CALLBACK_BEGIN };
-	struct work_log	 end = { .kind = WORK_LOG_CALLBACK_END };
-	char		 detail[FACTORY_ERROR_MAX + 1] = "";
-	enum gh_err	 err;
-	long long	 t0;
-	int		 status = 0;
-
-	o->callback_tries++;
-	o->lease_until = lease_for(w, gh_conf_int(&w->f->conf,
-	    GH_CONF_FACTORY_CALLBACK_CONNECT_TIMEOUT) +
-	    gh_conf_int(&w->f->conf, GH_CONF_FACTORY_CALLBACK_TIMEOUT));
-	if ((err = store_work_save(w->f, o, w->owner, &begin)) != GH_OK)
-		return err;
-
-	t0 = mono_ms();
-	err = callback_send(w, o, &status, detail, sizeof(detail));
-	end.id = begin.id;
-	end.ms = mono_ms() - t0;
-	if (err == GH_OK)
-		end.http_status = status;
-	else
-		end.detail = detail;
-	if (err == GH_OK && status >= 200 && status <= 299) {
-		set_callback_state(o, CALLBACK_DELIVERED);
-		o->next_at = -1;
-		o->last_error[0] = '\0';
-		w->delivered++;
-		gh_log("%s: callback status=%d delivered (HTTP %d, %lld ms)",
-		    o->domain, o->callback_status, status, end.ms);
-	} else if (err == GH_OK && status == 410) {
-		set_callback_state(o, CALLBACK_GONE);
-		o->next_at = -1;
-		gh_strlcpy(o->last_error, "callback answered 410 Gone",
-		    sizeof(o->last_error));
-		gh_log("%s: callback status=%d: 410 Gone, not sent again",
-		    o->domain, o->callback_status);
-	} else {
-		if (err == GH_OK)
-			snprintf(detail, sizeof(detail), "HTTP %d", status);
-		callback_failed(w, o, detail);
-	}
-	return store_work_save(w->f, o, w->owner, &end);
+	return factory_store_work_save(w->f, o, w->owner, &end);
 }
 
 /*
@@ -663,14 +382,12 @@ step_callback(struct worker *w, struct factory_order *o)
 static enum gh_err
 work_order(struct worker *w, struct factory_order *o)
 {
-	char		state[sizeof(o->state)];
-	char		cbstate[sizeof(o->callback_state)];
-	enum gh_err	err = GH_OK;
+	enum order_state	state = o->state;
+	enum callback_state	cbstate = o->callback_state;
+	enum gh_err		err = GH_OK;
 
-	gh_strlcpy(state, o->state, sizeof(state));
-	gh_strlcpy(cbstate, o->callback_state, sizeof(cbstate));
 	while (!stopping(w) && o->next_at >= 0 && o->next_at <= gh_now()) {
-		switch (order_state_of(o)) {
+		switch (o->state) {
 		case ORDER_PENDING:
 		case ORDER_REGISTERING:
 			err = step_register(w, o);
@@ -679,8 +396,8 @@ work_order(struct worker *w, struct factory_order *o)
 			err = step_deploy(w, o);
 			break;
 		default:
-			if (callback_state_of(o) == CALLBACK_PENDING)
-				err = step_callback(w, o);
+			if (o->callback_state == CALLBACK_PENDING)
+				err = callback_step(w, o);
 			else
 				o->next_at = -1;	/* nothing left to do */
 			break;
@@ -688,8 +405,7 @@ work_order(struct worker *w, struct factory_order *o)
 		if (err != GH_OK)
 			break;
 	}
-	if (strcmp(state, o->state) != 0 ||
-	    strcmp(cbstate, o->callback_state) != 0)
+	if (state != o->state || cbstate != o->callback_state)
 		w->advanced++;
 	if (err == GH_ECONFLICT) {
 		gh_log("%s: another worker took the order over", o->domain);
@@ -700,7 +416,7 @@ work_order(struct worker *w, struct factory_order *o)
 	o->lease_owner[0] = '\0';
 	o->lease_until = 0;
 	o->lease_locked = 0;
-	err = store_work_save(w->f, o, w->owner, NULL);
+	err = factory_store_work_save(w->f, o, w->owner, NULL);
 	return err == GH_ECONFLICT ? GH_OK : err;
 }
 
@@ -719,8 +435,8 @@ worker_pass(struct worker *w, int *did)
 
 	for (n = 0; n < WORKER_PASS_MAX && !stopping(w); n++) {
 		now = gh_now();
-		err = store_work_claim(w->f, w->owner, now, cutoff,
-		    now + gh_conf_int(&w->f->conf, GH_CONF_FACTORY_LEASE),
+		err = factory_store_work_claim(w->f, w->owner, now, cutoff,
+		    now + factory_conf_int(&w->f->conf, FACTORY_CONF_LEASE),
 		    claim_lock, w, &o);
 		if (err == GH_OK) {
 			worked = 1;
@@ -744,7 +460,7 @@ worker_idle(struct worker *w, long long max)
 {
 	long long	when, d;
 
-	if (store_work_next(w->f, &when) != GH_OK)
+	if (factory_store_work_next(w->f, &when) != GH_OK)
 		return max;
 	d = when - gh_now();
 	if (d < 0)
@@ -761,7 +477,7 @@ admin_load(struct factory *f, const char *domain, struct factory_order *o)
 	if (gh_valid_domain(domain, strlen(domain), name, sizeof(name),
 	    NULL) != GH_OK)
 		return GH_ENOTFOUND;
-	return store_order_get(f, name, o);
+	return factory_store_order_get(f, name, o);
 }
 
 enum gh_err
@@ -773,17 +489,17 @@ worker_retry(struct factory *f, const char *domain, struct factory_order *o,
 
 	if ((err = admin_load(f, domain, &cur)) != GH_OK)
 		return err;
-	switch (order_state_of(&cur)) {
+	switch (cur.state) {
 	case ORDER_PENDING:
 	case ORDER_REGISTERING:
 	case ORDER_DEPLOYING:
 		break;		/* due now, without waiting out the backoff */
 	case ORDER_FAILED:
 		/* Start again at the step that failed, with a fresh budget. */
-		set_state(&cur, cur.registered > 0 ? ORDER_DEPLOYING :
-		    ORDER_REGISTERING);
+		cur.state = cur.registered > 0 ? ORDER_DEPLOYING :
+		    ORDER_REGISTERING;
 		cur.attempts = 0;
-		set_callback_state(&cur, CALLBACK_WAITING);
+		cur.callback_state = CALLBACK_WAITING;
 		cur.callback_status = 0;
 		cur.callback_tries = 0;
 		cur.webhook_id[0] = '\0';
@@ -795,7 +511,7 @@ worker_retry(struct factory *f, const char *domain, struct factory_order *o,
 		return GH_EINVAL;
 	}
 	cur.next_at = gh_now();
-	if ((err = store_order_update(f, &cur, gh_now())) == GH_OK ||
+	if ((err = factory_store_order_update(f, &cur, gh_now())) == GH_OK ||
 	    err == GH_EBUSY)
 		*o = cur;
 	return err;
@@ -811,17 +527,17 @@ worker_redeliver(struct factory *f, const char *domain,
 	if ((err = admin_load(f, domain, &cur)) != GH_OK)
 		return err;
 	if (cur.callback_status == 0 ||
-	    callback_state_of(&cur) == CALLBACK_WAITING) {
+	    cur.callback_state == CALLBACK_WAITING) {
 		*why = "provisioning has not finished: there is no callback yet";
 		return GH_EINVAL;
 	}
 	/* A delivery still under way keeps its count; an ended one starts over. */
-	if (callback_state_of(&cur) != CALLBACK_PENDING) {
-		set_callback_state(&cur, CALLBACK_PENDING);
+	if (cur.callback_state != CALLBACK_PENDING) {
+		cur.callback_state = CALLBACK_PENDING;
 		cur.callback_tries = 0;
 	}
 	cur.next_at = gh_now();
-	if ((err = store_order_update(f, &cur, gh_now())) == GH_OK ||
+	if ((err = factory_store_order_update(f, &cur, gh_now())) == GH_OK ||
 	    err == GH_EBUSY)
 		*o = cur;
 	return err;

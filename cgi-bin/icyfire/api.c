@@ -24,24 +24,25 @@
 
 /* Start the request's incident: who asked, which endpoint, when. */
 static void
-incident_begin(struct icyfire *f, const struct gh_req *req,
+incident_begin(struct icy_req *rq, const struct gh_req *req,
     const char *endpoint)
 {
-	memset(&f->pending, 0, sizeof(f->pending));
-	f->pending.timestamp = gh_now();
-	gh_strlcpy(f->pending.ip_address, req->remote_addr[0] ?
-	    req->remote_addr : "-", sizeof(f->pending.ip_address));
-	gh_strlcpy(f->pending.endpoint, endpoint, sizeof(f->pending.endpoint));
-	f->record = 1;
+	memset(&rq->pending, 0, sizeof(rq->pending));
+	rq->pending.timestamp = gh_now();
+	gh_strlcpy(rq->pending.ip_address, req->remote_addr[0] ?
+	    req->remote_addr : "-", sizeof(rq->pending.ip_address));
+	gh_strlcpy(rq->pending.endpoint, endpoint,
+	    sizeof(rq->pending.endpoint));
+	rq->record = 1;
 }
 
 /* End it with the status and message the client got. */
 static void
-incident_end(struct icyfire *f, int status, const char *msg)
+incident_end(struct icy_req *rq, int status, const char *msg)
 {
-	f->pending.status_code = status;
-	gh_strlcpy(f->pending.status_message, msg,
-	    sizeof(f->pending.status_message));
+	rq->pending.status_code = status;
+	gh_strlcpy(rq->pending.status_message, msg,
+	    sizeof(rq->pending.status_message));
 }
 
 /* The endpoint a path names, for requests that reach no handler. */
@@ -87,12 +88,12 @@ status_body(struct gh_res *res, int status, const char *endpoint,
 void
 icyfire_error_body(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
-	struct icyfire	*f = svc->ctx;
+	struct icy_req	*rq = req->ctx;
 
-	if (!f->record)
-		incident_begin(f, req, endpoint_of(req->path));
-	incident_end(f, res->status, res->errmsg);
-	status_body(res, res->status, f->pending.endpoint, res->errmsg);
+	if (!rq->record)
+		incident_begin(rq, req, endpoint_of(req->path));
+	incident_end(rq, res->status, res->errmsg);
+	status_body(res, res->status, rq->pending.endpoint, res->errmsg);
 }
 
 /* Fail with a status of the document's and its message. */
@@ -109,18 +110,18 @@ fail(struct gh_res *res, int status, const char *msg)
 
 /* 403 for wrong tokens: a flagged incident. */
 static enum gh_err
-fail_auth(struct icyfire *f, struct gh_res *res)
+fail_auth(struct icy_req *rq, struct gh_res *res)
 {
-	f->pending.flag = 1;
+	rq->pending.flag = 1;
 	return fail(res, 403, ICY_MSG_AUTH);
 }
 
 /* 218 "This is fine": no domain claimed the slot. */
 static enum gh_err
-unclaimed(struct icyfire *f, struct gh_res *res)
+unclaimed(struct icy_req *rq, struct gh_res *res)
 {
-	incident_end(f, 218, ICY_MSG_UNCLAIMED);
-	return status_body(res, 218, f->pending.endpoint, ICY_MSG_UNCLAIMED);
+	incident_end(rq, 218, ICY_MSG_UNCLAIMED);
+	return status_body(res, 218, rq->pending.endpoint, ICY_MSG_UNCLAIMED);
 }
 
 /*
@@ -133,6 +134,7 @@ static enum gh_err
 slot_open(struct icyfire *f, struct gh_req *req, struct gh_res *res,
     enum icy_token second, struct icy_slot *slot)
 {
+	struct icy_req	*rq = req->ctx;
 	struct icy_path	p;
 	enum gh_err	err;
 	int		ok = 0;
@@ -140,20 +142,20 @@ slot_open(struct icyfire *f, struct gh_req *req, struct gh_res *res,
 	res->secret = 1;
 	if (req->ncap != 1 || icy_path_slot(req->cap[0].s, &p) != GH_OK)
 		return fail(res, 400, ICY_MSG_SLOT);
-	if ((err = icy_store_tokens_check(f, ICY_TOKEN_READ, p.tok[0],
+	if ((err = icyfire_store_tokens_check(f, ICY_TOKEN_READ, p.tok[0],
 	    p.toklen[0], second, p.tok[1], p.toklen[1], &ok)) != GH_OK)
 		return gh_fail(res, err, "token check failed");
 	if (!ok)
-		return fail_auth(f, res);
-	err = icy_store_slot_get(f, p.slot, slot);
+		return fail_auth(rq, res);
+	err = icyfire_store_slot_get(f, p.slot, slot);
 	if (err == GH_ENOTFOUND || (err == GH_OK && slot->server_id !=
 	    p.server))
 		return fail(res, 400, ICY_MSG_SLOT);
 	if (err != GH_OK)
 		return gh_fail(res, err, "slot lookup failed");
-	f->pending.domain_id = slot->domain_id;
+	rq->pending.domain_id = slot->domain_id;
 	if (slot->credential_id == 0)
-		return unclaimed(f, res);
+		return unclaimed(rq, res);
 	return GH_OK;
 }
 
@@ -188,22 +190,23 @@ post_json(const struct icy_post *p, void *arg)
 	out->err = err;
 }
 
-/* _r's answer, inside icyfire_r()'s read transaction. */
+/* _r's answer, inside icyfire_post_next()'s read transaction. */
 static enum gh_err
 r_answer(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct icyfire		*f = svc->ctx;
+	struct icy_req		*rq = req->ctx;
 	struct icy_slot		 slot;
 	struct post_out		 po = { NULL, GH_OK };
 	struct json_object	*o = NULL, *cred = NULL;
 	char			 platform[16];
 	enum gh_err		 err;
 
-	incident_begin(f, req, EP_R);
+	incident_begin(rq, req, EP_R);
 	if ((err = slot_open(f, req, res, ICY_TOKEN_CRED, &slot)) != GH_OK ||
 	    slot.credential_id == 0)
 		return err;
-	err = icy_store_post_head(f, slot.credential_id, 0, post_json, &po);
+	err = icyfire_store_post_head(f, slot.credential_id, 0, post_json, &po);
 	if (err == GH_ENOTFOUND)
 		return fail(res, 404, ICY_MSG_QUEUE);
 	if (err == GH_OK)
@@ -211,7 +214,7 @@ r_answer(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	if (err != GH_OK)
 		goto out;
 	gh_buf_reset(&f->scratch);
-	if ((err = icy_store_credential_get(f, slot.credential_id, platform,
+	if ((err = icyfire_store_credential_get(f, slot.credential_id, platform,
 	    sizeof(platform), &f->scratch)) != GH_OK)
 		goto out;
 	/* Stored by gatectl as a JSON object of Fernet tokens. */
@@ -234,7 +237,7 @@ r_answer(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	po.post = NULL;
 	if (err != GH_OK)
 		goto out;
-	incident_end(f, 200, ICY_MSG_OK);
+	incident_end(rq, 200, ICY_MSG_OK);
 	err = gh_res_json(res, 200, o);
 out:
 	json_object_put(cred);
@@ -247,13 +250,14 @@ out:
 
 /* Tokens, slot, post and credential read from one snapshot. */
 enum gh_err
-icyfire_r(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+icyfire_post_next(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct icyfire	*f = svc->ctx;
+	struct icy_req	*rq = req->ctx;
 	enum gh_err	 err;
 
 	if ((err = gh_db_read_begin(&f->db)) != GH_OK) {
-		incident_begin(f, req, EP_R);
+		incident_begin(rq, req, EP_R);
 		return gh_fail(res, err, "cannot read the queue");
 	}
 	err = r_answer(svc, req, res);
@@ -262,16 +266,17 @@ icyfire_r(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 }
 
 enum gh_err
-icyfire_d(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+icyfire_post_delete(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct icyfire	*f = svc->ctx;
+	struct icy_req	*rq = req->ctx;
 	struct icy_slot	 slot;
 	char		 buf[24];
 	const char	*errstr;
 	long long	 post_id = 0;
 	enum gh_err	 err;
 
-	incident_begin(f, req, EP_D);
+	incident_begin(rq, req, EP_D);
 	if ((err = slot_open(f, req, res, ICY_TOKEN_DELETE, &slot)) != GH_OK ||
 	    slot.credential_id == 0)
 		return err;
@@ -282,12 +287,12 @@ icyfire_d(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 			return fail(res, 400, ICY_MSG_SLOT);
 	} else if (err != GH_ENOTFOUND)
 		return fail(res, 400, ICY_MSG_SLOT);
-	err = icy_store_post_delete(f, slot.credential_id, post_id);
+	err = icyfire_store_post_delete(f, slot.credential_id, post_id);
 	if (err == GH_ENOTFOUND)
 		return fail(res, 404, ICY_MSG_QUEUE);
 	if (err != GH_OK)
 		return gh_fail(res, err, "cannot delete the post");
-	incident_end(f, 204, ICY_MSG_DELETED);
+	incident_end(rq, 204, ICY_MSG_DELETED);
 	res->status = 204;	/* no body: HTTP forbids one */
 	return GH_OK;
 }
@@ -350,9 +355,11 @@ query_int(const struct gh_req *req, const char *name, long long min,
 }
 
 enum gh_err
-icyfire_rs(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+icyfire_incident_query(struct gh_svc *svc, struct gh_req *req,
+    struct gh_res *res)
 {
 	struct icyfire		*f = svc->ctx;
+	struct icy_req		*rq = req->ctx;
 	struct icy_path		 p;
 	struct incidents_out	 out = { NULL, GH_OK };
 	const char		*errstr = NULL, *s = NULL;
@@ -361,17 +368,17 @@ icyfire_rs(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	enum gh_err		 perr, err;
 	int			 ok = 0;
 
-	incident_begin(f, req, EP_RS);
+	incident_begin(rq, req, EP_RS);
 	res->secret = 1;
 	if (req->ncap != 1 ||
 	    (perr = icy_path_query(req->cap[0].s, &p)) == GH_EINVAL)
-		return fail_auth(f, res);
-	if ((err = icy_store_tokens_check(f, ICY_TOKEN_READ, p.tok[0],
+		return fail_auth(rq, res);
+	if ((err = icyfire_store_tokens_check(f, ICY_TOKEN_READ, p.tok[0],
 	    p.toklen[0], ICY_TOKEN_SECURITY, p.tok[1], p.toklen[1], &ok)) !=
 	    GH_OK)
 		return gh_fail(res, err, "token check failed");
 	if (!ok)
-		return fail_auth(f, res);
+		return fail_auth(rq, res);
 	if (perr != GH_OK)
 		return fail(res, 400, ICY_MSG_ARGUMENT);
 	for (arg = 0; icy_query_args[arg] != NULL; arg++)
@@ -401,12 +408,12 @@ icyfire_rs(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		return fail(res, 400, ICY_MSG_ARGUMENT);
 	if ((out.list = json_object_new_array()) == NULL)
 		return gh_fail(res, GH_ENOMEM, "out of memory");
-	err = icy_store_incident_query(f, arg, v, s, before, limit, incident_json,
-	    &out);
+	err = icyfire_store_incident_query(f, arg, v, s, before, limit,
+	    incident_json, &out);
 	if (err == GH_OK)
 		err = out.err;
 	if (err == GH_OK) {
-		incident_end(f, 200, ICY_MSG_OK);
+		incident_end(rq, 200, ICY_MSG_OK);
 		err = gh_res_json(res, 200, out.list);
 	}
 	json_object_put(out.list);

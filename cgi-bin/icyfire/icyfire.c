@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "icyfire.h"
+#include "sections.h"
 
 const char *const icy_token_names[ICY_TOKEN__MAX] = {
 	[ICY_TOKEN_READ] = "read",
@@ -46,20 +47,19 @@ icyfire_open(struct icyfire *f, const char *config, unsigned dbflags,
 
 	memset(f, 0, sizeof(*f));
 	gh_buf_init(&f->scratch, 256 * 1024);
-	err = config ? gh_conf_load(&f->conf, config, errbuf, errsz) :
-	    gh_conf_load_env(&f->conf, errbuf, errsz);
+	err = gh_conf_load(&f->conf, gatehouse_sections, config, errbuf, errsz);
 	if (err != GH_OK)
 		goto fail;
-	if ((err = fernet_key_load(&f->key, gh_conf_str(&f->conf,
-	    GH_CONF_ICYFIRE_FERNET_KEY_FILE))) != GH_OK) {
+	if ((err = fernet_key_load(&f->key, icyfire_conf_str(&f->conf,
+	    ICYFIRE_CONF_FERNET_KEY_FILE))) != GH_OK) {
 		snprintf(errbuf, errsz, "%s: cannot load the Fernet key: %s",
-		    gh_conf_str(&f->conf, GH_CONF_ICYFIRE_FERNET_KEY_FILE),
+		    icyfire_conf_str(&f->conf, ICYFIRE_CONF_FERNET_KEY_FILE),
 		    gh_strerror(err));
 		goto fail;
 	}
-	if ((err = icy_store_open(f, dbflags)) != GH_OK) {
+	if ((err = icyfire_store_open(f, dbflags)) != GH_OK) {
 		snprintf(errbuf, errsz, "%s/icyfire.db, icyfire_log.db: %s%s",
-		    gh_conf_str(&f->conf, GH_CONF_STATE_DIR), gh_strerror(err),
+		    gh_conf_state_dir(&f->conf), gh_strerror(err),
 		    err == GH_ECONFIG ? " (run gatectl init)" : "");
 		goto fail;
 	}
@@ -74,7 +74,7 @@ fail:
 void
 icyfire_close(struct icyfire *f)
 {
-	icy_store_close(f);
+	icyfire_store_close(f);
 	OPENSSL_cleanse(&f->key, sizeof(f->key));
 	gh_conf_free(&f->conf);
 	gh_buf_free(&f->scratch);

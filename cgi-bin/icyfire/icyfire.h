@@ -16,6 +16,20 @@
 #include "token.h"
 #include "util.h"
 
+/* The migrations of sql/icyfire/ and sql/icyfire_log/ (schema.c). */
+extern const struct gh_schema icyfire_schema;
+extern const struct gh_schema icyfire_log_schema;
+
+/* The [icyfire] keys of gatehouse.conf (conf.c). */
+enum icyfire_conf_key {
+	ICYFIRE_CONF_FERNET_KEY_FILE,
+	ICYFIRE_CONF__MAX
+};
+
+extern const struct gh_conf_table icyfire_conf;
+
+GH_CONF_ACCESSORS(icyfire)
+
 #define ICY_SLOTS_PER_SERVER	10080	/* one per minute of the week */
 #define ICY_SERVER_MAX		100000
 #define ICY_NAME_MAX		253	/* a domain name */
@@ -143,34 +157,42 @@ struct icyfire {
 	unsigned char		 tok_hash[ICY_TOKEN__MAX][GH_SHA256_LEN];
 	unsigned		 tok_set;	/* bit i: token i is stored */
 	long long		 tok_until_us;	/* tok_hash is good until */
-	struct icy_incident	 pending;	/* the current request's record */
-	int			 record;	/* pending is to be written */
 	struct gh_buf		 scratch;
+};
+
+/*
+ * What one request of the FastCGI program owns (gh_svc.reqctx, req->ctx):
+ * zeroed by serve before each request.
+ */
+struct icy_req {
+	struct icy_incident	 pending;	/* the request's incident */
+	int			 record;	/* pending is to be written */
 };
 
 enum gh_err	 icyfire_open(struct icyfire *f, const char *config,
 		    unsigned dbflags, char *errbuf, size_t errsz);
 void		 icyfire_close(struct icyfire *f);
 
-/* store.c: every SQL statement of icyfire (icy_store_*: gatectl links the factory's store too). */
-enum gh_err	 icy_store_open(struct icyfire *f, unsigned flags);
-void		 icy_store_close(struct icyfire *f);
+/* store.c: every SQL statement of icyfire (icyfire_store_*). */
+enum gh_err	 icyfire_store_open(struct icyfire *f, unsigned flags);
+void		 icyfire_store_close(struct icyfire *f);
 /* 1 in *ok when both tokens match their stored hashes (constant time). */
-enum gh_err	 icy_store_tokens_check(struct icyfire *f, enum icy_token a,
+enum gh_err	 icyfire_store_tokens_check(struct icyfire *f, enum icy_token a,
 		    const char *ta, size_t la, enum icy_token b, const char *tb,
 		    size_t lb, int *ok);
-enum gh_err	 icy_store_token_set(struct icyfire *f, enum icy_token t,
+enum gh_err	 icyfire_store_token_set(struct icyfire *f, enum icy_token t,
 		    const char *tok, size_t len);
-enum gh_err	 icy_store_server_add(struct icyfire *f, long long id);
-enum gh_err	 icy_store_slot_get(struct icyfire *f, long long slot,
+enum gh_err	 icyfire_store_server_add(struct icyfire *f, long long id);
+enum gh_err	 icyfire_store_slot_get(struct icyfire *f, long long slot,
 		    struct icy_slot *out);
-enum gh_err	 icy_store_slot_claim(struct icyfire *f, long long slot,
+enum gh_err	 icyfire_store_slot_claim(struct icyfire *f, long long slot,
 		    const char *domain, const char *platform);
-enum gh_err	 icy_store_domain_add(struct icyfire *f, const char *name);
-enum gh_err	 icy_store_credential_set(struct icyfire *f, const char *domain,
+enum gh_err	 icyfire_store_domain_add(struct icyfire *f, const char *name);
+enum gh_err	 icyfire_store_credential_set(struct icyfire *f,
+		    const char *domain,
 		    const char *platform, const char *fields);
 /* Append platform and fields JSON of a credential; borrowed for the call. */
-enum gh_err	 icy_store_credential_get(struct icyfire *f, long long id,
+enum gh_err	 icyfire_store_credential_get(struct icyfire *f, long long id,
 		    char *platform, size_t psz, struct gh_buf *fields);
 struct icy_post {
 	long long	 id;
@@ -178,29 +200,30 @@ struct icy_post {
 	const char	*body, *link, *media_url;	/* borrowed; link, media_url may be NULL */
 };
 /* The oldest post (post_id 0) or post post_id of a credential, to cb. */
-enum gh_err	 icy_store_post_head(struct icyfire *f, long long cred,
+enum gh_err	 icyfire_store_post_head(struct icyfire *f, long long cred,
 		    long long post_id, void (*cb)(const struct icy_post *, void *),
 		    void *arg);
 /* Delete post post_id (0: the oldest) of a credential; GH_ENOTFOUND. */
-enum gh_err	 icy_store_post_delete(struct icyfire *f, long long cred,
+enum gh_err	 icyfire_store_post_delete(struct icyfire *f, long long cred,
 		    long long post_id);
-enum gh_err	 icy_store_post_add(struct icyfire *f, const char *domain,
+enum gh_err	 icyfire_store_post_add(struct icyfire *f, const char *domain,
 		    const char *platform, const char *type, const char *body,
 		    const char *link, const char *media_url, long long *id);
-enum gh_err	 icy_store_post_list(struct icyfire *f, const char *domain,
+enum gh_err	 icyfire_store_post_list(struct icyfire *f, const char *domain,
 		    void (*cb)(const struct icy_post *, const char *platform,
 		    void *), void *arg);
-enum gh_err	 icy_store_incident_add(struct icyfire *f, struct icy_incident *in);
+enum gh_err	 icyfire_store_incident_add(struct icyfire *f,
+		    struct icy_incident *in);
 /* Remove the incidents older than before (a Unix time); *n gets how many. */
-enum gh_err	 icy_store_incident_prune(struct icyfire *f, long long before,
-		    long long *n);
+enum gh_err	 icyfire_store_incident_prune(struct icyfire *f,
+		    long long before, long long *n);
 /*
  * Incidents matching argument arg (an index into icy_query_args) with
  * value v (integer) or s (text), newest first, below before_id (0: any),
  * at most limit.  GH_ENOTFOUND when none.
  */
 extern const char *const icy_query_args[];
-enum gh_err	 icy_store_incident_query(struct icyfire *f, size_t arg,
+enum gh_err	 icyfire_store_incident_query(struct icyfire *f, size_t arg,
 		    long long v, const char *s, long long before_id,
 		    long long limit, void (*cb)(const struct icy_incident *,
 		    void *), void *arg_cb);
@@ -209,9 +232,12 @@ enum gh_err	 icy_store_incident_query(struct icyfire *f, size_t arg,
 struct gh_svc;
 struct gh_req;
 struct gh_res;
-enum gh_err	 icyfire_r(struct gh_svc *, struct gh_req *, struct gh_res *);
-enum gh_err	 icyfire_d(struct gh_svc *, struct gh_req *, struct gh_res *);
-enum gh_err	 icyfire_rs(struct gh_svc *, struct gh_req *, struct gh_res *);
+enum gh_err	 icyfire_post_next(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+enum gh_err	 icyfire_post_delete(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
+enum gh_err	 icyfire_incident_query(struct gh_svc *, struct gh_req *,
+		    struct gh_res *);
 void		 icyfire_error_body(struct gh_svc *, struct gh_req *,
 		    struct gh_res *);
 

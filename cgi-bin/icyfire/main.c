@@ -19,9 +19,10 @@
  * stays out of the way.
  */
 static const struct gh_route routes[] = {
-	{ GH_M(GH_GET), "/api/_r/**", icyfire_r, GH_ROUTE_PUBLIC, 0 },
-	{ GH_M(GH_GET), "/api/_d/**", icyfire_d, GH_ROUTE_PUBLIC, 0 },
-	{ GH_M(GH_GET), "/api/_rs/**", icyfire_rs, GH_ROUTE_PUBLIC, 0 },
+	{ GH_M(GH_GET), "/api/_r/**", icyfire_post_next, GH_ROUTE_PUBLIC, 0 },
+	{ GH_M(GH_GET), "/api/_d/**", icyfire_post_delete, GH_ROUTE_PUBLIC, 0 },
+	{ GH_M(GH_GET), "/api/_rs/**", icyfire_incident_query, GH_ROUTE_PUBLIC,
+	    0 },
 };
 
 static const char *const mask[] = { "auth=", NULL };
@@ -31,12 +32,13 @@ static void
 icyfire_after(struct gh_svc *svc)
 {
 	struct icyfire	*f = svc->ctx;
+	struct icy_req	*rq = svc->reqctx;
 	enum gh_err	 err;
 
-	if (!f->record)
+	if (!rq->record)
 		return;
-	f->record = 0;
-	if ((err = icy_store_incident_add(f, &f->pending)) != GH_OK)
+	rq->record = 0;
+	if ((err = icyfire_store_incident_add(f, &rq->pending)) != GH_OK)
 		gh_log("cannot record an incident: %s", gh_strerror(err));
 }
 
@@ -44,6 +46,7 @@ int
 main(void)
 {
 	struct icyfire	f;
+	struct icy_req	rq;
 	struct gh_svc	svc = {
 		.name = "icyfire",
 		.routes = routes,
@@ -53,6 +56,8 @@ main(void)
 		.mask = mask,
 		.body_max = 1024,
 		.ctx = &f,
+		.reqctx = &rq,
+		.reqctx_size = sizeof(rq),
 	};
 	char		errbuf[512];
 	int		rc;
@@ -64,7 +69,7 @@ main(void)
 		gh_log("%s", errbuf);
 		return 1;
 	}
-	svc.log_requests = (int)gh_conf_int(&f.conf, GH_CONF_LOG_REQUESTS);
+	svc.log_requests = gh_conf_log_requests(&f.conf);
 	rc = gh_serve(&svc);
 	icyfire_close(&f);
 	return rc;

@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "auth.h"
 #include "icyfire.h"
 #include "log.h"
 
@@ -149,30 +150,31 @@ static const char *const log_stmts[LOG_STMT__MAX] = {
  * connection's cache whenever another one has written to its file).
  */
 enum gh_err
-icy_store_open(struct icyfire *f, unsigned flags)
+icyfire_store_open(struct icyfire *f, unsigned flags)
 {
-	const char	*dir = gh_conf_str(&f->conf, GH_CONF_STATE_DIR);
+	const char	*dir = gh_conf_state_dir(&f->conf);
 	enum gh_err	 err;
 
-	if ((err = gh_db_open_service(&f->db, dir, "icyfire", flags, stmts,
-	    STMT__MAX)) != GH_OK)
+	if ((err = gh_db_open_service(&f->db, dir, &icyfire_schema, flags,
+	    stmts, STMT__MAX)) != GH_OK)
 		return err;
-	if ((err = gh_db_open_service(&f->log, dir, "icyfire_log", flags,
+	if ((err = gh_db_open_service(&f->log, dir, &icyfire_log_schema, flags,
 	    log_stmts, LOG_STMT__MAX)) != GH_OK)
 		gh_db_close(&f->db);
 	return err;
 }
 
 void
-icy_store_close(struct icyfire *f)
+icyfire_store_close(struct icyfire *f)
 {
 	gh_db_close(&f->log);
 	gh_db_close(&f->db);
 }
 
-/* The stored hashes, read at most once a second per process. */
-#define TOKENS_TTL_US	1000000LL
-
+/*
+ * The stored hashes, read at most once per GH_AUTH_CACHE_US and process:
+ * the policy of every service's token cache (auth.h).
+ */
 static enum gh_err
 tokens_load(struct icyfire *f)
 {
@@ -201,7 +203,7 @@ tokens_load(struct icyfire *f)
 	gh_db_reset(st);
 	if (rc != SQLITE_DONE)
 		return gh_db_err(rc);
-	f->tok_until_us = now + TOKENS_TTL_US;
+	f->tok_until_us = now + GH_AUTH_CACHE_US;
 	return GH_OK;
 }
 
@@ -211,7 +213,7 @@ tokens_load(struct icyfire *f)
  * second (tokens_load()).
  */
 enum gh_err
-icy_store_tokens_check(struct icyfire *f, enum icy_token a, const char *ta,
+icyfire_store_tokens_check(struct icyfire *f, enum icy_token a, const char *ta,
     size_t la, enum icy_token b, const char *tb, size_t lb, int *ok)
 {
 	unsigned char	 ha[GH_SHA256_LEN], hb[GH_SHA256_LEN];
@@ -233,7 +235,7 @@ icy_store_tokens_check(struct icyfire *f, enum icy_token a, const char *ta,
 }
 
 enum gh_err
-icy_store_token_set(struct icyfire *f, enum icy_token t, const char *tok,
+icyfire_store_token_set(struct icyfire *f, enum icy_token t, const char *tok,
     size_t len)
 {
 	unsigned char	 h[GH_SHA256_LEN];
@@ -251,7 +253,7 @@ icy_store_token_set(struct icyfire *f, enum icy_token t, const char *tok,
 
 /* A server and its 10,080 slots, in one transaction. */
 enum gh_err
-icy_store_server_add(struct icyfire *f, long long id)
+icyfire_store_server_add(struct icyfire *f, long long id)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -280,7 +282,7 @@ fail:
 }
 
 enum gh_err
-icy_store_slot_get(struct icyfire *f, long long slot, struct icy_slot *out)
+icyfire_store_slot_get(struct icyfire *f, long long slot, struct icy_slot *out)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -298,7 +300,7 @@ icy_store_slot_get(struct icyfire *f, long long slot, struct icy_slot *out)
 }
 
 enum gh_err
-icy_store_slot_claim(struct icyfire *f, long long slot, const char *domain,
+icyfire_store_slot_claim(struct icyfire *f, long long slot, const char *domain,
     const char *platform)
 {
 	sqlite3_stmt	*st;
@@ -313,7 +315,7 @@ icy_store_slot_claim(struct icyfire *f, long long slot, const char *domain,
 }
 
 enum gh_err
-icy_store_domain_add(struct icyfire *f, const char *name)
+icyfire_store_domain_add(struct icyfire *f, const char *name)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -326,7 +328,7 @@ icy_store_domain_add(struct icyfire *f, const char *name)
 }
 
 enum gh_err
-icy_store_credential_set(struct icyfire *f, const char *domain,
+icyfire_store_credential_set(struct icyfire *f, const char *domain,
     const char *platform, const char *fields)
 {
 	sqlite3_stmt	*st;
@@ -342,7 +344,7 @@ icy_store_credential_set(struct icyfire *f, const char *domain,
 }
 
 enum gh_err
-icy_store_credential_get(struct icyfire *f, long long id, char *platform,
+icyfire_store_credential_get(struct icyfire *f, long long id, char *platform,
     size_t psz, struct gh_buf *fields)
 {
 	sqlite3_stmt	*st;
@@ -372,7 +374,7 @@ post_read(sqlite3_stmt *st, struct icy_post *p)
 }
 
 enum gh_err
-icy_store_post_head(struct icyfire *f, long long cred, long long post_id,
+icyfire_store_post_head(struct icyfire *f, long long cred, long long post_id,
     void (*cb)(const struct icy_post *, void *), void *arg)
 {
 	struct icy_post	 p;
@@ -394,7 +396,7 @@ icy_store_post_head(struct icyfire *f, long long cred, long long post_id,
 }
 
 enum gh_err
-icy_store_post_delete(struct icyfire *f, long long cred, long long post_id)
+icyfire_store_post_delete(struct icyfire *f, long long cred, long long post_id)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -409,8 +411,8 @@ icy_store_post_delete(struct icyfire *f, long long cred, long long post_id)
 }
 
 enum gh_err
-icy_store_post_add(struct icyfire *f, const char *domain, const char *platform,
-    const char *type, const char *body, const char *link,
+icyfire_store_post_add(struct icyfire *f, const char *domain,
+    const char *platform, const char *type, const char *body, const char *link,
     const char *media_url, long long *id)
 {
 	sqlite3_stmt	*st;
@@ -431,7 +433,7 @@ icy_store_post_add(struct icyfire *f, const char *domain, const char *platform,
 }
 
 enum gh_err
-icy_store_post_list(struct icyfire *f, const char *domain,
+icyfire_store_post_list(struct icyfire *f, const char *domain,
     void (*cb)(const struct icy_post *, const char *, void *), void *arg)
 {
 	struct icy_post	 p;
@@ -476,7 +478,7 @@ incident_flag(struct icyfire *f, struct icy_incident *in)
 }
 
 enum gh_err
-icy_store_incident_add(struct icyfire *f, struct icy_incident *in)
+icyfire_store_incident_add(struct icyfire *f, struct icy_incident *in)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;
@@ -510,7 +512,7 @@ fail:
 }
 
 enum gh_err
-icy_store_incident_query(struct icyfire *f, size_t arg, long long v,
+icyfire_store_incident_query(struct icyfire *f, size_t arg, long long v,
     const char *s, long long before_id, long long limit,
     void (*cb)(const struct icy_incident *, void *), void *cbarg)
 {
@@ -554,7 +556,7 @@ icy_store_incident_query(struct icyfire *f, size_t arg, long long v,
 }
 
 enum gh_err
-icy_store_incident_prune(struct icyfire *f, long long before, long long *n)
+icyfire_store_incident_prune(struct icyfire *f, long long before, long long *n)
 {
 	sqlite3_stmt	*st;
 	enum gh_err	 err;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: ISC
 #
-# Hostile input to the factory (factory-api.md, README "How we read the
-# factory spec"): SQL injection in every field of POST /v1/site, in the
+# Hostile input to the factory (doc/spec/factory-api.md, doc/factory.md:
+# how we read it): SQL injection in every field of POST /v1/site, in the
 # domain of both GET routes and in the token; CR and LF in domains and
 # callback URLs (and what the callback then carries on the wire); NUL,
 # \u0000 and invalid UTF-8; deeply nested, oversized, truncated and
@@ -304,7 +304,7 @@ batch_add "POST /v1/site as a form (curl -d)" POST /v1/site "${auth[@]}" \
 batch_run
 batch_expect 415
 expect_db_same factory "$SNAP" "wrong content types"
-# No Content-Type at all is read as JSON (README): a good order is taken.
+# No Content-Type at all is read as JSON (doc/factory.md): a good order is taken.
 n0=$(db_count factory site_order)
 req POST /v1/site "${auth[@]}" -H 'Content-Type:' \
 	--data-binary "$(body '"no-type.gent"' "\"$CB\"" '"s3cret"')"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: ISC
 #
-# Hostile input to certmaker (certmaker-api.txt, README "How we read the
-# certmaker spec"), with HTTP challenges on, so that a request that is
+# Hostile input to certmaker (doc/spec/certmaker-api.txt, doc/certmaker.md:
+# how we read it), with HTTP challenges on, so that a request that is
 # taken writes one challenge row and a refused one writes nothing: SQL
 # injection in every field of the JSON request, in CSR names, in serials,
 # challenge ids, revocation reasons, ?days= and the token; CR, LF, NUL

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: ISC
 #
-# Hostile input to icyfire (icyfire-api.md, README "How we read the
-# icyfire spec"): every part of its paths (slot, tokens, server id, the
+# Hostile input to icyfire (doc/spec/icyfire-api.md, doc/icyfire.md:
+# how we read it): every part of its paths (slot, tokens, server id, the
 # _rs argument and data) and every query parameter it reads (post_id,
 # limit, before_id) with SQL injection, NUL, CR/LF, invalid UTF-8,
 # traversal, numbers out of range; LIKE wildcards that must match

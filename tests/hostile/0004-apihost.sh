@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: ISC
 #
-# Hostile input to apihost (apihost-api.md, README "How we read the
-# apihost spec"), with the echo app (../integration/echo.py) as the
+# Hostile input to apihost (doc/spec/apihost-api.md, doc/apihost.md:
+# how we read it), with the echo app (../integration/echo.py) as the
 # grain, so that what the app receives can be checked:
 #   - CR, LF and NUL in every request header apihost forwards (HTTP/1.1
 #     raw: bare CR, bare LF, NUL, obsolete line folding; HTTP/2 with the

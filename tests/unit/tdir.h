@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <CUnit/CUnit.h>
 
@@ -42,6 +43,40 @@ tpath(const char *name, char *path, size_t pathsz)
 	}
 	CU_ASSERT_FATAL((size_t)snprintf(path, pathsz, "%s/%s", tdir, name) <
 	    pathsz);
+}
+
+/*
+ * A new, empty directory inside tdir into path (pathsz bytes): a fresh
+ * state directory for each store test.
+ */
+static inline void
+tdir_fresh(char *path, size_t pathsz)
+{
+	static int	n;
+	char		name[32];
+
+	snprintf(name, sizeof(name), "state%d", n++);
+	tpath(name, path, pathsz);
+	CU_ASSERT_FATAL(mkdir(path, 0700) == 0);
+}
+
+/*
+ * A fresh state directory (its path into dir) with a gatehouse.conf (its
+ * path into conf) that names it as state_dir and then holds sections
+ * (more of the file; may be "").  0, or -1 if the file cannot be written.
+ */
+static inline int
+tdir_state(char *dir, size_t dirsz, char *conf, size_t confsz,
+    const char *sections)
+{
+	FILE	*fp;
+
+	tdir_fresh(dir, dirsz);
+	if ((size_t)snprintf(conf, confsz, "%s/gatehouse.conf", dir) >=
+	    confsz || (fp = fopen(conf, "w")) == NULL)
+		return -1;
+	fprintf(fp, "[gatehouse]\nstate_dir = %s\n%s", dir, sections);
+	return fclose(fp) == 0 ? 0 : -1;
 }
 
 #endif

@@ -10,26 +10,22 @@
 
 #include "apihost.h"
 #include "token.h"
+#include "tdir.h"
 #include "tmain.h"
 
-static char	dir[64], conf[128];
+static char	dir[PATH_MAX], conf[PATH_MAX + 32];
 
 static int
 setup(struct apihost *a)
 {
-	FILE	*fp;
-	char	 key[160], errbuf[512];
+	char	key[PATH_MAX + 32], errbuf[512];
 
-	gh_strlcpy(dir, "/tmp/gh-test-apihost-XXXXXX", sizeof(dir));
-	if (mkdtemp(dir) == NULL)
+	if (tdir_state(dir, sizeof(dir), conf, sizeof(conf),
+	    "[apihost]\npublic_url = https://api.test\n") != 0)
 		return -1;
-	snprintf(conf, sizeof(conf), "%s/gatehouse.conf", dir);
 	snprintf(key, sizeof(key), "%s/secret.key", dir);
-	if (gh_key_create(key) != GH_OK || (fp = fopen(conf, "w")) == NULL)
+	if (gh_key_create(key) != GH_OK)
 		return -1;
-	fprintf(fp, "[gatehouse]\nstate_dir = %s\n[apihost]\n"
-	    "public_url = https://api.test\n", dir);
-	fclose(fp);
 	if (apihost_open(a, conf, GH_DB_CREATE, errbuf, sizeof(errbuf)) !=
 	    GH_OK) {
 		printf("setup: %s\n", errbuf);
@@ -38,21 +34,11 @@ setup(struct apihost *a)
 	return 0;
 }
 
+/* The directory goes with the suite's (tdir.h). */
 static void
 teardown(struct apihost *a)
 {
-	static const char *const files[] = { "apihost.db", "apihost.db-wal",
-	    "apihost.db-shm", "apihost.db.lock", "secret.key", "gatehouse.conf" };
-	char	path[160];
-	size_t	i;
-
 	apihost_close(a);
-	for (i = 0; i < GH_NELEM(files); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	if (rmdir(dir) != 0)
-		printf("cannot remove %s\n", dir);
 }
 
 static void
@@ -74,21 +60,23 @@ test_grains(void)
 
 	CU_ASSERT_FATAL(setup(&a) == 0);
 	CU_ASSERT_EQUAL(gh_token_new(secret), GH_OK);
-	CU_ASSERT_EQUAL(store_grain_add(&a, "echo", "http://127.0.0.1:9",
+	CU_ASSERT_EQUAL(apihost_store_grain_add(&a, "echo",
+	    "http://127.0.0.1:9",
 	    "/api/", secret), GH_OK);
-	CU_ASSERT_EQUAL(store_grain_add(&a, "echo", "http://127.0.0.1:9",
+	CU_ASSERT_EQUAL(apihost_store_grain_add(&a, "echo",
+	    "http://127.0.0.1:9",
 	    "/api/", "other"), GH_ECONFLICT);
-	CU_ASSERT_EQUAL(store_grain_by_secret(&a, secret, strlen(secret), &g),
-	    GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_grain_by_secret(&a, secret,
+	    strlen(secret), &g), GH_OK);
 	CU_ASSERT_STRING_EQUAL(g.name, "echo");
 	CU_ASSERT_STRING_EQUAL(g.upstream, "http://127.0.0.1:9");
 	CU_ASSERT_STRING_EQUAL(g.api_path, "/api/");
-	CU_ASSERT_EQUAL(store_grain_by_secret(&a, secret, strlen(secret) - 1,
-	    &g), GH_ENOTFOUND);
-	CU_ASSERT_EQUAL(store_grain_list(&a, count_grain, &n), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_grain_by_secret(&a, secret,
+	    strlen(secret) - 1, &g), GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(apihost_store_grain_list(&a, count_grain, &n), GH_OK);
 	CU_ASSERT_EQUAL(n, 1);
-	CU_ASSERT_EQUAL(store_grain_remove(&a, "echo"), GH_OK);
-	CU_ASSERT_EQUAL(store_grain_remove(&a, "echo"), GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(apihost_store_grain_remove(&a, "echo"), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_grain_remove(&a, "echo"), GH_ENOTFOUND);
 	teardown(&a);
 }
 
@@ -103,22 +91,24 @@ test_tokens(void)
 	long long			id, n = 0;
 
 	CU_ASSERT_FATAL(setup(&a) == 0);
-	CU_ASSERT_EQUAL(store_grain_add(&a, "g", "http://127.0.0.1:9", "/",
+	CU_ASSERT_EQUAL(apihost_store_grain_add(&a, "g", "http://127.0.0.1:9",
+	    "/",
 	    "s"), GH_OK);
 	memset(&nt, 0, sizeof(nt));
 	nt.grain = "nope";
 	nt.username = "Ada";
 	CU_ASSERT_EQUAL(gh_token_new(tok), GH_OK);
-	CU_ASSERT_EQUAL(store_token_add(&a, &nt, tok, &id), GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(apihost_store_token_add(&a, &nt, tok, &id),
+	    GH_ENOTFOUND);
 	nt.grain = "g";
 	nt.user_id = "u1";
 	nt.permissions = "read,write";
 	nt.petname = "laptop";
 	nt.expires_unused = gh_now() + 60;
-	CU_ASSERT_EQUAL(store_token_add(&a, &nt, tok, &id), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_token_add(&a, &nt, tok, &id), GH_OK);
 
 	gh_sha256(tok, strlen(tok), hash);
-	CU_ASSERT_EQUAL(store_token_by_hash(&a, hash, &t), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_token_by_hash(&a, hash, &t), GH_OK);
 	CU_ASSERT_EQUAL(t.id, id);
 	CU_ASSERT(t.has_user);
 	CU_ASSERT_STRING_EQUAL(t.user_id, "u1");
@@ -130,28 +120,30 @@ test_tokens(void)
 	CU_ASSERT_EQUAL(t.last_used, 0);
 
 	/* A keepalive extends an unused token; a use makes it permanent. */
-	CU_ASSERT_EQUAL(store_token_keepalive(&a, id, gh_now() + 600), GH_OK);
-	CU_ASSERT_EQUAL(store_token_by_hash(&a, hash, &t), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_token_keepalive(&a, id, gh_now() + 600),
+	    GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_token_by_hash(&a, hash, &t), GH_OK);
 	CU_ASSERT(t.expires_unused >= gh_now() + 590);
-	CU_ASSERT_EQUAL(store_token_used(&a, id, 1234), GH_OK);
-	CU_ASSERT_EQUAL(store_token_by_hash(&a, hash, &t), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_token_used(&a, id, 1234), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_token_by_hash(&a, hash, &t), GH_OK);
 	CU_ASSERT_EQUAL(t.expires_unused, 0);
 	CU_ASSERT_EQUAL(t.last_used, 1234);
 
 	/* Purge takes only lapsed unused tokens. */
 	CU_ASSERT_EQUAL(gh_token_new(tok), GH_OK);
 	nt.expires_unused = 100;	/* long gone */
-	CU_ASSERT_EQUAL(store_token_add(&a, &nt, tok, NULL), GH_OK);
-	CU_ASSERT_EQUAL(store_token_purge(&a, gh_now(), &n), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_token_add(&a, &nt, tok, NULL), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_token_purge(&a, gh_now(), &n), GH_OK);
 	CU_ASSERT_EQUAL(n, 1);
 	gh_sha256(tok, strlen(tok), hash);
-	CU_ASSERT_EQUAL(store_token_by_hash(&a, hash, &t), GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(apihost_store_token_by_hash(&a, hash, &t),
+	    GH_ENOTFOUND);
 
-	CU_ASSERT_EQUAL(store_token_revoke(&a, id), GH_OK);
-	CU_ASSERT_EQUAL(store_token_revoke(&a, id), GH_ENOTFOUND);
-	CU_ASSERT_EQUAL(store_token_revoke(&a, id + 100), GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(apihost_store_token_revoke(&a, id), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_token_revoke(&a, id), GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(apihost_store_token_revoke(&a, id + 100), GH_ENOTFOUND);
 	/* Removing the grain removes its tokens. */
-	CU_ASSERT_EQUAL(store_grain_remove(&a, "g"), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_grain_remove(&a, "g"), GH_OK);
 	teardown(&a);
 }
 
@@ -166,24 +158,27 @@ test_offers(void)
 	char				tok[GH_TOKEN_LEN + 1];
 
 	CU_ASSERT_FATAL(setup(&a) == 0);
-	CU_ASSERT_EQUAL(store_grain_add(&a, "g", "http://127.0.0.1:9", "/",
+	CU_ASSERT_EQUAL(apihost_store_grain_add(&a, "g", "http://127.0.0.1:9",
+	    "/",
 	    "s"), GH_OK);
-	CU_ASSERT_EQUAL(store_grain_by_secret(&a, "s", 1, &t.grain), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_grain_by_secret(&a, "s", 1, &t.grain),
+	    GH_OK);
 	memset(&nt, 0, sizeof(nt));
 	nt.grain_id = t.grain.id;
 	nt.expires_unused = gh_now() + 900;
 	CU_ASSERT_EQUAL(gh_token_new(tok), GH_OK);
 	gh_sha256("page", 4, page);
-	CU_ASSERT_EQUAL(store_offer_add(&a, &nt, tok, page,
+	CU_ASSERT_EQUAL(apihost_store_offer_add(&a, &nt, tok, page,
 	    "use $API_TOKEN"), GH_OK);
 	gh_buf_init(&tmpl, 0);
 	gh_buf_init(&clear, 0);
-	CU_ASSERT_EQUAL(store_offer_get(&a, page, &tmpl, &clear, &t), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_offer_get(&a, page, &tmpl, &clear, &t),
+	    GH_OK);
 	CU_ASSERT_STRING_EQUAL(tmpl.data, "use $API_TOKEN");
 	CU_ASSERT_STRING_EQUAL(clear.data, tok);
 	CU_ASSERT(t.expires_unused > 0);
 	gh_sha256("other", 5, page);
-	CU_ASSERT_EQUAL(store_offer_get(&a, page, &tmpl, &clear, &t),
+	CU_ASSERT_EQUAL(apihost_store_offer_get(&a, page, &tmpl, &clear, &t),
 	    GH_ENOTFOUND);
 	gh_buf_free(&tmpl);
 	gh_buf_free(&clear);

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Unit tests of lib/auth.c: Bearer, X-Auth-Token and Basic credentials,
- * the well-formed, the absent and the malformed.
+ * the well-formed, the absent and the malformed; the lookup of a token's
+ * hash in a table and the one-second cache.
  */
 #include <string.h>
 
 #include "auth.h"
+#include "db.h"
 #include "token.h"
 #include "util.h"
+#include "tdir.h"
 #include "tmain.h"
 
 static void
@@ -268,6 +271,85 @@ test_basic_overlong(void)
 	    GH_OK);
 }
 
+/* A hash's row, compared whole: a hit on another stored hash is none. */
+static void
+test_lookup(void)
+{
+	static const char *const	 sql[] = {
+		"SELECT name, hash FROM t WHERE hash = ?1",
+		"SELECT name, substr(hash, 1, 16) FROM t WHERE hash = ?1",
+		"SELECT name, zeroblob(32) FROM t WHERE hash = ?1",
+	};
+	unsigned char			 h[GH_SHA256_LEN], other[GH_SHA256_LEN];
+	struct gh_db			 db;
+	sqlite3_stmt			*st;
+	char				 path[PATH_MAX], q[256], hex[65];
+
+	memset(&db, 0, sizeof(db));
+	tpath("auth.db", path, sizeof(path));
+	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db, path, GH_DB_CREATE, sql,
+	    GH_NELEM(sql)), GH_OK);
+	gh_sha256("secret", 6, h);
+	gh_sha256("other", 5, other);
+	gh_hex(h, sizeof(h), hex);
+	snprintf(q, sizeof(q), "CREATE TABLE t (name TEXT, hash BLOB); "
+	    "INSERT INTO t VALUES ('alice', x'%s');", hex);
+	CU_ASSERT_EQUAL_FATAL(gh_db_exec(&db, q), GH_OK);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st = gh_db_stmt(&db, 0));
+	CU_ASSERT_EQUAL_FATAL(gh_auth_lookup(&db, st, 1, h), GH_OK);
+	CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(st, 0),
+	    "alice");
+	gh_db_reset(st);
+	CU_ASSERT_EQUAL(gh_auth_lookup(&db, st, 1, other), GH_ENOTFOUND);
+	/* A short or different stored hash matches nothing. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st = gh_db_stmt(&db, 1));
+	CU_ASSERT_EQUAL(gh_auth_lookup(&db, st, 1, h), GH_ENOTFOUND);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st = gh_db_stmt(&db, 2));
+	CU_ASSERT_EQUAL(gh_auth_lookup(&db, st, 1, h), GH_ENOTFOUND);
+	/* Each left its statement reset: it runs again. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st = gh_db_stmt(&db, 0));
+	CU_ASSERT_EQUAL(gh_auth_lookup(&db, st, 1, h), GH_OK);
+	gh_db_reset(st);
+	gh_db_close(&db);
+}
+
+/* Hits within a second, misses after, the first to expire evicted. */
+static void
+test_cache(void)
+{
+	struct gh_auth_cache	 c;
+	unsigned char		 h[GH_AUTH_CACHE_SLOTS + 1][GH_SHA256_LEN];
+	size_t			 i, k, first;
+
+	memset(&c, 0, sizeof(c));
+	for (k = 0; k < GH_NELEM(h); k++)
+		gh_sha256(&k, sizeof(k), h[k]);
+	CU_ASSERT_FALSE(gh_auth_cache_find(&c, h[0], 1000, &i));
+	first = gh_auth_cache_add(&c, h[0], 1000);
+	CU_ASSERT(first < GH_AUTH_CACHE_SLOTS);
+	CU_ASSERT_TRUE(gh_auth_cache_find(&c, h[0], 1000, &i));
+	CU_ASSERT_EQUAL(i, first);
+	CU_ASSERT_TRUE(gh_auth_cache_find(&c, h[0],
+	    1000 + GH_AUTH_CACHE_US - 1, &i));
+	CU_ASSERT_FALSE(gh_auth_cache_find(&c, h[0], 1000 + GH_AUTH_CACHE_US,
+	    &i));
+	CU_ASSERT_FALSE(gh_auth_cache_find(&c, h[1], 1000, &i));
+
+	/* Full: the next one takes the place of the oldest, h[0]. */
+	for (k = 1; k < GH_NELEM(h); k++)
+		(void)gh_auth_cache_add(&c, h[k], 1000 + (long long)k);
+	CU_ASSERT_FALSE(gh_auth_cache_find(&c, h[0], 1500, &i));
+	for (k = 1; k < GH_NELEM(h); k++)
+		CU_ASSERT_TRUE(gh_auth_cache_find(&c, h[k], 1500, &i));
+
+	/* Dropped: read again next time. */
+	CU_ASSERT_TRUE_FATAL(gh_auth_cache_find(&c, h[1], 1500, &i));
+	gh_auth_cache_drop(&c, i);
+	CU_ASSERT_FALSE(gh_auth_cache_find(&c, h[1], 1500, &i));
+	gh_auth_cache_drop(&c, GH_AUTH_CACHE_SLOTS);	/* out of range */
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_bearer),
 	TCASE(test_bearer_length),
@@ -275,6 +357,8 @@ static const struct tcase tests[] = {
 	TCASE(test_xtoken_length),
 	TCASE(test_basic),
 	TCASE(test_basic_overlong),
+	TCASE(test_lookup),
+	TCASE(test_cache),
 };
 
 TMAIN("auth", tests)

@@ -563,23 +563,27 @@ test_store_users(void)
 	CU_ASSERT_FATAL(open_store(&cm) == 0);
 	CU_ASSERT_EQUAL(gh_token_new(tok), GH_OK);
 	CU_ASSERT_EQUAL(gh_token_new(tok2), GH_OK);
-	CU_ASSERT_EQUAL(store_user_add(&cm, "alice", tok, 0), GH_OK);
-	CU_ASSERT_EQUAL(store_user_add(&cm, "alice", tok2, 0), GH_ECONFLICT);
-	CU_ASSERT_EQUAL(store_user_by_token(&cm, tok, strlen(tok), &u), GH_OK);
+	CU_ASSERT_EQUAL(certmaker_store_user_add(&cm, "alice", tok, 0), GH_OK);
+	CU_ASSERT_EQUAL(certmaker_store_user_add(&cm, "alice", tok2, 0),
+	    GH_ECONFLICT);
+	CU_ASSERT_EQUAL(certmaker_store_user_by_token(&cm, tok, strlen(tok),
+	    &u), GH_OK);
 	CU_ASSERT_STRING_EQUAL(u.name, "alice");
 	CU_ASSERT_EQUAL(u.admin, 0);
 	CU_ASSERT_EQUAL(u.disabled, 0);
-	CU_ASSERT_EQUAL(store_user_by_token(&cm, tok, strlen(tok) - 1, &u),
-	    GH_ENOTFOUND);
-	CU_ASSERT_EQUAL(store_user_disable(&cm, "alice", 1), GH_OK);
-	CU_ASSERT_EQUAL(store_user_by_token(&cm, tok, strlen(tok), &u), GH_OK);
+	CU_ASSERT_EQUAL(certmaker_store_user_by_token(&cm, tok, strlen(tok) - 1,
+	    &u), GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(certmaker_store_user_disable(&cm, "alice", 1), GH_OK);
+	CU_ASSERT_EQUAL(certmaker_store_user_by_token(&cm, tok, strlen(tok),
+	    &u), GH_OK);
 	CU_ASSERT_EQUAL(u.disabled, 1);
-	CU_ASSERT_EQUAL(store_user_disable(&cm, "nobody", 1), GH_ENOTFOUND);
-	CU_ASSERT_EQUAL(store_user_token(&cm, "alice", tok2), GH_OK);
-	CU_ASSERT_EQUAL(store_user_by_token(&cm, tok, strlen(tok), &u),
+	CU_ASSERT_EQUAL(certmaker_store_user_disable(&cm, "nobody", 1),
 	    GH_ENOTFOUND);
-	CU_ASSERT_EQUAL(store_user_by_token(&cm, tok2, strlen(tok2), &u),
-	    GH_OK);
+	CU_ASSERT_EQUAL(certmaker_store_user_token(&cm, "alice", tok2), GH_OK);
+	CU_ASSERT_EQUAL(certmaker_store_user_by_token(&cm, tok, strlen(tok),
+	    &u), GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(certmaker_store_user_by_token(&cm, tok2, strlen(tok2),
+	    &u), GH_OK);
 	certmaker_close(&cm);
 }
 
@@ -595,8 +599,9 @@ test_store_ca_and_certs(void)
 
 	CU_ASSERT_FATAL(open_store(&cm) == 0);
 	CU_ASSERT_EQUAL(gh_token_new(tok), GH_OK);
-	CU_ASSERT_EQUAL(store_user_add(&cm, "bob", tok, 1), GH_OK);
-	CU_ASSERT_EQUAL(store_user_by_token(&cm, tok, strlen(tok), &u), GH_OK);
+	CU_ASSERT_EQUAL(certmaker_store_user_add(&cm, "bob", tok, 1), GH_OK);
+	CU_ASSERT_EQUAL(certmaker_store_user_by_token(&cm, tok, strlen(tok),
+	    &u), GH_OK);
 	if (cm.ca == NULL)
 		CU_ASSERT_EQUAL(certmaker_make_ca(&cm, NULL, CM_KEY_ED25519, 10,
 		    why, sizeof(why)), GH_OK);
@@ -613,24 +618,29 @@ test_store_ca_and_certs(void)
 	c.user_id = u.id;
 	c.not_before = 1;
 	c.not_after = 2;
-	CU_ASSERT_EQUAL(store_cert_add(&cm, &c, "PEM", "sealed", 6, NULL),
-	    GH_OK);
-	CU_ASSERT_EQUAL(store_cert_add(&cm, &c, "PEM", NULL, 0, NULL),
+	CU_ASSERT_EQUAL(certmaker_store_cert_add(&cm, &c, "PEM", "sealed", 6,
+	    NULL), GH_OK);
+	CU_ASSERT_EQUAL(certmaker_store_cert_add(&cm, &c, "PEM", NULL, 0, NULL),
 	    GH_ECONFLICT);
 	gh_buf_init(&pem, 0);
 	gh_buf_init(&key, 0);
-	CU_ASSERT_EQUAL(store_cert_get(&cm, c.serial, &got, &pem, &key), GH_OK);
+	CU_ASSERT_EQUAL(certmaker_store_cert_get(&cm, c.serial, &got, &pem,
+	    &key), GH_OK);
 	CU_ASSERT_EQUAL(got.user_id, u.id);
 	CU_ASSERT_EQUAL(got.has_key, 1);
 	CU_ASSERT_EQUAL(got.revoked, 0);
 	CU_ASSERT(pem.len == 3 && memcmp(pem.data, "PEM", 3) == 0);
 	CU_ASSERT(key.len == 6 && memcmp(key.data, "sealed", 6) == 0);
-	CU_ASSERT_EQUAL(store_cert_get(&cm, "41", &got, NULL, NULL),
+	CU_ASSERT_EQUAL(certmaker_store_cert_get(&cm, "41", &got, NULL, NULL),
 	    GH_ENOTFOUND);
-	CU_ASSERT_EQUAL(store_cert_revoke(&cm, c.serial, 4, 100), GH_OK);
-	CU_ASSERT_EQUAL(store_cert_revoke(&cm, c.serial, 4, 100), GH_EGONE);
-	CU_ASSERT_EQUAL(store_cert_revoke(&cm, "41", 4, 100), GH_ENOTFOUND);
-	CU_ASSERT_EQUAL(store_cert_get(&cm, c.serial, &got, NULL, NULL), GH_OK);
+	CU_ASSERT_EQUAL(certmaker_store_cert_revoke(&cm, c.serial, 4, 100),
+	    GH_OK);
+	CU_ASSERT_EQUAL(certmaker_store_cert_revoke(&cm, c.serial, 4, 100),
+	    GH_EGONE);
+	CU_ASSERT_EQUAL(certmaker_store_cert_revoke(&cm, "41", 4, 100),
+	    GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(certmaker_store_cert_get(&cm, c.serial, &got, NULL,
+	    NULL), GH_OK);
 	CU_ASSERT_EQUAL(got.revoked, 100);
 	CU_ASSERT_EQUAL(got.reason, 4);
 
@@ -645,23 +655,27 @@ test_store_ca_and_certs(void)
 	ch.user_id = u.id;
 	ch.days = 7;
 	ch.expires = 10;
-	CU_ASSERT_EQUAL(store_challenge_add(&cm, &ch, "{}", 2), GH_OK);
+	CU_ASSERT_EQUAL(certmaker_store_challenge_add(&cm, &ch, "{}", 2),
+	    GH_OK);
 	gh_buf_reset(&pem);
-	CU_ASSERT_EQUAL(store_challenge_get(&cm, ch.id, &gch, &pem), GH_OK);
+	CU_ASSERT_EQUAL(certmaker_store_challenge_get(&cm, ch.id, &gch, &pem),
+	    GH_OK);
 	CU_ASSERT_STRING_EQUAL(gch.serial, "");
 	CU_ASSERT_EQUAL(gch.expires, 10);
 	CU_ASSERT(pem.len == 2);
 	gh_strlcpy(c.serial, "40112233445566778899aabbccddee00", sizeof(c.serial));
-	CU_ASSERT_EQUAL(store_cert_add(&cm, &c, "PEM", NULL, 0, ch.id), GH_OK);
+	CU_ASSERT_EQUAL(certmaker_store_cert_add(&cm, &c, "PEM", NULL, 0,
+	    ch.id), GH_OK);
 	gh_strlcpy(c.serial, "40112233445566778899aabbccddee01", sizeof(c.serial));
-	CU_ASSERT_EQUAL(store_cert_add(&cm, &c, "PEM", NULL, 0, ch.id),
-	    GH_ECONFLICT);
-	CU_ASSERT_EQUAL(store_cert_get(&cm, c.serial, &got, NULL, NULL),
-	    GH_ENOTFOUND);	/* rolled back with the challenge */
-	CU_ASSERT_EQUAL(store_challenge_get(&cm, ch.id, &gch, NULL), GH_OK);
+	CU_ASSERT_EQUAL(certmaker_store_cert_add(&cm, &c, "PEM", NULL, 0,
+	    ch.id), GH_ECONFLICT);
+	CU_ASSERT_EQUAL(certmaker_store_cert_get(&cm, c.serial, &got, NULL,
+	    NULL), GH_ENOTFOUND);	/* rolled back with the challenge */
+	CU_ASSERT_EQUAL(certmaker_store_challenge_get(&cm, ch.id, &gch, NULL),
+	    GH_OK);
 	CU_ASSERT_STRING_EQUAL(gch.serial, "40112233445566778899aabbccddee00");
 	CU_ASSERT_EQUAL(gch.has_key, 0);
-	CU_ASSERT_EQUAL(store_challenge_get(&cm, "ff", &gch, NULL),
+	CU_ASSERT_EQUAL(certmaker_store_challenge_get(&cm, "ff", &gch, NULL),
 	    GH_ENOTFOUND);
 	gh_buf_free(&pem);
 	gh_buf_free(&key);

@@ -14,8 +14,14 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "factory/factory.h"
+#include "sections.h"
 #include "util.h"
 #include "tmain.h"
+
+/* A key of [gatehouse] or [factory], as gh_conf_str() takes it. */
+#define GH(k)		&gh_conf_gatehouse, GH_CONF_##k
+#define FACTORY(k)	&factory_conf, FACTORY_CONF_##k
 
 static char	tdir[PATH_MAX];	/* the suite's directory (a real path) */
 
@@ -72,27 +78,62 @@ write_file(const char *name, const char *text, size_t n, char *path,
 	CU_ASSERT_FATAL(fclose(fp) == 0);
 }
 
+/* gh_conf_load() and gh_conf_load_env() with every service's section. */
+static enum gh_err
+load(struct gh_conf *c, const char *path, char *errbuf, size_t errsz)
+{
+	return gh_conf_load(c, gatehouse_sections, path, errbuf, errsz);
+}
+
+static enum gh_err
+load_env(struct gh_conf *c, char *errbuf, size_t errsz)
+{
+	return gh_conf_load_env(c, gatehouse_sections, errbuf, errsz);
+}
+
 /* Load text as a config file; err and errbuf as gh_conf_load() left them. */
 static enum gh_err
 load_text(struct gh_conf *c, const char *text, char *path, size_t pathsz,
     char *errbuf, size_t errsz)
 {
 	write_file("gatehouse.conf", text, strlen(text), path, pathsz);
-	return gh_conf_load(c, path, errbuf, errsz);
+	return load(c, path, errbuf, errsz);
 }
 
 /* 1 when every owned member of c is empty (what a failed load leaves). */
 static int
 conf_is_empty(const struct gh_conf *c)
 {
-	size_t	i;
+	return c->path == NULL && c->str == NULL && c->num == NULL &&
+	    c->ntab == 0;
+}
 
-	if (c->path != NULL)
-		return 0;
-	for (i = 0; i < GH_CONF__MAX; i++)
-		if (c->str[i] != NULL || c->num[i] != 0)
-			return 0;
-	return 1;
+/*
+ * Every section a load knows, [gatehouse] first, NULL-terminated; and
+ * through def_at(), every key of them all in the order of the reference.
+ */
+static const struct gh_conf_table *
+table_at(size_t i)
+{
+	return i == 0 ? &gh_conf_gatehouse : gatehouse_sections[i - 1];
+}
+
+/* The k-th key of all sections together (and its section), or NULL. */
+static const struct gh_conf_def *
+def_at(size_t k, const struct gh_conf_table **tp)
+{
+	const struct gh_conf_table	*t;
+	size_t				 i;
+
+	for (i = 0; (t = table_at(i)) != NULL; i++) {
+		if (k < t->ndefs) {
+			if (tp != NULL)
+				*tp = t;
+			return &t->defs[k];
+		}
+		k -= t->ndefs;
+	}
+	return NULL;
 }
 
 static void
@@ -287,7 +328,7 @@ test_line_length(void)
 	/* No newline at the end of the file. */
 	CU_ASSERT_EQUAL(load_text(&c, "[factory]\nmode = test", path,
 	    sizeof(path), errbuf, sizeof(errbuf)), GH_OK);
-	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH_CONF_FACTORY_MODE), "test");
+	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, FACTORY(MODE)), "test");
 	gh_conf_free(&c);
 }
 
@@ -301,8 +342,7 @@ test_nul_byte(void)
 	mkdir_fresh();
 	memset(&c, 0, sizeof(c));
 	write_file("nul.conf", text, sizeof(text) - 1, path, sizeof(path));
-	CU_ASSERT_EQUAL(gh_conf_load(&c, path, errbuf, sizeof(errbuf)),
-	    GH_ECONFIG);
+	CU_ASSERT_EQUAL(load(&c, path, errbuf, sizeof(errbuf)), GH_ECONFIG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(errbuf, ":2: NUL byte in line"));
 	CU_ASSERT(conf_is_empty(&c));
 }
@@ -314,13 +354,13 @@ test_missing_file(void)
 	char		 errbuf[512];
 
 	memset(&c, 0, sizeof(c));
-	CU_ASSERT_EQUAL(gh_conf_load(&c, "/nonexistent/gatehouse.conf",
+	CU_ASSERT_EQUAL(load(&c, "/nonexistent/gatehouse.conf",
 	    errbuf, sizeof(errbuf)), GH_EIO);
 	CU_ASSERT_STRING_EQUAL(errbuf,
 	    "/nonexistent/gatehouse.conf: No such file or directory");
 	CU_ASSERT(conf_is_empty(&c));
 	/* A directory is not a config file. */
-	CU_ASSERT_NOT_EQUAL(gh_conf_load(&c, "/", errbuf, sizeof(errbuf)),
+	CU_ASSERT_NOT_EQUAL(load(&c, "/", errbuf, sizeof(errbuf)),
 	    GH_OK);
 	CU_ASSERT(conf_is_empty(&c));
 }
@@ -355,31 +395,29 @@ test_defaults(void)
 	CU_ASSERT_EQUAL_FATAL(load_text(&c, "", path, sizeof(path), errbuf,
 	    sizeof(errbuf)), GH_OK);
 	CU_ASSERT_STRING_EQUAL(c.path, path);
-	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH_CONF_STATE_DIR),
+	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH(STATE_DIR)),
 	    "/var/lib/gatehouse");
-	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH_CONF_KEY_FILE),
+	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH(KEY_FILE)),
 	    "/var/lib/gatehouse/secret.key");
-	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH_CONF_LOG_REQUESTS), "yes");
-	CU_ASSERT_EQUAL(gh_conf_int(&c, GH_CONF_LOG_REQUESTS), 1);
-	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH_CONF_FACTORY_MODE), "live");
-	CU_ASSERT_EQUAL(gh_conf_int(&c, GH_CONF_FACTORY_MODE), 1);
-	CU_ASSERT_EQUAL(gh_conf_int(&c, GH_CONF_FACTORY_MAX_BODY), 16384);
-	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH_CONF_FACTORY_MAX_BODY),
+	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH(LOG_REQUESTS)), "yes");
+	CU_ASSERT_EQUAL(gh_conf_int(&c, GH(LOG_REQUESTS)), 1);
+	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, FACTORY(MODE)), "live");
+	CU_ASSERT_EQUAL(gh_conf_int(&c, FACTORY(MODE)), 1);
+	CU_ASSERT_EQUAL(gh_conf_int(&c, FACTORY(MAX_BODY)), 16384);
+	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, FACTORY(MAX_BODY)),
 	    "16384");
-	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH_CONF_FACTORY_REGISTRAR),
+	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, FACTORY(REGISTRAR)),
 	    "local");
-	CU_ASSERT_EQUAL(gh_conf_int(&c, GH_CONF_FACTORY_REGISTRAR), 1);
+	CU_ASSERT_EQUAL(gh_conf_int(&c, FACTORY(REGISTRAR)), 1);
 	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c,
-	    GH_CONF_FACTORY_REGISTRAR_COMMAND), "");
-	CU_ASSERT_EQUAL(gh_conf_int(&c, GH_CONF_FACTORY_REGISTRAR_TIMEOUT),
-	    5000);
-	CU_ASSERT_EQUAL(gh_conf_int(&c, GH_CONF_FACTORY_ALLOW_HTTP_CALLBACK),
-	    0);
+	    FACTORY(REGISTRAR_COMMAND)), "");
+	CU_ASSERT_EQUAL(gh_conf_int(&c, FACTORY(REGISTRAR_TIMEOUT)), 5000);
+	CU_ASSERT_EQUAL(gh_conf_int(&c, FACTORY(ALLOW_HTTP_CALLBACK)), 0);
 	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c,
-	    GH_CONF_FACTORY_ALLOW_HTTP_CALLBACK), "no");
-	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH_CONF_FACTORY_DEPLOY_COMMAND),
+	    FACTORY(ALLOW_HTTP_CALLBACK)), "no");
+	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, FACTORY(DEPLOY_COMMAND)),
 	    "");
-	CU_ASSERT_EQUAL(gh_conf_int(&c, GH_CONF_FACTORY_DEPLOY_TIMEOUT), 600);
+	CU_ASSERT_EQUAL(gh_conf_int(&c, FACTORY(DEPLOY_TIMEOUT)), 600);
 	gh_conf_free(&c);
 	CU_ASSERT(conf_is_empty(&c));
 	gh_conf_free(&c);	/* twice is fine */
@@ -389,12 +427,12 @@ test_defaults(void)
 static void
 test_table(void)
 {
-	const struct gh_conf_def	*d;
+	const struct gh_conf_table	*t, *u;
+	const struct gh_conf_def	*d, *e;
 	size_t				 i, j;
 
-	for (i = 0; i < GH_CONF__MAX; i++) {
-		d = &gh_conf_defs[i];
-		CU_ASSERT_PTR_NOT_NULL_FATAL(d->section);
+	for (i = 0; (d = def_at(i, &t)) != NULL; i++) {
+		CU_ASSERT_PTR_NOT_NULL_FATAL(t->section);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(d->key);
 		CU_ASSERT_PTR_NOT_NULL(d->doc);
 		CU_ASSERT(d->type < GH_CONF_TYPE__MAX);
@@ -404,9 +442,11 @@ test_table(void)
 		if (d->type == GH_CONF_INT || d->type == GH_CONF_STR ||
 		    d->type == GH_CONF_PATH)
 			CU_ASSERT(d->min <= d->max);
-		for (j = 0; j < i; j++)
-			CU_ASSERT(strcmp(d->section, gh_conf_defs[j].section) !=
-			    0 || strcmp(d->key, gh_conf_defs[j].key) != 0);
+		for (j = 0; j < i; j++) {
+			e = def_at(j, &u);
+			CU_ASSERT(strcmp(t->section, u->section) != 0 ||
+			    strcmp(d->key, e->key) != 0);
+		}
 	}
 }
 
@@ -416,82 +456,83 @@ test_values(void)
 	static const struct {
 		int		 line;
 		const char	*text;
-		enum gh_conf_key key;
+		const struct gh_conf_table *tab;
+		size_t		 key;
 		const char	*str;
 		long long	 num;
 	} t[] = {
 		{ __LINE__, "[gatehouse]\nlog_requests = yes\n",
-		    GH_CONF_LOG_REQUESTS, "yes", 1 },
+		    GH(LOG_REQUESTS), "yes", 1 },
 		{ __LINE__, "[gatehouse]\nlog_requests = No\n",
-		    GH_CONF_LOG_REQUESTS, "no", 0 },
+		    GH(LOG_REQUESTS), "no", 0 },
 		{ __LINE__, "[gatehouse]\nlog_requests = TRUE\n",
-		    GH_CONF_LOG_REQUESTS, "yes", 1 },
+		    GH(LOG_REQUESTS), "yes", 1 },
 		{ __LINE__, "[gatehouse]\nlog_requests = false\n",
-		    GH_CONF_LOG_REQUESTS, "no", 0 },
+		    GH(LOG_REQUESTS), "no", 0 },
 		{ __LINE__, "[gatehouse]\nlog_requests = on\n",
-		    GH_CONF_LOG_REQUESTS, "yes", 1 },
+		    GH(LOG_REQUESTS), "yes", 1 },
 		{ __LINE__, "[gatehouse]\nlog_requests = off\n",
-		    GH_CONF_LOG_REQUESTS, "no", 0 },
+		    GH(LOG_REQUESTS), "no", 0 },
 		{ __LINE__, "[gatehouse]\nlog_requests = 1\n",
-		    GH_CONF_LOG_REQUESTS, "yes", 1 },
+		    GH(LOG_REQUESTS), "yes", 1 },
 		{ __LINE__, "[gatehouse]\nlog_requests = \"0\"\n",
-		    GH_CONF_LOG_REQUESTS, "no", 0 },
+		    GH(LOG_REQUESTS), "no", 0 },
 		{ __LINE__, "[factory]\nmax_body = 256\n",
-		    GH_CONF_FACTORY_MAX_BODY, "256", 256 },
+		    FACTORY(MAX_BODY), "256", 256 },
 		{ __LINE__, "[factory]\nmax_body=1048576\n",
-		    GH_CONF_FACTORY_MAX_BODY, "1048576", 1048576 },
+		    FACTORY(MAX_BODY), "1048576", 1048576 },
 		{ __LINE__, "[factory]\n\tmax_body\t=\t 4096 \t\n",
-		    GH_CONF_FACTORY_MAX_BODY, "4096", 4096 },
+		    FACTORY(MAX_BODY), "4096", 4096 },
 		{ __LINE__, "  [ factory ]  \nregistrar_timeout_ms = 100\n",
-		    GH_CONF_FACTORY_REGISTRAR_TIMEOUT, "100", 100 },
+		    FACTORY(REGISTRAR_TIMEOUT), "100", 100 },
 		{ __LINE__, "[factory]\nregistrar_timeout_ms = 60000\n",
-		    GH_CONF_FACTORY_REGISTRAR_TIMEOUT, "60000", 60000 },
+		    FACTORY(REGISTRAR_TIMEOUT), "60000", 60000 },
 		{ __LINE__, "[factory]\ndeploy_timeout_s = 1\n",
-		    GH_CONF_FACTORY_DEPLOY_TIMEOUT, "1", 1 },
+		    FACTORY(DEPLOY_TIMEOUT), "1", 1 },
 		{ __LINE__, "[factory]\ndeploy_timeout_s = 86400\n",
-		    GH_CONF_FACTORY_DEPLOY_TIMEOUT, "86400", 86400 },
+		    FACTORY(DEPLOY_TIMEOUT), "86400", 86400 },
 		{ __LINE__, "[factory]\nmode = test\n",
-		    GH_CONF_FACTORY_MODE, "test", 0 },
+		    FACTORY(MODE), "test", 0 },
 		{ __LINE__, "[factory]\nmode = \"live\"\n",
-		    GH_CONF_FACTORY_MODE, "live", 1 },
+		    FACTORY(MODE), "live", 1 },
 		{ __LINE__, "[factory]\nmode = test\nregistrar = test\n",
-		    GH_CONF_FACTORY_REGISTRAR, "test", 0 },
+		    FACTORY(REGISTRAR), "test", 0 },
 		{ __LINE__, "[factory]\nregistrar = command\n"
 		    "registrar_command = /usr/bin/reg\n",
-		    GH_CONF_FACTORY_REGISTRAR, "command", 2 },
+		    FACTORY(REGISTRAR), "command", 2 },
 		{ __LINE__, "[factory]\nregistrar = command\n"
 		    "registrar_command = /usr/bin/reg\n",
-		    GH_CONF_FACTORY_REGISTRAR_COMMAND, "/usr/bin/reg", 0 },
+		    FACTORY(REGISTRAR_COMMAND), "/usr/bin/reg", 0 },
 		/* Quotes keep spaces and '#'; a comment takes a whole line. */
 		{ __LINE__, "[factory]\ndeploy_command = \"  /x y  \"\n",
-		    GH_CONF_FACTORY_DEPLOY_COMMAND, "  /x y  ", 0 },
+		    FACTORY(DEPLOY_COMMAND), "  /x y  ", 0 },
 		{ __LINE__, "[factory]\ndeploy_command = \"#x\"\n",
-		    GH_CONF_FACTORY_DEPLOY_COMMAND, "#x", 0 },
+		    FACTORY(DEPLOY_COMMAND), "#x", 0 },
 		{ __LINE__, "[factory]\ndeploy_command = /x # y\n",
-		    GH_CONF_FACTORY_DEPLOY_COMMAND, "/x # y", 0 },
+		    FACTORY(DEPLOY_COMMAND), "/x # y", 0 },
 		{ __LINE__, "[factory]\ndeploy_command = a=b\n",
-		    GH_CONF_FACTORY_DEPLOY_COMMAND, "a=b", 0 },
+		    FACTORY(DEPLOY_COMMAND), "a=b", 0 },
 		{ __LINE__, "[factory]\ndeploy_command = \"\"\"\n",
-		    GH_CONF_FACTORY_DEPLOY_COMMAND, "\"", 0 },
+		    FACTORY(DEPLOY_COMMAND), "\"", 0 },
 		{ __LINE__, "[factory]\n# mode = test\n; mode = test\n",
-		    GH_CONF_FACTORY_MODE, "live", 1 },
+		    FACTORY(MODE), "live", 1 },
 		/* An INTLIST's number is its count. */
 		{ __LINE__, "[factory]\ncallback_schedule = 1\n",
-		    GH_CONF_FACTORY_CALLBACK_SCHEDULE, "1", 1 },
+		    FACTORY(CALLBACK_SCHEDULE), "1", 1 },
 		{ __LINE__, "[factory]\ncallback_schedule =  5 , 300,1800 \n",
-		    GH_CONF_FACTORY_CALLBACK_SCHEDULE, "5 , 300,1800", 3 },
+		    FACTORY(CALLBACK_SCHEDULE), "5 , 300,1800", 3 },
 		{ __LINE__, "[factory]\ncallback_schedule = "
 		    "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,"
-		    "1,604800\n", GH_CONF_FACTORY_CALLBACK_SCHEDULE,
+		    "1,604800\n", FACTORY(CALLBACK_SCHEDULE),
 		    "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,"
 		    "1,604800", 32 },
-		{ __LINE__, "[factory]\n", GH_CONF_FACTORY_CALLBACK_SCHEDULE,
+		{ __LINE__, "[factory]\n", FACTORY(CALLBACK_SCHEDULE),
 		    "5,300,1800,7200,18000,36000,36000,86400,86400", 9 },
 		{ __LINE__, "[factory]\nworker_program =\n",
-		    GH_CONF_FACTORY_WORKER_PROGRAM, "", 0 },
+		    FACTORY(WORKER_PROGRAM), "", 0 },
 		{ __LINE__, "[factory]\nwebhook_signatures = no\n",
-		    GH_CONF_FACTORY_WEBHOOK_SIGNATURES, "no", 0 },
-		{ __LINE__, "[factory]\n", GH_CONF_FACTORY_WEBHOOK_SIGNATURES,
+		    FACTORY(WEBHOOK_SIGNATURES), "no", 0 },
+		{ __LINE__, "[factory]\n", FACTORY(WEBHOOK_SIGNATURES),
 		    "yes", 1 },
 	};
 	struct gh_conf	 c;
@@ -507,13 +548,15 @@ test_values(void)
 		if (err != GH_OK)
 			fprintf(stderr, "line %d: %s\n", t[i].line, errbuf);
 		CU_ASSERT_EQUAL_FATAL(err, GH_OK);
-		if (strcmp(gh_conf_str(&c, t[i].key), t[i].str) != 0 ||
-		    gh_conf_int(&c, t[i].key) != t[i].num)
+		if (strcmp(gh_conf_str(&c, t[i].tab, t[i].key),
+		    t[i].str) != 0 ||
+		    gh_conf_int(&c, t[i].tab, t[i].key) != t[i].num)
 			fprintf(stderr, "line %d: got \"%s\" %lld\n",
-			    t[i].line, gh_conf_str(&c, t[i].key),
-			    gh_conf_int(&c, t[i].key));
-		CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, t[i].key), t[i].str);
-		CU_ASSERT_EQUAL(gh_conf_int(&c, t[i].key), t[i].num);
+			    t[i].line, gh_conf_str(&c, t[i].tab, t[i].key),
+			    gh_conf_int(&c, t[i].tab, t[i].key));
+		CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, t[i].tab, t[i].key),
+		    t[i].str);
+		CU_ASSERT_EQUAL(gh_conf_int(&c, t[i].tab, t[i].key), t[i].num);
 		gh_conf_free(&c);
 	}
 }
@@ -559,20 +602,19 @@ test_paths(void)
 			    t[i].state + 1);
 		else
 			snprintf(want, sizeof(want), "%s", t[i].state);
-		if (strcmp(gh_conf_str(&c, GH_CONF_STATE_DIR), want) != 0)
+		if (strcmp(gh_conf_str(&c, GH(STATE_DIR)), want) != 0)
 			fprintf(stderr, "line %d: state_dir %s\n", t[i].line,
-			    gh_conf_str(&c, GH_CONF_STATE_DIR));
-		CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH_CONF_STATE_DIR),
-		    want);
+			    gh_conf_str(&c, GH(STATE_DIR)));
+		CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH(STATE_DIR)), want);
 		if (t[i].key[0] == '@')
 			snprintf(want, sizeof(want), "%s%s", tdir,
 			    t[i].key + 1);
 		else
 			snprintf(want, sizeof(want), "%s", t[i].key);
-		if (strcmp(gh_conf_str(&c, GH_CONF_KEY_FILE), want) != 0)
+		if (strcmp(gh_conf_str(&c, GH(KEY_FILE)), want) != 0)
 			fprintf(stderr, "line %d: key_file %s\n", t[i].line,
-			    gh_conf_str(&c, GH_CONF_KEY_FILE));
-		CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH_CONF_KEY_FILE), want);
+			    gh_conf_str(&c, GH(KEY_FILE)));
+		CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH(KEY_FILE)), want);
 		gh_conf_free(&c);
 	}
 }
@@ -592,11 +634,11 @@ test_paths_relative_file(void)
 	write_file("etc/g.conf", "[gatehouse]\nstate_dir = ../var\n",
 	    strlen("[gatehouse]\nstate_dir = ../var\n"), path, sizeof(path));
 	CU_ASSERT_FATAL(chdir(tdir) == 0);
-	CU_ASSERT_EQUAL(gh_conf_load(&c, "etc/g.conf", errbuf,
+	CU_ASSERT_EQUAL(load(&c, "etc/g.conf", errbuf,
 	    sizeof(errbuf)), GH_OK);
 	CU_ASSERT_FATAL(chdir(cwd) == 0);
 	snprintf(want, sizeof(want), "%s/var", tdir);
-	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH_CONF_STATE_DIR), want);
+	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH(STATE_DIR)), want);
 	CU_ASSERT_STRING_EQUAL(c.path, "etc/g.conf");
 	gh_conf_free(&c);
 }
@@ -638,14 +680,18 @@ test_load_env(void)
 	write_file("env.conf", "[factory]\nmode = test\n",
 	    strlen("[factory]\nmode = test\n"), path, sizeof(path));
 	CU_ASSERT_FATAL(setenv("GATEHOUSE_CONFIG", path, 1) == 0);
-	CU_ASSERT_EQUAL(gh_conf_load_env(&c, errbuf, sizeof(errbuf)), GH_OK);
+	CU_ASSERT_EQUAL(load_env(&c, errbuf, sizeof(errbuf)), GH_OK);
 	CU_ASSERT_STRING_EQUAL(c.path, path);
-	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH_CONF_FACTORY_MODE), "test");
+	gh_conf_free(&c);
+	/* gh_conf_load() without a path reads the same file. */
+	CU_ASSERT_EQUAL(load(&c, NULL, errbuf, sizeof(errbuf)), GH_OK);
+	CU_ASSERT_STRING_EQUAL(c.path, path);
+	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, FACTORY(MODE)), "test");
 	gh_conf_free(&c);
 
 	/* Unset: the built-in path, named in the error if it is missing. */
 	CU_ASSERT_FATAL(unsetenv("GATEHOUSE_CONFIG") == 0);
-	if (gh_conf_load_env(&c, errbuf, sizeof(errbuf)) != GH_OK)
+	if (load_env(&c, errbuf, sizeof(errbuf)) != GH_OK)
 		CU_ASSERT_NSTRING_EQUAL(errbuf,
 		    GH_SYSCONFDIR "/gatehouse/gatehouse.conf:",
 		    strlen(GH_SYSCONFDIR "/gatehouse/gatehouse.conf:"));
@@ -656,6 +702,7 @@ test_load_env(void)
 static void
 test_example(void)
 {
+	const struct gh_conf_def	*d;
 	struct gh_conf	 c;
 	const char	*srcdir;
 	char		 path[PATH_MAX], errbuf[512], text[16384];
@@ -668,13 +715,13 @@ test_example(void)
 		srcdir = ".";
 	snprintf(path, sizeof(path), "%s/httpd-conf/gatehouse.conf.example",
 	    srcdir);
-	if (gh_conf_load(&c, path, errbuf, sizeof(errbuf)) != GH_OK)
+	if (load(&c, path, errbuf, sizeof(errbuf)) != GH_OK)
 		fprintf(stderr, "%s\n", errbuf);
 	CU_ASSERT_FATAL(c.path != NULL);
-	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH_CONF_FACTORY_MODE), "live");
-	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH_CONF_FACTORY_REGISTRAR),
+	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, FACTORY(MODE)), "live");
+	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, FACTORY(REGISTRAR)),
 	    "local");
-	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH_CONF_STATE_DIR),
+	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH(STATE_DIR)),
 	    "/var/lib/gatehouse");
 	gh_conf_free(&c);
 
@@ -682,15 +729,12 @@ test_example(void)
 	n = fread(text, 1, sizeof(text) - 1, fp);
 	text[n] = '\0';
 	fclose(fp);
-	for (i = 0; i < GH_CONF__MAX; i++) {
-		snprintf(needle, sizeof(needle), "\n%s = ",
-		    gh_conf_defs[i].key);
+	for (i = 0; (d = def_at(i, NULL)) != NULL; i++) {
+		snprintf(needle, sizeof(needle), "\n%s = ", d->key);
 		if (strstr(text, needle) == NULL)
-			snprintf(needle, sizeof(needle), "\n%s =\n",
-			    gh_conf_defs[i].key);
+			snprintf(needle, sizeof(needle), "\n%s =\n", d->key);
 		if (strstr(text, needle) == NULL)
-			fprintf(stderr, "example lacks %s\n",
-			    gh_conf_defs[i].key);
+			fprintf(stderr, "example lacks %s\n", d->key);
 		CU_ASSERT_PTR_NOT_NULL(strstr(text, needle));
 	}
 }
@@ -709,12 +753,12 @@ test_intlist(void)
 	    "7, 60 ,3600\n", path, sizeof(path), errbuf, sizeof(errbuf)) ==
 	    GH_OK);
 	CU_ASSERT_EQUAL_FATAL(gh_conf_intlist(&c,
-	    GH_CONF_FACTORY_CALLBACK_SCHEDULE, v, GH_NELEM(v)), 3);
+	    FACTORY(CALLBACK_SCHEDULE), v, GH_NELEM(v)), 3);
 	CU_ASSERT_EQUAL(v[0], 7);
 	CU_ASSERT_EQUAL(v[1], 60);
 	CU_ASSERT_EQUAL(v[2], 3600);
 	v[1] = -1;
-	CU_ASSERT_EQUAL(gh_conf_intlist(&c, GH_CONF_FACTORY_CALLBACK_SCHEDULE,
+	CU_ASSERT_EQUAL(gh_conf_intlist(&c, FACTORY(CALLBACK_SCHEDULE),
 	    v, 1), 1);
 	CU_ASSERT_EQUAL(v[1], -1);	/* nothing past max is written */
 	gh_conf_free(&c);
@@ -723,6 +767,7 @@ test_intlist(void)
 static void
 test_doc(void)
 {
+	const struct gh_conf_def	*d;
 	char	*text = NULL;
 	char	 needle[64];
 	size_t	 len = 0;
@@ -730,7 +775,7 @@ test_doc(void)
 	size_t	 i;
 
 	CU_ASSERT_FATAL((fp = open_memstream(&text, &len)) != NULL);
-	gh_conf_doc(fp);
+	gh_conf_doc(fp, gatehouse_sections);
 	CU_ASSERT_FATAL(fclose(fp) == 0);
 	CU_ASSERT_NSTRING_EQUAL(text, "### [gatehouse]\n\n"
 	    "| key | type | default | values | description |\n|---|",
@@ -748,12 +793,51 @@ test_doc(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "| `callback_schedule` | "
 	    "integer list | `5,300,1800,7200,18000,36000,36000,86400,86400` | 1 to 32 of "
 	    "1 to 604800, comma-separated | "));
-	for (i = 0; i < GH_CONF__MAX; i++) {
-		snprintf(needle, sizeof(needle), "| `%s` |",
-		    gh_conf_defs[i].key);
+	for (i = 0; (d = def_at(i, NULL)) != NULL; i++) {
+		snprintf(needle, sizeof(needle), "| `%s` |", d->key);
 		CU_ASSERT_PTR_NOT_NULL(strstr(text, needle));
 	}
 	free(text);
+}
+
+/*
+ * The README's configuration reference is generated (`make
+ * readme-reference`), never pasted: it must be what gh_conf_doc() writes.
+ */
+static void
+test_readme(void)
+{
+	static const char	 begin[] = "<!-- BEGIN config-reference";
+	static const char	 end[] = "<!-- END config-reference -->";
+	const char		*srcdir, *b, *e;
+	char			 path[PATH_MAX], *readme, *text = NULL;
+	size_t			 n, len = 0;
+	FILE			*fp;
+
+	if ((srcdir = getenv("srcdir")) == NULL)
+		srcdir = ".";
+	snprintf(path, sizeof(path), "%s/README.md", srcdir);
+	CU_ASSERT_FATAL((fp = fopen(path, "r")) != NULL);
+	CU_ASSERT_FATAL((readme = calloc(1, 1 << 20)) != NULL);
+	n = fread(readme, 1, (1 << 20) - 1, fp);
+	fclose(fp);
+	readme[n] = '\0';
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = strstr(readme, begin));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = strstr(b, "-->\n"));
+	b += 4;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e = strstr(b, end));
+
+	CU_ASSERT_FATAL((fp = open_memstream(&text, &len)) != NULL);
+	gh_conf_doc(fp, gatehouse_sections);
+	CU_ASSERT_FATAL(fclose(fp) == 0);
+	if ((size_t)(e - b) != len || memcmp(b, text, len) != 0)
+		fprintf(stderr, "README.md's configuration reference differs "
+		    "from gatectl config-reference: run make readme-reference\n");
+	CU_ASSERT_EQUAL((size_t)(e - b), len);
+	CU_ASSERT(memcmp(b, text, (size_t)(e - b) < len ?
+	    (size_t)(e - b) : len) == 0);
+	free(text);
+	free(readme);
 }
 
 static const struct tcase tests[] = {
@@ -772,5 +856,6 @@ static const struct tcase tests[] = {
 	TCASE(test_example),
 	TCASE(test_intlist),
 	TCASE(test_doc),
+	TCASE(test_readme),
 };
 TMAIN("conf", tests)

@@ -11,27 +11,23 @@
 
 #include "factory.h"
 #include "token.h"
+#include "tdir.h"
 #include "tmain.h"
 
-static char	dir[64], conf[128];
+static char	dir[PATH_MAX], conf[PATH_MAX + 32];
 
 /* A state directory with a key file and a config of the given [factory] lines. */
 static int
 setup(struct factory *f, const char *factory_lines)
 {
-	FILE	*fp;
-	char	 key[160], errbuf[512];
+	char	sections[256], key[PATH_MAX + 32], errbuf[512];
 
-	gh_strlcpy(dir, "/tmp/gh-test-factory-XXXXXX", sizeof(dir));
-	if (mkdtemp(dir) == NULL)
+	snprintf(sections, sizeof(sections), "[factory]\n%s\n", factory_lines);
+	if (tdir_state(dir, sizeof(dir), conf, sizeof(conf), sections) != 0)
 		return -1;
-	snprintf(conf, sizeof(conf), "%s/gatehouse.conf", dir);
 	snprintf(key, sizeof(key), "%s/secret.key", dir);
-	if (gh_key_create(key) != GH_OK || (fp = fopen(conf, "w")) == NULL)
+	if (gh_key_create(key) != GH_OK)
 		return -1;
-	fprintf(fp, "[gatehouse]\nstate_dir = %s\n[factory]\n%s\n", dir,
-	    factory_lines);
-	fclose(fp);
 	if (factory_open(f, conf, GH_DB_CREATE, errbuf, sizeof(errbuf)) !=
 	    GH_OK) {
 		printf("setup: %s\n", errbuf);
@@ -40,21 +36,11 @@ setup(struct factory *f, const char *factory_lines)
 	return 0;
 }
 
+/* The directory goes with the suite's (tdir.h). */
 static void
 teardown(struct factory *f)
 {
-	static const char *const files[] = { "factory.db", "factory.db-wal",
-	    "factory.db-shm", "factory.db.lock", "secret.key", "gatehouse.conf" };
-	char	path[160];
-	size_t	i;
-
 	factory_close(f);
-	for (i = 0; i < GH_NELEM(files); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	if (rmdir(dir) != 0)
-		printf("cannot remove %s\n", dir);
 }
 
 static void
@@ -67,29 +53,33 @@ test_clients(void)
 	CU_ASSERT_FATAL(setup(&f, "mode = test\nregistrar = test") == 0);
 	CU_ASSERT_EQUAL(gh_token_new(tok), GH_OK);
 	CU_ASSERT_EQUAL(gh_token_new(other), GH_OK);
-	CU_ASSERT_EQUAL(store_client_add(&f, "hallo", tok, "cbsecret", 8), GH_OK);
-	CU_ASSERT_EQUAL(store_client_add(&f, "hallo", other, "x", 1),
+	CU_ASSERT_EQUAL(factory_store_client_add(&f, "hallo", tok, "cbsecret",
+	    8), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_client_add(&f, "hallo", other, "x", 1),
 	    GH_ECONFLICT);
 
-	CU_ASSERT_EQUAL(store_client_by_token(&f, tok, strlen(tok), &c), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_client_by_token(&f, tok, strlen(tok), &c),
+	    GH_OK);
 	CU_ASSERT_STRING_EQUAL(c.name, "hallo");
 	CU_ASSERT_EQUAL(c.mock, 0);
-	CU_ASSERT_EQUAL(store_client_by_token(&f, other, strlen(other), &c),
-	    GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(factory_store_client_by_token(&f, other, strlen(other),
+	    &c), GH_ENOTFOUND);
 	/* A prefix of a valid token is not the token. */
-	CU_ASSERT_EQUAL(store_client_by_token(&f, tok, strlen(tok) - 1, &c),
-	    GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(factory_store_client_by_token(&f, tok, strlen(tok) - 1,
+	    &c), GH_ENOTFOUND);
 
-	CU_ASSERT_EQUAL(store_client_mock_ensure(&f), GH_OK);
-	CU_ASSERT_EQUAL(store_client_mock_ensure(&f), GH_OK);	/* idempotent */
-	CU_ASSERT_EQUAL(store_client_by_token(&f, FACTORY_MOCK_TOKEN,
+	CU_ASSERT_EQUAL(factory_store_client_mock_ensure(&f), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_client_mock_ensure(&f),
+	    GH_OK);	/* idempotent */
+	CU_ASSERT_EQUAL(factory_store_client_by_token(&f, FACTORY_MOCK_TOKEN,
 	    strlen(FACTORY_MOCK_TOKEN), &c), GH_OK);
 	CU_ASSERT_EQUAL(c.mock, 1);
 
-	CU_ASSERT_EQUAL(store_client_revoke(&f, "hallo"), GH_OK);
-	CU_ASSERT_EQUAL(store_client_revoke(&f, "hallo"), GH_ENOTFOUND);
-	CU_ASSERT_EQUAL(store_client_revoke(&f, "nobody"), GH_ENOTFOUND);
-	CU_ASSERT_EQUAL(store_client_by_token(&f, tok, strlen(tok), &c),
+	CU_ASSERT_EQUAL(factory_store_client_revoke(&f, "hallo"), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_client_revoke(&f, "hallo"), GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(factory_store_client_revoke(&f, "nobody"),
+	    GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(factory_store_client_by_token(&f, tok, strlen(tok), &c),
 	    GH_ENOTFOUND);
 	teardown(&f);
 }
@@ -100,16 +90,17 @@ test_secrets_at_rest(void)
 {
 	struct factory		f;
 	struct factory_order	o;
-	char			tok[GH_TOKEN_LEN + 1], path[160], *data;
+	char			tok[GH_TOKEN_LEN + 1], path[PATH_MAX + 32], *data;
 	FILE			*fp;
 	long			n;
 	int			same;
 
 	CU_ASSERT_FATAL(setup(&f, "mode = live\nregistrar = local") == 0);
 	CU_ASSERT_EQUAL(gh_token_new(tok), GH_OK);
-	CU_ASSERT_EQUAL(store_client_add(&f, "c", tok,
+	CU_ASSERT_EQUAL(factory_store_client_add(&f, "c", tok,
 	    "callback-secret-PLAINTEXT", 25), GH_OK);
-	CU_ASSERT_EQUAL(store_order_add(&f, 1, "x.gent", "https://cb.example/",
+	CU_ASSERT_EQUAL(factory_store_order_add(&f, 1, "x.gent",
+	    "https://cb.example/",
 	    "installer-secret-PLAINTEXT", 26, &o, &same), GH_OK);
 	factory_close(&f);
 
@@ -139,44 +130,56 @@ test_orders(void)
 	int			same, taken;
 
 	CU_ASSERT_FATAL(setup(&f, "mode = test\nregistrar = test") == 0);
-	CU_ASSERT_EQUAL(store_client_mock_ensure(&f), GH_OK);
-	CU_ASSERT_EQUAL(store_order_get(&f, "a.gent", &o), GH_ENOTFOUND);
-	CU_ASSERT_EQUAL(store_order_add(&f, 1, "a.gent", "https://cb.example/x",
+	CU_ASSERT_EQUAL(factory_store_client_mock_ensure(&f), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_order_get(&f, "a.gent", &o),
+	    GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(factory_store_order_add(&f, 1, "a.gent",
+	    "https://cb.example/x",
 	    "s3cret", 6, &o, &same), GH_OK);
 	CU_ASSERT_STRING_EQUAL(o.domain, "a.gent");
-	CU_ASSERT_STRING_EQUAL(o.state, "pending");
-	CU_ASSERT_STRING_EQUAL(o.callback_state, "waiting");
+	CU_ASSERT_STRING_EQUAL(order_state_names[o.state], "pending");
+	CU_ASSERT_STRING_EQUAL(
+	    callback_state_names[o.callback_state], "waiting");
 	CU_ASSERT_STRING_EQUAL(o.callback, "https://cb.example/x");
 	CU_ASSERT(o.created > 0);
 
 	/* The same order again: a conflict that is recognised as the same. */
-	CU_ASSERT_EQUAL(store_order_add(&f, 1, "a.gent", "https://cb.example/x",
+	CU_ASSERT_EQUAL(factory_store_order_add(&f, 1, "a.gent",
+	    "https://cb.example/x",
 	    "s3cret", 6, &o, &same), GH_ECONFLICT);
 	CU_ASSERT_EQUAL(same, 1);
 	/* Another secret, or another client: a real conflict. */
-	CU_ASSERT_EQUAL(store_order_add(&f, 1, "a.gent", "https://cb.example/x",
+	CU_ASSERT_EQUAL(factory_store_order_add(&f, 1, "a.gent",
+	    "https://cb.example/x",
 	    "s3cres", 6, &o, &same), GH_ECONFLICT);
 	CU_ASSERT_EQUAL(same, 0);
-	CU_ASSERT_EQUAL(store_order_add(&f, 2, "a.gent", "https://cb.example/x",
+	CU_ASSERT_EQUAL(factory_store_order_add(&f, 2, "a.gent",
+	    "https://cb.example/x",
 	    "s3cret", 6, &o, &same), GH_ECONFLICT);
 	CU_ASSERT_EQUAL(same, 0);
 
 	/* The check POST /v1/site makes before asking the registrar. */
-	CU_ASSERT_EQUAL(store_order_get(&f, "a.gent", &o), GH_OK);
-	CU_ASSERT_EQUAL(store_order_same(&f, &o, 1, "s3cret", 6, &same), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_order_get(&f, "a.gent", &o), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_order_same(&f, &o, 1, "s3cret", 6, &same),
+	    GH_OK);
 	CU_ASSERT_EQUAL(same, 1);
-	CU_ASSERT_EQUAL(store_order_same(&f, &o, 1, "s3cre", 5, &same), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_order_same(&f, &o, 1, "s3cre", 5, &same),
+	    GH_OK);
 	CU_ASSERT_EQUAL(same, 0);
-	CU_ASSERT_EQUAL(store_order_same(&f, &o, 2, "s3cret", 6, &same), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_order_same(&f, &o, 2, "s3cret", 6, &same),
+	    GH_OK);
 	CU_ASSERT_EQUAL(same, 0);
 
-	CU_ASSERT_EQUAL(store_domain_taken(&f, "a.gent", &taken), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_domain_taken(&f, "a.gent", &taken),
+	    GH_OK);
 	CU_ASSERT_EQUAL(taken, 1);
-	CU_ASSERT_EQUAL(store_domain_taken(&f, "b.gent", &taken), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_domain_taken(&f, "b.gent", &taken),
+	    GH_OK);
 	CU_ASSERT_EQUAL(taken, 0);
-	CU_ASSERT_EQUAL(store_taken_add(&f, "b.gent"), GH_OK);
-	CU_ASSERT_EQUAL(store_taken_add(&f, "b.gent"), GH_OK);
-	CU_ASSERT_EQUAL(store_domain_taken(&f, "b.gent", &taken), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_taken_add(&f, "b.gent"), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_taken_add(&f, "b.gent"), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_domain_taken(&f, "b.gent", &taken),
+	    GH_OK);
 	CU_ASSERT_EQUAL(taken, 1);
 	teardown(&f);
 }
@@ -196,7 +199,7 @@ test_registrar_test_and_local(void)
 	/* Any other name falls through to the local registry. */
 	CU_ASSERT_EQUAL(registrar_check(&f, "other.gent", &avail), GH_OK);
 	CU_ASSERT_EQUAL(avail, 1);
-	CU_ASSERT_EQUAL(store_taken_add(&f, "other.gent"), GH_OK);
+	CU_ASSERT_EQUAL(factory_store_taken_add(&f, "other.gent"), GH_OK);
 	CU_ASSERT_EQUAL(registrar_check(&f, "other.gent", &avail), GH_OK);
 	CU_ASSERT_EQUAL(avail, 0);
 	teardown(&f);

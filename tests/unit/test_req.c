@@ -248,6 +248,24 @@ test_response(void)
 	CU_ASSERT_STRING_EQUAL(gh_method_name(GH_PATCH), "PATCH");
 }
 
+/* The {"error": …} body, with the message escaped as JSON needs. */
+static void
+test_error_json(void)
+{
+	struct gh_res	res;
+
+	gh_res_init(&res);
+	(void)gh_fail(&res, GH_ENOTFOUND, "no \"order\" here");
+	CU_ASSERT_EQUAL(gh_res_error_json(&res), GH_OK);
+	CU_ASSERT_EQUAL(res.status, 404);
+	CU_ASSERT_STRING_EQUAL(res.content_type, "application/json");
+	CU_ASSERT_EQUAL_FATAL(res.body.len,
+	    strlen("{\"error\":\"no \\\"order\\\" here\"}"));
+	CU_ASSERT_NSTRING_EQUAL(res.body.data,
+	    "{\"error\":\"no \\\"order\\\" here\"}", res.body.len);
+	gh_res_free(&res);
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_parse_basic),
 	TCASE(test_parse_cgi_fallback),
@@ -256,5 +274,6 @@ static const struct tcase tests[] = {
 	TCASE(test_pct_decode),
 	TCASE(test_query),
 	TCASE(test_response),
+	TCASE(test_error_json),
 };
 TMAIN("req", tests)

@@ -333,11 +333,127 @@ test_stream_cgi(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "WWW-Authenticate: Bearer"));
 }
 
+/* A service's state of one request, as the handlers below see it. */
+struct test_req {
+	int	 seen;		/* what the last request left: must be 0 */
+	char	 mark[8];
+};
+
+static int	ctx_dirty;	/* handlers that found a leftover */
+
+static enum gh_err
+stateful(struct gh_svc *s, struct gh_req *req, struct gh_res *res)
+{
+	struct test_req	*rq = req->ctx;
+
+	if (rq == NULL || rq != s->reqctx)
+		return gh_fail(res, GH_EINTERNAL, "no request state");
+	if (rq->seen != 0 || rq->mark[0] != '\0')
+		ctx_dirty++;
+	rq->seen = 1;
+	gh_strlcpy(rq->mark, "used", sizeof(rq->mark));
+	return gh_res_text(res, 200, "text/plain", "ok", 2);
+}
+
+/* serve zeroes the service's request state before every request. */
+static void
+test_request_state(void)
+{
+	static const struct gh_route	 r[] = {
+		{ GH_M(GH_GET), "/s", stateful, GH_ROUTE_PUBLIC, 0 },
+	};
+	struct test_req			 rq;
+	struct gh_svc			 s = {
+		.name = "test",
+		.routes = r,
+		.nroutes = GH_NELEM(r),
+		.reqctx = &rq,
+		.reqctx_size = sizeof(rq),
+	};
+	struct gh_req			 req;
+	struct gh_res			 res;
+	int				 i;
+
+	memset(&rq, 0xff, sizeof(rq));	/* garbage before the first */
+	gh_req_init(&req);
+	gh_res_init(&res);
+	ctx_dirty = 0;
+	for (i = 0; i < 3; i++) {
+		gh_req_reset(&req);
+		gh_res_reset(&res);
+		CU_ASSERT_EQUAL_FATAL(gh_req_parse(&req,
+		    ENV("REQUEST_METHOD=GET", "REQUEST_URI=/s"), 0, &res),
+		    GH_OK);
+		gh_dispatch(&s, &req, &res, NULL, NULL);
+		CU_ASSERT_EQUAL(res.status, 200);
+		CU_ASSERT_PTR_EQUAL(req.ctx, &rq);
+		/* Kept until the next request, for the after hook. */
+		CU_ASSERT_EQUAL(rq.seen, 1);
+	}
+	CU_ASSERT_EQUAL(ctx_dirty, 0);
+	/* A service without request state gets none. */
+	gh_req_reset(&req);
+	gh_res_reset(&res);
+	CU_ASSERT_EQUAL_FATAL(gh_req_parse(&req, ENV("REQUEST_METHOD=GET",
+	    "REQUEST_URI=/hello"), 0, &res), GH_OK);
+	gh_dispatch(&svc, &req, &res, NULL, NULL);
+	CU_ASSERT_EQUAL(res.status, 200);
+	CU_ASSERT_PTR_NULL(req.ctx);
+	gh_req_free(&req);
+	gh_res_free(&res);
+}
+
+static void
+plain_errors(struct gh_svc *s, struct gh_req *req, struct gh_res *res)
+{
+	gh_res_text(res, res->status, "text/plain", "plain", 5);
+}
+
+/* A route's GH_ROUTE_JSON_ERRORS overrides the service's error body. */
+static void
+test_json_errors_flag(void)
+{
+	static const struct gh_route	 r[] = {
+		{ GH_M(GH_GET), "/plain", down, GH_ROUTE_PUBLIC, 0 },
+		{ GH_M(GH_GET), "/json", down,
+		    GH_ROUTE_PUBLIC | GH_ROUTE_JSON_ERRORS, 0 },
+	};
+	struct gh_svc			 s = {
+		.name = "test",
+		.routes = r,
+		.nroutes = GH_NELEM(r),
+		.error_body = plain_errors,
+	};
+	struct gh_req			 req;
+	struct gh_res			 res;
+
+	gh_req_init(&req);
+	gh_res_init(&res);
+	CU_ASSERT_EQUAL_FATAL(gh_req_parse(&req, ENV("REQUEST_METHOD=GET",
+	    "REQUEST_URI=/plain"), 0, &res), GH_OK);
+	gh_dispatch(&s, &req, &res, NULL, NULL);
+	CU_ASSERT_EQUAL(res.status, 503);
+	CU_ASSERT_STRING_EQUAL(res.content_type, "text/plain");
+
+	gh_req_reset(&req);
+	gh_res_reset(&res);
+	CU_ASSERT_EQUAL_FATAL(gh_req_parse(&req, ENV("REQUEST_METHOD=GET",
+	    "REQUEST_URI=/json"), 0, &res), GH_OK);
+	gh_dispatch(&s, &req, &res, NULL, NULL);
+	CU_ASSERT_EQUAL(res.status, 503);
+	CU_ASSERT_STRING_EQUAL(res.content_type, "application/json");
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.body.data, "\"error\""));
+	gh_req_free(&req);
+	gh_res_free(&res);
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_routes),
 	TCASE(test_auth_and_body),
 	TCASE(test_errors_masked),
 	TCASE(test_stream_cgi),
 	TCASE(test_render_bytes),
+	TCASE(test_request_state),
+	TCASE(test_json_errors_flag),
 };
 TMAIN("serve", tests)

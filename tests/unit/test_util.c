@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
 #include "util.h"
@@ -511,6 +512,21 @@ test_now(void)
 	CU_ASSERT(us / 1000000 <= s2);
 }
 
+/* The monotonic clock: never backwards, and a sleep shows in it. */
+static void
+test_mono_ms(void)
+{
+	struct timespec	 ts = { 0, 20 * 1000 * 1000 };
+	long long	 a, b;
+
+	a = gh_mono_ms();
+	CU_ASSERT(a > 0);
+	CU_ASSERT_FATAL(nanosleep(&ts, NULL) == 0);
+	b = gh_mono_ms();
+	CU_ASSERT(b - a >= 20);
+	CU_ASSERT(b - a < 10000);
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_err_table),
 	TCASE(test_err_distinct),
@@ -532,6 +548,7 @@ static const struct tcase tests[] = {
 	TCASE(test_buf_reuse_after_free),
 	TCASE(test_time_rfc3339),
 	TCASE(test_now),
+	TCASE(test_mono_ms),
 };
 
 TMAIN("util", tests)

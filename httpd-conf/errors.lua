@@ -2,7 +2,9 @@
 --
 -- errors.lua: lighttpd's own errors in the programs' JSON shape.
 --
--- lighttpd.conf.in runs this file at two stages of every request: as
+-- lighttpd.conf.in (and the Debian package's lighttpd module,
+-- debian/lighttpd-module.conf, for its port 443, from /etc/gatehouse)
+-- runs this file at two stages of every request: as
 -- magnet.attract-raw-url-to, first (server.error-handler's target is
 -- answered here, before any FastCGI program), and as
 -- magnet.attract-response-start-to (see "current" below).  An ordinary

@@ -8,8 +8,9 @@
 #   inside.sh serve apache|lighttpd DOMAIN
 #       enable the site (a2ensite) or the module (lighty-enable-mod), start
 #       Debian's server, check the four services on 443, order DOMAIN and
-#       see the worker provision it, then stop the server and disable the
-#       site or module again
+#       see the worker provision it, check what the server answers itself
+#       and passes on (HTTP/2, a bodyless POST, 404 and 413 as JSON), then
+#       stop the server and disable the site or module again
 #   inside.sh kept DOMAIN
 #       after an upgrade: start Apache again and check that the token and
 #       the order made before are still there; stop it, the site left
@@ -33,12 +34,13 @@ check() {
 ctl() { runuser -u www-data -- gatectl -c "$CONF" "$@"; }
 
 # curl HOST PATH [ARGS…]: an HTTPS request to 127.0.0.1:443 for HOST; the
-# body goes to /tmp/body, the status to stdout.  -k: the certificate is
-# Debian's snakeoil, made for this machine's name.
+# body goes to /tmp/body, the headers to /tmp/head, the status to stdout.
+# -k: the certificate is Debian's snakeoil, made for this machine's name.
 req() {
 	local host=$1 path=$2
 	shift 2
-	curl -sk --max-time 10 -o /tmp/body -w '%{http_code}' \
+	rm -f /tmp/body /tmp/head
+	curl -sk --max-time 30 -o /tmp/body -D /tmp/head -w '%{http_code}' \
 		--resolve "$host:443:127.0.0.1" "$@" "https://$host$path"
 }
 
@@ -119,15 +121,89 @@ services() {
 		eval "is 403 api.localhost /anything && grep -q 'API token' /tmp/body"
 	check "$name: a name that is no service gets 404" \
 		is 404 other.localhost /v1/domain/example.gent
+	check "$name: that 404 is JSON, {\"error\": …}" server_json
 	check "$name: nothing of ours on port 80" \
 		eval "! curl -s --max-time 5 -H 'Authorization: Bearer $(token factory)' \
 			--resolve factory.localhost:80:127.0.0.1 \
 			http://factory.localhost/v1/domain/example.gent | grep -q available"
 }
 
+# server_json: the last answer (/tmp/head, /tmp/body) is an error in the
+# programs' shape: Content-Type application/json, {"error": "…"}, no HTML.
+server_json() {
+	grep -qi '^content-type: *application/json' /tmp/head &&
+		grep -q '^{"error": *"[^"]' /tmp/body && ! grep -qi '<html' /tmp/body &&
+		return 0
+	printf '  not JSON: %s | %s\n' "$(grep -i '^content-type' /tmp/head)" \
+		"$(head -c 200 /tmp/body)"
+	return 1
+}
+
+# spoken VERSION: curl, asking factory for HTTP/VERSION, speaks it.
+spoken() {
+	local got
+	got=$(curl -sk --max-time 10 "--http$1" -o /dev/null -w '%{http_version}' \
+		--resolve factory.localhost:443:127.0.0.1 https://factory.localhost/)
+	[[ $got == "$1" ]] && return 0
+	printf '  asked for HTTP/%s, curl spoke %s\n' "$1" "$got"
+	return 1
+}
+
+# bodyless_revoke VERSION SERIAL: certmaker revokes SERIAL for a POST
+# without a body (curl -X POST without -d: no Content-Length either),
+# the reason in the query.
+bodyless_revoke() {
+	is 200 certmaker.localhost \
+		"/api/v1/certificate/${2:-none}/revoke?reason=keyCompromise" \
+		"--http$1" -X POST -H "X-Auth-Token: $(token certmaker)" &&
+		grep -q '"reason": *"keyCompromise"' /tmp/body
+}
+
+# unknown_404 VERSION: a name that is no service gets 404 as JSON.
+unknown_404() { is 404 other.localhost /x "--http$1" && server_json; }
+
+# program_413 VERSION: 2 MiB to factory get the program's own 413 (its
+# max_body is 16 KiB): over the 1 MiB the servers capped bodies at
+# before, far under their 64 MiB now.
+program_413() {
+	is 413 factory.localhost /v1/site "--http$1" \
+		-H "Authorization: Bearer $(token factory)" \
+		-H 'Content-Type: application/json' --data-binary @/tmp/2m &&
+		grep -q 'request body larger than 16384 bytes' /tmp/body
+}
+
+# What the server answers itself, and what it passes on, over HTTP/1.1
+# and HTTP/2: the site and the module keep what the self-contained
+# templates learned (README, "The web servers' own answers").
+edges() {
+	local name=$1 v serial
+	head -c $((2 * 1024 * 1024)) /dev/zero >/tmp/2m
+	for v in 1.1 2; do
+		check "$name: HTTP/$v when the client asks for it" spoken "$v"
+		check "$name: HTTP/$v: certmaker issues a certificate" \
+			is 200 certmaker.localhost /api/v1/certificate/request \
+			"--http$v" -H "X-Auth-Token: $(token certmaker)" \
+			-H 'Content-Type: application/json' \
+			--data-binary "{\"domains\": [\"edges$v.example.test\"]}"
+		serial=$(sed -n 's/.*"serial": *"\([^"]*\)".*/\1/p' /tmp/body)
+		check "$name: HTTP/$v: POST …/revoke without a body reaches certmaker" \
+			bodyless_revoke "$v" "$serial"
+		check "$name: HTTP/$v: a name that is no service: 404 JSON" \
+			unknown_404 "$v"
+		check "$name: HTTP/$v: 2 MiB to factory: the program's own 413" \
+			program_413 "$v"
+	done
+	rm -f /tmp/2m
+	# Other sites of the server keep its own pages: Debian's default
+	# site on port 80.
+	check "$name: port 80 still answers its own HTML 404" \
+		eval "curl -s --max-time 10 -D - -o /dev/null http://127.0.0.1/gatehouse-nothing |
+			grep -qi '^content-type: *text/html'"
+}
+
 apache_up() {
-	check "apache: a2enmod ssl fcgid && a2ensite gatehouse" \
-		eval 'a2enmod -q ssl fcgid && a2ensite -q gatehouse'
+	check "apache: a2enmod ssl fcgid http2 headers && a2ensite gatehouse" \
+		eval 'a2enmod -q ssl fcgid http2 headers && a2ensite -q gatehouse'
 	check "apache: apache2ctl configtest" apache2ctl configtest
 	check "apache: apache2ctl start" apache2ctl start
 	wait_for 10 req factory.localhost / || true
@@ -157,6 +233,7 @@ cmd_serve() {
 	apache)
 		apache_up
 		services apache "$domain" /var/log/gatehouse/apache-access.log
+		edges apache
 		apache_down
 		;;
 	lighttpd)
@@ -168,6 +245,10 @@ cmd_serve() {
 			/etc/init.d/lighttpd start
 		wait_for 10 req factory.localhost / || true
 		services lighttpd "$domain" /var/log/gatehouse/lighttpd-access.log
+		edges lighttpd
+		check "lighttpd: port 80 still answers a bodyless POST with its own 411" \
+			eval "curl -s --max-time 10 -X POST -o /dev/null -w '%{http_code}' \
+				http://127.0.0.1/ | grep -qx 411"
 		pid=$(cat /run/lighttpd.pid 2>/dev/null)
 		/etc/init.d/lighttpd stop >/dev/null 2>&1
 		check "lighttpd: stopped" wait_for 20 eval "! kill -0 ${pid:-0} 2>/dev/null"

@@ -16,8 +16,9 @@
 #  4. in a network namespace of its own (unshare -n: ports 80 and 443
 #     there are seen by nothing on this machine), with tests/package/
 #     inside.sh: a2ensite and apache2ctl, the four services on 443, an
-#     order the worker provisions; the same with lighty-enable-mod and
-#     Debian's lighttpd;
+#     order the worker provisions, and what the server answers itself or
+#     passes on (HTTP/2, a bodyless POST, 404 and 413 as JSON); the same
+#     with lighty-enable-mod and Debian's lighttpd;
 #  5. upgrades to the newer package and checks that the data are kept;
 #  6. purges it and checks that nothing of it is left, and nothing runs.
 #
@@ -211,6 +212,13 @@ check "the worker's timer is enabled" \
 check "gatectl check-config accepts the installed configuration" \
 	in_root runuser -u www-data -- gatectl check-config
 check "man gatectl is installed" test -e "$ROOT/usr/share/man/man8/gatectl.8.gz"
+# The Lua scripts the lighttpd module names (errors.lua, icyfire-mask.lua).
+lua=$(grep -o '/etc/gatehouse/[a-z-]*\.lua' \
+	"$ROOT/etc/lighttpd/conf-available/50-gatehouse.conf" 2>/dev/null | sort -u)
+check "the lighttpd module names errors.lua" grep -qx /etc/gatehouse/errors.lua <<<"$lua"
+for f in $lua; do
+	check "$f, which the lighttpd module names, is installed" test -s "$ROOT$f"
+done
 
 # --- 4. serve ----------------------------------------------------------------------
 say "Apache, in a network namespace of its own"

@@ -122,6 +122,13 @@ services() {
 	check "$name: a name that is no service gets 404" \
 		is 404 other.localhost /v1/domain/example.gent
 	check "$name: that 404 is JSON, {\"error\": …}" server_json
+	# Debian's lighttpd enables 90-javascript-alias, server-wide: under a
+	# name that is no service, nothing of the disk is served on 443.
+	mkdir -p /usr/share/javascript
+	echo probe >/usr/share/javascript/gatehouse-probe.js
+	check "$name: no file from disk under another name (/javascript/)" \
+		is 404 other.localhost /javascript/gatehouse-probe.js
+	rm -f /usr/share/javascript/gatehouse-probe.js
 	check "$name: nothing of ours on port 80" \
 		eval "! curl -s --max-time 5 -H 'Authorization: Bearer $(token factory)' \
 			--resolve factory.localhost:80:127.0.0.1 \

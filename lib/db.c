@@ -168,6 +168,16 @@ checkpoint(struct gh_db *db)
 		db_log(db, "checkpoint");
 }
 
+/* The handles point at their db: after a struct copy, at the copy. */
+static void
+db_adopt(struct gh_db *db)
+{
+	size_t	i;
+
+	for (i = 0; db->hs != NULL && i < db->nstmt; i++)
+		db->hs[i].db = db;
+}
+
 /* The nstmt neutral handles of db, each unprepared. */
 static enum gh_err
 db_handles(struct gh_db *db, size_t nstmt)
@@ -274,6 +284,7 @@ gh_db_open(struct gh_db *db, const char *path, unsigned flags,
 	tmp.sql = sql;
 	tmp.nstmt = nstmt;
 	*db = tmp;
+	db_adopt(db);
 	memset(&tmp, 0, sizeof(tmp));
 	err = GH_OK;
 out:
@@ -902,6 +913,7 @@ db_open_pg(struct gh_db *db, const struct gh_conf *conf,
 	if (err != GH_OK)
 		goto out;
 	*db = tmp;
+	db_adopt(db);
 	return GH_OK;
 out:
 	gh_db_close(&tmp);

@@ -36,19 +36,35 @@ struct gh_pg {
 
 #define PG_NAME_MAX	32
 
+/*
+ * Log what failed: the SQLSTATE and primary message of a result (never its
+ * DETAIL, which quotes row values), else the connection's message.
+ */
 static void
 pg_log(const struct gh_db *db, const char *what, const PGresult *res)
 {
-	const char	*msg;
+	const char	*msg = NULL, *state = NULL;
 	size_t		 n;
 
-	msg = res != NULL ? PQresultErrorMessage(res) : NULL;
+	if (res != NULL) {
+		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	}
 	if (msg == NULL || *msg == '\0')
 		msg = PQerrorMessage(db->pg->conn);
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		n--;
-	gh_log("database %s: %s: %.*s", db->path, what, (int)n, msg);
+	gh_log("database %s: %s: %s%s%.*s", db->path, what,
+	    state != NULL ? state : "", state != NULL ? " " : "", (int)n, msg);
+}
+
+/* Notices ("relation already exists, skipping") are not ours to print. */
+static void
+pg_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
 }
 
 /* Map a finished result (or NULL: no answer at all) to an outcome. */
@@ -155,6 +171,7 @@ pg_open(struct gh_db *db, const char *uri, const char *passfile,
 		goto fail;
 	}
 	pg->gen = 1;
+	PQsetNoticeProcessor(pg->conn, pg_notice, NULL);
 	if ((ident = PQescapeIdentifier(pg->conn, service,
 	    strlen(service))) == NULL) {
 		pg_log(db, "schema name", NULL);
@@ -432,7 +449,8 @@ again:
 			return GH_DB_CONN;
 		goto again;
 	}
-	pg_log(db, "step", st->res);
+	if (rc != GH_DB_CONSTRAINT)	/* a 409, not a fault */
+		pg_log(db, "step", st->res);
 	pg_result_clear(st);
 	return rc;
 }

@@ -3,8 +3,10 @@
 # pg.sh: a throwaway PostgreSQL for tests and ./dev, listening on a Unix
 # socket inside DIR only (no TCP port), with a database "gatehouse".
 #
-#   sh tests/pg.sh start DIR     initdb DIR/data, start; print the URI
+#   sh tests/pg.sh start DIR     initdb DIR/data (unless there), start;
+#                                print the URI
 #   sh tests/pg.sh restart DIR   stop fast and start again (same data)
+#   sh tests/pg.sh halt DIR      stop, keep DIR/data (./dev serve)
 #   sh tests/pg.sh stop DIR      stop and remove DIR/data
 #   sh tests/pg.sh uri DIR       print the URI
 #
@@ -12,15 +14,21 @@
 # --no-sync and fsync=off: test data need not survive a power cut.  The
 # server binaries are Debian's (GH_PG_BIN, default its PostgreSQL 15).
 set -eu
-PGBIN=${GH_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+PGBIN=${GH_PG_BIN:-}
+if [ -z "$PGBIN" ]; then
+	for d in /usr/lib/postgresql/*/bin; do
+		[ -x "$d/initdb" ] && PGBIN=$d	# the glob sorts: the newest last
+	done
+fi
 
 die() {
 	echo "pg.sh: $*" >&2
 	exit 1
 }
 
-[ -n "$PGBIN" ] && [ -x "$PGBIN/initdb" ] ||
+if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
 	die "no PostgreSQL server binaries: apt-get install postgresql"
+fi
 
 # Run a command as the cluster's owner.
 as_owner() {
@@ -49,15 +57,22 @@ start)
 		# The path to DIR must be searchable by postgres.
 		chmod o+x "$dir"
 	fi
-	as_owner "$PGBIN/initdb" -D "$dir/data" --no-sync --auth=trust \
-		-U "$(user)" -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
-		{ cat "$dir/initdb.log" >&2; die "initdb failed"; }
+	fresh=
+	if [ ! -e "$dir/data/PG_VERSION" ]; then
+		fresh=1
+		as_owner "$PGBIN/initdb" -D "$dir/data" --no-sync --auth=trust \
+			-U "$(user)" -E UTF8 --locale=C.UTF-8 \
+			>"$dir/initdb.log" 2>&1 ||
+			{ cat "$dir/initdb.log" >&2; die "initdb failed"; }
+	fi
 	as_owner "$PGBIN/pg_ctl" -D "$dir/data" \
 		-o "-k $dir/sock -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=200" \
 		-l "$dir/pg.log" -w -s start ||
 		{ cat "$dir/pg.log" >&2; die "cannot start"; }
-	as_owner "$PGBIN/createdb" -h "$dir/sock" -U "$(user)" gatehouse ||
-		die "createdb failed"
+	if [ -n "$fresh" ]; then
+		as_owner "$PGBIN/createdb" -h "$dir/sock" -U "$(user)" \
+			gatehouse || die "createdb failed"
+	fi
 	uri "$dir"
 	;;
 restart)
@@ -68,6 +83,14 @@ restart)
 	as_owner "$PGBIN/pg_ctl" -D "$dir/data" \
 		-o "-k $dir/sock -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=200" \
 		-l "$dir/pg.log" -w -s start || die "cannot start"
+	;;
+halt)
+	[ $# = 2 ] || die "usage: pg.sh halt DIR"
+	dir=$(cd "$2" && pwd)
+	if [ -e "$dir/data/postmaster.pid" ]; then
+		as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w -s stop ||
+			die "cannot stop"
+	fi
 	;;
 stop)
 	[ $# = 2 ] || die "usage: pg.sh stop DIR"
@@ -83,6 +106,6 @@ uri)
 	uri "$(cd "$2" && pwd)"
 	;;
 *)
-	die "usage: pg.sh start|restart|stop|uri DIR"
+	die "usage: pg.sh start|restart|halt|stop|uri DIR"
 	;;
 esac

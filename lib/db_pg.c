@@ -262,6 +262,9 @@ pg_commit(struct gh_db *db, unsigned flags)
 {
 	enum gh_db_rc	rc;
 
+	/* Known lost before COMMIT went out: surely not committed. */
+	if (PQstatus(db->pg->conn) == CONNECTION_BAD)
+		return GH_DB_CONN;
 	if ((flags & GH_DB_NOSYNC) && (rc = pg_exec_rc(db,
 	    "SET LOCAL synchronous_commit = off", 0)) != GH_DB_DONE)
 		return rc;
@@ -426,6 +429,13 @@ again:
 		if (rc != GH_DB_DONE)
 			return rc;
 	}
+	/* A $n the statement does not have: SQLite would refuse the bind. */
+	for (i = st->nparam; i < GH_STMT_PARAMS; i++)
+		if (st->val[i] != NULL) {
+			gh_log("database %s: statement %zu has no $%d",
+			    db->path, st->id, i + 1);
+			return GH_DB_HARD;
+		}
 	for (i = 0; i < st->nparam; i++)
 		vals[i] = st->val[i];
 	snprintf(name, sizeof(name), "s%zu", st->id);

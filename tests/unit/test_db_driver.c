@@ -247,6 +247,10 @@ test_outcomes(void)
 	CU_ASSERT_NOT_EQUAL(gh_stmt_bind_int64(st, 99, 1), GH_OK);
 	CU_ASSERT_EQUAL(gh_stmt_step(st), GH_DB_HARD);
 	gh_stmt_reset(st);
+	CU_ASSERT_FATAL((st = gh_db_prep(&db, STMT_COUNT)) != NULL);
+	gh_stmt_bind_int64(st, 2, 1);	/* in range, but not in the SQL */
+	CU_ASSERT_EQUAL(gh_stmt_step(st), GH_DB_HARD);
+	gh_stmt_reset(st);
 	CU_ASSERT_EQUAL(count(&db), 1);		/* the reset forgot it */
 
 	/* Bad SQL: no handle (SQLite) or a hard error at the step. */
@@ -405,6 +409,17 @@ test_pg_restart(void)
 	CU_ASSERT_EQUAL(insert(&db, "four", 4, &id), GH_OK);
 	CU_ASSERT_EQUAL_FATAL(tpg_restart(), 0);
 	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_EDB);
+	CU_ASSERT_EQUAL(db.intx, 0);
+	CU_ASSERT_EQUAL(count(&db), 2);
+
+	/* Known lost before COMMIT: not committed, a 503. */
+	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
+	CU_ASSERT_EQUAL(insert(&db, "five", 5, &id), GH_OK);
+	CU_ASSERT_EQUAL_FATAL(tpg_restart(), 0);
+	CU_ASSERT_FATAL((st = gh_db_prep(&db, STMT_COUNT)) != NULL);
+	CU_ASSERT_EQUAL(gh_stmt_step(st), GH_DB_CONN);
+	gh_stmt_reset(st);
+	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_EUNAVAIL);
 	CU_ASSERT_EQUAL(db.intx, 0);
 	CU_ASSERT_EQUAL(count(&db), 2);
 	gh_db_close(&db);

@@ -5,12 +5,15 @@
  * opening and migrating through [gatehouse] database, binding by $n, the
  * column getters, and the mapping of every outcome.  PostgreSQL alone:
  * serialization failures, a lost connection after a server restart (in
- * and outside a transaction, and during COMMIT), and re-preparing.
+ * and outside a transaction, and during COMMIT), re-preparing, concurrent
+ * migrations and a failed one.
  */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "db.h"
@@ -425,6 +428,89 @@ test_pg_restart(void)
 	gh_db_close(&db);
 }
 
+/* An integer from one query on a connection of the test's own. */
+static long long
+pg_int(const char *q)
+{
+	PGconn		*conn;
+	PGresult	*r;
+	long long	 v = -1;
+
+	if ((conn = PQconnectdb(tpg_uri)) == NULL)
+		return -1;
+	r = PQexec(conn, q);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	PQfinish(conn);
+	return v;
+}
+
+/*
+ * PostgreSQL: four `gatectl init` at once on an empty database create the
+ * schema and apply each migration exactly once.
+ */
+static void
+test_pg_init_race(void)
+{
+	struct gh_db	 db;
+	pid_t		 pid[4];
+	int		 i, status, ok = 0;
+
+	if (!pg)
+		return;
+	CU_ASSERT_FATAL(setup(&db) == 0);
+	gh_db_close(&db);
+	CU_ASSERT_FATAL(tpg_exec("DROP SCHEMA drv CASCADE") == 0);
+	for (i = 0; i < 4; i++) {
+		CU_ASSERT_FATAL((pid[i] = fork()) != -1);
+		if (pid[i] == 0)	/* _exit: not the parent's atexit() */
+			_exit(gh_db_open_conf(&db, &c, &drv_schema,
+			    GH_DB_CREATE, defs, STMT__MAX) == GH_OK ? 0 : 1);
+	}
+	for (i = 0; i < 4; i++)
+		if (waitpid(pid[i], &status, 0) == pid[i] &&
+		    WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			ok++;
+	CU_ASSERT_EQUAL(ok, 4);
+	CU_ASSERT_EQUAL(pg_int("SELECT version FROM drv.schema_version"), 2);
+	CU_ASSERT_EQUAL(pg_int("SELECT count(*) FROM drv.schema_version"), 1);
+	CU_ASSERT_EQUAL(pg_int("SELECT count(*) FROM pg_indexes WHERE "
+	    "schemaname = 'drv' AND indexname = 'item_n'"), 1);
+}
+
+/* PostgreSQL: a failing migration is rolled back whole, DDL included. */
+static void
+test_pg_migrate_failure(void)
+{
+	static const struct gh_migration	 m[] = {
+		{ 1, "001_ok", "", "CREATE TABLE a (x BIGINT);" },
+		{ 2, "002_bad", "", "CREATE TABLE b (x BIGINT); "
+		    "SELECT * FROM nowhere;" },
+	};
+	static const struct gh_migration	 nopg[] = {
+		{ 1, "001_lite", "CREATE TABLE a (x);", NULL },
+	};
+	const struct gh_schema			 s = { "drv", m, 2 };
+	const struct gh_schema			 n = { "drv", nopg, 1 };
+	struct gh_db				 db;
+
+	if (!pg)
+		return;
+	CU_ASSERT_FATAL(setup(&db) == 0);
+	gh_db_close(&db);
+	CU_ASSERT_FATAL(tpg_exec("DROP SCHEMA drv CASCADE") == 0);
+	CU_ASSERT_EQUAL(gh_db_open_conf(&db, &c, &s, GH_DB_CREATE, defs,
+	    STMT__MAX), GH_EDB);
+	CU_ASSERT_EQUAL(pg_int("SELECT version FROM drv.schema_version"), 1);
+	CU_ASSERT_EQUAL(pg_int("SELECT count(*) FROM pg_tables WHERE "
+	    "schemaname = 'drv' AND tablename = 'b'"), 0);
+	/* A service without a PostgreSQL schema says so. */
+	CU_ASSERT_FATAL(tpg_exec("DROP SCHEMA drv CASCADE") == 0);
+	CU_ASSERT_EQUAL(gh_db_open_conf(&db, &c, &n, GH_DB_CREATE, defs,
+	    STMT__MAX), GH_ECONFIG);
+}
+
 static const struct tcase	tests[] = {
 	TCASE(test_open),
 	TCASE(test_too_new),
@@ -435,6 +521,8 @@ static const struct tcase	tests[] = {
 	TCASE(test_pg_retry),
 	TCASE(test_pg_reprepare),
 	TCASE(test_pg_restart),
+	TCASE(test_pg_init_race),
+	TCASE(test_pg_migrate_failure),
 };
 
 int

@@ -3,7 +3,8 @@
  * db_pg: PostgreSQL through libpq, behind db.h.  One connection per
  * struct gh_db (a process opens one per database it uses).  Each service
  * lives in a PostgreSQL schema of its own, named after it, so two services
- * in one database never share a table; search_path is set at every connect.
+ * in one database never share a table; search_path and lock_timeout are
+ * set at every connect.
  *
  * Statements are prepared lazily, per connection: a handle remembers the
  * connection generation it was prepared on, and a reconnect (PQreset, which
@@ -177,7 +178,7 @@ pg_open(struct gh_db *db, const char *uri, const char *passfile,
 		pg_log(db, "schema name", NULL);
 		goto fail;
 	}
-	n = strlen(ident) + 64;
+	n = strlen(ident) + 96;
 	if ((sql = malloc(n)) == NULL) {
 		err = GH_ENOMEM;
 		goto fail;
@@ -196,7 +197,13 @@ pg_open(struct gh_db *db, const char *uri, const char *passfile,
 		}
 		PQclear(res);
 	}
-	snprintf(sql, n, "SET search_path = %s", ident);
+	/*
+	 * lock_timeout is SQLite's busy timeout: a writer waits that long for
+	 * a row another holds, then gets 55P03 (GH_DB_RETRY, a 503), never a
+	 * hang.  Long work that waits for no lock is not cut short.
+	 */
+	snprintf(sql, n, "SET search_path = %s; SET lock_timeout = %d", ident,
+	    GH_DB_BUSY_TIMEOUT_MS);
 	pg->search_path = sql;
 	sql = NULL;
 	if ((err = pg_session(db)) != GH_OK)

@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "db.h"
 #include "tdir.h"
+#include "util.h"
 #include "tmain.h"
 #include "tpg.h"
 
@@ -360,6 +361,41 @@ test_pg_retry(void)
 	gh_db_close(&a);
 }
 
+/*
+ * PostgreSQL: a row another transaction holds is waited for as long as
+ * SQLite's busy timeout, then a retry, never a hang.
+ */
+static void
+test_pg_lock_timeout(void)
+{
+	struct gh_db	 a, b;
+	struct gh_stmt	*st;
+	long long	 id, t0;
+
+	if (!pg)
+		return;
+	CU_ASSERT_FATAL(setup(&a) == 0);
+	memset(&b, 0, sizeof(b));
+	CU_ASSERT_EQUAL_FATAL(gh_db_open_conf(&b, &c, &drv_schema, 0, defs,
+	    STMT__MAX), GH_OK);
+	CU_ASSERT_EQUAL(insert(&a, "one", 1, &id), GH_OK);
+	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&a), GH_OK);
+	CU_ASSERT_FATAL((st = gh_db_prep(&a, STMT_BUMP)) != NULL);
+	gh_stmt_bind_text(st, 1, "one");
+	CU_ASSERT_EQUAL(gh_stmt_done(st), GH_OK);
+	t0 = gh_mono_ms();
+	CU_ASSERT_FATAL((st = gh_db_write_prep(&b, STMT_BUMP, &(enum gh_err)
+	    { GH_OK })) != NULL);
+	gh_stmt_bind_text(st, 1, "one");
+	CU_ASSERT_EQUAL(gh_db_write_end(&b, st, 0), GH_EBUSY);
+	CU_ASSERT(gh_mono_ms() - t0 >= GH_DB_BUSY_TIMEOUT_MS - 100);
+	CU_ASSERT(gh_mono_ms() - t0 < GH_DB_BUSY_TIMEOUT_MS * 2);
+	CU_ASSERT_EQUAL(b.intx, 0);
+	CU_ASSERT_EQUAL(gh_db_commit(&a), GH_OK);
+	gh_db_close(&b);
+	gh_db_close(&a);
+}
+
 /* PostgreSQL: a lost prepared statement is prepared again. */
 static void
 test_pg_reprepare(void)
@@ -519,6 +555,7 @@ static const struct tcase	tests[] = {
 	TCASE(test_transactions),
 	TCASE(test_uri_check),
 	TCASE(test_pg_retry),
+	TCASE(test_pg_lock_timeout),
 	TCASE(test_pg_reprepare),
 	TCASE(test_pg_restart),
 	TCASE(test_pg_init_race),

@@ -227,7 +227,13 @@ enum gh_err	 gh_stmt_bind_blob(struct gh_stmt *st, int n, const void *p,
 		    size_t len);
 enum gh_err	 gh_stmt_bind_null(struct gh_stmt *st, int n);
 
-/* One row at a time: GH_DB_ROW until GH_DB_DONE, or what went wrong (logged). */
+/*
+ * One row at a time: GH_DB_ROW until GH_DB_DONE, or what went wrong
+ * (logged).  On PostgreSQL a statement outside a transaction whose
+ * connection turns out lost is sent again on a new one, so it must be
+ * safe to run twice: write inside gh_db_begin() or gh_db_write_prep(),
+ * where a lost connection is GH_DB_CONN and nothing is resent.
+ */
 enum gh_db_rc	 gh_stmt_step(struct gh_stmt *st);
 
 /*

@@ -78,6 +78,7 @@ pg_map(struct gh_db *db, const PGresult *res, int *stale)
 	if (res != NULL) {
 		switch (PQresultStatus(res)) {
 		case PGRES_COMMAND_OK:
+		case PGRES_EMPTY_QUERY:		/* a migration of comments */
 			return GH_DB_DONE;
 		case PGRES_TUPLES_OK:
 			return PQntuples(res) > 0 ? GH_DB_ROW : GH_DB_DONE;
@@ -85,10 +86,12 @@ pg_map(struct gh_db *db, const PGresult *res, int *stale)
 			break;
 		}
 	}
-	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	/* A lost server answers no SQLSTATE at all (see the notes). */
-	if (state == NULL || PQstatus(db->pg->conn) == CONNECTION_BAD)
+	/* A lost server answers no SQLSTATE at all, and libpq marks it. */
+	if (PQstatus(db->pg->conn) == CONNECTION_BAD)
 		return GH_DB_CONN;
+	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (state == NULL)
+		return GH_DB_HARD;	/* libpq's own trouble: out of memory */
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
 	    strcmp(state, "55P03") == 0)
 		return GH_DB_RETRY;

@@ -80,7 +80,8 @@ gh_state_chown() {
 
 # Write DIR/gatehouse.conf unless it exists: test mode, nothing leaves
 # this machine (test registrar, callbacks may use plain http to a local
-# receiver).
+# receiver).  GH_DATABASE names the database ([gatehouse] database:
+# sqlite, the default, or a postgresql:// URI).
 gh_state_config() {
 	local dir=$1
 	[[ -e $dir/gatehouse.conf ]] && return 0
@@ -89,6 +90,7 @@ gh_state_config() {
 # this machine.  Written by httpd-conf/server.sh; edit freely, it is kept.
 [gatehouse]
 state_dir = $dir
+database = ${GH_DATABASE:-sqlite}
 
 [factory]
 mode = test

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "db.h"
 #include "log.h"
 #include "netpol.h"
 #include "util.h"
@@ -56,10 +57,35 @@ static const struct gh_conf_def gatehouse_defs[GH_CONF__MAX] = {
 		"yes", NULL, 0,
 		"Log one line per request (method, masked path, status, time)."
 	},
+	[GH_CONF_DATABASE] = {
+		"database", GH_CONF_STR, 1, GH_CONF_STR_MAX,
+		"sqlite", NULL, 0,
+		"`sqlite` (one file per service in state_dir) or a libpq URI, "
+		"`postgresql://user@host/dbname`, without a password: use "
+		"~/.pgpass, PGPASSFILE or database_password_file."
+	},
+	[GH_CONF_DATABASE_PASSWORD_FILE] = {
+		"database_password_file", GH_CONF_STR, 0, GH_CONF_PATH_MAX,
+		"", NULL, 0,
+		"A libpq password file (.pgpass format, mode 0600) for the "
+		"database URI; relative to state_dir.  Empty: libpq's own."
+	},
 };
 
+/* database is "sqlite" or a libpq URI without a password. */
+static enum gh_err
+gatehouse_check(const struct gh_conf *c, size_t *key, char *why,
+    size_t whysz)
+{
+	if (gh_db_uri_check(gh_conf_database(c), why, whysz) != GH_OK) {
+		*key = GH_CONF_DATABASE;
+		return GH_ECONFIG;
+	}
+	return GH_OK;
+}
+
 const struct gh_conf_table gh_conf_gatehouse = {
-	"gatehouse", gatehouse_defs, GH_CONF__MAX, NULL
+	"gatehouse", gatehouse_defs, GH_CONF__MAX, gatehouse_check
 };
 
 /* The state of one load: where we are, for messages. */

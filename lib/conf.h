@@ -38,6 +38,8 @@ enum gh_conf_key {
 	GH_CONF_STATE_DIR,		/* [gatehouse] state_dir */
 	GH_CONF_KEY_FILE,		/* [gatehouse] key_file */
 	GH_CONF_LOG_REQUESTS,		/* [gatehouse] log_requests */
+	GH_CONF_DATABASE,		/* [gatehouse] database */
+	GH_CONF_DATABASE_PASSWORD_FILE,	/* [gatehouse] database_password_file */
 	GH_CONF__MAX
 };
 
@@ -132,6 +134,10 @@ size_t		 gh_conf_intlist(const struct gh_conf *c,
 		    size_t max);
 
 /* The [gatehouse] values. */
+#define gh_conf_database(c)	\
+	gh_conf_str((c), &gh_conf_gatehouse, GH_CONF_DATABASE)
+#define gh_conf_database_password_file(c)	\
+	gh_conf_str((c), &gh_conf_gatehouse, GH_CONF_DATABASE_PASSWORD_FILE)
 #define gh_conf_state_dir(c)	\
 	gh_conf_str((c), &gh_conf_gatehouse, GH_CONF_STATE_DIR)
 #define gh_conf_key_file(c)	\

@@ -33,6 +33,7 @@
  * outside input and may be secrets.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -44,7 +45,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
+#include "conf.h"
 #include "db.h"
+#include "db_pg.h"
 #include "log.h"
 #include "util.h"
 
@@ -98,13 +103,16 @@ out:
 	return err;
 }
 
-/* PRAGMA user_version into *v. */
+/* PRAGMA user_version (PostgreSQL: schema_version) into *v. */
 static enum gh_err
 db_user_version(struct gh_db *db, int *v)
 {
 	sqlite3_stmt	*st = NULL;
 	enum gh_err	 err;
 	int		 rc;
+
+	if (db->backend == GH_DB_PG)
+		return pg_version_get(db, db->intx, v);
 
 	rc = sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL);
 	if (rc != SQLITE_OK) {
@@ -158,6 +166,32 @@ checkpoint(struct gh_db *db)
 	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		db_log(db, "checkpoint");
+}
+
+/* The handles point at their db: after a struct copy, at the copy. */
+static void
+db_adopt(struct gh_db *db)
+{
+	size_t	i;
+
+	for (i = 0; db->hs != NULL && i < db->nstmt; i++)
+		db->hs[i].db = db;
+}
+
+/* The nstmt neutral handles of db, each unprepared. */
+static enum gh_err
+db_handles(struct gh_db *db, size_t nstmt)
+{
+	size_t	i;
+
+	if ((db->hs = calloc(nstmt, sizeof(*db->hs))) == NULL)
+		return GH_ENOMEM;
+	for (i = 0; i < nstmt; i++) {
+		db->hs[i].db = db;
+		db->hs[i].id = i;
+		db->hs[i].row = -1;
+	}
+	return GH_OK;
 }
 
 /*
@@ -236,7 +270,8 @@ gh_db_open(struct gh_db *db, const char *path, unsigned flags,
 		goto out;
 
 	if (nstmt > 0) {
-		if ((tmp.stmts = calloc(nstmt, sizeof(*tmp.stmts))) == NULL) {
+		if ((tmp.stmts = calloc(nstmt, sizeof(*tmp.stmts))) == NULL ||
+		    (err = db_handles(&tmp, nstmt)) != GH_OK) {
 			err = GH_ENOMEM;
 			goto out;
 		}
@@ -249,6 +284,7 @@ gh_db_open(struct gh_db *db, const char *path, unsigned flags,
 	tmp.sql = sql;
 	tmp.nstmt = nstmt;
 	*db = tmp;
+	db_adopt(db);
 	memset(&tmp, 0, sizeof(tmp));
 	err = GH_OK;
 out:
@@ -328,14 +364,27 @@ gh_db_migrate(struct gh_db *db, const struct gh_schema *schema)
 			if (schema->migrations[i].version > cur)
 				break;
 		m = &schema->migrations[i];
-		if ((err = gh_db_exec(db, m->sql)) != GH_OK) {
+		if (db->backend == GH_DB_PG && m->sql_pg == NULL) {
+			gh_log("schema %s: %s has no PostgreSQL version: "
+			    "this service runs on SQLite only", schema->service,
+			    m->name);
+			err = GH_ECONFIG;
+			goto out;
+		}
+		if ((err = gh_db_exec(db, db->backend == GH_DB_PG ? m->sql_pg :
+		    m->sql)) != GH_OK) {
 			gh_log("database %s: migration %s failed", db->path,
 			    m->name);
 			goto out;
 		}
-		snprintf(set, sizeof(set), "PRAGMA user_version=%d",
-		    m->version);
-		if ((err = gh_db_exec(db, set)) != GH_OK)
+		if (db->backend == GH_DB_PG)
+			err = pg_version_set(db, m->version);
+		else {
+			snprintf(set, sizeof(set), "PRAGMA user_version=%d",
+			    m->version);
+			err = gh_db_exec(db, set);
+		}
+		if (err != GH_OK)
 			goto out;
 		if ((err = gh_db_commit(db)) != GH_OK)
 			return err;
@@ -372,6 +421,23 @@ gh_db_check(struct gh_db *db, const struct gh_schema *schema)
  * Statement id, prepared on first use with SQLITE_PREPARE_PERSISTENT (it
  * lives as long as the process, so SQLite keeps it out of its lookaside).
  */
+const char *
+gh_db_sql(const struct gh_db *db, size_t id)
+{
+	const struct gh_stmt_def	*d;
+
+	if (id >= db->nstmt)
+		return NULL;
+	if (db->defs == NULL)
+		return db->sql != NULL ? db->sql[id] : NULL;
+	d = &db->defs[id];
+	if (db->backend == GH_DB_PG && d->sql_pg != NULL)
+		return d->sql_pg;
+	if (db->backend == GH_DB_SQLITE && d->sql_sqlite != NULL)
+		return d->sql_sqlite;
+	return d->sql;
+}
+
 sqlite3_stmt *
 gh_db_stmt(struct gh_db *db, size_t id)
 {
@@ -379,13 +445,14 @@ gh_db_stmt(struct gh_db *db, size_t id)
 	char		 what[48];
 	int		 rc;
 
-	if (id >= db->nstmt || db->sql == NULL || db->sql[id] == NULL) {
+	if (db->backend != GH_DB_SQLITE || id >= db->nstmt ||
+	    gh_db_sql(db, id) == NULL) {
 		gh_log("%s: no statement %zu", __func__, id);
 		return NULL;
 	}
 	if (db->stmts[id] != NULL)
 		return db->stmts[id];
-	rc = sqlite3_prepare_v3(db->h, db->sql[id], -1,
+	rc = sqlite3_prepare_v3(db->h, gh_db_sql(db, id), -1,
 	    SQLITE_PREPARE_PERSISTENT, &st, NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(what, sizeof(what), "prepare statement %zu", id);
@@ -501,6 +568,13 @@ gh_db_begin(struct gh_db *db)
 		gh_log("%s: %s: already in a transaction", __func__, db->path);
 		return GH_EINTERNAL;
 	}
+	if (db->backend == GH_DB_PG) {
+		/* Row locks and constraints keep writers apart: no funnel. */
+		if ((err = pg_exec(db, "BEGIN")) != GH_OK)
+			return err;
+		db->intx = 1;
+		return GH_OK;
+	}
 	if (db->lockfd == -1) {
 		n = snprintf(lock, sizeof(lock), "%s.lock", db->path);
 		if (n < 0 || (size_t)n >= sizeof(lock)) {
@@ -588,7 +662,9 @@ gh_db_read_begin(struct gh_db *db)
 		gh_log("%s: %s: already in a transaction", __func__, db->path);
 		return GH_EINTERNAL;
 	}
-	if ((err = gh_db_exec(db, "BEGIN")) != GH_OK)
+	if ((err = gh_db_exec(db, db->backend == GH_DB_PG ?
+	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN")) !=
+	    GH_OK)
 		return err;
 	db->inread = 1;
 	return GH_OK;
@@ -600,6 +676,11 @@ gh_db_read_end(struct gh_db *db)
 	if (!db->inread)
 		return;
 	db->inread = 0;
+	if (db->backend == GH_DB_PG) {
+		if (pg_commit(db, 0) != GH_DB_DONE)
+			pg_rollback(db);
+		return;
+	}
 	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		db_log(db, "COMMIT of a read");
 }
@@ -649,6 +730,16 @@ gh_db_commit_flags(struct gh_db *db, unsigned flags)
 		gh_log("%s: %s: not in a transaction", __func__, db->path);
 		return GH_EINTERNAL;
 	}
+	if (db->backend == GH_DB_PG) {
+		rc = pg_commit(db, flags);
+		if (rc != GH_DB_DONE)
+			pg_rollback(db);
+		db->intx = 0;
+		if (rc == GH_DB_UNCERTAIN)
+			gh_log("database %s: connection lost during COMMIT: "
+			    "its outcome is unknown", db->path);
+		return gh_db_rc_err((enum gh_db_rc)rc);
+	}
 	rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		db_log(db, "COMMIT");
@@ -671,6 +762,11 @@ gh_db_rollback(struct gh_db *db)
 {
 	if (db == NULL || !db->intx)
 		return;
+	if (db->backend == GH_DB_PG) {
+		pg_rollback(db);
+		db->intx = 0;
+		return;
+	}
 	if (!sqlite3_get_autocommit(db->h) &&
 	    sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
 		db_log(db, "ROLLBACK");
@@ -685,6 +781,8 @@ gh_db_exec(struct gh_db *db, const char *sql)
 	char	*msg = NULL;
 	int	 rc;
 
+	if (db->backend == GH_DB_PG)
+		return pg_exec(db, sql);
 	rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
 		gh_log("database %s: %s", db->path,
@@ -703,6 +801,11 @@ gh_db_close(struct gh_db *db)
 	if (db == NULL || db->path == NULL)
 		return;		/* zeroed, or closed already */
 	gh_db_rollback(db);
+	if (db->hs != NULL)
+		for (i = 0; i < db->nstmt; i++)
+			pg_stmt_clear(&db->hs[i]);
+	free(db->hs);
+	pg_close(db);
 	if (db->stmts != NULL)
 		for (i = 0; i < db->nstmt; i++)
 			sqlite3_finalize(db->stmts[i]);
@@ -733,4 +836,429 @@ gh_db_text(sqlite3_stmt *stmt, int col, char *out, size_t outsz)
 	memcpy(out, p, n);
 	out[n] = '\0';
 	return GH_OK;
+}
+
+/* --- the backend-neutral interface ---------------------------------- */
+
+enum gh_err
+gh_db_uri_check(const char *database, char *why, size_t whysz)
+{
+	PQconninfoOption	*opts, *o;
+	char			*msg = NULL;
+	int			 haspw = 0;
+
+	if (strcmp(database, "sqlite") == 0)
+		return GH_OK;
+	if (strncmp(database, "postgresql://", 13) != 0 &&
+	    strncmp(database, "postgres://", 11) != 0) {
+		snprintf(why, whysz, "database: neither sqlite nor a "
+		    "postgresql:// URI");
+		return GH_ECONFIG;
+	}
+	/* libpq's message may quote the URI, password and all: not shown. */
+	if ((opts = PQconninfoParse(database, &msg)) == NULL) {
+		PQfreemem(msg);
+		snprintf(why, whysz, "database: not a URI libpq can parse");
+		return GH_ECONFIG;
+	}
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL)
+			haspw = 1;
+	PQconninfoFree(opts);
+	if (haspw) {
+		snprintf(why, whysz, "database: the URI carries a password; "
+		    "put it in ~/.pgpass, PGPASSFILE or the file named by "
+		    "database_password_file instead");
+		return GH_ECONFIG;
+	}
+	return GH_OK;
+}
+
+/* The PostgreSQL half of gh_db_open_conf(). */
+static enum gh_err
+db_open_pg(struct gh_db *db, const struct gh_conf *conf,
+    const struct gh_schema *schema, unsigned flags,
+    const struct gh_stmt_def *defs, size_t n)
+{
+	struct gh_db	 tmp;
+	const char	*pw = gh_conf_database_password_file(conf);
+	char		 pwpath[4096], name[128];
+	enum gh_err	 err;
+	int		 len;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.backend = GH_DB_PG;
+	tmp.lockfd = -1;
+	tmp.busy_ms = GH_DB_BUSY_TIMEOUT_MS;
+	if (pw[0] != '\0') {
+		len = pw[0] == '/' ? snprintf(pwpath, sizeof(pwpath), "%s", pw) :
+		    snprintf(pwpath, sizeof(pwpath), "%s/%s",
+		    gh_conf_state_dir(conf), pw);
+		if (len < 0 || (size_t)len >= sizeof(pwpath))
+			return GH_ECONFIG;
+	}
+	/* Names the database in logs without the URI. */
+	snprintf(name, sizeof(name), "postgresql:%s", schema->service);
+	if ((tmp.path = strdup(name)) == NULL)
+		return GH_ENOMEM;
+	if (n > 0 && (err = db_handles(&tmp, n)) != GH_OK)
+		goto out;
+	tmp.defs = defs;
+	tmp.nstmt = n;
+	if ((err = pg_open(&tmp, gh_conf_database(conf), pw[0] != '\0' ?
+	    pwpath : NULL, schema->service, flags)) != GH_OK)
+		goto out;
+	err = (flags & GH_DB_CREATE) ? gh_db_migrate(&tmp, schema) :
+	    gh_db_check(&tmp, schema);
+	if (err != GH_OK)
+		goto out;
+	*db = tmp;
+	db_adopt(db);
+	return GH_OK;
+out:
+	gh_db_close(&tmp);
+	return err;
+}
+
+enum gh_err
+gh_db_open_conf(struct gh_db *db, const struct gh_conf *conf,
+    const struct gh_schema *schema, unsigned flags,
+    const struct gh_stmt_def *defs, size_t n)
+{
+	char		why[256];
+	enum gh_err	err;
+
+	if (schema == NULL || schema->service == NULL) {
+		gh_log("%s: no schema", __func__);
+		return GH_EINTERNAL;
+	}
+	if (gh_db_uri_check(gh_conf_database(conf), why, sizeof(why)) !=
+	    GH_OK) {
+		gh_log("%s", why);
+		return GH_ECONFIG;
+	}
+	if (strcmp(gh_conf_database(conf), "sqlite") != 0)
+		return db_open_pg(db, conf, schema, flags, defs, n);
+	err = gh_db_open_service(db, gh_conf_state_dir(conf), schema, flags,
+	    NULL, n);
+	if (err == GH_OK)
+		db->defs = defs;
+	return err;
+}
+
+struct gh_stmt *
+gh_db_prep(struct gh_db *db, size_t id)
+{
+	struct gh_stmt	*st;
+
+	if (db->hs == NULL || id >= db->nstmt || gh_db_sql(db, id) == NULL) {
+		gh_log("%s: no statement %zu", __func__, id);
+		return NULL;
+	}
+	st = &db->hs[id];
+	if (db->backend == GH_DB_SQLITE && st->lite == NULL &&
+	    (st->lite = gh_db_stmt(db, id)) == NULL)
+		return NULL;
+	return st;
+}
+
+/* SQLite: the index of "$n", which SQLite numbers by first appearance. */
+static int
+lite_param(struct gh_stmt *st, int n)
+{
+	char	name[16];
+	int	i;
+
+	snprintf(name, sizeof(name), "$%d", n);
+	if ((i = sqlite3_bind_parameter_index(st->lite, name)) == 0) {
+		gh_log("database %s: statement %zu has no %s",
+		    st->db->path, st->id, name);
+		st->binderr = 1;
+	}
+	return i;
+}
+
+/* A failed SQLite bind: remembered for the step, and told. */
+static enum gh_err
+lite_bound(struct gh_stmt *st, int i, int rc)
+{
+	if (i == 0)
+		return GH_EINTERNAL;
+	if (rc != SQLITE_OK) {
+		st->binderr = 1;
+		return rc == SQLITE_NOMEM ? GH_ENOMEM : GH_EINTERNAL;
+	}
+	return GH_OK;
+}
+
+enum gh_err
+gh_stmt_bind_int64(struct gh_stmt *st, int n, long long v)
+{
+	int	i;
+
+	if (st->db->backend == GH_DB_PG) {
+		if (n < 1 || n > GH_STMT_PARAMS) {
+			st->binderr = 1;
+			return GH_EINTERNAL;
+		}
+		snprintf(st->num[n - 1], sizeof(st->num[n - 1]), "%lld", v);
+		return pg_bind(st, n, st->num[n - 1], strlen(st->num[n - 1]),
+		    0);
+	}
+	if ((i = lite_param(st, n)) == 0)
+		return GH_EINTERNAL;
+	return lite_bound(st, i, sqlite3_bind_int64(st->lite, i, v));
+}
+
+enum gh_err
+gh_stmt_bind_text(struct gh_stmt *st, int n, const char *s)
+{
+	int	i;
+
+	if (s == NULL)
+		return gh_stmt_bind_null(st, n);
+	if (st->db->backend == GH_DB_PG)
+		return pg_bind(st, n, s, strlen(s), 0);
+	if ((i = lite_param(st, n)) == 0)
+		return GH_EINTERNAL;
+	return lite_bound(st, i, sqlite3_bind_text(st->lite, i, s, -1,
+	    SQLITE_STATIC));
+}
+
+enum gh_err
+gh_stmt_bind_blob(struct gh_stmt *st, int n, const void *p, size_t len)
+{
+	int	i;
+
+	if (st->db->backend == GH_DB_PG)
+		return pg_bind(st, n, p != NULL ? p : "", len, 1);
+	if ((i = lite_param(st, n)) == 0)
+		return GH_EINTERNAL;
+	if (len > INT_MAX)
+		return lite_bound(st, i, SQLITE_TOOBIG);
+	return lite_bound(st, i, sqlite3_bind_blob(st->lite, i,
+	    p != NULL ? p : "", (int)len, SQLITE_STATIC));
+}
+
+enum gh_err
+gh_stmt_bind_null(struct gh_stmt *st, int n)
+{
+	int	i;
+
+	if (st->db->backend == GH_DB_PG)
+		return pg_bind(st, n, NULL, 0, 0);
+	if ((i = lite_param(st, n)) == 0)
+		return GH_EINTERNAL;
+	return lite_bound(st, i, sqlite3_bind_null(st->lite, i));
+}
+
+enum gh_db_rc
+gh_stmt_step(struct gh_stmt *st)
+{
+	int	rc;
+
+	if (st->db->backend == GH_DB_PG)
+		return pg_step(st);
+	if (st->binderr)
+		return GH_DB_HARD;
+	rc = sqlite3_step(st->lite);
+	switch (rc & 0xff) {
+	case SQLITE_ROW:
+		return GH_DB_ROW;
+	case SQLITE_DONE:
+		st->changes = sqlite3_changes64(st->db->h);
+		return GH_DB_DONE;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		db_log(st->db, "step");
+		return GH_DB_RETRY;
+	case SQLITE_CONSTRAINT:
+		return GH_DB_CONSTRAINT;
+	default:
+		db_log(st->db, "step");
+		return GH_DB_HARD;
+	}
+}
+
+int
+gh_stmt_null(struct gh_stmt *st, int col)
+{
+	if (st->db->backend == GH_DB_PG)
+		return pg_null(st, col);
+	return sqlite3_column_type(st->lite, col) == SQLITE_NULL;
+}
+
+long long
+gh_stmt_int64(struct gh_stmt *st, int col)
+{
+	const char	*t;
+	size_t		 n;
+
+	if (st->db->backend == GH_DB_SQLITE)
+		return sqlite3_column_int64(st->lite, col);
+	if ((t = pg_text(st, col, &n)) == NULL)
+		return 0;
+	return strtoll(t, NULL, 10);
+}
+
+const char *
+gh_stmt_text(struct gh_stmt *st, int col)
+{
+	size_t	n;
+
+	if (st->db->backend == GH_DB_PG)
+		return pg_text(st, col, &n);
+	return (const char *)sqlite3_column_text(st->lite, col);
+}
+
+const void *
+gh_stmt_blob(struct gh_stmt *st, int col, size_t *len)
+{
+	const void	*p;
+
+	if (st->db->backend == GH_DB_PG)
+		return pg_blob(st, col, len);
+	p = sqlite3_column_blob(st->lite, col);
+	*len = (size_t)sqlite3_column_bytes(st->lite, col);
+	return p;
+}
+
+enum gh_err
+gh_stmt_text_copy(struct gh_stmt *st, int col, char *out, size_t outsz)
+{
+	const char	*p;
+	size_t		 n;
+
+	if (st->db->backend == GH_DB_SQLITE)
+		return gh_db_text(st->lite, col, out, outsz);
+	if ((p = pg_text(st, col, &n)) == NULL)
+		return GH_ENOTFOUND;
+	if (outsz == 0 || n >= outsz)
+		return GH_ETOOBIG;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return GH_OK;
+}
+
+long long
+gh_stmt_changes(struct gh_stmt *st)
+{
+	return st->changes;
+}
+
+void
+gh_stmt_reset(struct gh_stmt *st)
+{
+	if (st == NULL)
+		return;
+	if (st->db->backend == GH_DB_PG)
+		pg_stmt_clear(st);
+	else
+		gh_db_reset(st->lite);
+	st->binderr = 0;
+}
+
+enum gh_err
+gh_db_rc_err(enum gh_db_rc rc)
+{
+	switch (rc) {
+	case GH_DB_ROW:
+	case GH_DB_DONE:
+		return GH_OK;
+	case GH_DB_RETRY:
+		return GH_EBUSY;
+	case GH_DB_CONSTRAINT:
+		return GH_ECONFLICT;
+	case GH_DB_CONN:
+		return GH_EUNAVAIL;
+	default:
+		return GH_EDB;
+	}
+}
+
+const char *
+gh_db_rc_str(enum gh_db_rc rc)
+{
+	static const char *const	names[GH_DB_RC__MAX] = {
+		"row", "done", "retry", "constraint", "connection lost",
+		"commit uncertain", "error"
+	};
+
+	return (unsigned)rc < GH_DB_RC__MAX ? names[rc] : "?";
+}
+
+enum gh_err
+gh_stmt_done(struct gh_stmt *st)
+{
+	enum gh_db_rc	rc = gh_stmt_step(st);
+
+	gh_stmt_reset(st);
+	if (rc == GH_DB_ROW) {
+		gh_log("database %s: statement %zu returned a row",
+		    st->db->path, st->id);
+		return GH_EINTERNAL;
+	}
+	return gh_db_rc_err(rc);
+}
+
+enum gh_err
+gh_stmt_row(struct gh_stmt *st)
+{
+	enum gh_db_rc	rc = gh_stmt_step(st);
+
+	if (rc == GH_DB_DONE)
+		return GH_ENOTFOUND;
+	return gh_db_rc_err(rc);
+}
+
+struct gh_stmt *
+gh_db_write_prep(struct gh_db *db, size_t id, enum gh_err *err)
+{
+	struct gh_stmt	*st;
+
+	if ((*err = gh_db_begin(db)) != GH_OK)
+		return NULL;
+	if ((st = gh_db_prep(db, id)) == NULL) {
+		*err = GH_EDB;
+		gh_db_rollback(db);
+	}
+	return st;
+}
+
+enum gh_err
+gh_db_write_end(struct gh_db *db, struct gh_stmt *st, unsigned flags)
+{
+	enum gh_err	err;
+
+	if ((err = gh_stmt_done(st)) == GH_OK && (flags & GH_DB_CHANGED) &&
+	    gh_stmt_changes(st) == 0)
+		err = GH_ENOTFOUND;
+	if (err != GH_OK) {
+		gh_db_rollback(db);
+		return err;
+	}
+	return gh_db_commit(db);
+}
+
+enum gh_err
+gh_stmt_insert(struct gh_stmt *st, unsigned flags, long long *id)
+{
+	enum gh_db_rc	rc = gh_stmt_step(st);
+	enum gh_err	err = GH_OK;
+
+	if (rc == GH_DB_ROW)
+		*id = gh_stmt_int64(st, 0);
+	else if (rc != GH_DB_DONE)
+		err = gh_db_rc_err(rc);
+	else if (gh_stmt_changes(st) == 0)
+		err = (flags & GH_DB_CHANGED) ? GH_ENOTFOUND : GH_OK;
+	else if (st->db->backend == GH_DB_SQLITE)
+		*id = sqlite3_last_insert_rowid(st->db->h);
+	else {
+		gh_log("database %s: statement %zu: no RETURNING id",
+		    st->db->path, st->id);
+		err = GH_EINTERNAL;
+	}
+	gh_stmt_reset(st);
+	return err;
 }

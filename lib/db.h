@@ -9,6 +9,13 @@
  * Writers are funnelled: gh_db_begin() takes an exclusive flock() on
  * "<db>.lock" before BEGIN IMMEDIATE, so concurrent writers queue in the
  * kernel and wake at once, instead of sleeping in SQLite's busy handler.
+ *
+ * Two backends sit behind one interface: SQLite (the default, above) and
+ * PostgreSQL through libpq (db_pg.c), chosen by [gatehouse] database.  A
+ * store written against the backend-neutral calls (gh_db_open_conf(),
+ * struct gh_stmt_def, gh_db_prep(), gh_stmt_*) runs on either; the older
+ * sqlite3_stmt calls (gh_db_stmt() and its friends) stay for the stores not
+ * yet ported and work on the SQLite backend only.
  */
 #ifndef GH_DB_H
 #define GH_DB_H
@@ -25,6 +32,8 @@ struct gh_migration {
 	int		 version;	/* NNN of sql/<service>/NNN_name.sql */
 	const char	*name;
 	const char	*sql;
+	const char	*sql_pg;	/* NNN_name.pg.sql; NULL: the service
+					   has no PostgreSQL schema yet */
 };
 
 /*
@@ -37,8 +46,32 @@ struct gh_schema {
 	size_t				 n;	/* latest version == migrations[n-1].version */
 };
 
+enum gh_db_backend {
+	GH_DB_SQLITE,
+	GH_DB_PG
+};
+
+/*
+ * One statement of a store's enum-indexed table, written once with $n
+ * placeholders; sql_sqlite or sql_pg replaces sql on that backend where
+ * the SQL must differ (NULL: sql serves both).
+ */
+struct gh_stmt_def {
+	const char	*sql;
+	const char	*sql_sqlite;
+	const char	*sql_pg;
+};
+
+struct gh_stmt;		/* a backend-neutral statement handle (db.c) */
+struct gh_pg;		/* a PostgreSQL connection and its state (db_pg.c) */
+struct gh_conf;
+
 struct gh_db {
-	sqlite3			 *h;
+	enum gh_db_backend	  backend;
+	sqlite3			 *h;		/* GH_DB_SQLITE only */
+	struct gh_pg		 *pg;		/* owned; GH_DB_PG only */
+	const struct gh_stmt_def *defs;		/* borrowed, or NULL (sql) */
+	struct gh_stmt		 *hs;		/* owned; nstmt handles */
 	sqlite3_stmt		**stmts;	/* owned; nstmt slots, NULL until first use */
 	const char *const	 *sql;		/* borrowed: the service's statement table */
 	size_t			  nstmt;
@@ -136,6 +169,110 @@ enum gh_err	 gh_db_exec(struct gh_db *db, const char *sql);
  * their extended codes) -> GH_EBUSY, anything else (ROW included) -> GH_EDB.
  */
 enum gh_err	 gh_db_err(int rc);
+
+/*
+ * The outcome of one step, the same on both backends.  RETRY: busy, a
+ * serialization failure (40001) or a deadlock (40P01): try the whole
+ * transaction again.  CONN: the connection is lost (inside a transaction;
+ * outside one it was re-established once already).  UNCERTAIN: the
+ * connection was lost during COMMIT, so whether it happened is unknown.
+ */
+enum gh_db_rc {
+	GH_DB_ROW,
+	GH_DB_DONE,
+	GH_DB_RETRY,
+	GH_DB_CONSTRAINT,
+	GH_DB_CONN,
+	GH_DB_UNCERTAIN,
+	GH_DB_HARD,
+	GH_DB_RC__MAX
+};
+
+#define GH_STMT_PARAMS	16	/* most $n of one statement */
+
+/*
+ * The service's database named by conf's [gatehouse] database: "sqlite"
+ * opens <state_dir>/<service>.db as gh_db_open_service() does; a
+ * postgresql:// URI connects (the password never from the URI: see
+ * gh_db_uri_check()) and uses the service's own PostgreSQL schema (named
+ * after schema->service).  defs[0..n-1] is the statement table (borrowed).
+ * GH_DB_CREATE applies the migrations, else they are checked.
+ */
+enum gh_err	 gh_db_open_conf(struct gh_db *db, const struct gh_conf *conf,
+		    const struct gh_schema *schema, unsigned flags,
+		    const struct gh_stmt_def *defs, size_t n);
+
+/*
+ * GH_OK when database (a [gatehouse] database value) is "sqlite" or a
+ * postgresql:// URI that libpq parses and that carries no password;
+ * otherwise GH_ECONFIG with the reason in why (whysz bytes).
+ */
+enum gh_err	 gh_db_uri_check(const char *database, char *why, size_t whysz);
+
+/*
+ * The handle of statement id, prepared on first use (PostgreSQL: once per
+ * connection, again after a reconnect).  Borrowed: gh_stmt_reset() when
+ * done.  NULL on failure (logged).
+ */
+struct gh_stmt	*gh_db_prep(struct gh_db *db, size_t id);
+
+/*
+ * Bind parameter $n (1-based).  Text and blobs are copied on PostgreSQL,
+ * borrowed on SQLite until the reset.  A failed bind is also remembered:
+ * the next step returns GH_DB_HARD, so no statement runs half-bound.
+ */
+enum gh_err	 gh_stmt_bind_int64(struct gh_stmt *st, int n, long long v);
+enum gh_err	 gh_stmt_bind_text(struct gh_stmt *st, int n, const char *s);
+enum gh_err	 gh_stmt_bind_blob(struct gh_stmt *st, int n, const void *p,
+		    size_t len);
+enum gh_err	 gh_stmt_bind_null(struct gh_stmt *st, int n);
+
+/*
+ * One row at a time: GH_DB_ROW until GH_DB_DONE, or what went wrong
+ * (logged).  On PostgreSQL a statement outside a transaction whose
+ * connection turns out lost is sent again on a new one, so it must be
+ * safe to run twice: write inside gh_db_begin() or gh_db_write_prep(),
+ * where a lost connection is GH_DB_CONN and nothing is resent.
+ */
+enum gh_db_rc	 gh_stmt_step(struct gh_stmt *st);
+
+/*
+ * The current row's columns (0-based), borrowed until the next step or
+ * reset.  A NULL reads as 0, NULL and 0 bytes.
+ */
+int		 gh_stmt_null(struct gh_stmt *st, int col);
+long long	 gh_stmt_int64(struct gh_stmt *st, int col);
+const char	*gh_stmt_text(struct gh_stmt *st, int col);
+const void	*gh_stmt_blob(struct gh_stmt *st, int col, size_t *len);
+/* Copy a text column into out as gh_db_text() does. */
+enum gh_err	 gh_stmt_text_copy(struct gh_stmt *st, int col, char *out,
+		    size_t outsz);
+/* Rows the last statement changed (after GH_DB_DONE). */
+long long	 gh_stmt_changes(struct gh_stmt *st);
+/* Forget the result and bindings; NULL ok. */
+void		 gh_stmt_reset(struct gh_stmt *st);
+
+/* The gh_err a request answers for rc (GH_OK for ROW and DONE). */
+enum gh_err	 gh_db_rc_err(enum gh_db_rc rc);
+const char	*gh_db_rc_str(enum gh_db_rc rc);
+
+/*
+ * Neutral forms of gh_db_step_done(), gh_db_step_row(),
+ * gh_db_write_stmt() and gh_db_write_done(), with the same contracts.
+ */
+enum gh_err	 gh_stmt_done(struct gh_stmt *st);
+enum gh_err	 gh_stmt_row(struct gh_stmt *st);
+struct gh_stmt	*gh_db_write_prep(struct gh_db *db, size_t id,
+		    enum gh_err *err);
+enum gh_err	 gh_db_write_end(struct gh_db *db, struct gh_stmt *st,
+		    unsigned flags);
+/*
+ * Step an INSERT and reset it, its new row's id into *id: the first
+ * column of a returned row (PostgreSQL: RETURNING id), else SQLite's last
+ * rowid.  With GH_DB_CHANGED no row inserted is GH_ENOTFOUND.
+ */
+enum gh_err	 gh_stmt_insert(struct gh_stmt *st, unsigned flags,
+		    long long *id);
 
 /* Finalise statements and close; accepts a zeroed struct. */
 void		 gh_db_close(struct gh_db *db);

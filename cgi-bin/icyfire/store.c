@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * store: all SQL of icyfire, as one table of statements prepared once per
- * process.  Tokens go in as SHA-256, credentials as Fernet tokens; nothing
- * here logs a parameter value.
+ * process (per connection on PostgreSQL), written once with $n parameters
+ * for both backends of db.h and per backend only where the SQL differs.
+ * Tokens go in as SHA-256, credentials as Fernet tokens; nothing here logs
+ * a parameter value.
  */
 #include <stdio.h>
 #include <string.h>
@@ -59,107 +61,142 @@ const char *const icy_query_args[] = {
 #define INCIDENT_COLS							\
 	"SELECT id, timestamp, ip_address, user_id, domain_id, endpoint, " \
 	"status_code, status_message, flag FROM incident WHERE "
-/* Newest first, a page at a time: ?2 before_id (0: any), ?3 limit. */
-#define INCIDENT_PAGE	" AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3"
+/* Newest first, a page at a time: $2 before_id (0: any), $3 limit. */
+#define INCIDENT_PAGE	" AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3"
 #define POST_COLS	"SELECT id, type, body, link, media_url FROM post "
+#define POST_ADD							\
+	"INSERT INTO post (credential_id, type, body, link, media_url, "	\
+	"created) SELECT credential.id, $3, $4, $5, $6, $7 FROM credential " \
+	"JOIN domain ON domain.id = domain_id "				\
+	"WHERE domain.name = $1 AND platform = $2"
+#define INCIDENT_ADD							\
+	"INSERT INTO incident (timestamp, ip_address, user_id, domain_id, " \
+	"endpoint, status_code, status_message, flag) "			\
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 
-static const char *const stmts[STMT__MAX] = {
-	[STMT_TOKEN_GET] = "SELECT name, hash FROM api_token",
-	[STMT_TOKEN_SET] =
-	    "INSERT INTO api_token (name, hash, updated) VALUES (?1, ?2, ?3) "
-	    "ON CONFLICT (name) DO UPDATE SET hash = ?2, updated = ?3",
-	[STMT_SERVER_ADD] =
-	    "INSERT INTO server (id, created) VALUES (?1, ?2)",
-	[STMT_SLOTS_ADD] =
+static const struct gh_stmt_def stmts[STMT__MAX] = {
+	[STMT_TOKEN_GET] = { "SELECT name, hash FROM api_token", NULL, NULL },
+	[STMT_TOKEN_SET] = {
+	    "INSERT INTO api_token (name, hash, updated) VALUES ($1, $2, $3) "
+	    "ON CONFLICT (name) DO UPDATE SET hash = $2, updated = $3",
+	    NULL, NULL },
+	[STMT_SERVER_ADD] = {
+	    "INSERT INTO server (id, created) VALUES ($1, $2)", NULL, NULL },
+	[STMT_SLOTS_ADD] = {
 	    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
 	    "WHERE i < 10080) INSERT INTO timeslot (id, server_id) "
-	    "SELECT (?1 - 1) * 10080 + i, ?1 FROM n",
-	[STMT_SLOT_GET] =
+	    "SELECT (CAST($1 AS BIGINT) - 1) * 10080 + i, CAST($1 AS BIGINT) "
+	    "FROM n", NULL, NULL },
+	[STMT_SLOT_GET] = {
 	    "SELECT server_id, domain_id, credential_id FROM timeslot "
-	    "WHERE id = ?1",
-	[STMT_SLOT_CLAIM] =
+	    "WHERE id = $1", NULL, NULL },
+	[STMT_SLOT_CLAIM] = {
 	    "UPDATE timeslot SET domain_id = c.domain_id, credential_id = c.id "
 	    "FROM (SELECT credential.id, domain_id FROM credential "
 	    "JOIN domain ON domain.id = domain_id "
-	    "WHERE domain.name = ?2 AND platform = ?3) AS c "
-	    "WHERE timeslot.id = ?1",
-	[STMT_DOMAIN_ADD] =
-	    "INSERT INTO domain (name, created) VALUES (?1, ?2)",
-	[STMT_CRED_SET] =
+	    "WHERE domain.name = $2 AND platform = $3) AS c "
+	    "WHERE timeslot.id = $1", NULL, NULL },
+	[STMT_DOMAIN_ADD] = {
+	    "INSERT INTO domain (name, created) VALUES ($1, $2)", NULL, NULL },
+	[STMT_CRED_SET] = {
 	    "INSERT INTO credential (domain_id, platform, fields, updated) "
-	    "SELECT id, ?2, ?3, ?4 FROM domain WHERE name = ?1 "
-	    "ON CONFLICT (domain_id, platform) DO UPDATE SET fields = ?3, "
-	    "updated = ?4",
-	[STMT_CRED_GET] =
-	    "SELECT platform, fields FROM credential WHERE id = ?1",
-	[STMT_POST_OLDEST] =
-	    POST_COLS "WHERE credential_id = ?1 ORDER BY id LIMIT 1",
-	[STMT_POST_BY_ID] =
-	    POST_COLS "WHERE credential_id = ?1 AND id = ?2",
-	[STMT_POST_DELETE_OLDEST] =
+	    "SELECT id, $2, $3, $4 FROM domain WHERE name = $1 "
+	    "ON CONFLICT (domain_id, platform) DO UPDATE SET fields = $3, "
+	    "updated = $4", NULL, NULL },
+	[STMT_CRED_GET] = {
+	    "SELECT platform, fields FROM credential WHERE id = $1",
+	    NULL, NULL },
+	[STMT_POST_OLDEST] = {
+	    POST_COLS "WHERE credential_id = $1 ORDER BY id LIMIT 1",
+	    NULL, NULL },
+	[STMT_POST_BY_ID] = {
+	    POST_COLS "WHERE credential_id = $1 AND id = $2", NULL, NULL },
+	/*
+	 * PostgreSQL: two nodes deleting "the oldest" at once each take one
+	 * post; without SKIP LOCKED the second would find its pick gone and
+	 * delete nothing.
+	 */
+	[STMT_POST_DELETE_OLDEST] = {
 	    "DELETE FROM post WHERE id = (SELECT id FROM post "
-	    "WHERE credential_id = ?1 ORDER BY id LIMIT 1)",
-	[STMT_POST_DELETE_ID] =
-	    "DELETE FROM post WHERE credential_id = ?1 AND id = ?2",
-	[STMT_POST_ADD] =
-	    "INSERT INTO post (credential_id, type, body, link, media_url, "
-	    "created) SELECT credential.id, ?3, ?4, ?5, ?6, ?7 FROM credential "
-	    "JOIN domain ON domain.id = domain_id "
-	    "WHERE domain.name = ?1 AND platform = ?2",
-	[STMT_POST_LIST] =
+	    "WHERE credential_id = $1 ORDER BY id LIMIT 1)", NULL,
+	    "DELETE FROM post WHERE id = (SELECT id FROM post "
+	    "WHERE credential_id = $1 ORDER BY id LIMIT 1 "
+	    "FOR UPDATE SKIP LOCKED)" },
+	[STMT_POST_DELETE_ID] = {
+	    "DELETE FROM post WHERE credential_id = $1 AND id = $2",
+	    NULL, NULL },
+	/* The id: SQLite's last rowid, PostgreSQL's RETURNING. */
+	[STMT_POST_ADD] = { POST_ADD, NULL, POST_ADD " RETURNING post.id" },
+	[STMT_POST_LIST] = {
 	    "SELECT post.id, type, body, link, media_url, platform FROM post "
 	    "JOIN credential ON credential.id = credential_id "
-	    "JOIN domain ON domain.id = domain_id WHERE domain.name = ?1 "
-	    "ORDER BY platform, post.id",
+	    "JOIN domain ON domain.id = domain_id WHERE domain.name = $1 "
+	    "ORDER BY platform, post.id", NULL, NULL },
 };
 
-static const char *const log_stmts[LOG_STMT__MAX] = {
+static const struct gh_stmt_def log_stmts[LOG_STMT__MAX] = {
 	/*
-	 * No RETURNING: SQLite builds a temporary b-tree for it, some 150 KB
-	 * of allocations per row.  The flag is worked out before the insert
-	 * (incident_add()), the id comes from sqlite3_last_insert_rowid().
+	 * No RETURNING on SQLite: it builds a temporary b-tree for it, some
+	 * 150 KB of allocations per row.  The flag is worked out before the
+	 * insert (incident_add()), the id comes from the last rowid there.
 	 */
-	[STMT_INCIDENT_ADD] =
-	    "INSERT INTO incident (timestamp, ip_address, user_id, domain_id, "
-	    "endpoint, status_code, status_message, flag) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	/* Failures of address ?1 since ?2, counted up to ?3 (partial index). */
-	[STMT_INCIDENT_FAILURES] =
+	[STMT_INCIDENT_ADD] = { INCIDENT_ADD, NULL,
+	    INCIDENT_ADD " RETURNING id" },
+	/* Failures of address $1 since $2, counted up to $3 (partial index). */
+	[STMT_INCIDENT_FAILURES] = {
 	    "SELECT count(*) FROM (SELECT 1 FROM incident "
-	    "WHERE ip_address = ?1 AND timestamp > ?2 AND status_code >= 400 "
-	    "LIMIT ?3)",
-	[STMT_Q_SENTRY_ID] = INCIDENT_COLS "id = ?1" INCIDENT_PAGE,
-	[STMT_Q_TIMESTAMP] = INCIDENT_COLS "timestamp >= ?1" INCIDENT_PAGE,
-	[STMT_Q_IP] = INCIDENT_COLS "ip_address = ?1" INCIDENT_PAGE,
-	[STMT_Q_USER] = INCIDENT_COLS "user_id = ?1" INCIDENT_PAGE,
-	[STMT_Q_DOMAIN] = INCIDENT_COLS "domain_id = ?1" INCIDENT_PAGE,
-	[STMT_Q_ENDPOINT] = INCIDENT_COLS "endpoint = ?1" INCIDENT_PAGE,
-	[STMT_Q_PREFIX] = INCIDENT_COLS
-	    "substr(endpoint, 1, length(?1) + 1) = ?1 || '.'" INCIDENT_PAGE,
-	[STMT_Q_STATUS] = INCIDENT_COLS "status_code = ?1" INCIDENT_PAGE,
-	/* Literal flags, so that "flag = 1" can use incident_flagged. */
-	[STMT_Q_FLAG] = INCIDENT_COLS "flag = 1" INCIDENT_PAGE,
-	[STMT_Q_NOFLAG] = INCIDENT_COLS "flag = 0" INCIDENT_PAGE,
-	[STMT_INCIDENT_PRUNE] = "DELETE FROM incident WHERE timestamp < ?1",
+	    "WHERE ip_address = $1 AND timestamp > $2 AND status_code >= 400 "
+	    "LIMIT $3) AS f", NULL, NULL },
+	[STMT_Q_SENTRY_ID] = { INCIDENT_COLS "id = $1" INCIDENT_PAGE,
+	    NULL, NULL },
+	[STMT_Q_TIMESTAMP] = { INCIDENT_COLS "timestamp >= $1" INCIDENT_PAGE,
+	    NULL, NULL },
+	[STMT_Q_IP] = { INCIDENT_COLS "ip_address = $1" INCIDENT_PAGE,
+	    NULL, NULL },
+	[STMT_Q_USER] = { INCIDENT_COLS "user_id = $1" INCIDENT_PAGE,
+	    NULL, NULL },
+	[STMT_Q_DOMAIN] = { INCIDENT_COLS "domain_id = $1" INCIDENT_PAGE,
+	    NULL, NULL },
+	[STMT_Q_ENDPOINT] = { INCIDENT_COLS "endpoint = $1" INCIDENT_PAGE,
+	    NULL, NULL },
+	/* PostgreSQL cannot type a bare $1 in length() or ||. */
+	[STMT_Q_PREFIX] = { INCIDENT_COLS
+	    "substr(endpoint, 1, length($1) + 1) = $1 || '.'" INCIDENT_PAGE,
+	    NULL, INCIDENT_COLS
+	    "starts_with(endpoint, CAST($1 AS TEXT) || '.')" INCIDENT_PAGE },
+	[STMT_Q_STATUS] = { INCIDENT_COLS "status_code = $1" INCIDENT_PAGE,
+	    NULL, NULL },
+	/*
+	 * Literal flags, so that "flag = 1" can use incident_flagged.
+	 * PostgreSQL must know the type of every $n up to the last one used,
+	 * and $1 is not bound here: it is NULL.
+	 */
+	[STMT_Q_FLAG] = { INCIDENT_COLS "flag = 1" INCIDENT_PAGE, NULL,
+	    INCIDENT_COLS "flag = 1 AND CAST($1 AS BIGINT) IS NULL"
+	    INCIDENT_PAGE },
+	[STMT_Q_NOFLAG] = { INCIDENT_COLS "flag = 0" INCIDENT_PAGE, NULL,
+	    INCIDENT_COLS "flag = 0 AND CAST($1 AS BIGINT) IS NULL"
+	    INCIDENT_PAGE },
+	[STMT_INCIDENT_PRUNE] = {
+	    "DELETE FROM incident WHERE timestamp < $1", NULL, NULL },
 };
 
 /*
  * Two databases: the queue, and the incident log that every request
- * writes.  Apart, a request's incident does not make the other processes
+ * writes (on PostgreSQL two schemas and two connections).  Apart, a request's incident does not make the other processes
  * drop their cached pages of the queue (SQLite's WAL mode discards a
  * connection's cache whenever another one has written to its file).
  */
 enum gh_err
 icyfire_store_open(struct icyfire *f, unsigned flags)
 {
-	const char	*dir = gh_conf_state_dir(&f->conf);
 	enum gh_err	 err;
 
-	if ((err = gh_db_open_service(&f->db, dir, &icyfire_schema, flags,
+	if ((err = gh_db_open_conf(&f->db, &f->conf, &icyfire_schema, flags,
 	    stmts, STMT__MAX)) != GH_OK)
 		return err;
-	if ((err = gh_db_open_service(&f->log, dir, &icyfire_log_schema, flags,
-	    log_stmts, LOG_STMT__MAX)) != GH_OK)
+	if ((err = gh_db_open_conf(&f->log, &f->conf, &icyfire_log_schema,
+	    flags, log_stmts, LOG_STMT__MAX)) != GH_OK)
 		gh_db_close(&f->db);
 	return err;
 }
@@ -179,30 +216,32 @@ static enum gh_err
 tokens_load(struct icyfire *f)
 {
 	const char	*name;
-	sqlite3_stmt	*st;
+	const void	*hash;
+	struct gh_stmt	*st;
+	enum gh_db_rc	 rc;
 	long long	 now = gh_now_us();
-	int		 rc, i;
+	size_t		 len;
+	int		 i;
 
 	if (now < f->tok_until_us)
 		return GH_OK;
-	if ((st = gh_db_stmt(&f->db, STMT_TOKEN_GET)) == NULL)
+	if ((st = gh_db_prep(&f->db, STMT_TOKEN_GET)) == NULL)
 		return GH_EDB;
 	f->tok_set = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		name = (const char *)sqlite3_column_text(st, 0);
-		if (name == NULL || sqlite3_column_bytes(st, 1) !=
-		    GH_SHA256_LEN)
+	while ((rc = gh_stmt_step(st)) == GH_DB_ROW) {
+		name = gh_stmt_text(st, 0);
+		hash = gh_stmt_blob(st, 1, &len);
+		if (name == NULL || hash == NULL || len != GH_SHA256_LEN)
 			continue;
 		for (i = 0; i < ICY_TOKEN__MAX; i++)
 			if (strcmp(name, icy_token_names[i]) == 0) {
-				memcpy(f->tok_hash[i],
-				    sqlite3_column_blob(st, 1), GH_SHA256_LEN);
+				memcpy(f->tok_hash[i], hash, GH_SHA256_LEN);
 				f->tok_set |= 1u << i;
 			}
 	}
-	gh_db_reset(st);
-	if (rc != SQLITE_DONE)
-		return gh_db_err(rc);
+	gh_stmt_reset(st);
+	if (rc != GH_DB_DONE)
+		return gh_db_rc_err(rc);
 	f->tok_until_us = now + GH_AUTH_CACHE_US;
 	return GH_OK;
 }
@@ -239,41 +278,41 @@ icyfire_store_token_set(struct icyfire *f, enum icy_token t, const char *tok,
     size_t len)
 {
 	unsigned char	 h[GH_SHA256_LEN];
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	enum gh_err	 err;
 
 	gh_sha256(tok, len, h);
-	if ((st = gh_db_write_stmt(&f->db, STMT_TOKEN_SET, &err)) == NULL)
+	if ((st = gh_db_write_prep(&f->db, STMT_TOKEN_SET, &err)) == NULL)
 		return err;
-	sqlite3_bind_text(st, 1, icy_token_names[t], -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, h, sizeof(h), SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, gh_now());
-	return gh_db_write_done(&f->db, st, 0);
+	gh_stmt_bind_text(st, 1, icy_token_names[t]);
+	gh_stmt_bind_blob(st, 2, h, sizeof(h));
+	gh_stmt_bind_int64(st, 3, gh_now());
+	return gh_db_write_end(&f->db, st, 0);
 }
 
 /* A server and its 10,080 slots, in one transaction. */
 enum gh_err
 icyfire_store_server_add(struct icyfire *f, long long id)
 {
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	enum gh_err	 err;
 
 	if ((err = gh_db_begin(&f->db)) != GH_OK)
 		return err;
-	if ((st = gh_db_stmt(&f->db, STMT_SERVER_ADD)) == NULL) {
+	if ((st = gh_db_prep(&f->db, STMT_SERVER_ADD)) == NULL) {
 		err = GH_EDB;
 		goto fail;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, gh_now());
-	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
+	gh_stmt_bind_int64(st, 1, id);
+	gh_stmt_bind_int64(st, 2, gh_now());
+	if ((err = gh_stmt_done(st)) != GH_OK)
 		goto fail;
-	if ((st = gh_db_stmt(&f->db, STMT_SLOTS_ADD)) == NULL) {
+	if ((st = gh_db_prep(&f->db, STMT_SLOTS_ADD)) == NULL) {
 		err = GH_EDB;
 		goto fail;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	if ((err = gh_db_step_done(&f->db, st)) != GH_OK)
+	gh_stmt_bind_int64(st, 1, id);
+	if ((err = gh_stmt_done(st)) != GH_OK)
 		goto fail;
 	return gh_db_commit(&f->db);
 fail:
@@ -284,18 +323,18 @@ fail:
 enum gh_err
 icyfire_store_slot_get(struct icyfire *f, long long slot, struct icy_slot *out)
 {
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	enum gh_err	 err;
 
-	if ((st = gh_db_stmt(&f->db, STMT_SLOT_GET)) == NULL)
+	if ((st = gh_db_prep(&f->db, STMT_SLOT_GET)) == NULL)
 		return GH_EDB;
-	sqlite3_bind_int64(st, 1, slot);
-	if ((err = gh_db_step_row(&f->db, st)) == GH_OK) {
-		out->server_id = sqlite3_column_int64(st, 0);
-		out->domain_id = sqlite3_column_int64(st, 1);
-		out->credential_id = sqlite3_column_int64(st, 2);
+	gh_stmt_bind_int64(st, 1, slot);
+	if ((err = gh_stmt_row(st)) == GH_OK) {
+		out->server_id = gh_stmt_int64(st, 0);
+		out->domain_id = gh_stmt_int64(st, 1);
+		out->credential_id = gh_stmt_int64(st, 2);
 	}
-	gh_db_reset(st);
+	gh_stmt_reset(st);
 	return err;
 }
 
@@ -303,74 +342,75 @@ enum gh_err
 icyfire_store_slot_claim(struct icyfire *f, long long slot, const char *domain,
     const char *platform)
 {
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	enum gh_err	 err;
 
-	if ((st = gh_db_write_stmt(&f->db, STMT_SLOT_CLAIM, &err)) == NULL)
+	if ((st = gh_db_write_prep(&f->db, STMT_SLOT_CLAIM, &err)) == NULL)
 		return err;
-	sqlite3_bind_int64(st, 1, slot);
-	sqlite3_bind_text(st, 2, domain, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, platform, -1, SQLITE_STATIC);
-	return gh_db_write_done(&f->db, st, GH_DB_CHANGED);
+	gh_stmt_bind_int64(st, 1, slot);
+	gh_stmt_bind_text(st, 2, domain);
+	gh_stmt_bind_text(st, 3, platform);
+	return gh_db_write_end(&f->db, st, GH_DB_CHANGED);
 }
 
 enum gh_err
 icyfire_store_domain_add(struct icyfire *f, const char *name)
 {
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	enum gh_err	 err;
 
-	if ((st = gh_db_write_stmt(&f->db, STMT_DOMAIN_ADD, &err)) == NULL)
+	if ((st = gh_db_write_prep(&f->db, STMT_DOMAIN_ADD, &err)) == NULL)
 		return err;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, gh_now());
-	return gh_db_write_done(&f->db, st, 0);
+	gh_stmt_bind_text(st, 1, name);
+	gh_stmt_bind_int64(st, 2, gh_now());
+	return gh_db_write_end(&f->db, st, 0);
 }
 
 enum gh_err
 icyfire_store_credential_set(struct icyfire *f, const char *domain,
     const char *platform, const char *fields)
 {
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	enum gh_err	 err;
 
-	if ((st = gh_db_write_stmt(&f->db, STMT_CRED_SET, &err)) == NULL)
+	if ((st = gh_db_write_prep(&f->db, STMT_CRED_SET, &err)) == NULL)
 		return err;
-	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, platform, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, fields, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, gh_now());
-	return gh_db_write_done(&f->db, st, GH_DB_CHANGED);
+	gh_stmt_bind_text(st, 1, domain);
+	gh_stmt_bind_text(st, 2, platform);
+	gh_stmt_bind_text(st, 3, fields);
+	gh_stmt_bind_int64(st, 4, gh_now());
+	return gh_db_write_end(&f->db, st, GH_DB_CHANGED);
 }
 
 enum gh_err
 icyfire_store_credential_get(struct icyfire *f, long long id, char *platform,
     size_t psz, struct gh_buf *fields)
 {
-	sqlite3_stmt	*st;
+	const char	*text;
+	struct gh_stmt	*st;
 	enum gh_err	 err;
 
-	if ((st = gh_db_stmt(&f->db, STMT_CRED_GET)) == NULL)
+	if ((st = gh_db_prep(&f->db, STMT_CRED_GET)) == NULL)
 		return GH_EDB;
-	sqlite3_bind_int64(st, 1, id);
-	if ((err = gh_db_step_row(&f->db, st)) == GH_OK &&
-	    (err = gh_db_text(st, 0, platform, psz)) == GH_OK)
-		err = gh_buf_add(fields, sqlite3_column_text(st, 1),
-		    (size_t)sqlite3_column_bytes(st, 1));
-	gh_db_reset(st);
+	gh_stmt_bind_int64(st, 1, id);
+	if ((err = gh_stmt_row(st)) == GH_OK &&
+	    (err = gh_stmt_text_copy(st, 0, platform, psz)) == GH_OK)
+		err = (text = gh_stmt_text(st, 1)) == NULL ? GH_EDB :
+		    gh_buf_add(fields, text, strlen(text));
+	gh_stmt_reset(st);
 	return err;
 }
 
 /* The post of the current row (POST_COLS), borrowed from st. */
 static void
-post_read(sqlite3_stmt *st, struct icy_post *p)
+post_read(struct gh_stmt *st, struct icy_post *p)
 {
-	p->id = sqlite3_column_int64(st, 0);
-	gh_strlcpy(p->type, (const char *)sqlite3_column_text(st, 1),
-	    sizeof(p->type));
-	p->body = (const char *)sqlite3_column_text(st, 2);
-	p->link = (const char *)sqlite3_column_text(st, 3);
-	p->media_url = (const char *)sqlite3_column_text(st, 4);
+	p->id = gh_stmt_int64(st, 0);
+	if (gh_stmt_text_copy(st, 1, p->type, sizeof(p->type)) != GH_OK)
+		p->type[0] = '\0';
+	p->body = gh_stmt_text(st, 2);
+	p->link = gh_stmt_text(st, 3);
+	p->media_url = gh_stmt_text(st, 4);
 }
 
 enum gh_err
@@ -378,36 +418,36 @@ icyfire_store_post_head(struct icyfire *f, long long cred, long long post_id,
     void (*cb)(const struct icy_post *, void *), void *arg)
 {
 	struct icy_post	 p;
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	enum gh_err	 err;
 
-	st = gh_db_stmt(&f->db, post_id ? STMT_POST_BY_ID : STMT_POST_OLDEST);
+	st = gh_db_prep(&f->db, post_id ? STMT_POST_BY_ID : STMT_POST_OLDEST);
 	if (st == NULL)
 		return GH_EDB;
-	sqlite3_bind_int64(st, 1, cred);
+	gh_stmt_bind_int64(st, 1, cred);
 	if (post_id)
-		sqlite3_bind_int64(st, 2, post_id);
-	if ((err = gh_db_step_row(&f->db, st)) == GH_OK) {
+		gh_stmt_bind_int64(st, 2, post_id);
+	if ((err = gh_stmt_row(st)) == GH_OK) {
 		post_read(st, &p);
 		cb(&p, arg);
 	}
-	gh_db_reset(st);
+	gh_stmt_reset(st);
 	return err;
 }
 
 enum gh_err
 icyfire_store_post_delete(struct icyfire *f, long long cred, long long post_id)
 {
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	enum gh_err	 err;
 
-	if ((st = gh_db_write_stmt(&f->db, post_id ? STMT_POST_DELETE_ID :
+	if ((st = gh_db_write_prep(&f->db, post_id ? STMT_POST_DELETE_ID :
 	    STMT_POST_DELETE_OLDEST, &err)) == NULL)
 		return err;
-	sqlite3_bind_int64(st, 1, cred);
+	gh_stmt_bind_int64(st, 1, cred);
 	if (post_id)
-		sqlite3_bind_int64(st, 2, post_id);
-	return gh_db_write_done(&f->db, st, GH_DB_CHANGED);
+		gh_stmt_bind_int64(st, 2, post_id);
+	return gh_db_write_end(&f->db, st, GH_DB_CHANGED);
 }
 
 enum gh_err
@@ -415,21 +455,23 @@ icyfire_store_post_add(struct icyfire *f, const char *domain,
     const char *platform, const char *type, const char *body, const char *link,
     const char *media_url, long long *id)
 {
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	enum gh_err	 err;
 
-	if ((st = gh_db_write_stmt(&f->db, STMT_POST_ADD, &err)) == NULL)
+	if ((st = gh_db_write_prep(&f->db, STMT_POST_ADD, &err)) == NULL)
 		return err;
-	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, platform, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, link, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, media_url, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, gh_now());
-	if ((err = gh_db_write_done(&f->db, st, GH_DB_CHANGED)) == GH_OK)
-		*id = sqlite3_last_insert_rowid(f->db.h);
-	return err;
+	gh_stmt_bind_text(st, 1, domain);
+	gh_stmt_bind_text(st, 2, platform);
+	gh_stmt_bind_text(st, 3, type);
+	gh_stmt_bind_text(st, 4, body);
+	gh_stmt_bind_text(st, 5, link);
+	gh_stmt_bind_text(st, 6, media_url);
+	gh_stmt_bind_int64(st, 7, gh_now());
+	if ((err = gh_stmt_insert(st, GH_DB_CHANGED, id)) != GH_OK) {
+		gh_db_rollback(&f->db);
+		return err;
+	}
+	return gh_db_commit(&f->db);
 }
 
 enum gh_err
@@ -437,18 +479,18 @@ icyfire_store_post_list(struct icyfire *f, const char *domain,
     void (*cb)(const struct icy_post *, const char *, void *), void *arg)
 {
 	struct icy_post	 p;
-	sqlite3_stmt	*st;
-	int		 rc;
+	struct gh_stmt	*st;
+	enum gh_db_rc	 rc;
 
-	if ((st = gh_db_stmt(&f->db, STMT_POST_LIST)) == NULL)
+	if ((st = gh_db_prep(&f->db, STMT_POST_LIST)) == NULL)
 		return GH_EDB;
-	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	gh_stmt_bind_text(st, 1, domain);
+	while ((rc = gh_stmt_step(st)) == GH_DB_ROW) {
 		post_read(st, &p);
-		cb(&p, (const char *)sqlite3_column_text(st, 5), arg);
+		cb(&p, gh_stmt_text(st, 5), arg);
 	}
-	gh_db_reset(st);
-	return rc == SQLITE_DONE ? GH_OK : gh_db_err(rc);
+	gh_stmt_reset(st);
+	return gh_db_rc_err(rc);
 }
 
 /* Record in; in->id and in->flag get what the store decided. */
@@ -461,49 +503,53 @@ icyfire_store_post_list(struct icyfire *f, const char *domain,
 static enum gh_err
 incident_flag(struct icyfire *f, struct icy_incident *in)
 {
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	enum gh_err	 err;
 
 	if (in->flag || in->status_code < 400)
 		return GH_OK;
-	if ((st = gh_db_stmt(&f->log, STMT_INCIDENT_FAILURES)) == NULL)
+	if ((st = gh_db_prep(&f->log, STMT_INCIDENT_FAILURES)) == NULL)
 		return GH_EDB;
-	sqlite3_bind_text(st, 1, in->ip_address, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, in->timestamp - 3600);
-	sqlite3_bind_int(st, 3, ICY_FLAG_FAILURES - 1);
-	if ((err = gh_db_step_row(&f->log, st)) == GH_OK)
-		in->flag = sqlite3_column_int(st, 0) >= ICY_FLAG_FAILURES - 1;
-	gh_db_reset(st);
+	gh_stmt_bind_text(st, 1, in->ip_address);
+	gh_stmt_bind_int64(st, 2, in->timestamp - 3600);
+	gh_stmt_bind_int64(st, 3, ICY_FLAG_FAILURES - 1);
+	if ((err = gh_stmt_row(st)) == GH_OK)
+		in->flag = gh_stmt_int64(st, 0) >= ICY_FLAG_FAILURES - 1;
+	gh_stmt_reset(st);
 	return err;
 }
 
 enum gh_err
 icyfire_store_incident_add(struct icyfire *f, struct icy_incident *in)
 {
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	enum gh_err	 err;
 
 	if ((err = gh_db_begin(&f->log)) != GH_OK)
 		return err;
 	if ((err = incident_flag(f, in)) != GH_OK)
 		goto fail;
-	if ((st = gh_db_stmt(&f->log, STMT_INCIDENT_ADD)) == NULL) {
+	if ((st = gh_db_prep(&f->log, STMT_INCIDENT_ADD)) == NULL) {
 		err = GH_EDB;
 		goto fail;
 	}
-	sqlite3_bind_int64(st, 1, in->timestamp);
-	sqlite3_bind_text(st, 2, in->ip_address, -1, SQLITE_STATIC);
+	gh_stmt_bind_int64(st, 1, in->timestamp);
+	gh_stmt_bind_text(st, 2, in->ip_address);
+	/* 0: none, stored as NULL. */
 	if (in->user_id)
-		sqlite3_bind_int64(st, 3, in->user_id);
+		gh_stmt_bind_int64(st, 3, in->user_id);
+	else
+		gh_stmt_bind_null(st, 3);
 	if (in->domain_id)
-		sqlite3_bind_int64(st, 4, in->domain_id);
-	sqlite3_bind_text(st, 5, in->endpoint, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 6, in->status_code);
-	sqlite3_bind_text(st, 7, in->status_message, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 8, in->flag);
-	if ((err = gh_db_step_done(&f->log, st)) != GH_OK)
+		gh_stmt_bind_int64(st, 4, in->domain_id);
+	else
+		gh_stmt_bind_null(st, 4);
+	gh_stmt_bind_text(st, 5, in->endpoint);
+	gh_stmt_bind_int64(st, 6, in->status_code);
+	gh_stmt_bind_text(st, 7, in->status_message);
+	gh_stmt_bind_int64(st, 8, in->flag);
+	if ((err = gh_stmt_insert(st, 0, &in->id)) != GH_OK)
 		goto fail;
-	in->id = sqlite3_last_insert_rowid(f->log.h);
 	/* A record of what was answered, not a promise: no wait for the disk. */
 	return gh_db_commit_flags(&f->log, GH_DB_NOSYNC);
 fail:
@@ -517,61 +563,62 @@ icyfire_store_incident_query(struct icyfire *f, size_t arg, long long v,
     void (*cb)(const struct icy_incident *, void *), void *cbarg)
 {
 	struct icy_incident	 in;
-	sqlite3_stmt		*st;
+	struct gh_stmt		*st;
+	enum gh_db_rc		 rc;
 	size_t			 id;
-	int			 rc, n = 0;
+	int			 n = 0;
 
 	if (arg > STMT_Q_FLAG - STMT_Q_SENTRY_ID)
 		return GH_EINVAL;
 	id = STMT_Q_SENTRY_ID + arg;
 	if (id == STMT_Q_FLAG && v == 0)
 		id = STMT_Q_NOFLAG;
-	if ((st = gh_db_stmt(&f->log, id)) == NULL)
+	if ((st = gh_db_prep(&f->log, id)) == NULL)
 		return GH_EDB;
 	if (s != NULL)
-		sqlite3_bind_text(st, 1, s, -1, SQLITE_STATIC);
+		gh_stmt_bind_text(st, 1, s);
 	else if (id != STMT_Q_FLAG && id != STMT_Q_NOFLAG)
-		sqlite3_bind_int64(st, 1, v);
-	sqlite3_bind_int64(st, 2, before_id);
-	sqlite3_bind_int64(st, 3, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		gh_stmt_bind_int64(st, 1, v);
+	gh_stmt_bind_int64(st, 2, before_id);
+	gh_stmt_bind_int64(st, 3, limit);
+	while ((rc = gh_stmt_step(st)) == GH_DB_ROW) {
 		memset(&in, 0, sizeof(in));
-		in.id = sqlite3_column_int64(st, 0);
-		in.timestamp = sqlite3_column_int64(st, 1);
-		gh_db_text(st, 2, in.ip_address, sizeof(in.ip_address));
-		in.user_id = sqlite3_column_int64(st, 3);
-		in.domain_id = sqlite3_column_int64(st, 4);
-		gh_db_text(st, 5, in.endpoint, sizeof(in.endpoint));
-		in.status_code = sqlite3_column_int(st, 6);
-		gh_db_text(st, 7, in.status_message,
+		in.id = gh_stmt_int64(st, 0);
+		in.timestamp = gh_stmt_int64(st, 1);
+		gh_stmt_text_copy(st, 2, in.ip_address, sizeof(in.ip_address));
+		in.user_id = gh_stmt_int64(st, 3);
+		in.domain_id = gh_stmt_int64(st, 4);
+		gh_stmt_text_copy(st, 5, in.endpoint, sizeof(in.endpoint));
+		in.status_code = gh_stmt_int64(st, 6);
+		gh_stmt_text_copy(st, 7, in.status_message,
 		    sizeof(in.status_message));
-		in.flag = sqlite3_column_int(st, 8);
+		in.flag = gh_stmt_int64(st, 8);
 		cb(&in, cbarg);
 		n++;
 	}
-	gh_db_reset(st);
-	if (rc != SQLITE_DONE)
-		return gh_db_err(rc);
+	gh_stmt_reset(st);
+	if (rc != GH_DB_DONE)
+		return gh_db_rc_err(rc);
 	return n ? GH_OK : GH_ENOTFOUND;
 }
 
 enum gh_err
 icyfire_store_incident_prune(struct icyfire *f, long long before, long long *n)
 {
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	enum gh_err	 err;
 
 	if ((err = gh_db_begin(&f->log)) != GH_OK)
 		return err;
-	if ((st = gh_db_stmt(&f->log, STMT_INCIDENT_PRUNE)) == NULL) {
+	if ((st = gh_db_prep(&f->log, STMT_INCIDENT_PRUNE)) == NULL) {
 		gh_db_rollback(&f->log);
 		return GH_EDB;
 	}
-	sqlite3_bind_int64(st, 1, before);
-	if ((err = gh_db_step_done(&f->log, st)) != GH_OK) {
+	gh_stmt_bind_int64(st, 1, before);
+	if ((err = gh_stmt_done(st)) != GH_OK) {
 		gh_db_rollback(&f->log);
 		return err;
 	}
-	*n = sqlite3_changes64(f->log.h);
+	*n = gh_stmt_changes(st);
 	return gh_db_commit(&f->log);
 }

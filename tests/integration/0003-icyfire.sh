@@ -5,13 +5,22 @@
 # real web server: every documented status and message of _r, _d and _rs,
 # the FIFO queue, _d with post_id, HEAD deleting nothing, wrong tokens as
 # flagged incidents, every _rs argument, and the tokens in no log or
-# database afterwards.
+# database afterwards.  GH_DATABASE=postgresql://... runs it on PostgreSQL.
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 GH_HOST=icyfire.localhost
 start_server "$GH_SERVER"
+
+# SQL on the incident log, wherever GH_DATABASE (server.sh) put it.
+incident_sql() {
+	case ${GH_DATABASE:-sqlite} in
+	sqlite) sqlite3 "$GH_STATE/icyfire_log.db" "$1" ;;
+	*) PGOPTIONS='-c search_path=icyfire_log' psql -X -q -At \
+		-d "$GH_DATABASE" -c "$1" ;;
+	esac
+}
 
 # The four tokens, from files, as an operator would set them.
 for t in read cred delete security; do
@@ -167,9 +176,9 @@ expect_json .error_details "ERROR: Authentication token(s) incorrect"
 # --- _rs -----------------------------------------------------------------------
 
 # An incident from an IPv6 address (the servers here listen on 127.0.0.1).
-sqlite3 "$GH_STATE/icyfire_log.db" "INSERT INTO incident (timestamp, ip_address,
-	endpoint, status_code, status_message, flag) VALUES (strftime('%s','now'),
-	'2001:db8::7', 'api._r', 200, 'SUCCESS', 0)"
+incident_sql "INSERT INTO incident (timestamp, ip_address, endpoint,
+	status_code, status_message, flag) VALUES ($(date +%s), '2001:db8::7',
+	'api._r', 200, 'SUCCESS', 0)"
 
 req GET "/api/_rs/auth=$R&$S/query=status_code:403"
 expect_status 200
@@ -232,7 +241,7 @@ expect_status 403
 req GET "/api/_r/314/auth=$R&wrong-secret-xyzzy&1"
 expect_status 403
 sleep 0.2
-got=$(sqlite3 "$GH_STATE/icyfire_log.db" "SELECT flag FROM incident ORDER BY id DESC LIMIT 1")
+got=$(incident_sql "SELECT flag FROM incident ORDER BY id DESC LIMIT 1")
 [[ $got == 1 ]] && ok "the wrong token's incident is flagged" ||
 	not_ok "the wrong token's incident is flagged" "flag: $got"
 
@@ -241,7 +250,7 @@ got=$(sqlite3 "$GH_STATE/icyfire_log.db" "SELECT flag FROM incident ORDER BY id 
 req GET "/api/_r/99999/auth=$R&$C&1"
 expect_status 400
 sleep 0.2
-got=$(sqlite3 "$GH_STATE/icyfire_log.db" "SELECT status_code, flag FROM incident ORDER BY id DESC LIMIT 1")
+got=$(incident_sql "SELECT status_code, flag FROM incident ORDER BY id DESC LIMIT 1")
 [[ $got == "400|1" ]] && ok "a failure after repeated failures is flagged" ||
 	not_ok "a failure after repeated failures is flagged" "status|flag: $got"
 
@@ -259,7 +268,7 @@ n=$(gatectl icyfire incidents prune --older-than 1)
 	not_ok "prune --older-than 1 removes nothing from today" "removed: $n"
 sleep 1.1
 n=$(gatectl icyfire incidents prune --older-than 0)
-left=$(sqlite3 "$GH_STATE/icyfire_log.db" "SELECT count(*) FROM incident")
+left=$(incident_sql "SELECT count(*) FROM incident")
 if [[ $n =~ ^[1-9][0-9]*$ && $left == 0 ]]; then
 	ok "prune --older-than 0 removes every incident ($n)"
 else

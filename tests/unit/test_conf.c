@@ -187,6 +187,14 @@ test_errors(void)
 		    "deploy_timeout_s: 0 is out of range 1..86400" },
 		{ __LINE__, "[factory]\ndeploy_timeout_s = 86401\n", 2,
 		    "deploy_timeout_s: 86401 is out of range 1..86400" },
+		{ __LINE__, "[gatehouse]\nlog_requests = yes\n"
+		    "database = postgresql://gh:s3cret@db/gh\n", 3,
+		    "database: the URI carries a password; put it in "
+		    "~/.pgpass" },
+		{ __LINE__, "[gatehouse]\ndatabase = mysql://db/gh\n", 2,
+		    "database: neither sqlite nor a postgresql:// URI" },
+		{ __LINE__, "[gatehouse]\ndatabase = postgresql://db/gh?x=1\n",
+		    2, "database: not a URI libpq can parse" },
 		{ __LINE__, "[gatehouse]\nlog_requests = maybe\n", 2,
 		    "log_requests: \"maybe\" is not a boolean (yes/no, "
 		    "true/false, on/off, 1/0)" },
@@ -269,6 +277,8 @@ test_errors(void)
 			    err, errbuf);
 		CU_ASSERT_EQUAL(err, GH_ECONFIG);
 		CU_ASSERT_NSTRING_EQUAL(errbuf, want, strlen(want));
+		/* A database password is never repeated back. */
+		TROW(t[i].line, strstr(errbuf, "s3cret") == NULL);
 		CU_ASSERT(conf_is_empty(&c));
 		gh_conf_free(&c);
 	}

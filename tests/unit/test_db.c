@@ -262,12 +262,13 @@ static void
 test_migrate_failure(void)
 {
 	static const struct gh_migration	 m[] = {
-		{ 1, "001_ok", "CREATE TABLE a (x);" },
-		{ 2, "002_bad", "CREATE TABLE b (x); SELECT * FROM nowhere;" },
+		{ 1, "001_ok", "CREATE TABLE a (x);", NULL },
+		{ 2, "002_bad", "CREATE TABLE b (x); SELECT * FROM nowhere;",
+		    NULL },
 	};
 	static const struct gh_migration	 unordered[] = {
-		{ 2, "002_a", "CREATE TABLE a (x);" },
-		{ 1, "001_b", "CREATE TABLE b (x);" },
+		{ 2, "002_a", "CREATE TABLE a (x);", NULL },
+		{ 1, "001_b", "CREATE TABLE b (x);", NULL },
 	};
 	const struct gh_schema			 s = { "t", m, 2 };
 	const struct gh_schema			 u = { "u", unordered, 2 };

@@ -3,7 +3,9 @@
  * Unit tests for icyfire's store, each on a fresh pair of databases in a
  * state directory of its own: the API tokens (by hash, constant time),
  * servers and their slots, domains, credentials and the post queue, and
- * the incident log with its queries and pruning.
+ * the incident log with its queries and pruning.  The suite runs twice:
+ * on SQLite, then on a throwaway PostgreSQL (tpg.h), where each test
+ * drops and recreates the two schemas.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,16 +15,25 @@
 #include "token.h"
 #include "tdir.h"
 #include "tmain.h"
+#include "tpg.h"
 
 static char	dir[PATH_MAX], conf[PATH_MAX + 32];
+static int	pg;	/* this round runs on PostgreSQL */
 
 /* A state directory with a Fernet key, a config and migrated databases. */
 static int
 setup(struct icyfire *f)
 {
-	char	key[PATH_MAX + 32], errbuf[512];
+	char	key[PATH_MAX + 32], errbuf[512], extra[PATH_MAX + 128];
 
-	if (tdir_state(dir, sizeof(dir), conf, sizeof(conf), "") != 0)
+	extra[0] = '\0';
+	if (pg) {
+		if (tpg_start() == NULL || tpg_exec("DROP SCHEMA IF EXISTS "
+		    "icyfire, icyfire_log CASCADE") != 0)
+			return -1;
+		snprintf(extra, sizeof(extra), "database = %s\n", tpg_uri);
+	}
+	if (tdir_state(dir, sizeof(dir), conf, sizeof(conf), extra) != 0)
 		return -1;
 	snprintf(key, sizeof(key), "%s/icyfire.fernet", dir);
 	if (fernet_key_create(key) != GH_OK)
@@ -317,4 +328,15 @@ static const struct tcase tests[] = {
 	TCASE(test_incidents),
 };
 
-TMAIN("icyfire_store", tests)
+int
+main(void)
+{
+	int	rc;
+
+	rc = tmain_run("icyfire_store", tests,
+	    sizeof(tests) / sizeof(tests[0]));
+	pg = 1;
+	rc |= tmain_run("icyfire_store postgresql", tests,
+	    sizeof(tests) / sizeof(tests[0]));
+	return rc;
+}

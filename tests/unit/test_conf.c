@@ -814,6 +814,40 @@ test_doc(void)
  * The README's configuration reference is generated (`make
  * readme-reference`), never pasted: it must be what gh_conf_doc() writes.
  */
+/*
+ * text (of *len bytes, owned) with every GH_SBINDIR, the configured
+ * sbindir that defaults name, spelt as the default prefix's: a new buffer
+ * in place of text, or NULL when out of memory.
+ */
+static char *
+unprefix(char *text, size_t *len)
+{
+	static const char	 def[] = "/usr/local/sbin";
+	const char		*from = GH_SBINDIR, *p, *q;
+	size_t			 fl = strlen(from), n = 0, k = 0;
+	char			*out;
+
+	if (fl == 0 || strcmp(from, def) == 0)
+		return text;
+	for (p = text; (q = strstr(p, from)) != NULL; p = q + fl)
+		k++;
+	if ((out = malloc(*len + k * (sizeof(def) - 1) + 1)) == NULL) {
+		free(text);
+		return NULL;
+	}
+	for (p = text; (q = strstr(p, from)) != NULL; p = q + fl) {
+		memcpy(out + n, p, (size_t)(q - p));
+		n += (size_t)(q - p);
+		memcpy(out + n, def, sizeof(def) - 1);
+		n += sizeof(def) - 1;
+	}
+	memcpy(out + n, p, strlen(p) + 1);
+	n += strlen(p);
+	free(text);
+	*len = n;
+	return out;
+}
+
 static void
 test_readme(void)
 {
@@ -840,6 +874,8 @@ test_readme(void)
 	CU_ASSERT_FATAL((fp = open_memstream(&text, &len)) != NULL);
 	gh_conf_doc(fp, gatehouse_sections);
 	CU_ASSERT_FATAL(fclose(fp) == 0);
+	/* The README shows the defaults of the default prefix. */
+	CU_ASSERT_FATAL((text = unprefix(text, &len)) != NULL);
 	if ((size_t)(e - b) != len || memcmp(b, text, len) != 0)
 		fprintf(stderr, "README.md's configuration reference differs "
 		    "from gatectl config-reference: run make readme-reference\n");

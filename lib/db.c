@@ -317,6 +317,20 @@ gh_db_open_service(struct gh_db *db, const char *dir,
 	return err;
 }
 
+enum gh_err
+gh_db_open_sqlite_only(struct gh_db *db, const struct gh_conf *conf,
+    const struct gh_schema *schema, unsigned flags, const char *const *sql,
+    size_t nstmt)
+{
+	if (strcmp(gh_conf_database(conf), "sqlite") != 0)
+		gh_log("warning: %s runs on SQLite only so far: its data stay "
+		    "in %s, not in the database that [gatehouse] database "
+		    "names", schema != NULL && schema->service != NULL ?
+		    schema->service : "this service", gh_conf_state_dir(conf));
+	return gh_db_open_service(db, gh_conf_state_dir(conf), schema, flags,
+	    sql, nstmt);
+}
+
 /*
  * Apply the migrations above user_version.  Each runs in its own write
  * transaction under the writers' lock, and user_version is read again

@@ -105,6 +105,16 @@ enum gh_err	 gh_db_open_service(struct gh_db *db, const char *dir,
 		    const struct gh_schema *schema, unsigned flags,
 		    const char *const *sql, size_t nstmt);
 
+/*
+ * For a store still on SQLite's own statements: gh_db_open_service() in
+ * conf's state_dir, whatever [gatehouse] database says; when it names
+ * PostgreSQL, a log line says that this service's data stay in the local
+ * file (on several nodes they would not be shared).
+ */
+enum gh_err	 gh_db_open_sqlite_only(struct gh_db *db,
+		    const struct gh_conf *conf, const struct gh_schema *schema,
+		    unsigned flags, const char *const *sql, size_t nstmt);
+
 /* Apply every migration of schema above user_version, each in its own transaction. */
 enum gh_err	 gh_db_migrate(struct gh_db *db, const struct gh_schema *schema);
 

@@ -83,7 +83,7 @@ static const char *const stmts[STMT__MAX] = {
 enum gh_err
 apihost_store_open(struct apihost *a, unsigned flags)
 {
-	return gh_db_open_service(&a->db, gh_conf_state_dir(&a->conf),
+	return gh_db_open_sqlite_only(&a->db, &a->conf,
 	    &apihost_schema, flags, stmts, STMT__MAX);
 }
 

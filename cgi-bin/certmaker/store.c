@@ -75,7 +75,7 @@ static const char *const stmts[STMT__MAX] = {
 enum gh_err
 certmaker_store_open(struct certmaker *cm, unsigned flags)
 {
-	return gh_db_open_service(&cm->db, gh_conf_state_dir(&cm->conf),
+	return gh_db_open_sqlite_only(&cm->db, &cm->conf,
 	    &certmaker_schema, flags, stmts, STMT__MAX);
 }
 

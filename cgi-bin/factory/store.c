@@ -177,7 +177,7 @@ static const char *const stmts[STMT__MAX] = {
 enum gh_err
 factory_store_open(struct factory *f, unsigned flags)
 {
-	return gh_db_open_service(&f->db, gh_conf_state_dir(&f->conf),
+	return gh_db_open_sqlite_only(&f->db, &f->conf,
 	    &factory_schema, flags, stmts, STMT__MAX);
 }
 

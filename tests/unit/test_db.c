@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "db.h"
 #include "util.h"
 #include "tdir.h"
@@ -767,7 +768,50 @@ test_busy_one_budget(void)
 	gh_db_close(&db);
 }
 
+/*
+ * A store still on SQLite's own statements opens its file in state_dir,
+ * whether [gatehouse] database names SQLite or PostgreSQL (then with a
+ * warning in the log).
+ */
+static void
+test_sqlite_only(void)
+{
+	static const struct gh_conf_table *const none[] = { NULL };
+	struct gh_conf	 c;
+	struct gh_db	 db;
+	char		 dir[PATH_MAX], conf[PATH_MAX], path[PATH_MAX + 16];
+	char		 err[256];
+
+	CU_ASSERT_FATAL(tdir_state(dir, sizeof(dir), conf, sizeof(conf),
+	    "database = postgresql://gh@localhost/gatehouse\n") == 0);
+	memset(&c, 0, sizeof(c));
+	CU_ASSERT_FATAL(gh_conf_load(&c, none, conf, err, sizeof(err)) ==
+	    GH_OK);
+	memset(&db, 0, sizeof(db));
+	CU_ASSERT_EQUAL(gh_db_open_sqlite_only(&db, &c, &factory_schema,
+	    GH_DB_CREATE, NULL, 0), GH_OK);
+	CU_ASSERT_FATAL((size_t)snprintf(path, sizeof(path), "%s/factory.db",
+	    dir) < sizeof(path));
+	CU_ASSERT(access(path, F_OK) == 0);
+	gh_db_close(&db);
+	gh_conf_free(&c);
+
+	CU_ASSERT_FATAL(tdir_state(dir, sizeof(dir), conf, sizeof(conf),
+	    "database = sqlite\n") == 0);
+	memset(&c, 0, sizeof(c));
+	CU_ASSERT_FATAL(gh_conf_load(&c, none, conf, err, sizeof(err)) ==
+	    GH_OK);
+	CU_ASSERT_EQUAL(gh_db_open_sqlite_only(&db, &c, &factory_schema,
+	    GH_DB_CREATE, NULL, 0), GH_OK);
+	CU_ASSERT_FATAL((size_t)snprintf(path, sizeof(path), "%s/factory.db",
+	    dir) < sizeof(path));
+	CU_ASSERT(access(path, F_OK) == 0);
+	gh_db_close(&db);
+	gh_conf_free(&c);
+}
+
 static const struct tcase tests[] = {
+	TCASE(test_sqlite_only),
 	TCASE(test_open_create),
 	TCASE(test_open_missing),
 	TCASE(test_migrate),

@@ -230,6 +230,26 @@ const struct gh_conf_def gh_conf_defs[GH_CONF__MAX] = {
 		"86400", NULL, 0,
 		"Seconds between the CRL's lastUpdate and nextUpdate."
 	},
+	[GH_CONF_CERTMAKER_ACME_HTTP_PORT] = {
+		"certmaker", "acme_http_port", GH_CONF_INT, 1, 65535,
+		"80", NULL, 0,
+		"Port that ACME http-01 challenges are fetched from (RFC 8555 "
+		"says 80; `./dev serve --acme-http-port` sets another for "
+		"development)."
+	},
+	[GH_CONF_CERTMAKER_ACME_DAYS] = {
+		"certmaker", "acme_days", GH_CONF_INT, 1, 3650,
+		"90", NULL, 0,
+		"Validity in days of certificates issued through ACME (at most "
+		"max_days, never past the root's own end)."
+	},
+	[GH_CONF_CERTMAKER_ACME_EAB_REQUIRED] = {
+		"certmaker", "acme_eab_required", GH_CONF_BOOL, 0, 1,
+		"no", NULL, 0,
+		"New ACME accounts must carry an external account binding "
+		"(`gatectl certmaker acme eab add USER`), which ties them to "
+		"that certmaker user."
+	},
 	[GH_CONF_ICYFIRE_FERNET_KEY_FILE] = {
 		"icyfire", "fernet_key_file", GH_CONF_PATH, 1, CONF_PATH_MAX,
 		"icyfire.fernet", NULL, 0,

@@ -58,6 +58,9 @@ enum gh_conf_key {
 	GH_CONF_CERTMAKER_CHALLENGE_DENY, /* [certmaker] challenge_deny */
 	GH_CONF_CERTMAKER_OCSP_VALIDITY, /* [certmaker] ocsp_validity_s */
 	GH_CONF_CERTMAKER_CRL_VALIDITY,	/* [certmaker] crl_validity_s */
+	GH_CONF_CERTMAKER_ACME_HTTP_PORT, /* [certmaker] acme_http_port */
+	GH_CONF_CERTMAKER_ACME_DAYS,	/* [certmaker] acme_days */
+	GH_CONF_CERTMAKER_ACME_EAB_REQUIRED, /* [certmaker] acme_eab_required */
 	GH_CONF_ICYFIRE_FERNET_KEY_FILE, /* [icyfire] fernet_key_file */
 	GH_CONF_APIHOST_PUBLIC_URL,	/* [apihost] public_url */
 	GH_CONF_APIHOST_BASIC_AGENTS,	/* [apihost] basic_auth_agents */

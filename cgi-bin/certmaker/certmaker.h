@@ -97,6 +97,7 @@ struct certmaker {
 	struct gh_netpol policy;	/* challenge_allow, challenge_deny; with http */
 	int		 http_ready;
 	struct gh_buf	 scratch;	/* sealing, PEM, DER; reused */
+	sqlite3_stmt	**acme_stmts;	/* acme_store.c's; made on first use */
 };
 
 /* certmaker.c: the once-per-process setup.  The root is loaded if it exists. */

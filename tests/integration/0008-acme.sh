@@ -145,4 +145,28 @@ check "OCSP: revoked at once" "$out" grep -q ': revoked' <<<"$out"
 check "the CRL lists it at once" "$(openssl crl -inform DER -in "$RES_BODY" -noout -text 2>&1 | head -20)" \
 	in_crl "$LIVE/cert.pem"
 
+# --- lego (ES256 account key, its own http-01 server) ----------------------------
+
+LG=(--server "$DIRECTORY" --path "$W/lego" --accept-tos
+	--email acme-it@example.org --http --http.port "127.0.0.1:$ACME_PORT")
+NAME=lego.acme-test.localhost
+out=$(lego "${LG[@]}" -d "$NAME" run 2>&1)
+LCERT=$W/lego/certificates/$NAME.crt
+check "lego run: registers and gets a certificate with http-01" "$out" \
+	test -s "$LCERT"
+out=$(openssl verify -CAfile "$W/root.pem" -untrusted "$W/root.pem" "$LCERT" 2>&1)
+check "lego's certificate chains to the root" "$out" grep -q ': OK$' <<<"$out"
+first=$(openssl x509 -in "$LCERT" -noout -serial)
+out=$(lego "${LG[@]}" -d "$NAME" renew --days 3650 2>&1)
+second=$(openssl x509 -in "$LCERT" -noout -serial)
+check "lego renew gets a new certificate" "$out" test "$first" != "$second"
+cp "$LCERT" "$W/lego.pem"
+out=$(lego "${LG[@]}" -d "$NAME" revoke --reason 4 --keep 2>&1)
+check "lego revoke" "$out" grep -qi 'revoked' <<<"$out"
+out=$(ocsp "$W/lego.pem")
+check "OCSP: lego's certificate revoked at once" "$out" \
+	grep -q ': revoked' <<<"$out"
+check "the CRL lists lego's certificate" "not in the CRL" \
+	in_crl "$W/lego.pem"
+
 finish

@@ -39,6 +39,7 @@ struct acme_rq {
 	EVP_PKEY		*key;		/* the verifying key (owned ref) */
 	char			 origin[ACME_URL_MAX];	/* https://host */
 	char			 base[ACME_URL_MAX];	/* origin + /acme */
+	const char		*up_authz;	/* challenges: their authz */
 };
 
 static void
@@ -165,6 +166,16 @@ acme_begin(struct certmaker *cm, struct gh_req *req, struct gh_res *res,
 	if (base_urls(cm, req, q->origin, q->base) != GH_OK)
 		return problem(res, 400, "malformed", "the Host header is not "
 		    "usable in a URL");
+	/*
+	 * A challenge's link up to its authorization (7.5.1) goes first, in
+	 * the same header: Apache merges Link headers into one line anyway,
+	 * and clients that read it line by line (uacme, dehydrated) take
+	 * the first URL of the line that says rel="up".
+	 */
+	if (q->up_authz != NULL)
+		return gh_res_header(res, "Link", "<%s/authz/%s>;rel=\"up\", "
+		    "<%s/directory>;rel=\"index\"", q->base, q->up_authz,
+		    q->base);
 	return gh_res_header(res, "Link", "<%s/directory>;rel=\"index\"",
 	    q->base);
 }
@@ -1383,12 +1394,11 @@ acme_challenge(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	enum gh_err		 err;
 
 	rq_init(&q);
+	/* 7.5.1: a link up to the authorization (certbot and lego use it). */
+	if (acme_id_valid(req->cap[0].s, req->cap[0].len))
+		q.up_authz = req->cap[0].s;
 	if ((err = acme_post(cm, req, res, ACME_KEY_KID, &q)) != GH_OK ||
 	    (err = own_authz(cm, req, res, &q, &z)) != GH_OK)
-		goto out;
-	/* 7.5.1: a link up to the authorization (certbot and lego use it). */
-	if ((err = gh_res_header(res, "Link", "<%s/authz/%s>;rel=\"up\"",
-	    q.base, z.name)) != GH_OK)
 		goto out;
 	/* A POST of {} asks for validation; POST-as-GET only looks. */
 	if (q.payload != NULL && z.chall == ACME_PENDING) {

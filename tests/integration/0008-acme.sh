@@ -3,9 +3,12 @@
 #
 # certmaker's ACME (RFC 8555) through a real web server: the directory,
 # nonces, problem documents and the headers every answer carries, checked
-# with curl; then Debian 12's certbot end to end (register, certonly with
-# http-01 on its standalone server, renew, revoke) and lego likewise, each
-# revocation seen at once by OCSP and in the CRL.
+# with curl; the protocol rules stock clients do not exercise, with
+# acme_client.py (JWS checks, accounts, key rollover, dns and ip
+# identifiers, finalize, revocation three ways, ARI); then Debian 12's
+# certbot end to end (register, certonly with http-01 on its standalone
+# server, renew, revoke) and lego likewise, each revocation seen at once
+# by OCSP and in the CRL.
 
 GH_HOST=certmaker.localhost
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -27,7 +30,7 @@ export LEGO_CA_CERTIFICATES=$GH_STATE/ca.pem
 
 for tool in certbot lego openssl jq; do
 	check "$tool is installed" "install it: ./dev installs it" \
-		command -v "$tool" >/dev/null
+		test -n "$(command -v "$tool")"
 done
 
 # --- the directory, nonces, errors ----------------------------------------------
@@ -103,6 +106,17 @@ in_crl() {
 	openssl crl -inform DER -in "$RES_BODY" -noout -text 2>/dev/null |
 		tr -d ' ' | grep -qi "^SerialNumber:$serial\$"
 }
+
+# --- the protocol rules, by a client of our own ---------------------------------
+
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) ok "acme_client.py: ${line#ok - }" ;;
+	"not ok - "*) not_ok "acme_client.py: ${line#not ok - }" ;;
+	*) not_ok "acme_client.py said: $line" ;;
+	esac
+done < <(python3 "$GH_ROOT/tests/integration/acme_client.py" "$DIRECTORY" \
+	"$GH_STATE/ca.pem" "$ACME_PORT" 2>&1)
 
 # --- certbot --------------------------------------------------------------------
 

@@ -159,6 +159,30 @@ check "OCSP: revoked at once" "$out" grep -q ': revoked' <<<"$out"
 check "the CRL lists it at once" "$(openssl crl -inform DER -in "$RES_BODY" -noout -text 2>&1 | head -20)" \
 	in_crl "$LIVE/cert.pem"
 
+# --- external account binding ------------------------------------------------------
+
+read -r EAB_KID EAB_HMAC < <(gatectl certmaker acme eab add acme-it-admin 2>/dev/null)
+secret "$EAB_HMAC"
+check "gatectl certmaker acme eab add prints a key id and an HMAC key" \
+	"got '$EAB_KID'" test "${#EAB_KID}" -eq 20 -a "${#EAB_HMAC}" -eq 43
+out=$(certbot register --server "$DIRECTORY" --config-dir "$W/eab/etc" \
+	--work-dir "$W/eab/work" --logs-dir "$W/eab/log" -n --agree-tos \
+	--register-unsafely-without-email --eab-kid "$EAB_KID" \
+	--eab-hmac-key "$EAB_HMAC" 2>&1)
+check "certbot register with EAB" "$out" grep -qi 'account registered' <<<"$out"
+out=$(gatectl certmaker acme accounts 2>&1)
+check "gatectl certmaker acme accounts: the EAB account acts for its user" \
+	"$out" grep -qE '^[A-Za-z0-9_-]{20} +valid +acme-it-admin ' <<<"$out"
+out=$(certbot register --server "$DIRECTORY" --config-dir "$W/eab2/etc" \
+	--work-dir "$W/eab2/work" --logs-dir "$W/eab2/log" -n --agree-tos \
+	--register-unsafely-without-email --eab-kid "$EAB_KID" \
+	--eab-hmac-key "$EAB_HMAC" 2>&1)
+check "an EAB key binds one account only" "$out" \
+	eval '! grep -qi "account registered" <<<"$out"'
+out=$(gatectl certmaker acme orders 2>&1)
+check "gatectl certmaker acme orders lists certbot's, valid" "$out" \
+	grep -qE ' valid +[0-9TZ:-]+ [0-9a-f]{32}$' <<<"$out"
+
 # --- lego (ES256 account key, its own http-01 server) ----------------------------
 
 LG=(--server "$DIRECTORY" --path "$W/lego" --accept-tos

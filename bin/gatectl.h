@@ -45,6 +45,7 @@ int	 ctl_factory_redeliver(int argc, char *argv[]);
 
 int	 ctl_certmaker_init(void);
 int	 ctl_certmaker(int argc, char *argv[]);
+int	 ctl_certmaker_acme(int argc, char *argv[]);
 int	 ctl_icyfire_init(void);
 int	 ctl_icyfire(int argc, char *argv[]);
 int	 ctl_apihost_init(void);

@@ -157,6 +157,8 @@ ctl_certmaker(int argc, char *argv[])
 
 	if (argc >= 1 && strcmp(argv[0], "init-ca") == 0)
 		return init_ca(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "acme") == 0)
+		return ctl_certmaker_acme(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[0], "user") != 0)
 		goto usage;
 	if (argc == 3 && strcmp(argv[1], "add") == 0)
@@ -199,6 +201,8 @@ usage:
 	    "       gatectl certmaker user add NAME [--admin]\n"
 	    "       gatectl certmaker user list\n"
 	    "       gatectl certmaker user disable|enable NAME\n"
-	    "       gatectl certmaker user rotate-token NAME\n", stderr);
+	    "       gatectl certmaker user rotate-token NAME\n"
+	    "       gatectl certmaker acme eab add USER\n"
+	    "       gatectl certmaker acme accounts|orders\n", stderr);
 	return CTL_USAGE;
 }

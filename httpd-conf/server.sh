@@ -111,6 +111,12 @@ lease_s = 5
 worker_program = $dir/libexec/gatehouse-worker
 
 [certmaker]
+# The public URL: Location headers, the OCSP and CRL URLs in certificates,
+# and what the url of each ACME request must start with.  The port is the
+# server's: gh_server_config keeps it current.
+base_url = https://certmaker.localhost:8443
+# Where ACME http-01 challenges are fetched (./dev serve --acme-http-port).
+acme_http_port = 5002
 # Challenges off: requests are issued at once.  A test turns them on.
 challenge = no
 challenge_connect_timeout_ms = 1000
@@ -160,6 +166,37 @@ gh_state_public_url() {
 	fi
 	sed -i -E "s|^public_url = https://api\\.localhost(:[0-9]+)?$|public_url = https://api.localhost:$port|" \
 		"$dir/gatehouse.conf"
+}
+
+# Point [certmaker] base_url of DIR's generated configuration at PORT, as
+# gh_state_public_url does for apihost: ACME clients are told URLs under
+# it and must sign exactly those.  A configuration written before ACME
+# gets the line; an operator's own URL stays.
+gh_state_certmaker_url() {
+	local dir=$1 port=$2
+	grep -q '^# this machine.  Written by httpd-conf/server.sh' "$dir/gatehouse.conf" ||
+		return 0
+	grep -q '^base_url *=' "$dir/gatehouse.conf" ||
+		printf '\n[certmaker]\nbase_url = https://certmaker.localhost:%s\n' \
+			"$port" >>"$dir/gatehouse.conf"
+	sed -i -E "s|^base_url = https://certmaker\\.localhost(:[0-9]+)?$|base_url = https://certmaker.localhost:$port|" \
+		"$dir/gatehouse.conf"
+}
+
+# Set [certmaker] acme_http_port of DIR's generated configuration: the
+# port ACME http-01 challenges are fetched from (./dev serve
+# --acme-http-port, a test's own challenge server).
+gh_state_acme_http_port() {
+	local dir=$1 port=$2
+	grep -q '^# this machine.  Written by httpd-conf/server.sh' "$dir/gatehouse.conf" ||
+		return 0
+	if grep -q '^acme_http_port *=' "$dir/gatehouse.conf"; then
+		sed -i -E "s|^acme_http_port *=.*$|acme_http_port = $port|" \
+			"$dir/gatehouse.conf"
+	else
+		printf '\n[certmaker]\nacme_http_port = %s\n' "$port" \
+			>>"$dir/gatehouse.conf"
+	fi
 }
 
 # Make a local CA and a server certificate for GH_TLS_NAMES plus 127.0.0.1,
@@ -324,6 +361,7 @@ gh_server_config() {
 		>"$dir/run/$server.conf" || return 1
 	gh_state_allow_loopback "$dir"
 	gh_state_public_url "$dir" "$port"
+	gh_state_certmaker_url "$dir" "$port"
 }
 
 # Check that SERVER (lighttpd or apache) is installed and that every program

@@ -121,6 +121,19 @@ ca_not_after(X509 *ca)
 	return (long long)timegm(&tm);
 }
 
+void
+cm_validity(struct certmaker *cm, long long days, long long *not_before,
+    long long *not_after)
+{
+	long long	now = gh_now(), end;
+
+	*not_before = now - BACKDATE_S;
+	*not_after = now + days * 86400;
+	/* Never past the root's own end. */
+	if ((end = ca_not_after(cm->ca)) > 0 && *not_after > end)
+		*not_after = end;
+}
+
 enum gh_err
 cm_issue(struct certmaker *cm, struct gh_req *req, struct gh_res *res,
     const struct cm_request *r, X509_REQ *csr, const char *challenge_id)
@@ -131,7 +144,6 @@ cm_issue(struct certmaker *cm, struct gh_req *req, struct gh_res *res,
 	EVP_PKEY		*key = NULL;
 	X509			*x = NULL;
 	char			 base[600];
-	long long		 now = gh_now(), end;
 	enum gh_err		 err;
 
 	if (cm->ca == NULL)
@@ -151,11 +163,7 @@ cm_issue(struct certmaker *cm, struct gh_req *req, struct gh_res *res,
 	in.req = r;
 	in.subject = csr ? X509_REQ_get_subject_name(csr) : NULL;
 	in.pub = csr ? X509_REQ_get0_pubkey(csr) : key;
-	in.not_before = now - BACKDATE_S;
-	in.not_after = now + r->days * 86400;
-	/* Never past the root's own end. */
-	if ((end = ca_not_after(cm->ca)) > 0 && in.not_after > end)
-		in.not_after = end;
+	cm_validity(cm, r->days, &in.not_before, &in.not_after);
 	in.base_url = base;
 	if ((err = pki_issue(cm->ca, cm->ca_key, &in, &x, c.serial)) != GH_OK ||
 	    (err = pki_cert_pem(x, &pem)) != GH_OK) {

@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "acme.h"
 #include "certmaker.h"
 #include "log.h"
 #include "sections.h"
@@ -54,6 +55,7 @@ fail:
 void
 certmaker_close(struct certmaker *cm)
 {
+	certmaker_store_acme_close(cm);
 	certmaker_store_close(cm);
 	X509_free(cm->ca);
 	EVP_PKEY_free(cm->ca_key);

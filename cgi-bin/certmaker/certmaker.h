@@ -36,6 +36,9 @@ enum certmaker_conf_key {
 	CERTMAKER_CONF_CHALLENGE_DENY,
 	CERTMAKER_CONF_OCSP_VALIDITY,
 	CERTMAKER_CONF_CRL_VALIDITY,
+	CERTMAKER_CONF_ACME_HTTP_PORT,
+	CERTMAKER_CONF_ACME_DAYS,
+	CERTMAKER_CONF_ACME_EAB_REQUIRED,
 	CERTMAKER_CONF__MAX
 };
 
@@ -119,6 +122,7 @@ struct certmaker {
 	struct gh_netpol policy;	/* challenge_allow, challenge_deny; with http */
 	int		 http_ready;
 	struct gh_buf	 scratch;	/* sealing, PEM, DER; reused */
+	sqlite3_stmt	**acme_stmts;	/* acme_store.c's; made on first use */
 };
 
 /* certmaker.c: the once-per-process setup.  The root is loaded if it exists. */
@@ -323,6 +327,12 @@ enum gh_err	 certmaker_crl_get(struct gh_svc *, struct gh_req *,
 enum gh_err	 cm_issue(struct certmaker *cm, struct gh_req *req,
 		    struct gh_res *res, const struct cm_request *r,
 		    X509_REQ *csr, const char *challenge_id);
+/*
+ * The validity of a new certificate of days: notBefore a little early
+ * (clock skew), notAfter never past the root's own end.
+ */
+void		 cm_validity(struct certmaker *cm, long long days,
+		    long long *not_before, long long *not_after);
 /* The base URL of Location headers: base_url or https://<Host>. */
 enum gh_err	 cm_base_url(struct certmaker *cm, struct gh_req *req,
 		    char *out, size_t outsz);
@@ -332,5 +342,18 @@ enum gh_err	 cm_answer_locations(struct certmaker *cm, struct gh_req *req,
 /* challenge.c: store a challenge for r / the CSR and answer 202. */
 enum gh_err	 cm_challenge_new(struct certmaker *cm, struct gh_req *req,
 		    struct gh_res *res, int csr, long long days);
+/* Set up the challenge fetches' HTTP and address policy once (why). */
+enum gh_err	 cm_challenge_http(struct certmaker *cm, char *why,
+		    size_t whysz);
+/*
+ * Fetch http://host:port<path> (host a DNS name or an address in URL
+ * form) through the challenge policy and bounds, and compare the SHA-256
+ * of its body (one trailing newline dropped) with want.  GH_OK when it
+ * matches; otherwise GH_EFORBIDDEN (the policy refused every address of
+ * host) or GH_EINVAL, with the reason in why.
+ */
+enum gh_err	 cm_challenge_fetch(struct certmaker *cm, const char *host,
+		    long long port, const char *path,
+		    const unsigned char want[32], char *why, size_t whysz);
 
 #endif

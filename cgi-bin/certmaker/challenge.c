@@ -77,25 +77,49 @@ challenge_port(struct gh_req *req, struct gh_res *res, long long *port)
 	return GH_OK;
 }
 
-/*
- * Fetch the token file from host (a DNS name, or an address already in
- * URL form) and compare it with the challenge's token.  GH_OK when it
- * matches; otherwise GH_EFORBIDDEN (the address policy refused every
- * address of host) or GH_EINVAL, with the reason in why.
- */
+enum gh_err
+cm_challenge_http(struct certmaker *cm, char *why, size_t whysz)
+{
+	enum gh_err	err;
+
+	if (cm->http_ready)
+		return GH_OK;
+	if (gh_netpol_init(&cm->policy, certmaker_conf_str(&cm->conf, CERTMAKER_CONF_CHALLENGE_ALLOW), certmaker_conf_str(&cm->conf, CERTMAKER_CONF_CHALLENGE_DENY), why, whysz) != GH_OK)
+		return GH_ECONFIG;
+	if ((err = gh_http_init(&cm->http)) != GH_OK) {
+		snprintf(why, whysz, "cannot set up HTTP");
+		return err;
+	}
+	cm->http_ready = 1;
+	return GH_OK;
+}
+
+/* The challenge's token file on host. */
 static enum gh_err
 fetch_one(struct certmaker *cm, const struct cm_challenge *c,
     const char *host, long long port, char *why, size_t whysz)
 {
+	return cm_challenge_fetch(cm, host, port, WELL_KNOWN, c->token_hash,
+	    why, whysz);
+}
+
+enum gh_err
+cm_challenge_fetch(struct certmaker *cm, const char *host, long long port,
+    const char *path, const unsigned char want[32], char *why, size_t whysz)
+{
 	struct gh_http_req	 hr;
 	struct gh_buf		 body;
 	unsigned char		 hash[GH_SHA256_LEN];
-	char			 url[GH_DOMAIN_MAX + 80], err_s[GH_HTTP_ERR_MAX];
+	char			 url[GH_DOMAIN_MAX + 200], err_s[GH_HTTP_ERR_MAX];
 	size_t			 n;
 	int			 status = 0, cut = 0;
 	enum gh_err		 err;
 
-	snprintf(url, sizeof(url), "http://%s:%lld" WELL_KNOWN, host, port);
+	if ((size_t)snprintf(url, sizeof(url), "http://%s:%lld%s", host, port,
+	    path) >= sizeof(url)) {
+		snprintf(why, whysz, "URL too long");
+		return GH_EINVAL;
+	}
 	gh_buf_init(&body, CM_CHALLENGE_BODY_MAX);
 	memset(&hr, 0, sizeof(hr));
 	hr.method = "GET";
@@ -129,7 +153,7 @@ fetch_one(struct certmaker *cm, const struct cm_challenge *c,
 	if (n > 0 && body.data[n - 1] == '\r')
 		n--;
 	gh_sha256(body.data ? body.data : "", n, hash);
-	if (cut || !gh_ct_eq(hash, c->token_hash, sizeof(hash))) {
+	if (cut || !gh_ct_eq(hash, want, sizeof(hash))) {
 		snprintf(why, whysz, "%.300s does not hold the token", url);
 		goto fail;
 	}
@@ -221,22 +245,9 @@ certmaker_challenge_solve(struct gh_svc *svc, struct gh_req *req,
 		goto out;
 	}
 	r.days = c.days;
-	if (!cm->http_ready) {
-		if (gh_netpol_init(&cm->policy,
-		    certmaker_conf_str(&cm->conf,
-		    CERTMAKER_CONF_CHALLENGE_ALLOW),
-		    certmaker_conf_str(&cm->conf,
-		    CERTMAKER_CONF_CHALLENGE_DENY), why, sizeof(why)) !=
-		    GH_OK) {
-			err = gh_fail(res, GH_ECONFIG, "challenge address "
-			    "lists: %s", why);
-			goto out;
-		}
-		if ((err = gh_http_init(&cm->http)) != GH_OK) {
-			gh_fail(res, err, "cannot set up HTTP");
-			goto out;
-		}
-		cm->http_ready = 1;
+	if ((err = cm_challenge_http(cm, why, sizeof(why))) != GH_OK) {
+		gh_fail(res, err, "challenge address lists: %s", why);
+		goto out;
 	}
 	if ((err = fetch_all(cm, &c, &r, port, why, sizeof(why))) != GH_OK) {
 		/* A refused address will not be allowed by trying again. */

@@ -67,6 +67,26 @@ static const struct gh_conf_def defs[CERTMAKER_CONF__MAX] = {
 		"86400", NULL, 0,
 		"Seconds between the CRL's lastUpdate and nextUpdate."
 	},
+	[CERTMAKER_CONF_ACME_HTTP_PORT] = {
+		"acme_http_port", GH_CONF_INT, 1, 65535,
+		"80", NULL, 0,
+		"Port that ACME http-01 challenges are fetched from (RFC 8555 "
+		"says 80; `./dev serve --acme-http-port` sets another for "
+		"development)."
+	},
+	[CERTMAKER_CONF_ACME_DAYS] = {
+		"acme_days", GH_CONF_INT, 1, 3650,
+		"90", NULL, 0,
+		"Validity in days of certificates issued through ACME (at most "
+		"max_days, never past the root's own end)."
+	},
+	[CERTMAKER_CONF_ACME_EAB_REQUIRED] = {
+		"acme_eab_required", GH_CONF_BOOL, 0, 1,
+		"no", NULL, 0,
+		"New ACME accounts must carry an external account binding "
+		"(`gatectl certmaker acme eab add USER`), which ties them to "
+		"that certmaker user."
+	},
 };
 
 const struct gh_conf_table certmaker_conf = {

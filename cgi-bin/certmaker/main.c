@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "acme.h"
 #include "auth.h"
 #include "certmaker.h"
 #include "crypto.h"
+#include "json.h"
 #include "log.h"
 #include "serve.h"
 
@@ -34,10 +36,56 @@
 	    GH_ROUTE_PUBLIC, 0 },					\
 	{ GET, p "/crl", certmaker_crl_get, GH_ROUTE_PUBLIC, 0 }
 
+/*
+ * ACME (RFC 8555), in acme_api.c: public for serve, since each POST is a
+ * JWS that acme_post() checks (nonce, url, key, signature).
+ */
+#define APOST	GH_M(GH_POST)
+#define APUB	GH_ROUTE_PUBLIC
+#define ACME_ROUTES							\
+	{ GET, "/acme/directory", acme_directory, APUB, 0 },		\
+	{ GET, "/acme/new-nonce", acme_new_nonce, APUB, 0 },		\
+	{ APOST, "/acme/new-account", acme_new_account, APUB,		\
+	    ACME_BODY_MAX },						\
+	{ APOST, "/acme/acct/*", acme_account, APUB, ACME_BODY_MAX },	\
+	{ APOST, "/acme/acct/*/orders", acme_account_orders, APUB,	\
+	    ACME_BODY_MAX },						\
+	{ APOST, "/acme/key-change", acme_key_change, APUB,		\
+	    ACME_BODY_MAX },						\
+	{ APOST, "/acme/new-order", acme_new_order, APUB, ACME_BODY_MAX }, \
+	{ APOST, "/acme/order/*", acme_order, APUB, ACME_BODY_MAX },	\
+	{ APOST, "/acme/order/*/finalize", acme_finalize, APUB,		\
+	    ACME_BODY_MAX },						\
+	{ APOST, "/acme/authz/*", acme_authz, APUB, ACME_BODY_MAX },	\
+	{ APOST, "/acme/chall/*", acme_challenge, APUB, ACME_BODY_MAX }, \
+	{ APOST, "/acme/cert/*", acme_cert, APUB, ACME_BODY_MAX },	\
+	{ APOST, "/acme/revoke-cert", acme_revoke, APUB, ACME_BODY_MAX }, \
+	{ GET, "/acme/renewal-info/*", acme_renewal_info, APUB, 0 }
+
 static const struct gh_route routes[] = {
 	ROUTES("/api/v1"),
 	ROUTES("/api"),
+	ACME_ROUTES,
 };
+
+/* ACME's problem documents under /acme/; elsewhere {"error": "…"}. */
+static void
+certmaker_error_body(struct gh_svc *svc, struct gh_req *req,
+    struct gh_res *res)
+{
+	struct json_object	*o;
+
+	if (strncmp(req->path, ACME_PATH "/", sizeof(ACME_PATH)) == 0) {
+		acme_error_body(svc, req, res);
+		return;
+	}
+	if ((o = json_object_new_object()) == NULL)
+		return;
+	if (gh_json_add(o, "error", json_object_new_string(res->errmsg)) ==
+	    GH_OK)
+		gh_res_json(res, res->status, o);
+	json_object_put(o);
+}
 
 /*
  * X-Auth-Token, as documented: missing 401, no account for the token 404,
@@ -76,6 +124,7 @@ main(void)
 		.routes = routes,
 		.nroutes = GH_NELEM(routes),
 		.auth = certmaker_auth,
+		.error_body = certmaker_error_body,
 		.ctx = &cm,
 	};
 	char			errbuf[512];

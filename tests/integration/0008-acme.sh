@@ -9,6 +9,10 @@
 # certbot end to end (register, certonly with http-01 on its standalone
 # server, renew, revoke) and lego likewise, each revocation seen at once
 # by OCSP and in the CRL.
+#
+# certbot and lego take seconds a run, more when ./dev test runs suites
+# side by side:
+# gh-timeout: 900
 
 GH_HOST=certmaker.localhost
 # shellcheck source-path=SCRIPTDIR source=lib.sh

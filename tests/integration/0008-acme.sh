@@ -147,7 +147,7 @@ check "fullchain.pem is leaf then root" "$(cat "$LIVE/fullchain.pem")" \
 	test "$(grep -c BEGIN "$LIVE/fullchain.pem")" -eq 2
 first=$(openssl x509 -in "$LIVE/cert.pem" -noout -serial)
 
-out=$(certbot renew "${CB[@]}" --force-renewal --standalone \
+out=$(certbot renew "${CB[@]}" --force-renewal --no-random-sleep-on-renew --standalone \
 	--http-01-port "$ACME_PORT" --http-01-address 127.0.0.1 2>&1)
 second=$(openssl x509 -in "$LIVE/cert.pem" -noout -serial)
 check "certbot renew --force-renewal gets a new certificate" "$out" \

@@ -27,22 +27,20 @@ struct gh_io {
 
 /*
  * A body left unread when the answer is out (an early 401, 403 or 413) is
- * read and dropped up to this many bytes before the exchange ends: a web
- * server that streams request bodies (lighttpd with stream-request-body)
- * takes a program that stops reading for a broken backend and resets the
- * client's stream.  A longer rest is left; the connection then closes.
- *
- * Over HTTP/2 the bound is higher: a stream whose answer ends before its
- * body does is reset (RST_STREAM NO_ERROR, as RFC 9113 8.1 allows), and
- * clients that are still sending take that for an error without showing
- * the answer (curl 7.88 and git with it: "curl 92 Stream error in the
- * HTTP/2 framing layer").  A too-large upload of up to DRAIN_MAX_H2 bytes
- * is therefore read to its end, then answered (the answer waits in
- * libfcgi's buffer meanwhile); the web server bounds how long that takes
- * (its idle timeouts).  Dropping costs no memory.
+ * read and dropped, up to DRAIN_MAX bytes, before the exchange ends.  A
+ * web server that streams request bodies (lighttpd with
+ * stream-request-body) otherwise closes the connection, or resets the
+ * HTTP/2 stream (RST_STREAM NO_ERROR, as RFC 9113 8.1 allows), while the
+ * client is still sending; clients that are still sending take that for
+ * an error without showing the answer (curl 7.88 and git with it: "curl
+ * 92 Stream error in the HTTP/2 framing layer" or "55 Send failure:
+ * Broken pipe" over HTTP/1.1, under load, once its wait for 100 Continue
+ * has passed).  So a too-large upload is read to its end: the answer is
+ * already out (or waits in libfcgi's buffer), the web servers cap bodies
+ * at 64 MiB, and their idle timeouts bound how long it takes.  A longer
+ * rest is left; the connection then closes.  Dropping costs no memory.
  */
-#define DRAIN_MAX	(1024 * 1024)
-#define DRAIN_MAX_H2	(64LL * 1024 * 1024)
+#define DRAIN_MAX	(64LL * 1024 * 1024)
 
 /* Read exactly n bytes (fewer only at end of input); -1 on error. */
 static ssize_t
@@ -365,7 +363,6 @@ serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
     struct gh_buf *head, const char *const *env, struct gh_io *io)
 {
 	char		 logpath[GH_PATH_MAX + 1];
-	const char	*proto;
 	int		 head_only;
 
 	gh_req_reset(req);
@@ -394,10 +391,7 @@ serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 		/* The client went away; nothing to answer. */
 	}
 drain:
-	proto = gh_req_param(req, "SERVER_PROTOCOL");
-	io_drain(io, req->content_length,
-	    proto != NULL && strncmp(proto, "HTTP/2", 6) == 0 ?
-	    DRAIN_MAX_H2 : DRAIN_MAX);
+	io_drain(io, req->content_length, DRAIN_MAX);
 	if (svc->log_requests) {
 		/*
 		 * A service with secrets in its paths has its routes see them

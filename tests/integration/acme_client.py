@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: ISC
-"""A small ACME (RFC 8555) client for 0008-acme.sh: the protocol rules
+"""A small ACME (RFC 8555) client for 0009-acme.sh: the protocol rules
 that stock clients do not exercise, each a check printed as "ok - WHAT"
 or "not ok - WHAT: WHY".  Usage: acme_client.py DIRECTORY CAFILE HTTPPORT
 

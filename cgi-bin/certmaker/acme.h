@@ -221,6 +221,9 @@ enum gh_err	 certmaker_store_acme_order_get(struct certmaker *cm,
 /* The order that issued serial; GH_ENOTFOUND. */
 enum gh_err	 certmaker_store_acme_order_by_serial(struct certmaker *cm,
 		    const char *serial, struct acme_order *out);
+/* The first order replacing serial (ARI) not stored invalid; GH_ENOTFOUND. */
+enum gh_err	 certmaker_store_acme_order_replacing(struct certmaker *cm,
+		    const char *serial, struct acme_order *out);
 /* Store a status (and a problem, or NULL) unless the order is final. */
 enum gh_err	 certmaker_store_acme_order_set(struct certmaker *cm,
 		    long long id, enum acme_status status, const char *error);

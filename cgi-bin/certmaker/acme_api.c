@@ -1010,6 +1010,41 @@ out:
 static enum gh_err ari_serial(const char *id, size_t len,
     char serial[CM_SERIAL_HEX + 9]);
 
+/* How many orders replacing one certificate replaced_check loads. */
+#define ACME_REPLACED_TRIES	8
+
+/*
+ * RFC 9773 5: a certificate already replaced by an order that is not
+ * invalid is not replaced again (409 alreadyReplaced).  Each order found
+ * is loaded, which stores it invalid if it has become so since it was
+ * last read: a failed or expired order frees the certificate again.
+ * Past ACME_REPLACED_TRIES such orders the answer is alreadyReplaced all
+ * the same.  f is scratch space, zeroed again.  Problems answered.
+ */
+static enum gh_err
+replaced_check(struct certmaker *cm, struct gh_res *res, const char *serial,
+    struct acme_full *f)
+{
+	struct acme_order	by;
+	enum gh_err		err = GH_OK;
+	int			i;
+
+	for (i = 0; i < ACME_REPLACED_TRIES; i++) {
+		err = certmaker_store_acme_order_replacing(cm, serial, &by);
+		if (err == GH_OK)
+			err = full_load(cm, by.name, f);
+		if (err != GH_OK || f->status != ACME_INVALID)
+			break;
+	}
+	memset(f, 0, sizeof(*f));
+	if (err == GH_ENOTFOUND)
+		return GH_OK;
+	if (err != GH_OK)
+		return err;
+	return problem(res, 409, "alreadyReplaced", "replaces: that "
+	    "certificate is already replaced by another order");
+}
+
 enum gh_err
 acme_new_order(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
@@ -1066,7 +1101,8 @@ acme_new_order(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 			    "certificate of this account has that identifier");
 			goto out;
 		}
-		if (err != GH_OK)
+		if (err != GH_OK || (err = replaced_check(cm, res, serial, f)) !=
+		    GH_OK)
 			goto out;
 		gh_strlcpy(f->o.replaces, serial, sizeof(f->o.replaces));
 	}

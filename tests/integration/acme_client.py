@@ -309,6 +309,17 @@ def main():
              "value": NAME}], "replaces": certid}, acct_key, kid)
     check("newOrder replaces the certificate (ARI)",
           a.status == 201 and a.json.get("replaces"), a.why())
+    replacing = a.json
+    a = post(DIR["newOrder"], {"identifiers": [{"type": "dns",
+             "value": NAME}], "replaces": certid}, acct_key, kid)
+    check("replacing it again: 409 alreadyReplaced",
+          problem(a, "alreadyReplaced", 409), a.why())
+    post(replacing["authorizations"][0], {"status": "deactivated"},
+         acct_key, kid)
+    a = post(DIR["newOrder"], {"identifiers": [{"type": "dns",
+             "value": NAME}], "replaces": certid}, acct_key, kid)
+    check("once the replacing order is invalid, another may replace it",
+          a.status == 201 and a.json.get("replaces"), a.why())
     a = post(DIR["newOrder"], {"identifiers": [{"type": "dns",
              "value": NAME}], "replaces": certid}, rsa_key, rsa_kid)
     check("another account cannot replace it: 409",

@@ -19,42 +19,20 @@ GH_HOST=certmaker.localhost
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-ACME_PORT=$(free_port)
-before_start() {
-	gh_state_acme_http_port "$1" "$ACME_PORT"
-	sed -i -E '/^acme_http_port *=/a acme_eab_required = yes' \
-		"$1/gatehouse.conf"
-}
-start_server "$GH_SERVER"
-
-W=$GH_STATE/acme
-mkdir -p "$W"
-BASE=https://certmaker.localhost:$GH_PORT/acme
-DIRECTORY=$BASE/directory
-export REQUESTS_CA_BUNDLE=$GH_STATE/ca.pem	# certbot (python requests)
+# shellcheck source-path=SCRIPTDIR source=acme_lib.sh
+. "$(dirname "$0")/acme_lib.sh"
+acme_start acme-clients-admin 'acme_eab_required = yes'
 
 for tool in certbot uacme dehydrated openssl jq python3 unshare mount; do
 	check "$tool is installed" "install it: ./dev installs it" \
 		test -n "$(command -v "$tool")"
 done
 
-ADMIN_TOKEN=$(gatectl certmaker user add acme-clients-admin --admin 2>/dev/null)
-secret "$ADMIN_TOKEN"
-req GET /api/v1/root-certificate/obtain -H "X-Auth-Token: $ADMIN_TOKEN"
-cp "$RES_BODY" "$W/root.pem"
-
 # eab_key: a new binding key of the admin user in KID and HMAC, the HMAC
 # key a secret of the run.
 eab_key() {
 	read -r KID HMAC < <(gatectl certmaker acme eab add acme-clients-admin 2>/dev/null)
 	secret "$HMAC"
-}
-
-# ocsp CERT: openssl ocsp against this server; prints its output.
-ocsp() {
-	openssl ocsp -issuer "$W/root.pem" -cert "$1" -CAfile "$W/root.pem" \
-		-url "https://127.0.0.1:$GH_PORT/api/v1/ocsp" \
-		-header Host=certmaker.localhost 2>&1
 }
 
 # --- external account binding required -------------------------------------------

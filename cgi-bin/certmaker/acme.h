@@ -3,7 +3,8 @@
  * acme: certmaker speaks ACME (RFC 8555) under <base>/acme/.  What the
  * FastCGI program, gatectl and the tests share: the records, the store
  * (acme_store.c, all of ACME's SQL), the checks of a signed request and
- * the state machine (acme.c).  The handlers are in acme_api.c.
+ * the state machine (acme.c).  The handlers are in acme_api.c and
+ * the acme_account.c, acme_order.c and acme_cert.c beside it.
  *
  * Every ACME answer carries a fresh Replay-Nonce and Link rel="index";
  * errors are application/problem+json with type and status.
@@ -221,6 +222,9 @@ enum gh_err	 certmaker_store_acme_order_get(struct certmaker *cm,
 /* The order that issued serial; GH_ENOTFOUND. */
 enum gh_err	 certmaker_store_acme_order_by_serial(struct certmaker *cm,
 		    const char *serial, struct acme_order *out);
+/* The first order replacing serial (ARI) not stored invalid; GH_ENOTFOUND. */
+enum gh_err	 certmaker_store_acme_order_replacing(struct certmaker *cm,
+		    const char *serial, struct acme_order *out);
 /* Store a status (and a problem, or NULL) unless the order is final. */
 enum gh_err	 certmaker_store_acme_order_set(struct certmaker *cm,
 		    long long id, enum acme_status status, const char *error);
@@ -262,7 +266,7 @@ enum gh_err	 certmaker_store_acme_eab_get(struct certmaker *cm,
 		    const char *kid, long long *user_id, int *used,
 		    struct gh_buf *sealed);
 
-/* acme_api.c: the handlers ------------------------------------------------ */
+/* The handlers: acme_api.c, acme_account.c, acme_order.c, acme_cert.c ---- */
 struct gh_svc;
 struct gh_req;
 struct gh_res;
@@ -300,5 +304,84 @@ enum gh_err	 acme_renewal_info(struct gh_svc *, struct gh_req *,
  */
 void		 acme_error_body(struct gh_svc *, struct gh_req *,
 		    struct gh_res *);
+
+/* acme_api.c: what the handler files share -------------------------------- */
+
+#define ACME_DER_MAX		(16 * 1024)	/* a CSR or certificate */
+
+/* One ACME request: what acme_post() checked, owned here. */
+struct acme_rq {
+	struct gh_jws		*jws;
+	struct json_object	*payload;	/* NULL: POST-as-GET */
+	struct acme_account	 acct;		/* kid requests: the signer */
+	EVP_PKEY		*key;		/* the verifying key (owned ref) */
+	char			 origin[ACME_URL_MAX];	/* https://host */
+	char			 base[ACME_URL_MAX];	/* origin + /acme */
+	const char		*up_authz;	/* challenges: their authz */
+};
+
+/* An order with its authorizations, its status brought up to date. */
+struct acme_full {
+	struct acme_order	o;
+	struct acme_authz	z[ACME_IDENTS_MAX];
+	size_t			nz;
+	enum acme_status	status;		/* now */
+};
+
+/* What the path names, for acme_own(). */
+enum acme_own { ACME_OWN_ACCOUNT, ACME_OWN_ORDER, ACME_OWN_AUTHZ };
+
+void		 acme_rq_init(struct acme_rq *q);
+void		 acme_rq_free(struct acme_rq *q);
+/*
+ * Answer a problem document and return GH_EINVAL, which tells the
+ * handler that res is answered (see acme_done()).
+ */
+enum gh_err	 acme_problem(struct gh_res *res, int status, const char *type,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A handler's result: a problem already answered is GH_OK for serve. */
+enum gh_err	 acme_done(struct gh_res *res, enum gh_err err);
+/*
+ * Format a URL (or a path, host, key authorization) into out.
+ * GH_ETOOLONG if it does not fit.  Our buffers are sized for the longest
+ * origin cm_base_url() gives (ACME_URL_MAX - 64) plus our own segments,
+ * so only a URL that holds the request's path can overflow; callers
+ * that format one check.
+ */
+enum gh_err	 acme_urlf(char *out, size_t outsz, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+/* Replay-Nonce and Link rel="index": the headers of every ACME answer. */
+enum gh_err	 acme_begin(struct certmaker *cm, struct gh_req *req,
+		    struct gh_res *res, struct acme_rq *q);
+/*
+ * Check a POST's JWS for the endpoint (see acme_api.c); on success q
+ * holds the JWS, the key, the payload and, for kid, the account.
+ * Anything else is answered as a problem.
+ */
+enum gh_err	 acme_post(struct certmaker *cm, struct gh_req *req,
+		    struct gh_res *res, enum acme_keyref ref,
+		    struct acme_rq *q);
+/* The RFC 3339 time t as a new JSON string. */
+struct json_object *acme_json_time(long long t);
+/*
+ * Load order name and its authorizations; the status it has now is
+ * stored when it moved (pending to ready, or to invalid), so that
+ * finalize can rely on the stored "ready".  GH_ENOTFOUND.
+ */
+enum gh_err	 acme_full_load(struct certmaker *cm, const char *name,
+		    struct acme_full *f);
+enum gh_err	 acme_own(struct certmaker *cm, struct gh_req *req,
+		    struct gh_res *res, const struct acme_rq *q,
+		    enum acme_own what, void *out);
+/* Answer obj (borrowed) with status, and Location when loc isn't NULL. */
+enum gh_err	 acme_answer(struct gh_req *req, struct gh_res *res,
+		    int status, struct json_object *obj, const char *loc);
+/* A base64url DER member of the payload into out. */
+enum gh_err	 acme_payload_der(struct json_object *payload,
+		    const char *key, unsigned char *out, size_t outsz,
+		    size_t *n);
+/* acme_cert.c: the serial of an ARI certificate identifier (RFC 9773). */
+enum gh_err	 acme_ari_serial(const char *id, size_t len,
+		    char serial[CM_SERIAL_HEX + 9]);
 
 #endif

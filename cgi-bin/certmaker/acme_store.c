@@ -28,6 +28,7 @@ enum astmt {
 	A_AUTHZ_ADD,
 	A_ORDER_GET,
 	A_ORDER_BY_SERIAL,
+	A_ORDER_REPLACING,
 	A_ORDER_SET,
 	A_ORDER_ISSUE,
 	A_ORDER_LIST,
@@ -95,6 +96,9 @@ static const char *const astmts[A__MAX] = {
 	    "SELECT " ORDER_COLS ORDER_FROM "WHERE o.name = ?1",
 	[A_ORDER_BY_SERIAL] =
 	    "SELECT " ORDER_COLS ORDER_FROM "WHERE c.serial = ?1",
+	[A_ORDER_REPLACING] =
+	    "SELECT " ORDER_COLS ORDER_FROM "WHERE o.replaces = ?1 AND "
+	    "o.status != 'invalid' ORDER BY o.id LIMIT 1",
 	[A_ORDER_SET] =
 	    "UPDATE acme_order SET status = ?2, error = ?3 WHERE id = ?1 AND "
 	    "status NOT IN ('valid', 'invalid')",
@@ -515,6 +519,13 @@ certmaker_store_acme_order_by_serial(struct certmaker *cm, const char *serial,
     struct acme_order *out)
 {
 	return order_get(cm, A_ORDER_BY_SERIAL, serial, out);
+}
+
+enum gh_err
+certmaker_store_acme_order_replacing(struct certmaker *cm,
+    const char *serial, struct acme_order *out)
+{
+	return order_get(cm, A_ORDER_REPLACING, serial, out);
 }
 
 enum gh_err

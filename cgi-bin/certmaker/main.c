@@ -37,8 +37,9 @@
 	{ GET, p "/crl", certmaker_crl_get, GH_ROUTE_PUBLIC, 0 }
 
 /*
- * ACME (RFC 8555), in acme_api.c: public for serve, since each POST is a
- * JWS that acme_post() checks (nonce, url, key, signature).
+ * ACME (RFC 8555), in acme_api.c and beside it: public for serve, since
+ * each POST is a JWS that acme_post() checks (nonce, url, key,
+ * signature).
  */
 #define APOST	GH_M(GH_POST)
 #define APUB	GH_ROUTE_PUBLIC

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: ISC
-"""A small ACME (RFC 8555) client for 0008-acme.sh: the protocol rules
+"""A small ACME (RFC 8555) client for 0009-acme.sh: the protocol rules
 that stock clients do not exercise, each a check printed as "ok - WHAT"
 or "not ok - WHAT: WHY".  Usage: acme_client.py DIRECTORY CAFILE HTTPPORT
 
@@ -308,6 +308,17 @@ def main():
     a = post(DIR["newOrder"], {"identifiers": [{"type": "dns",
              "value": NAME}], "replaces": certid}, acct_key, kid)
     check("newOrder replaces the certificate (ARI)",
+          a.status == 201 and a.json.get("replaces"), a.why())
+    replacing = a.json
+    a = post(DIR["newOrder"], {"identifiers": [{"type": "dns",
+             "value": NAME}], "replaces": certid}, acct_key, kid)
+    check("replacing it again: 409 alreadyReplaced",
+          problem(a, "alreadyReplaced", 409), a.why())
+    post(replacing["authorizations"][0], {"status": "deactivated"},
+         acct_key, kid)
+    a = post(DIR["newOrder"], {"identifiers": [{"type": "dns",
+             "value": NAME}], "replaces": certid}, acct_key, kid)
+    check("once the replacing order is invalid, another may replace it",
           a.status == 201 and a.json.get("replaces"), a.why())
     a = post(DIR["newOrder"], {"identifiers": [{"type": "dns",
              "value": NAME}], "replaces": certid}, rsa_key, rsa_kid)

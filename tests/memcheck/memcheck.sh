@@ -14,6 +14,8 @@
 # (as lighttpd and mod_fcgid end it).
 #
 # Prints ok / not ok lines like tests/integration; run by ./dev test.
+# certmaker's loop takes in its ACME routes (newNonce, newAccount, JWS
+# signed well and badly: acme_jws.py).
 # GH_KEEP=1 keeps the state directory with the valgrind logs.
 
 . "$(dirname "$0")/../integration/lib.sh"
@@ -34,7 +36,7 @@ stop_all() {
 trap 'stop_all; cleanup' EXIT
 trap 'exit 100' INT TERM
 
-for p in valgrind cgi-fcgi python3; do
+for p in valgrind cgi-fcgi python3 jq; do
 	command -v "$p" >/dev/null || { not_ok "$p is installed"; finish; }
 done
 GH_STATE=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-mc.XXXXXX") || exit 1
@@ -143,10 +145,18 @@ fcgi() {
 STATUS=
 send() {
 	local i=$1 k=$(($1 % ${#TEMPLATES[@]})) status method uri hdrs body out
+	local kind url
 	local -a h=()
 	IFS=$'\x1f' read -r status method uri hdrs <<<"${TEMPLATES[k]}"
 	[[ -n $hdrs ]] && IFS=$'\x1f' read -r -a h <<<"$hdrs"
 	body=${BODIES[k]}
+	# "@JWS good|bad URL": a JWS made now, with a nonce fresh from the
+	# program (acme_jws.py).
+	if [[ $body == "@JWS "* ]]; then
+		read -r _ kind url <<<"$body"
+		body=$(python3 "$GH_ROOT/tests/memcheck/acme_jws.py" "$url" \
+			"$(fcgi HEAD /acme/new-nonce - | header Replay-Nonce)" "$kind")
+	fi
 	out=$(fcgi "$method" "${uri//@I@/$i}" "${body//@I@/$i}" "${h[@]}")
 	STATUS=
 	[[ $out =~ ^Status:\ ([0-9]+) ]] && STATUS=${BASH_REMATCH[1]}
@@ -224,7 +234,7 @@ factory() {
 }
 
 certmaker() {
-	local a x j=CONTENT_TYPE=application/json serial cert ocsp csr
+	local a x jose acct j=CONTENT_TYPE=application/json serial cert ocsp csr
 	HOST=certmaker.localhost TEMPLATES=() BODIES=()
 	a=HTTP_X_AUTH_TOKEN=$(gatectl certmaker user add mc 2>/dev/null)
 	secret "${a#*=}"
@@ -265,6 +275,21 @@ certmaker() {
 	t 200 GET /api/v1/crl
 	t 400 POST "/api/v1/certificate/$serial/revoke" '{"reason":"nonsense"}' "$a" "$j"
 	t 404 POST /api/v1/certificate/00112233445566778899aabbccddeeff/revoke - "$a"
+	# ACME: the directory, nonces, newAccount signed well (a new account
+	# each time) and badly, a JWS whose url is another resource's, and
+	# bodies that are no JWS.
+	jose=CONTENT_TYPE=application/jose+json
+	acct=$(fcgi GET /acme/directory - | sed '1,/^\r\{0,1\}$/d' | jq -r .newAccount)
+	t 200 GET /acme/directory
+	t 200 HEAD /acme/new-nonce
+	t 204 GET /acme/new-nonce
+	t 201 POST /acme/new-account "@JWS good $acct" "$jose"
+	t 400 POST /acme/new-account "@JWS bad $acct" "$jose"
+	t 401 POST /acme/new-order "@JWS good $acct" "$jose"
+	t 400 POST /acme/new-account '{"protected":"e30","payload":"","signature":"AA"}' "$jose"
+	t 415 POST /acme/new-account '{}' "$j"
+	t 404 POST /acme/no-such-thing '{}' "$jose"
+	t 405 PUT /acme/new-order
 	run certmaker
 }
 

@@ -519,6 +519,31 @@ test_store_orders(void)
 	    "4000000000000000000000000000000a", &got) == GH_OK &&
 	    got.id == o.id);
 
+	/*
+	 * ARI: an order replacing that certificate is found until it is
+	 * stored invalid; then none is (another may replace it).
+	 */
+	CU_ASSERT(certmaker_store_acme_order_replacing(&cm,
+	    "4000000000000000000000000000000a", &got) == GH_ENOTFOUND);
+	memset(&got, 0, sizeof(got));
+	CU_ASSERT(acme_id_new(got.name) == GH_OK);
+	got.account_id = a.id;
+	got.created = now;
+	got.expires = now + 100;
+	gh_strlcpy(got.replaces, "4000000000000000000000000000000a",
+	    sizeof(got.replaces));
+	CU_ASSERT(certmaker_store_acme_order_add(&cm, &got, ids, now + 100) ==
+	    GH_OK);
+	CU_ASSERT(certmaker_store_acme_order_replacing(&cm,
+	    "4000000000000000000000000000000a", &o) == GH_OK &&
+	    o.id == got.id && strcmp(o.name, got.name) == 0);
+	CU_ASSERT(certmaker_store_acme_order_replacing(&cm,
+	    "4000000000000000000000000000000b", &o) == GH_ENOTFOUND);
+	CU_ASSERT(certmaker_store_acme_order_set(&cm, got.id, ACME_INVALID,
+	    NULL) == GH_OK);
+	CU_ASSERT(certmaker_store_acme_order_replacing(&cm,
+	    "4000000000000000000000000000000a", &o) == GH_ENOTFOUND);
+
 	/* Deactivation sticks; the key can roll over. */
 	a.status = ACME_DEACTIVATED;
 	gh_strlcpy(a.thumbprint, "thumb-new", sizeof(a.thumbprint));

@@ -337,15 +337,53 @@ ratio_of() {
 # "USS RSS" in KiB of NAME's processes under the server PID, each the
 # largest over them: USS (private memory: Private_Clean + Private_Dirty
 # of /proc/PID/smaps_rollup) and RSS.  Nothing when there is no process.
+# One awk over /proc, so that a sample is quick on a busy machine.
+#   fcgi_mem PID NAME
 fcgi_mem() {
-	local pid
-	for pid in $(gh_descendants "$1"); do
-		[[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$2" ]] || continue
-		awk '/^Rss:/ { r = $2 } /^Private_(Clean|Dirty):/ { u += $2 }
-			END { if (r != "") print u, r }' \
-			"/proc/$pid/smaps_rollup" 2>/dev/null || true
-	done | awk '$1 > u { u = $1 } $2 > r { r = $2 }
-		END { if (NR) print u + 0, r + 0 }'
+	awk -v root="$1" -v name="$2" '
+	BEGIN {
+		for (i = 1; i < ARGC; i++) {
+			f = ARGV[i]
+			if ((getline line < f) <= 0)
+				continue
+			close(f)
+			# pid (comm) state ppid ...; comm may hold spaces.
+			o = index(line, "(")
+			if (!match(line, /\) [A-Za-z] /))
+				continue
+			pid = substr(line, 1, o - 2) + 0
+			comm[pid] = substr(line, o + 1, RSTART - o - 1)
+			split(substr(line, RSTART + 2), r, " ")
+			parent[pid] = r[2] + 0
+		}
+		for (pid in comm) {
+			if (comm[pid] != name)
+				continue
+			for (p = parent[pid]; p > 1 && p != root && n++ < 50;)
+				p = parent[p]
+			n = 0
+			if (p != root)
+				continue
+			f = "/proc/" pid "/smaps_rollup"
+			u = 0
+			rss = -1
+			while ((getline line < f) > 0) {
+				split(line, w, " ")
+				if (w[1] == "Rss:")
+					rss = w[2]
+				else if (w[1] ~ /^Private_(Clean|Dirty):$/)
+					u += w[2]
+			}
+			close(f)
+			if (rss < 0)
+				continue
+			found = 1
+			if (u > maxu) maxu = u
+			if (rss + 0 > maxr) maxr = rss + 0
+		}
+		if (found)
+			print maxu + 0, maxr + 0
+	}' /proc/[0-9]*/stat
 }
 
 # Record NAME's idle memory (before any load) in $WORK/mem.tsv.
@@ -360,8 +398,12 @@ mem_idle() {
 # Sample the memory of PROG under PID every half second, in the background,
 # until mem_watch_stop NAME records the largest in $WORK/mem.tsv.
 MEM_WATCH=
+MEM_PID=
+MEM_PROG=
 mem_watch_start() {
 	local pid=$1 prog=$2
+	MEM_PID=$pid
+	MEM_PROG=$prog
 	: >"$WORK/mem-watch"
 	(
 		set +e
@@ -378,6 +420,9 @@ mem_watch_stop() {
 	kill "$MEM_WATCH" 2>/dev/null || true
 	wait "$MEM_WATCH" 2>/dev/null || true
 	MEM_WATCH=
+	# And once as the load ends: a run too short for any sample to
+	# finish still has a figure.
+	fcgi_mem "$MEM_PID" "$MEM_PROG" >>"$WORK/mem-watch" 2>/dev/null || true
 	awk -v n="$1" '$1 > u { u = $1 } $2 > r { r = $2 }
 		END { if (NR) printf "load\t%s\t%d\t%d\n", n, u, r }' \
 		"$WORK/mem-watch" >>"$WORK/mem.tsv"

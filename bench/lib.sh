@@ -217,6 +217,8 @@ template_max_procs() {
 			print s
 			exit
 		}' "$GH_ROOT/httpd-conf/lighttpd.conf.in")
+	[[ -n $n ]] ||
+		note "no max-procs for the factory in lighttpd.conf.in: the minimal floor runs 4"
 	printf '%s\n' "${n:-4}"
 }
 

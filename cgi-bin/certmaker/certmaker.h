@@ -122,7 +122,6 @@ struct certmaker {
 	struct gh_netpol policy;	/* challenge_allow, challenge_deny; with http */
 	int		 http_ready;
 	struct gh_buf	 scratch;	/* sealing, PEM, DER; reused */
-	sqlite3_stmt	**acme_stmts;	/* acme_store.c's; made on first use */
 };
 
 /* certmaker.c: the once-per-process setup.  The root is loaded if it exists. */
@@ -189,6 +188,13 @@ typedef enum gh_err certmaker_store_revoked_cb(const char *serial,
     long long when, int reason, void *arg);
 enum gh_err	 certmaker_store_cert_revoked(struct certmaker *cm,
 		    certmaker_store_revoked_cb *cb, void *arg);
+/*
+ * acme_store.c's statement id (its own numbering) on certmaker's handle,
+ * so that ACME shares its transactions.  Its table, of CM_ACME_STMTS.
+ */
+#define CM_ACME_STMTS	25
+extern const struct gh_stmt_def certmaker_acme_stmts[CM_ACME_STMTS];
+struct gh_stmt	*certmaker_store_acme_prep(struct certmaker *cm, size_t id);
 
 struct cm_challenge {
 	char		id[2 * CM_CHALLENGE_BYTES + 1];

@@ -18,6 +18,7 @@
 #include "json.h"
 #include "tdir.h"
 #include "tmain.h"
+#include "tpg.h"
 #include "token.h"
 
 #define URL	"https://ca.example/acme/new-order"
@@ -370,6 +371,8 @@ test_states(void)
 
 /* --- the store ----------------------------------------------------------------------- */
 
+static int	pg;	/* this round runs on PostgreSQL (tpg.h) */
+
 static int
 open_store(struct certmaker *cm)
 {
@@ -383,7 +386,8 @@ open_store(struct certmaker *cm)
 		return -1;
 	if ((fp = fopen(conf, "w")) == NULL)
 		return -1;
-	fprintf(fp, "[gatehouse]\nstate_dir = %s\n", dir);
+	fprintf(fp, "[gatehouse]\nstate_dir = %s\n%s%s%s", dir,
+	    pg ? "database = " : "", pg ? tpg_uri : "", pg ? "\n" : "");
 	fclose(fp);
 	if (certmaker_open(cm, conf, GH_DB_CREATE, errbuf, sizeof(errbuf)) !=
 	    GH_OK) {
@@ -543,4 +547,23 @@ static const struct tcase tests[] = {
 	TCASE(test_store_orders),
 };
 
-TMAIN("acme", tests)
+/*
+ * Every case on SQLite, then on a throwaway PostgreSQL: the cases that
+ * touch no store run twice, which costs nothing.
+ */
+int
+main(void)
+{
+	int	rc;
+
+	rc = tmain_run("acme", tests, sizeof(tests) / sizeof(tests[0]));
+	pg = 1;
+	if (tpg_start() == NULL ||
+	    tpg_exec("DROP SCHEMA IF EXISTS certmaker CASCADE") != 0) {
+		printf("acme postgresql: no PostgreSQL (tests/pg.sh)\n");
+		return 1;
+	}
+	rc |= tmain_run("acme postgresql", tests,
+	    sizeof(tests) / sizeof(tests[0]));
+	return rc;
+}

@@ -16,6 +16,7 @@
 #include "certmaker.h"
 #include "tdir.h"
 #include "tmain.h"
+#include "tpg.h"
 #include "token.h"
 
 /* --- request validation ------------------------------------------------------ */
@@ -529,6 +530,8 @@ test_ocsp(void)
 
 /* --- the store ------------------------------------------------------------------ */
 
+static int	pg;	/* this round runs on PostgreSQL (tpg.h) */
+
 static int
 open_store(struct certmaker *cm)
 {
@@ -542,8 +545,9 @@ open_store(struct certmaker *cm)
 		return -1;
 	if ((fp = fopen(conf, "w")) == NULL)
 		return -1;
-	fprintf(fp, "[gatehouse]\nstate_dir = %s\n[certmaker]\nmax_days = 90\n",
-	    dir);
+	fprintf(fp, "[gatehouse]\nstate_dir = %s\n%s%s%s"
+	    "[certmaker]\nmax_days = 90\n", dir, pg ? "database = " : "",
+	    pg ? tpg_uri : "", pg ? "\n" : "");
 	fclose(fp);
 	if (certmaker_open(cm, conf, GH_DB_CREATE, errbuf, sizeof(errbuf)) !=
 	    GH_OK) {
@@ -693,4 +697,23 @@ static const struct tcase tests[] = {
 	TCASE(test_store_users),
 	TCASE(test_store_ca_and_certs),
 };
-TMAIN("certmaker", tests)
+/*
+ * Every case on SQLite, then on a throwaway PostgreSQL: the cases that
+ * touch no store run twice, which costs nothing.
+ */
+int
+main(void)
+{
+	int	rc;
+
+	rc = tmain_run("certmaker", tests, sizeof(tests) / sizeof(tests[0]));
+	pg = 1;
+	if (tpg_start() == NULL ||
+	    tpg_exec("DROP SCHEMA IF EXISTS certmaker CASCADE") != 0) {
+		printf("certmaker postgresql: no PostgreSQL (tests/pg.sh)\n");
+		return 1;
+	}
+	rc |= tmain_run("certmaker postgresql", tests,
+	    sizeof(tests) / sizeof(tests[0]));
+	return rc;
+}

@@ -24,6 +24,8 @@ enum stmt {
 	STMT_CERT_GET,
 	STMT_CERT_REVOKE,
 	STMT_CERT_REVOKED,
+	STMT_CRL_NUMBER,
+	STMT_SERIAL_NEXT,
 	STMT_CHALLENGE_ADD,
 	STMT_CHALLENGE_GET,
 	STMT_CHALLENGE_SOLVE,
@@ -72,6 +74,27 @@ static const struct gh_stmt_def stmts[STMT__MAX] = {
 	[STMT_CERT_REVOKED] = {
 	    "SELECT serial, revoked, revoke_reason FROM cert "
 	    "WHERE revoked IS NOT NULL ORDER BY id", NULL, NULL },
+	/*
+	 * The CRL number: a counter row, bumped in the transaction that
+	 * reads the revoked certificates (certmaker_store_crl()).  Its row
+	 * lock (PostgreSQL) or the write lock (SQLite) orders the builds of
+	 * every process and node, so a higher number never lists less.  At
+	 * least the time of the build, as the numbers were before 003.
+	 */
+	[STMT_CRL_NUMBER] = {
+	    "UPDATE counter SET n = max(n + 1, $1) WHERE name = 'crl' "
+	    "RETURNING n", NULL,
+	    "UPDATE counter SET n = greatest(n + 1, $1) WHERE name = 'crl' "
+	    "RETURNING n" },
+	/*
+	 * The serial counter.  PostgreSQL: a sequence, never handed out
+	 * twice by any node and taken without a lock that a transaction
+	 * would hold while the certificate is signed.  SQLite: a counter
+	 * row, in its own short write transaction (one writer at a time).
+	 */
+	[STMT_SERIAL_NEXT] = {
+	    NULL, "UPDATE counter SET n = n + 1 WHERE name = 'serial' "
+	    "RETURNING n", "SELECT nextval('cert_serial')" },
 	[STMT_CHALLENGE_ADD] = {
 	    "INSERT INTO challenge (id, user_id, token_hash, kind, request, "
 	    "days, expires, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -369,23 +392,83 @@ certmaker_store_cert_revoke(struct certmaker *cm, const char *serial,
 	return err;
 }
 
+/*
+ * The revoked certificates and a new CRL number, in one write transaction
+ * (see STMT_CRL_NUMBER): a CRL lists at least what any CRL of a lower
+ * number listed.
+ */
 enum gh_err
-certmaker_store_cert_revoked(struct certmaker *cm,
+certmaker_store_crl(struct certmaker *cm, long long now, long long *number,
     certmaker_store_revoked_cb *cb, void *arg)
 {
 	struct gh_stmt	*st;
 	enum gh_db_rc	 rc;
-	enum gh_err	 err = GH_OK;
+	enum gh_err	 err;
 
-	if ((st = gh_db_prep(&cm->db, STMT_CERT_REVOKED)) == NULL)
-		return GH_EDB;
+	if ((st = gh_db_write_prep(&cm->db, STMT_CRL_NUMBER, &err)) == NULL)
+		return err;
+	gh_stmt_bind_int64(st, 1, now);
+	if ((err = gh_stmt_row(st)) == GH_OK)
+		*number = gh_stmt_int64(st, 0);
+	gh_stmt_reset(st);
+	if (err != GH_OK) {
+		if (err == GH_ENOTFOUND)
+			err = GH_EDB;
+		goto fail;
+	}
+	if ((st = gh_db_prep(&cm->db, STMT_CERT_REVOKED)) == NULL) {
+		err = GH_EDB;
+		goto fail;
+	}
 	while (err == GH_OK && (rc = gh_stmt_step(st)) == GH_DB_ROW)
 		err = cb(gh_stmt_text(st, 0), gh_stmt_int64(st, 1),
 		    (int)gh_stmt_int64(st, 2), arg);
 	if (err == GH_OK && rc != GH_DB_DONE)
 		err = gh_db_rc_err(rc);
 	gh_stmt_reset(st);
+	if (err != GH_OK)
+		goto fail;
+	/*
+	 * Not waiting for the disk: a CRL fetch is no record.  A number
+	 * lost in a power cut (no durable commit after it) may be taken
+	 * again; the time floor keeps that within the second it was.
+	 */
+	return gh_db_commit_flags(&cm->db, GH_DB_NOSYNC);
+fail:
+	gh_db_rollback(&cm->db);
 	return err;
+}
+
+enum gh_err
+certmaker_store_serial_next(struct certmaker *cm, long long *out)
+{
+	struct gh_stmt	*st;
+	enum gh_err	 err;
+
+	if (cm->db.backend == GH_DB_PG) {
+		/* nextval() is no transaction's: safe to send again. */
+		if ((st = gh_db_prep(&cm->db, STMT_SERIAL_NEXT)) == NULL)
+			return GH_EDB;
+		if ((err = gh_stmt_row(st)) == GH_OK)
+			*out = gh_stmt_int64(st, 0);
+		gh_stmt_reset(st);
+		return err == GH_ENOTFOUND ? GH_EDB : err;
+	}
+	if ((st = gh_db_write_prep(&cm->db, STMT_SERIAL_NEXT, &err)) == NULL)
+		return err;
+	if ((err = gh_stmt_row(st)) == GH_OK)
+		*out = gh_stmt_int64(st, 0);
+	gh_stmt_reset(st);
+	if (err != GH_OK) {
+		gh_db_rollback(&cm->db);
+		return err == GH_ENOTFOUND ? GH_EDB : err;
+	}
+	/*
+	 * Not waiting for the disk is safe: the certificate that uses the
+	 * number commits later, durably, and the WAL keeps its order; a
+	 * number no certificate used may come again after a power cut.
+	 */
+	return gh_db_commit_flags(&cm->db, GH_DB_NOSYNC);
 }
 
 enum gh_err

@@ -180,7 +180,7 @@ test_serial_new(void)
 	size_t		 i;
 
 	for (i = 0; i < NSERIALS; i++) {
-		CU_ASSERT_FATAL(pki_serial_new(&ai, hex[i]) == GH_OK);
+		CU_ASSERT_FATAL(pki_serial_new(&ai, hex[i], 0) == GH_OK);
 		CU_ASSERT_EQUAL(strlen(hex[i]), CM_SERIAL_HEX);
 		/* Top bit clear, next set: positive and always 16 bytes. */
 		CU_ASSERT(strchr("4567", hex[i][0]) != NULL);
@@ -686,6 +686,60 @@ test_store_ca_and_certs(void)
 	certmaker_close(&cm);
 }
 
+static enum gh_err
+count_revoked(const char *serial, long long when, int reason, void *arg)
+{
+	(void)serial;
+	(void)when;
+	(void)reason;
+	(*(int *)arg)++;
+	return GH_OK;
+}
+
+/*
+ * Serial counters and CRL numbers from two handles (two processes, or two
+ * nodes on PostgreSQL): each strictly greater than the last, whoever takes
+ * it; a CRL number at least the time of its build.
+ */
+static void
+test_store_counters(void)
+{
+	struct certmaker	 a, b;
+	ASN1_INTEGER		*ai;
+	char			 hex[2][CM_SERIAL_HEX + 1];
+	long long		 n, last = 0;
+	int			 i, revoked;
+
+	CU_ASSERT_FATAL(open_store(&a) == 0);
+	CU_ASSERT_FATAL(open_store(&b) == 0);
+	for (i = 0; i < 6; i++) {
+		CU_ASSERT_EQUAL(certmaker_store_serial_next(i % 2 ? &b : &a,
+		    &n), GH_OK);
+		CU_ASSERT(n > last);
+		last = n;
+	}
+	/* The counter leads the serial: they sort as they were taken. */
+	CU_ASSERT_FATAL(pki_serial_new(&ai, hex[0], last) == GH_OK);
+	ASN1_INTEGER_free(ai);
+	CU_ASSERT_FATAL(pki_serial_new(&ai, hex[1], last + 1) == GH_OK);
+	ASN1_INTEGER_free(ai);
+	CU_ASSERT(strcmp(hex[0], hex[1]) < 0);
+	CU_ASSERT(hex[0][0] == '4' && strlen(hex[0]) == CM_SERIAL_HEX);
+
+	last = 0;
+	for (i = 0; i < 6; i++) {
+		revoked = 0;
+		CU_ASSERT_EQUAL(certmaker_store_crl(i % 2 ? &b : &a,
+		    i == 3 ? 5000000000LL : 1000, &n, count_revoked,
+		    &revoked), GH_OK);
+		CU_ASSERT(n > last);
+		CU_ASSERT(n >= (i >= 3 ? 5000000000LL : 1000));
+		last = n;
+	}
+	certmaker_close(&a);
+	certmaker_close(&b);
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_request_parse),
 	TCASE(test_request_values),
@@ -696,6 +750,7 @@ static const struct tcase tests[] = {
 	TCASE(test_ocsp),
 	TCASE(test_store_users),
 	TCASE(test_store_ca_and_certs),
+	TCASE(test_store_counters),
 };
 /*
  * Every case on SQLite, then on a throwaway PostgreSQL: the cases that

@@ -165,6 +165,26 @@ final_checks() {
 	fi
 }
 
+# db_dump SERVICE: the service's database as SQL text, on the backend that
+# GH_DATABASE names (SQLite's file in the state directory, or the
+# service's schema on PostgreSQL).
+db_dump() {
+	case ${GH_DATABASE:-sqlite} in
+	sqlite) sqlite3 "file:$GH_STATE/$1.db?mode=ro" .dump ;;
+	*) pg_dump -d "$GH_DATABASE" -n "$1" ;;
+	esac
+}
+
+# db_sql SERVICE SQL: run SQL on the service's database, either backend;
+# rows on stdout, one a line, columns joined by |.
+db_sql() {
+	case ${GH_DATABASE:-sqlite} in
+	sqlite) sqlite3 -cmd '.timeout 5000' "$GH_STATE/$1.db" "$2" ;;
+	*) PGOPTIONS="-c search_path=$1" psql -X -q -At -d "$GH_DATABASE" \
+		-c "$2" ;;
+	esac
+}
+
 # --- the server --------------------------------------------------------------
 
 # A TCP port on 127.0.0.1 that nothing listens on, below the ephemeral

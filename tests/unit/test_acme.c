@@ -547,23 +547,10 @@ static const struct tcase tests[] = {
 	TCASE(test_store_orders),
 };
 
-/*
- * Every case on SQLite, then on a throwaway PostgreSQL: the cases that
- * touch no store run twice, which costs nothing.
- */
+/* Every case on SQLite, then on a throwaway PostgreSQL. */
 int
 main(void)
 {
-	int	rc;
-
-	rc = tmain_run("acme", tests, sizeof(tests) / sizeof(tests[0]));
-	pg = 1;
-	if (tpg_start() == NULL ||
-	    tpg_exec("DROP SCHEMA IF EXISTS certmaker CASCADE") != 0) {
-		printf("acme postgresql: no PostgreSQL (tests/pg.sh)\n");
-		return 1;
-	}
-	rc |= tmain_run("acme postgresql", tests,
-	    sizeof(tests) / sizeof(tests[0]));
-	return rc;
+	return tpg_main("acme", tests, sizeof(tests) / sizeof(tests[0]), &pg,
+	    "DROP SCHEMA IF EXISTS certmaker CASCADE");
 }

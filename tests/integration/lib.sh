@@ -185,6 +185,39 @@ db_sql() {
 	esac
 }
 
+# pg_throwaway: a throwaway PostgreSQL (tests/pg.sh) in a temporary
+# directory PGDIR, its URI exported as GH_DATABASE for the server's
+# gatehouse.conf; a not ok line and status 1 when it cannot start.
+# pg_throwaway_stop removes it.
+pg_throwaway() {
+	PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-pg.XXXXXX") || return 1
+	if ! GH_DATABASE=$(sh "$GH_ROOT/tests/pg.sh" start "$PGDIR"); then
+		rm -rf "$PGDIR"
+		not_ok "a throwaway PostgreSQL starts" "tests/pg.sh start failed"
+		return 1
+	fi
+	export GH_DATABASE
+}
+pg_throwaway_stop() {
+	sh "$GH_ROOT/tests/pg.sh" stop "$PGDIR" >/dev/null 2>&1
+	rm -rf "$PGDIR"
+}
+
+# pg_run SCRIPT: another integration script again, on a throwaway
+# PostgreSQL, its lines tagged +pg; then check that SERVICE's rows went
+# there (SQL is a count that must not be 0).  Exits with the failures.
+pg_run() {
+	local script=$1 service=$2 sql=$3 rc=0 n
+	pg_throwaway || finish
+	GH_TAG=${GH_TAG:-}+pg bash "$(dirname "$0")/$script" || rc=$?
+	n=$(db_sql "$service" "$sql" 2>&1)
+	GH_TAG=${GH_TAG:-}+pg check "$script kept $service's data in PostgreSQL" \
+		"$sql: $n" test "${n:-0}" -gt 0 2>/dev/null
+	pg_throwaway_stop
+	GH_FAILED=$((GH_FAILED + rc))
+	finish
+}
+
 # --- the server --------------------------------------------------------------
 
 # A TCP port on 127.0.0.1 that nothing listens on, below the ephemeral

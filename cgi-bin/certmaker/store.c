@@ -404,12 +404,13 @@ certmaker_store_crl(struct certmaker *cm, long long now, long long *number,
 	struct gh_stmt	*st;
 	enum gh_db_rc	 rc;
 	enum gh_err	 err;
+	long long	 n = 0;
 
 	if ((st = gh_db_write_prep(&cm->db, STMT_CRL_NUMBER, &err)) == NULL)
 		return err;
 	gh_stmt_bind_int64(st, 1, now);
 	if ((err = gh_stmt_row(st)) == GH_OK)
-		*number = gh_stmt_int64(st, 0);
+		n = gh_stmt_int64(st, 0);
 	gh_stmt_reset(st);
 	if (err != GH_OK) {
 		if (err == GH_ENOTFOUND)
@@ -433,7 +434,9 @@ certmaker_store_crl(struct certmaker *cm, long long now, long long *number,
 	 * lost in a power cut (no durable commit after it) may be taken
 	 * again; the time floor keeps that within the second it was.
 	 */
-	return gh_db_commit_flags(&cm->db, GH_DB_NOSYNC);
+	if ((err = gh_db_commit_flags(&cm->db, GH_DB_NOSYNC)) == GH_OK)
+		*number = n;
+	return err;
 fail:
 	gh_db_rollback(&cm->db);
 	return err;
@@ -444,6 +447,7 @@ certmaker_store_serial_next(struct certmaker *cm, long long *out)
 {
 	struct gh_stmt	*st;
 	enum gh_err	 err;
+	long long	 n = 0;
 
 	if (cm->db.backend == GH_DB_PG) {
 		/* nextval() is no transaction's: safe to send again. */
@@ -457,7 +461,7 @@ certmaker_store_serial_next(struct certmaker *cm, long long *out)
 	if ((st = gh_db_write_prep(&cm->db, STMT_SERIAL_NEXT, &err)) == NULL)
 		return err;
 	if ((err = gh_stmt_row(st)) == GH_OK)
-		*out = gh_stmt_int64(st, 0);
+		n = gh_stmt_int64(st, 0);
 	gh_stmt_reset(st);
 	if (err != GH_OK) {
 		gh_db_rollback(&cm->db);
@@ -468,7 +472,9 @@ certmaker_store_serial_next(struct certmaker *cm, long long *out)
 	 * number commits later, durably, and the WAL keeps its order; a
 	 * number no certificate used may come again after a power cut.
 	 */
-	return gh_db_commit_flags(&cm->db, GH_DB_NOSYNC);
+	if ((err = gh_db_commit_flags(&cm->db, GH_DB_NOSYNC)) == GH_OK)
+		*out = n;
+	return err;
 }
 
 enum gh_err

@@ -203,19 +203,17 @@ pg_throwaway_stop() {
 	rm -rf "$PGDIR"
 }
 
-# pg_run SCRIPT: another integration script again, on a throwaway
-# PostgreSQL, its lines tagged +pg; then check that SERVICE's rows went
-# there (SQL is a count that must not be 0).  Exits with the failures.
+# pg_run SCRIPT SERVICE SQL: another integration script again, on the
+# cluster of pg_throwaway, its lines tagged +pg; then a check that
+# SERVICE's rows went there (SQL counts them: not 0).  Its failures are
+# added to ours for finish.
 pg_run() {
 	local script=$1 service=$2 sql=$3 rc=0 n
-	pg_throwaway || finish
 	GH_TAG=${GH_TAG:-}+pg bash "$(dirname "$0")/$script" || rc=$?
 	n=$(db_sql "$service" "$sql" 2>&1)
 	GH_TAG=${GH_TAG:-}+pg check "$script kept $service's data in PostgreSQL" \
 		"$sql: $n" test "${n:-0}" -gt 0 2>/dev/null
-	pg_throwaway_stop
 	GH_FAILED=$((GH_FAILED + rc))
-	finish
 }
 
 # --- the server --------------------------------------------------------------

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * store: all SQL of certmaker, as one table of statements prepared once
- * per process.  Tokens go in hashed, private keys sealed; nothing here
- * logs a parameter value.
+ * per process (per connection on PostgreSQL), written once with $n for
+ * both backends of db.h and per backend only where the SQL differs.
+ * Tokens go in hashed, private keys sealed; nothing here logs a parameter
+ * value.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "auth.h"
 #include "certmaker.h"
 #include "log.h"
 #include "token.h"

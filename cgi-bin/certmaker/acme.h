@@ -180,9 +180,6 @@ void		 acme_time(long long t, char out[32]);
 
 /* acme_store.c: every SQL statement of ACME -------------------------------- */
 
-/* Finalise ACME's statements; called by certmaker_close(). */
-void		 certmaker_store_acme_close(struct certmaker *cm);
-
 /* Store a new nonce valid until expires, sweeping expired ones. */
 enum gh_err	 certmaker_store_acme_nonce_add(struct certmaker *cm,
 		    const char *nonce, long long expires);

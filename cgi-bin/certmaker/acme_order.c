@@ -455,7 +455,8 @@ acme_finalize(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	in.pub = X509_REQ_get0_pubkey(csr);
 	cm_validity(cm, days, &in.not_before, &in.not_after);
 	in.base_url = q.origin;
-	if ((err = pki_issue(cm->ca, cm->ca_key, &in, &x, c.serial)) !=
+	if ((err = certmaker_store_serial_next(cm, &in.seq)) != GH_OK ||
+	    (err = pki_issue(cm->ca, cm->ca_key, &in, &x, c.serial)) !=
 	    GH_OK || (err = pki_cert_pem(x, &pem)) != GH_OK ||
 	    (err = gh_buf_add(&pem, "", 1)) != GH_OK)
 		goto out;

@@ -165,7 +165,8 @@ cm_issue(struct certmaker *cm, struct gh_req *req, struct gh_res *res,
 	in.pub = csr ? X509_REQ_get0_pubkey(csr) : key;
 	cm_validity(cm, r->days, &in.not_before, &in.not_after);
 	in.base_url = base;
-	if ((err = pki_issue(cm->ca, cm->ca_key, &in, &x, c.serial)) != GH_OK ||
+	if ((err = certmaker_store_serial_next(cm, &in.seq)) != GH_OK ||
+	    (err = pki_issue(cm->ca, cm->ca_key, &in, &x, c.serial)) != GH_OK ||
 	    (err = pki_cert_pem(x, &pem)) != GH_OK) {
 		gh_fail(res, err, "cannot issue the certificate");
 		goto out;

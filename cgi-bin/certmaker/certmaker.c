@@ -55,7 +55,6 @@ fail:
 void
 certmaker_close(struct certmaker *cm)
 {
-	certmaker_store_acme_close(cm);
 	certmaker_store_close(cm);
 	X509_free(cm->ca);
 	EVP_PKEY_free(cm->ca_key);

@@ -122,7 +122,6 @@ struct certmaker {
 	struct gh_netpol policy;	/* challenge_allow, challenge_deny; with http */
 	int		 http_ready;
 	struct gh_buf	 scratch;	/* sealing, PEM, DER; reused */
-	sqlite3_stmt	**acme_stmts;	/* acme_store.c's; made on first use */
 };
 
 /* certmaker.c: the once-per-process setup.  The root is loaded if it exists. */
@@ -187,8 +186,27 @@ enum gh_err	 certmaker_store_cert_revoke(struct certmaker *cm,
 		    const char *serial, int reason, long long when);
 typedef enum gh_err certmaker_store_revoked_cb(const char *serial,
     long long when, int reason, void *arg);
-enum gh_err	 certmaker_store_cert_revoked(struct certmaker *cm,
-		    certmaker_store_revoked_cb *cb, void *arg);
+/*
+ * For a CRL built at now: a new CRL number into *number (unique and
+ * growing across processes and nodes, at least now) and cb for each
+ * revoked certificate, in one transaction.
+ */
+enum gh_err	 certmaker_store_crl(struct certmaker *cm, long long now,
+		    long long *number, certmaker_store_revoked_cb *cb,
+		    void *arg);
+/*
+ * The next serial counter (1, 2, ...): unique and growing across
+ * processes and nodes; a number taken and not used is a gap.
+ */
+enum gh_err	 certmaker_store_serial_next(struct certmaker *cm,
+		    long long *out);
+/*
+ * acme_store.c's statement id (its own numbering) on certmaker's handle,
+ * so that ACME shares its transactions.  Its table, of CM_ACME_STMTS.
+ */
+#define CM_ACME_STMTS	26
+extern const struct gh_stmt_def certmaker_acme_stmts[CM_ACME_STMTS];
+struct gh_stmt	*certmaker_store_acme_prep(struct certmaker *cm, size_t id);
 
 struct cm_challenge {
 	char		id[2 * CM_CHALLENGE_BYTES + 1];
@@ -235,8 +253,12 @@ int		 cm_name_exempt_dns(const char *name);
 int		 cm_name_exempt_ip(const struct cm_ip *ip);
 
 /* pki.c: keys, names and certificates with OpenSSL's EVP/X509 APIs. */
-/* A new random positive serial of CM_SERIAL_BYTES, and its hex. */
-enum gh_err	 pki_serial_new(ASN1_INTEGER **out, char hex[CM_SERIAL_HEX + 1]);
+/*
+ * A new positive serial of CM_SERIAL_BYTES, and its hex: random, or with
+ * seq > 0 (the store's counter, below 2^56) seq and then 64 random bits.
+ */
+enum gh_err	 pki_serial_new(ASN1_INTEGER **out, char hex[CM_SERIAL_HEX + 1],
+		    long long seq);
 /* The subjectAltName of r's DNS names, IPs and e-mails; GH_EINVAL if none. */
 enum gh_err	 pki_san_build(const struct cm_request *r, GENERAL_NAMES **out);
 enum gh_err	 pki_keygen(enum cm_key_type type, EVP_PKEY **out);
@@ -256,6 +278,7 @@ struct pki_issue {
 	EVP_PKEY		*pub;		/* the subject's key */
 	long long		 not_before, not_after;
 	const char		*base_url;	/* for the OCSP and CRL URLs */
+	long long		 seq;		/* certmaker_store_serial_next() */
 };
 /* Issue a certificate under the root; *out and serial are the caller's. */
 enum gh_err	 pki_issue(X509 *ca, EVP_PKEY *cakey, const struct pki_issue *in,

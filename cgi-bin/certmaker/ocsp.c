@@ -308,6 +308,7 @@ crl_build(struct certmaker *cm, long long now, struct gh_buf *out)
 	unsigned char	*der = NULL;
 	const EVP_MD	*md;
 	enum gh_err	 err = GH_ECRYPTO;
+	long long	 number = 0;
 	int		 n;
 
 	if ((crl = X509_CRL_new()) == NULL)
@@ -320,14 +321,15 @@ crl_build(struct certmaker *cm, long long now, struct gh_buf *out)
 	    CERTMAKER_CONF_CRL_VALIDITY))) == NULL ||
 	    !X509_CRL_set1_nextUpdate(crl, t))
 		goto out;
-	if ((err = certmaker_store_cert_revoked(cm, crl_add, crl)) != GH_OK)
+	/* The CRL number only grows, on every node: the store's counter. */
+	if ((err = certmaker_store_crl(cm, now, &number, crl_add, crl)) !=
+	    GH_OK)
 		goto out;
 	err = GH_ECRYPTO;
 	X509_CRL_sort(crl);
-	/* The CRL number only grows: the time of the build will do. */
 	X509V3_set_ctx(&ctx, cm->ca, NULL, NULL, crl, 0);
 	if ((num = ASN1_INTEGER_new()) == NULL ||
-	    !ASN1_INTEGER_set_int64(num, now) ||
+	    !ASN1_INTEGER_set_int64(num, number) ||
 	    !X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0))
 		goto out;
 	if ((ext = X509V3_EXT_conf_nid(NULL, &ctx,

@@ -22,16 +22,27 @@
 #define PKI_BACKDATE	300	/* notBefore this many seconds early: clock skew */
 
 enum gh_err
-pki_serial_new(ASN1_INTEGER **out, char hex[CM_SERIAL_HEX + 1])
+pki_serial_new(ASN1_INTEGER **out, char hex[CM_SERIAL_HEX + 1], long long seq)
 {
 	unsigned char	 b[CM_SERIAL_BYTES];
 	BIGNUM		*bn = NULL;
 	ASN1_INTEGER	*ai = NULL;
+	int		 i;
 
 	if (gh_random(b, sizeof(b)) != GH_OK)
 		return GH_ECRYPTO;
 	/* Positive, and always CM_SERIAL_BYTES long: one spelling in URLs. */
 	b[0] = (unsigned char)((b[0] & 0x7f) | 0x40);
+	/*
+	 * With the store's counter: 0x40, the counter in the next 7 bytes
+	 * (so serials grow in the order they were taken, on every node),
+	 * and 64 random bits after it (the CA/Browser Forum's minimum).
+	 */
+	if (seq > 0) {
+		b[0] = 0x40;
+		for (i = 7; i >= 1; i--, seq >>= 8)
+			b[i] = (unsigned char)(seq & 0xff);
+	}
 	if ((bn = BN_bin2bn(b, sizeof(b), NULL)) == NULL ||
 	    (ai = BN_to_ASN1_INTEGER(bn, NULL)) == NULL) {
 		BN_free(bn);
@@ -436,7 +447,7 @@ pki_issue(X509 *ca, EVP_PKEY *cakey, const struct pki_issue *in, X509 **out,
 	const char	*ku;
 	enum gh_err	 err;
 
-	if ((err = pki_serial_new(&sn, serial)) != GH_OK)
+	if ((err = pki_serial_new(&sn, serial, in->seq)) != GH_OK)
 		return err;
 	if ((err = pki_san_build(in->req, &gens)) != GH_OK)
 		goto out;
@@ -550,7 +561,7 @@ pki_make_root(const char *subject, enum cm_key_type type, long long days,
 	if ((name = parse_subject(subject, why, whysz)) == NULL)
 		return GH_EINVAL;
 	if ((err = pki_keygen(type, &k)) != GH_OK ||
-	    (err = pki_serial_new(&sn, hex)) != GH_OK)
+	    (err = pki_serial_new(&sn, hex, 0)) != GH_OK)
 		goto out;
 	err = GH_ECRYPTO;
 	if ((x = X509_new()) == NULL ||

@@ -109,7 +109,7 @@ tables=$(sqlite3 -readonly "file:$GH_STATE/certmaker.db?mode=ro" \
 	"SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master
 	 WHERE type = 'table' ORDER BY name)")
 check "every certmaker table is still there" "tables: $tables" \
-	test "$tables" = "acme_account acme_authz acme_eab acme_nonce acme_order ca cert challenge user"
+	test "$tables" = "acme_account acme_authz acme_eab acme_nonce acme_order ca cert challenge counter user"
 SNAP=$(db_snap certmaker)
 
 # --- CR, LF, NUL, invalid UTF-8 in names and subject fields -----------------------

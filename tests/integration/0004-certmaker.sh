@@ -43,7 +43,7 @@ check "gatectl refuses a second user of the same name" "it did not" \
 check "gatectl certmaker user list names every user" "no" \
 	eval 'gatectl certmaker user list 2>/dev/null | grep -q "^boss .*admin"'
 check "the token is stored hashed, not in the clear" "found it" \
-	eval "! sqlite3 '$GH_STATE/certmaker.db' .dump | grep -qF '$ALICE'"
+	eval "! db_dump certmaker | grep -qF '$ALICE'"
 a=(-H "X-Auth-Token: $ALICE")
 b=(-H "X-Auth-Token: $BOB")
 boss=(-H "X-Auth-Token: $ADMIN")
@@ -84,7 +84,7 @@ cp "$RES_BODY" "$W/root.pem"
 check "the root is a CA certificate" "$(openssl x509 -in "$W/root.pem" -noout -text 2>&1 | head -5)" \
 	eval "openssl x509 -in '$W/root.pem' -noout -text | grep -q 'CA:TRUE'"
 check "the root key is encrypted at rest" "found a PEM key in the database" \
-	eval "! sqlite3 '$GH_STATE/certmaker.db' .dump | grep -q 'PRIVATE KEY'"
+	eval "! db_dump certmaker | grep -q 'PRIVATE KEY'"
 req GET /api/root-certificate/obtain "${a[@]}"
 REQ_DESC+=" (the /api/ alias)"
 expect_status 200
@@ -141,7 +141,7 @@ check "the private key matches the certificate" "it does not" \
 	test "$(openssl pkey -in "$W/key.pem" -pubout 2>/dev/null)" = \
 	"$(openssl x509 -in "$W/cert.pem" -noout -pubkey 2>/dev/null)"
 check "the issued key is encrypted at rest" "found a PEM key in the database" \
-	eval "! sqlite3 '$GH_STATE/certmaker.db' .dump | grep -q 'PRIVATE KEY'"
+	eval "! db_dump certmaker | grep -q 'PRIVATE KEY'"
 
 # Owner or admin only; everyone else is told it does not exist.
 req GET "$(path_of "$KEY_URL")" "${b[@]}"
@@ -411,7 +411,7 @@ expect_status 202
 EPATH=$(path_of "$(res_header X-Challenge-Location)")
 eid=${EPATH%/solve}
 eid=${eid##*/}
-sqlite3 "$GH_STATE/certmaker.db" "PRAGMA busy_timeout=5000; UPDATE challenge SET expires = 0 WHERE id = '$eid';" >/dev/null
+db_sql certmaker "UPDATE challenge SET expires = 0 WHERE id = '$eid'" >/dev/null
 gh_state_chown "$GH_STATE"
 serve_token "$(cat "$RES_BODY")"
 req GET "$EPATH" "${a[@]}" -H "X-Challenge-Port: $TP"

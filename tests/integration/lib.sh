@@ -165,6 +165,57 @@ final_checks() {
 	fi
 }
 
+# db_dump SERVICE: the service's database as SQL text, on the backend that
+# GH_DATABASE names (SQLite's file in the state directory, or the
+# service's schema on PostgreSQL).
+db_dump() {
+	case ${GH_DATABASE:-sqlite} in
+	sqlite) sqlite3 "file:$GH_STATE/$1.db?mode=ro" .dump ;;
+	*) pg_dump -d "$GH_DATABASE" -n "$1" ;;
+	esac
+}
+
+# db_sql SERVICE SQL: run SQL on the service's database, either backend;
+# rows on stdout, one a line, columns joined by |.
+db_sql() {
+	case ${GH_DATABASE:-sqlite} in
+	sqlite) sqlite3 -cmd '.timeout 5000' "$GH_STATE/$1.db" "$2" ;;
+	*) PGOPTIONS="-c search_path=$1" psql -X -q -At -d "$GH_DATABASE" \
+		-c "$2" ;;
+	esac
+}
+
+# pg_throwaway: a throwaway PostgreSQL (tests/pg.sh) in a temporary
+# directory PGDIR, its URI exported as GH_DATABASE for the server's
+# gatehouse.conf; a not ok line and status 1 when it cannot start.
+# pg_throwaway_stop removes it.
+pg_throwaway() {
+	PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-pg.XXXXXX") || return 1
+	if ! GH_DATABASE=$(sh "$GH_ROOT/tests/pg.sh" start "$PGDIR"); then
+		rm -rf "$PGDIR"
+		not_ok "a throwaway PostgreSQL starts" "tests/pg.sh start failed"
+		return 1
+	fi
+	export GH_DATABASE
+}
+pg_throwaway_stop() {
+	sh "$GH_ROOT/tests/pg.sh" stop "$PGDIR" >/dev/null 2>&1
+	rm -rf "$PGDIR"
+}
+
+# pg_run SCRIPT SERVICE SQL: another integration script again, on the
+# cluster of pg_throwaway, its lines tagged +pg; then a check that
+# SERVICE's rows went there (SQL counts them: not 0).  Its failures are
+# added to ours for finish.
+pg_run() {
+	local script=$1 service=$2 sql=$3 rc=0 n
+	GH_TAG=${GH_TAG:-}+pg bash "$(dirname "$0")/$script" || rc=$?
+	n=$(db_sql "$service" "$sql" 2>&1)
+	GH_TAG=${GH_TAG:-}+pg check "$script kept $service's data in PostgreSQL" \
+		"$sql: $n" test "${n:-0}" -gt 0 2>/dev/null
+	GH_FAILED=$((GH_FAILED + rc))
+}
+
 # --- the server --------------------------------------------------------------
 
 # A TCP port on 127.0.0.1 that nothing listens on, below the ephemeral

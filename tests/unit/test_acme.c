@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/ecdsa.h>
@@ -18,6 +19,7 @@
 #include "json.h"
 #include "tdir.h"
 #include "tmain.h"
+#include "tpg.h"
 #include "token.h"
 
 #define URL	"https://ca.example/acme/new-order"
@@ -370,10 +372,13 @@ test_states(void)
 
 /* --- the store ----------------------------------------------------------------------- */
 
+static int	pg;	/* this round runs on PostgreSQL (tpg.h) */
+
 static int
 open_store(struct certmaker *cm)
 {
 	char	conf[PATH_MAX], key[PATH_MAX], dir[PATH_MAX], errbuf[512];
+	char	tmp[PATH_MAX + 16];
 	FILE	*fp;
 
 	tpath("", dir, sizeof(dir));
@@ -381,10 +386,14 @@ open_store(struct certmaker *cm)
 	tpath("secret.key", key, sizeof(key));
 	if (access(key, F_OK) != 0 && gh_key_create(key) != GH_OK)
 		return -1;
-	if ((fp = fopen(conf, "w")) == NULL)
+	/* Renamed into place: racing processes each open a whole one. */
+	snprintf(tmp, sizeof(tmp), "%s.%ld", conf, (long)getpid());
+	if ((fp = fopen(tmp, "w")) == NULL)
 		return -1;
-	fprintf(fp, "[gatehouse]\nstate_dir = %s\n", dir);
-	fclose(fp);
+	fprintf(fp, "[gatehouse]\nstate_dir = %s\n%s%s%s", dir,
+	    pg ? "database = " : "", pg ? tpg_uri : "", pg ? "\n" : "");
+	if (fclose(fp) != 0 || rename(tmp, conf) != 0)
+		return -1;
 	if (certmaker_open(cm, conf, GH_DB_CREATE, errbuf, sizeof(errbuf)) !=
 	    GH_OK) {
 		printf("open_store: %s\n", errbuf);
@@ -558,6 +567,54 @@ test_store_orders(void)
 	certmaker_close(&cm);
 }
 
+#define RACERS	4
+#define RACED	40
+
+/*
+ * RACERS processes (nodes, on PostgreSQL) use the same RACED nonces at
+ * once, each from its own connection and starting at another one:
+ * every nonce is used exactly once in all.  Each child's count of
+ * successes is its exit status.
+ */
+static void
+test_store_nonces_racing(void)
+{
+	struct certmaker	 cm;
+	char			 nonce[32];
+	long long		 now = gh_now();
+	pid_t			 pids[RACERS];
+	int			 i, j, n, status, used = 0;
+
+	CU_ASSERT_FATAL(open_store(&cm) == 0);
+	for (i = 0; i < RACED; i++) {
+		snprintf(nonce, sizeof(nonce), "race-%d", i);
+		CU_ASSERT(certmaker_store_acme_nonce_add(&cm, nonce,
+		    now + 60) == GH_OK);
+	}
+	certmaker_close(&cm);
+	for (i = 0; i < RACERS; i++) {
+		if ((pids[i] = fork()) == 0) {
+			if (open_store(&cm) != 0)
+				_exit(255);
+			for (n = 0, j = 0; j < RACED; j++) {
+				snprintf(nonce, sizeof(nonce), "race-%d",
+				    (j + i * RACED / RACERS) % RACED);
+				n += certmaker_store_acme_nonce_use(&cm,
+				    nonce, now) == GH_OK;
+			}
+			certmaker_close(&cm);
+			_exit(n);
+		}
+		CU_ASSERT_FATAL(pids[i] > 0);
+	}
+	for (i = 0; i < RACERS; i++) {
+		CU_ASSERT(waitpid(pids[i], &status, 0) == pids[i]);
+		CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) != 255);
+		used += WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+	}
+	CU_ASSERT_EQUAL(used, RACED);
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_jws_check),
 	TCASE(test_jws_bad_signature),
@@ -565,7 +622,14 @@ static const struct tcase tests[] = {
 	TCASE(test_contacts),
 	TCASE(test_states),
 	TCASE(test_store_nonces),
+	TCASE(test_store_nonces_racing),
 	TCASE(test_store_orders),
 };
 
-TMAIN("acme", tests)
+/* Every case on SQLite, then on a throwaway PostgreSQL. */
+int
+main(void)
+{
+	return tpg_main("acme", tests, sizeof(tests) / sizeof(tests[0]), &pg,
+	    "DROP SCHEMA IF EXISTS certmaker CASCADE");
+}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -16,6 +17,7 @@
 #include "certmaker.h"
 #include "tdir.h"
 #include "tmain.h"
+#include "tpg.h"
 #include "token.h"
 
 /* --- request validation ------------------------------------------------------ */
@@ -179,7 +181,7 @@ test_serial_new(void)
 	size_t		 i;
 
 	for (i = 0; i < NSERIALS; i++) {
-		CU_ASSERT_FATAL(pki_serial_new(&ai, hex[i]) == GH_OK);
+		CU_ASSERT_FATAL(pki_serial_new(&ai, hex[i], 0) == GH_OK);
 		CU_ASSERT_EQUAL(strlen(hex[i]), CM_SERIAL_HEX);
 		/* Top bit clear, next set: positive and always 16 bytes. */
 		CU_ASSERT(strchr("4567", hex[i][0]) != NULL);
@@ -529,10 +531,13 @@ test_ocsp(void)
 
 /* --- the store ------------------------------------------------------------------ */
 
+static int	pg;	/* this round runs on PostgreSQL (tpg.h) */
+
 static int
 open_store(struct certmaker *cm)
 {
 	char	conf[PATH_MAX], key[PATH_MAX], dir[PATH_MAX], errbuf[512];
+	char	tmp[PATH_MAX + 16];
 	FILE	*fp;
 
 	tpath("", dir, sizeof(dir));
@@ -540,11 +545,15 @@ open_store(struct certmaker *cm)
 	tpath("secret.key", key, sizeof(key));
 	if (access(key, F_OK) != 0 && gh_key_create(key) != GH_OK)
 		return -1;
-	if ((fp = fopen(conf, "w")) == NULL)
+	/* Renamed into place: racing processes each open a whole one. */
+	snprintf(tmp, sizeof(tmp), "%s.%ld", conf, (long)getpid());
+	if ((fp = fopen(tmp, "w")) == NULL)
 		return -1;
-	fprintf(fp, "[gatehouse]\nstate_dir = %s\n[certmaker]\nmax_days = 90\n",
-	    dir);
-	fclose(fp);
+	fprintf(fp, "[gatehouse]\nstate_dir = %s\n%s%s%s"
+	    "[certmaker]\nmax_days = 90\n", dir, pg ? "database = " : "",
+	    pg ? tpg_uri : "", pg ? "\n" : "");
+	if (fclose(fp) != 0 || rename(tmp, conf) != 0)
+		return -1;
 	if (certmaker_open(cm, conf, GH_DB_CREATE, errbuf, sizeof(errbuf)) !=
 	    GH_OK) {
 		printf("open_store: %s\n", errbuf);
@@ -682,6 +691,133 @@ test_store_ca_and_certs(void)
 	certmaker_close(&cm);
 }
 
+static enum gh_err
+count_revoked(const char *serial, long long when, int reason, void *arg)
+{
+	(void)serial;
+	(void)when;
+	(void)reason;
+	(*(int *)arg)++;
+	return GH_OK;
+}
+
+/*
+ * Serial counters and CRL numbers from two handles (two processes, or two
+ * nodes on PostgreSQL): each strictly greater than the last, whoever takes
+ * it; a CRL number at least the time of its build.
+ */
+static void
+test_store_counters(void)
+{
+	struct certmaker	 a, b;
+	ASN1_INTEGER		*ai;
+	char			 hex[2][CM_SERIAL_HEX + 1];
+	long long		 n, last = 0;
+	int			 i, revoked;
+
+	CU_ASSERT_FATAL(open_store(&a) == 0);
+	CU_ASSERT_FATAL(open_store(&b) == 0);
+	for (i = 0; i < 6; i++) {
+		CU_ASSERT_EQUAL(certmaker_store_serial_next(i % 2 ? &b : &a,
+		    &n), GH_OK);
+		CU_ASSERT(n > last);
+		last = n;
+	}
+	/* The counter leads the serial: they sort as they were taken. */
+	CU_ASSERT_FATAL(pki_serial_new(&ai, hex[0], last) == GH_OK);
+	ASN1_INTEGER_free(ai);
+	CU_ASSERT_FATAL(pki_serial_new(&ai, hex[1], last + 1) == GH_OK);
+	ASN1_INTEGER_free(ai);
+	CU_ASSERT(strcmp(hex[0], hex[1]) < 0);
+	CU_ASSERT(hex[0][0] == '4' && strlen(hex[0]) == CM_SERIAL_HEX);
+
+	last = 0;
+	for (i = 0; i < 6; i++) {
+		revoked = 0;
+		CU_ASSERT_EQUAL(certmaker_store_crl(i % 2 ? &b : &a,
+		    i == 3 ? 5000000000LL : 1000, &n, count_revoked,
+		    &revoked), GH_OK);
+		CU_ASSERT(n > last);
+		CU_ASSERT(n >= (i >= 3 ? 5000000000LL : 1000));
+		last = n;
+	}
+	certmaker_close(&a);
+	certmaker_close(&b);
+}
+
+#define RACERS	4
+#define RACED	20
+
+/* A child of test_store_counters_racing(): RACED serials, then CRL numbers. */
+static void
+race_counters(int fd)
+{
+	struct certmaker	cm;
+	long long		v[2 * RACED];
+	int			i, revoked;
+
+	if (open_store(&cm) != 0)
+		_exit(1);
+	for (i = 0; i < RACED; i++)
+		if (certmaker_store_serial_next(&cm, &v[i]) != GH_OK)
+			_exit(1);
+	for (i = 0; i < RACED; i++)
+		if (certmaker_store_crl(&cm, 1000, &v[RACED + i],
+		    count_revoked, &revoked) != GH_OK)
+			_exit(1);
+	certmaker_close(&cm);
+	_exit(write(fd, v, sizeof(v)) == (ssize_t)sizeof(v) ? 0 : 1);
+}
+
+static int
+cmp_ll(const void *a, const void *b)
+{
+	long long	x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * RACERS processes (nodes, on PostgreSQL) take serial counters and CRL
+ * numbers at once: no number twice in all, and each process's growing.
+ */
+static void
+test_store_counters_racing(void)
+{
+	static long long	 all[2][RACERS * RACED];
+	long long		 v[2 * RACED];
+	pid_t			 pids[RACERS];
+	int			 fds[RACERS][2], i, j, k, status;
+
+	for (i = 0; i < RACERS; i++) {
+		CU_ASSERT_FATAL(pipe(fds[i]) == 0);
+		if ((pids[i] = fork()) == 0) {
+			close(fds[i][0]);
+			race_counters(fds[i][1]);
+		}
+		CU_ASSERT_FATAL(pids[i] > 0);
+		close(fds[i][1]);
+	}
+	for (i = 0; i < RACERS; i++) {
+		memset(v, 0, sizeof(v));
+		CU_ASSERT(read(fds[i][0], v, sizeof(v)) == (ssize_t)sizeof(v));
+		close(fds[i][0]);
+		CU_ASSERT(waitpid(pids[i], &status, 0) == pids[i]);
+		CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		for (k = 0; k < 2; k++)
+			for (j = 0; j < RACED; j++) {
+				all[k][i * RACED + j] = v[k * RACED + j];
+				CU_ASSERT(j == 0 ||
+				    v[k * RACED + j] > v[k * RACED + j - 1]);
+			}
+	}
+	for (k = 0; k < 2; k++) {
+		qsort(all[k], RACERS * RACED, sizeof(all[k][0]), cmp_ll);
+		for (j = 1; j < RACERS * RACED; j++)
+			CU_ASSERT(all[k][j] > all[k][j - 1]);
+	}
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_request_parse),
 	TCASE(test_request_values),
@@ -692,5 +828,13 @@ static const struct tcase tests[] = {
 	TCASE(test_ocsp),
 	TCASE(test_store_users),
 	TCASE(test_store_ca_and_certs),
+	TCASE(test_store_counters),
+	TCASE(test_store_counters_racing),
 };
-TMAIN("certmaker", tests)
+/* Every case on SQLite, then on a throwaway PostgreSQL. */
+int
+main(void)
+{
+	return tpg_main("certmaker", tests, sizeof(tests) / sizeof(tests[0]), &pg,
+	    "DROP SCHEMA IF EXISTS certmaker CASCADE");
+}

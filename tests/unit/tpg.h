@@ -122,4 +122,28 @@ tpg_exec(const char *sql)
 	return ok ? 0 : -1;
 }
 
+#ifdef TMAIN_H
+/*
+ * The main() of a suite whose cases run on both backends: every case on
+ * SQLite, then *pg set and every case again on the throwaway cluster,
+ * after drop (SQL that drops the schemas the cases use).
+ */
+static inline int
+tpg_main(const char *suite, const struct tcase *t, size_t n, int *pg,
+    const char *drop)
+{
+	char	name[128];
+	int	rc;
+
+	rc = tmain_run(suite, t, n);
+	*pg = 1;
+	snprintf(name, sizeof(name), "%s postgresql", suite);
+	if (tpg_start() == NULL || tpg_exec(drop) != 0) {
+		printf("%s: no PostgreSQL (tests/pg.sh)\n", name);
+		return 1;
+	}
+	return rc | tmain_run(name, t, n);
+}
+#endif
+
 #endif

@@ -15,6 +15,7 @@
 #include "factory.h"
 #include "token.h"
 #include "tdir.h"
+#include "tfactory.h"
 #include "tmain.h"
 #include "tpg.h"
 
@@ -238,18 +239,6 @@ test_orders(void)
 	teardown(&f);
 }
 
-/* The steps of an order, as "register:1:ok …". */
-static void
-step_cat(const struct order_step *st, void *arg)
-{
-	char	*out = arg;
-	char	 one[64];
-
-	snprintf(one, sizeof(one), "%s%s:%d:%s", out[0] ? " " : "", st->step,
-	    st->attempt, st->result ? st->result : "-");
-	gh_strlcat(out, one, 512);
-}
-
 /* factory_store_lock_cb: a byte lock that is always held elsewhere. */
 static int
 held_elsewhere(long long id, void *arg)
@@ -421,7 +410,7 @@ static void
 test_registrar_command(void)
 {
 	struct factory	f;
-	char		script[128], lines[256];
+	char		script[128], conf_lines[256];
 	FILE		*fp;
 	int		avail = -1;
 
@@ -433,9 +422,9 @@ test_registrar_command(void)
 	    "esac\nexit 7\n", fp);
 	fclose(fp);
 	chmod(script, 0700);
-	snprintf(lines, sizeof(lines), "registrar = command\n"
+	snprintf(conf_lines, sizeof(conf_lines), "registrar = command\n"
 	    "registrar_command = %s\nregistrar_timeout_ms = 300", script);
-	CU_ASSERT_FATAL(setup(&f, lines) == 0);
+	CU_ASSERT_FATAL(setup(&f, conf_lines) == 0);
 	CU_ASSERT_EQUAL(registrar_check(&f, "free.gent", &avail), GH_OK);
 	CU_ASSERT_EQUAL(avail, 1);
 	CU_ASSERT_EQUAL(registrar_check(&f, "taken.gent", &avail), GH_OK);
@@ -455,16 +444,4 @@ static const struct tcase tests[] = {
 	TCASE(test_registrar_test_and_local),
 	TCASE(test_registrar_command),
 };
-
-int
-main(void)
-{
-	int	rc;
-
-	rc = tmain_run("factory_store", tests,
-	    sizeof(tests) / sizeof(tests[0]));
-	pg = 1;
-	rc |= tmain_run("factory_store postgresql", tests,
-	    sizeof(tests) / sizeof(tests[0]));
-	return rc;
-}
+TPG_MAIN("factory_store", tests, pg)

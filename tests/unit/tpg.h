@@ -122,4 +122,20 @@ tpg_exec(const char *sql)
 	return ok ? 0 : -1;
 }
 
+/*
+ * The main() of a store suite that runs every case of table on SQLite,
+ * then again with flag set, on PostgreSQL (tmain.h's TMAIN, twice).
+ */
+#define TPG_MAIN(suite, table, flag)					\
+	int main(void) {						\
+		int	rc;						\
+									\
+		rc = tmain_run(suite, table,				\
+		    sizeof(table) / sizeof((table)[0]));		\
+		flag = 1;						\
+		rc |= tmain_run(suite " postgresql", table,		\
+		    sizeof(table) / sizeof((table)[0]));		\
+		return rc;						\
+	}
+
 #endif

@@ -9,7 +9,8 @@
 # each with its own worker in --loop.  An order placed on node A while
 # A's worker is stopped is delivered by B's, woken by NOTIFY (no spawn, no
 # cron); then both race over a burst of orders, and each is deployed and
-# called back exactly once.
+# called back exactly once; after a restart of PostgreSQL, B's worker has
+# reconnected and listens again.
 # gh-timeout: 900
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -193,9 +194,29 @@ a=$(advanced worker-a)
 b=$(advanced worker-b)
 ok "node A's worker advanced $a orders, node B's $b"
 check "both workers worked on the burst" "A $a, B $b" test "$a" -gt 0 -a "$b" -gt 1
-stop_worker worker-a
-stop_worker worker-b
 failed_passes=$(grep -h 'pass failed' "$GH_STATE/log/worker-a.log" "$GH_STATE/log/worker-b.log")
 check "no worker logged a failed pass" "$failed_passes" test -z "$failed_passes"
+
+# PostgreSQL restarts under the idle workers: each reconnects and LISTENs
+# again, and the next order placed on A is delivered by B alone.
+stop_worker worker-a
+if sh "$GH_ROOT/tests/pg.sh" restart "$PGDIR" >/dev/null; then
+	ok "PostgreSQL restarts under the workers"
+else
+	not_ok "PostgreSQL restarts under the workers" "pg_ctl failed"
+fi
+sleep 1
+check "an order on node A after the restart → 201" "$(body_excerpt)" order y.gent
+if wait_for 15 delivered y.gent; then
+	ok "node B's worker delivers it within 15 s (reconnected, listening again)"
+else
+	not_ok "node B's worker delivers it within 15 s (reconnected, listening again)" \
+		"$(gatectl factory order y.gent 2>&1)" "$(tail -5 "$GH_STATE/log/worker-b.log")"
+fi
+check "y.gent was deployed once and called back once" \
+	"$(deploys y.gent) deploys, $(calls y.gent) callbacks" \
+	test "$(deploys y.gent)/$(calls y.gent)" = 1/1
+check "node B's worker is still running" "it exited" kill -0 "${WORKER[worker-b]}"
+stop_worker worker-b
 
 finish

@@ -28,6 +28,7 @@
 
 #define LINGER_S	30	/* --drain: idle seconds before it exits */
 #define LOOP_MAX_S	60	/* longest sleep without looking at the database */
+#define RETRY_S		5	/* --loop: the sleep after a failed pass */
 
 enum mode { MODE_ONCE, MODE_LOOP, MODE_DRAIN };
 
@@ -97,7 +98,12 @@ run(struct worker *w, enum mode mode)
 	enum gh_err	 err;
 	long long	 idle_since = gh_now(), left, wait;
 	int		 fd = -1, lockfd = -1, did, rc = 0, can_listen = 1;
+	int		 failed;
 
+	/* PostgreSQL: orders placed on any node wake us (logged if not). */
+	if (wake_subscribe(w->f) != GH_OK)
+		gh_log("no wake-ups from other nodes: working on each wake-up "
+		    "of this one and every %d s", LOOP_MAX_S);
 	for (;;) {
 		if (fd == -1 && can_listen) {
 			err = wake_listen(w->f, &fd, &lockfd);
@@ -107,11 +113,13 @@ run(struct worker *w, enum mode mode)
 				can_listen = 0;	/* logged; cron-like from now on */
 		}
 		did = 0;
+		failed = 0;
 		if ((err = worker_pass(w, &did)) != GH_OK) {
 			gh_log("pass failed: %s", gh_strerror(err));
 			rc = 1;
 			if (mode != MODE_LOOP)
 				break;
+			failed = 1;
 		}
 		summary(w, 1);
 		if (stop || mode == MODE_ONCE)
@@ -129,10 +137,15 @@ run(struct worker *w, enum mode mode)
 		/* Nothing came of that pass: never spin on an order we cannot take. */
 		if (!did && wait < 1)
 			wait = 1;
-		if (fd != -1)
-			wake_wait(fd, wait * 1000);
+		/*
+		 * After a failure (the database is down) a while without
+		 * looking at wake-ups: a lost connection reads as one.
+		 */
+		if (failed)
+			poll(NULL, 0, (int)(wait < RETRY_S ? wait : RETRY_S) *
+			    1000);
 		else
-			poll(NULL, 0, (int)wait * 1000);
+			wake_wait(w->f, fd, wait * 1000);
 		if (stop)
 			break;
 	}

@@ -206,6 +206,15 @@ out:
 	return err;
 }
 
+/* The stored hash p (len bytes) is hash: whole, and in constant time. */
+static int
+auth_hash_is(const void *p, size_t len,
+    const unsigned char hash[GH_SHA256_LEN])
+{
+	return p != NULL && len == GH_SHA256_LEN &&
+	    gh_ct_eq(p, hash, GH_SHA256_LEN);
+}
+
 enum gh_err
 gh_auth_lookup(struct gh_db *db, sqlite3_stmt *st, int col,
     const unsigned char hash[GH_SHA256_LEN])
@@ -216,14 +225,36 @@ gh_auth_lookup(struct gh_db *db, sqlite3_stmt *st, int col,
 	if ((err = gh_db_step_row(db, st)) != GH_OK)
 		goto fail;
 	/* The index found it; compare the whole hash anyway (constant time). */
-	if (sqlite3_column_bytes(st, col) != GH_SHA256_LEN ||
-	    !gh_ct_eq(sqlite3_column_blob(st, col), hash, GH_SHA256_LEN)) {
+	if (!auth_hash_is(sqlite3_column_blob(st, col),
+	    (size_t)sqlite3_column_bytes(st, col), hash)) {
 		err = GH_ENOTFOUND;
 		goto fail;
 	}
 	return GH_OK;
 fail:
 	gh_db_reset(st);
+	return err;
+}
+
+enum gh_err
+gh_auth_find(struct gh_stmt *st, int col,
+    const unsigned char hash[GH_SHA256_LEN])
+{
+	const void	*p;
+	enum gh_err	 err;
+	size_t		 len;
+
+	gh_stmt_bind_blob(st, 1, hash, GH_SHA256_LEN);
+	if ((err = gh_stmt_row(st)) != GH_OK)
+		goto fail;
+	p = gh_stmt_blob(st, col, &len);
+	if (!auth_hash_is(p, len, hash)) {
+		err = GH_ENOTFOUND;
+		goto fail;
+	}
+	return GH_OK;
+fail:
+	gh_stmt_reset(st);
 	return err;
 }
 

@@ -52,6 +52,12 @@ enum gh_err	 gh_auth_basic(const char *header, char *user, size_t usersz,
  */
 enum gh_err	 gh_auth_lookup(struct gh_db *db, sqlite3_stmt *st, int col,
 		    const unsigned char hash[GH_SHA256_LEN]);
+/*
+ * gh_auth_lookup() for a store on db.h's backend-neutral statements: the
+ * same contract, with gh_stmt_reset() in place of gh_db_reset().
+ */
+enum gh_err	 gh_auth_find(struct gh_stmt *st, int col,
+		    const unsigned char hash[GH_SHA256_LEN]);
 
 /*
  * Tokens accepted in the last GH_AUTH_CACHE_US, by their SHA-256, so that

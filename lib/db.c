@@ -807,6 +807,49 @@ gh_db_exec(struct gh_db *db, const char *sql)
 	return GH_OK;
 }
 
+/* A channel name that needs no quoting: [a-z_][a-z0-9_]*, 1 to 63 bytes. */
+static int
+db_channel_ok(const char *channel)
+{
+	size_t	n = strlen(channel);
+
+	if (n == 0 || n > 63 || strspn(channel,
+	    "abcdefghijklmnopqrstuvwxyz0123456789_") != n ||
+	    (channel[0] >= '0' && channel[0] <= '9')) {
+		gh_log("%s: not a channel name", __func__);
+		return 0;
+	}
+	return 1;
+}
+
+enum gh_err
+gh_db_notify(struct gh_db *db, const char *channel)
+{
+	if (!db_channel_ok(channel))
+		return GH_EINTERNAL;
+	return db->backend == GH_DB_PG ? pg_notify(db, channel) : GH_OK;
+}
+
+enum gh_err
+gh_db_listen(struct gh_db *db, const char *channel)
+{
+	if (!db_channel_ok(channel))
+		return GH_EINTERNAL;
+	return db->backend == GH_DB_PG ? pg_listen(db, channel) : GH_OK;
+}
+
+int
+gh_db_listen_fd(struct gh_db *db)
+{
+	return db->backend == GH_DB_PG ? pg_listen_fd(db) : -1;
+}
+
+int
+gh_db_notified(struct gh_db *db)
+{
+	return db->backend == GH_DB_PG ? pg_notified(db) : 0;
+}
+
 void
 gh_db_close(struct gh_db *db)
 {

@@ -284,6 +284,28 @@ enum gh_err	 gh_db_write_end(struct gh_db *db, struct gh_stmt *st,
 enum gh_err	 gh_stmt_insert(struct gh_stmt *st, unsigned flags,
 		    long long *id);
 
+/*
+ * Wake-ups between processes, on PostgreSQL through LISTEN/NOTIFY, which
+ * reach every node; on SQLite all four do nothing (GH_OK, -1, 0), and a
+ * service wakes its own node's processes by other means.  channel is a
+ * lower-case SQL name ([a-z_][a-z0-9_]*, at most 63 bytes).
+ *
+ * gh_db_notify() sends one: inside gh_db_begin() it goes out at the
+ * COMMIT (not at all on a rollback); outside, at once in a transaction of
+ * its own that does not wait for the disk (a lost wake-up only delays).
+ * gh_db_listen() subscribes db's connection, and it is subscribed again
+ * after every reconnect.  gh_db_listen_fd() is the descriptor to poll for
+ * POLLIN (-1 when there is none: SQLite, not listening, no connection).
+ * gh_db_notified() reads what came without blocking: 1 when a wake-up
+ * came, or when the connection is lost (one may have been missed: look
+ * again, and the next statement reconnects), else 0.  Call it before
+ * polling, too: a wake-up that came during a statement is already read.
+ */
+enum gh_err	 gh_db_notify(struct gh_db *db, const char *channel);
+enum gh_err	 gh_db_listen(struct gh_db *db, const char *channel);
+int		 gh_db_listen_fd(struct gh_db *db);
+int		 gh_db_notified(struct gh_db *db);
+
 /* Finalise statements and close; accepts a zeroed struct. */
 void		 gh_db_close(struct gh_db *db);
 

@@ -20,6 +20,7 @@
  * name a user and host, but a password is refused before we get here).
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ struct gh_pg {
 	PGconn		*conn;
 	unsigned	 gen;		/* bumped at every (re)connect */
 	char		*search_path;	/* owned: "SET search_path = ..." */
+	char		 listen[80];	/* "LISTEN <channel>", or "" */
 };
 
 #define PG_NAME_MAX	32
@@ -118,6 +120,15 @@ pg_session(struct gh_db *db)
 		err = GH_EBUSY;
 	}
 	PQclear(res);
+	/* A new connection listens to nothing: subscribe it again. */
+	if (err == GH_OK && db->pg->listen[0] != '\0') {
+		res = PQexec(db->pg->conn, db->pg->listen);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			pg_log(db, "LISTEN", res);
+			err = GH_EBUSY;
+		}
+		PQclear(res);
+	}
 	return err;
 }
 
@@ -562,4 +573,65 @@ pg_version_set(struct gh_db *db, int v)
 	    "VALUES (current_schema(), %d) ON CONFLICT (service) "
 	    "DO UPDATE SET version = excluded.version", v);
 	return pg_exec(db, q);
+}
+
+enum gh_err
+pg_notify(struct gh_db *db, const char *channel)
+{
+	char	q[160];
+
+	/* channel is a plain lower-case name (db.c): no quoting needed. */
+	if (db->intx)
+		snprintf(q, sizeof(q), "NOTIFY %s", channel);
+	else
+		snprintf(q, sizeof(q), "BEGIN; SET LOCAL synchronous_commit = "
+		    "off; NOTIFY %s; COMMIT", channel);
+	return pg_exec(db, q);
+}
+
+enum gh_err
+pg_listen(struct gh_db *db, const char *channel)
+{
+	snprintf(db->pg->listen, sizeof(db->pg->listen), "LISTEN %s",
+	    channel);
+	return pg_exec(db, db->pg->listen);
+}
+
+int
+pg_listen_fd(struct gh_db *db)
+{
+	if (db->pg->listen[0] == '\0' ||
+	    PQstatus(db->pg->conn) != CONNECTION_OK)
+		return -1;
+	return PQsocket(db->pg->conn);
+}
+
+int
+pg_notified(struct gh_db *db)
+{
+	struct pollfd	 pfd;
+	PGnotify	*n;
+	int		 got = 0, i;
+
+	/*
+	 * A server that shuts down sends its FATAL message and then closes:
+	 * one read may take the message and leave the end, so read again
+	 * while there is more, and the end shows as a lost connection.
+	 */
+	for (i = 0; i < 4; i++) {
+		if (PQstatus(db->pg->conn) != CONNECTION_OK ||
+		    !PQconsumeInput(db->pg->conn) ||
+		    PQstatus(db->pg->conn) != CONNECTION_OK)
+			return 1;
+		pfd.fd = PQsocket(db->pg->conn);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) != 1)
+			break;
+	}
+	while ((n = PQnotifies(db->pg->conn)) != NULL) {
+		got = 1;
+		PQfreemem(n);
+	}
+	return got;
 }

@@ -50,6 +50,11 @@ enum gh_err	 pg_bind(struct gh_stmt *st, int n, const void *p, size_t len,
 int		 pg_null(struct gh_stmt *st, int col);
 const char	*pg_text(struct gh_stmt *st, int col, size_t *len);
 const void	*pg_blob(struct gh_stmt *st, int col, size_t *len);
+/* gh_db_notify() and its friends on PostgreSQL; channel checked by db.c. */
+enum gh_err	 pg_notify(struct gh_db *db, const char *channel);
+enum gh_err	 pg_listen(struct gh_db *db, const char *channel);
+int		 pg_listen_fd(struct gh_db *db);
+int		 pg_notified(struct gh_db *db);
 /* The schema version (0: none yet); lock: serialise migrations first. */
 enum gh_err	 pg_version_get(struct gh_db *db, int lock, int *v);
 enum gh_err	 pg_version_set(struct gh_db *db, int v);

@@ -31,9 +31,15 @@ factory_open(struct factory *f, const char *config, unsigned dbflags,
 		goto fail;
 	}
 	if ((err = factory_store_open(f, dbflags)) != GH_OK) {
-		snprintf(errbuf, errsz, "%s/factory.db: %s%s",
-		    gh_conf_state_dir(&f->conf), gh_strerror(err),
-		    err == GH_ECONFIG ? " (run gatectl init)" : "");
+		/* Never the URI: it may name a user and a host. */
+		if (strcmp(gh_conf_database(&f->conf), "sqlite") == 0)
+			snprintf(errbuf, errsz, "%s/factory.db: %s%s",
+			    gh_conf_state_dir(&f->conf), gh_strerror(err),
+			    err == GH_ECONFIG ? " (run gatectl init)" : "");
+		else
+			snprintf(errbuf, errsz, "the factory's PostgreSQL "
+			    "schema: %s%s", gh_strerror(err),
+			    err == GH_ECONFIG ? " (run gatectl init)" : "");
 		goto fail;
 	}
 	return GH_OK;

@@ -381,10 +381,12 @@ enum gh_err	 worker_redeliver(struct factory *f, const char *domain,
 
 /*
  * wake.c: the nudge from the FastCGI program to a worker, through the
- * datagram socket <state_dir>/worker.sock.  wake_worker() sends one byte;
- * if nobody listens and spawn is set, it starts `worker_program --drain`
- * in a session of its own.  It never fails the caller: errors are logged.
- * Returns 1 if a listener was told, 0 otherwise.
+ * datagram socket <state_dir>/worker.sock and, on PostgreSQL, a NOTIFY
+ * that reaches the workers of every node.  wake_worker() sends both;
+ * if nobody listens on the socket and spawn is set, it starts
+ * `worker_program --drain` in a session of its own.  It never fails the
+ * caller: errors are logged.  Returns 1 if a listener on the socket was
+ * told, 0 otherwise.
  */
 int		 wake_worker(struct factory *f, int spawn);
 /*
@@ -393,8 +395,17 @@ int		 wake_worker(struct factory *f, int spawn);
  * listens already (the caller then just works and exits).
  */
 enum gh_err	 wake_listen(struct factory *f, int *fd, int *lockfd);
-/* Wait up to ms for a wake-up on fd, then drain them; 1 woken, 0 not. */
-int		 wake_wait(int fd, long long ms);
+/*
+ * On PostgreSQL, LISTEN for the NOTIFY that wake_worker() sends from any
+ * node (GH_OK and nothing on SQLite).
+ */
+enum gh_err	 wake_subscribe(struct factory *f);
+/*
+ * Wait up to ms for a wake-up on fd (-1: none) or, after
+ * wake_subscribe(), on f's database connection, then drain them; 1
+ * woken, 0 not.
+ */
+int		 wake_wait(struct factory *f, int fd, long long ms);
 
 /* The FastCGI program's handlers (domain.c, site.c). */
 struct gh_svc;

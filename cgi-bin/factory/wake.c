@@ -14,6 +14,13 @@
  * the lock and listens, the other only works (and the leases keep them off
  * each other's orders).
  *
+ * On PostgreSQL the workers of every node share the orders, so a new
+ * order also sends a NOTIFY on the channel "factory_work", and a worker
+ * in --loop or --drain mode LISTENs on its database connection beside the
+ * socket: an order placed on one node wakes a worker on any node.  The
+ * local socket and the spawn stay, so that a node whose own worker is not
+ * running still gets one.
+ *
  * Nothing here can fail a request: the order is committed already, and
  * cron runs the worker every minute anyway.
  */
@@ -36,6 +43,8 @@
 #include "log.h"
 
 extern char	**environ;
+
+#define WAKE_CHANNEL	"factory_work"	/* LISTEN/NOTIFY (PostgreSQL) */
 
 /* <state_dir>/name into out; GH_ETOOLONG if it does not fit. */
 static enum gh_err
@@ -148,6 +157,10 @@ wake_worker(struct factory *f, int spawn)
 	struct sockaddr_un	sun;
 	int			saved;
 
+	/* Every node's listening worker (PostgreSQL; nothing on SQLite). */
+	if (gh_db_notify(&f->db, WAKE_CHANNEL) != GH_OK)
+		gh_log("%s: NOTIFY failed: the order waits for a worker's "
+		    "next look", __func__);
 	if (wake_addr(f, &sun) != GH_OK)
 		return 0;
 	if (f->wakefd == -1) {
@@ -224,25 +237,44 @@ fail:
 	return err;
 }
 
+enum gh_err
+wake_subscribe(struct factory *f)
+{
+	return gh_db_listen(&f->db, WAKE_CHANNEL);
+}
+
 /*
- * Wait up to ms for a datagram on fd, then read every one queued: many
- * orders in a burst make one pass.  A signal ends the wait early (0).
+ * Wait up to ms for a datagram on fd (-1: none) or a NOTIFY on the
+ * database connection, then read every one queued: many orders in a burst
+ * make one pass.  A signal ends the wait early (0).
  */
 int
-wake_wait(int fd, long long ms)
+wake_wait(struct factory *f, int fd, long long ms)
 {
-	struct pollfd	pfd;
+	struct pollfd	pfd[2];
 	char		buf[64];
-	int		woken = 0;
+	nfds_t		n = 0;
+	int		woken;
 
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	pfd.revents = 0;
+	/* One may have come while a statement ran: libpq has read it. */
+	if ((woken = gh_db_notified(&f->db)) != 0)
+		ms = 0;
+	if (fd != -1) {
+		pfd[n].fd = fd;
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
+	}
+	if ((pfd[n].fd = gh_db_listen_fd(&f->db)) != -1) {
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
+	}
 	if (ms < 0)
 		ms = 0;
-	if (poll(&pfd, 1, ms > INT_MAX ? INT_MAX : (int)ms) <= 0)
-		return 0;
-	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+	if (poll(pfd, n, ms > INT_MAX ? INT_MAX : (int)ms) <= 0)
+		return woken;
+	while (fd != -1 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+		woken = 1;
+	if (gh_db_notified(&f->db))
 		woken = 1;
 	return woken;
 }

@@ -20,14 +20,17 @@
  * retry; or the callback, which carries the same webhook-id again.  A step
  * whose result was committed never runs again.
  *
- * Claims: an order is worked on under a lease in SQLite (lease_owner,
+ * Claims: an order is worked on under a lease in the database (lease_owner,
  * lease_until, set in a write transaction), so overlapping workers never
  * work on one order at once.  The owner also holds a byte lock (an open
  * file description lock at offset <order id> of factory.db.claims) on a
  * descriptor that the registrar and deploy programs inherit: when a worker
  * dies the kernel drops the lock as soon as the program it ran has exited
  * too, and the order is taken over at once instead of when the lease runs
- * out.  A lease that ran out is taken over in any case.
+ * out.  A lease that ran out is taken over in any case.  On PostgreSQL
+ * the workers may be on other nodes, where the byte lock of a file here
+ * means nothing: there the claim locks its row (SKIP LOCKED, store.c),
+ * no byte lock is taken, and a live lease is never taken over early.
  */
 #include <errno.h>
 #include <fcntl.h>

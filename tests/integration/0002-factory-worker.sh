@@ -82,16 +82,6 @@ order() {
 	expect_status 201
 }
 
-# wait_for SECONDS COMMAND…: poll every 0.1 s until COMMAND succeeds.
-wait_for() {
-	local limit=$1 i
-	shift
-	for ((i = 0; i < limit * 10; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 site_is() {	# site_is DOMAIN FIELD VALUE
 	req GET "/v1/site/$1" -H "$AUTH" >/dev/null
 	[[ $(jq -r ".$2" "$RES_BODY" 2>/dev/null) == "$3" ]]

@@ -76,6 +76,17 @@ check() {
 	fi
 }
 
+# wait_for SECONDS COMMAND…: poll every 0.1 s until COMMAND succeeds.
+wait_for() {
+	local limit=$1 i
+	shift
+	for ((i = 0; i < limit * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # The first 300 bytes of the last body, on one line, for reasons.
 body_excerpt() {
 	[[ -s $RES_BODY ]] || { printf '(empty body)'; return; }

@@ -9,6 +9,7 @@
  * migrations and a failed one.
  */
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -464,6 +465,65 @@ test_pg_restart(void)
 	gh_db_close(&db);
 }
 
+/*
+ * Wake-ups: on SQLite nothing to listen to; on PostgreSQL a NOTIFY from
+ * another connection is seen on the listener's descriptor, one inside a
+ * transaction only at its COMMIT (none after a rollback), and after a
+ * restart the connection reads as lost (look again), then listens again.
+ */
+static void
+test_notify(void)
+{
+	struct gh_db	a, b;
+	struct pollfd	pfd;
+	int		i, got;
+
+	CU_ASSERT_FATAL(setup(&a) == 0);
+	memset(&b, 0, sizeof(b));
+	CU_ASSERT_EQUAL_FATAL(gh_db_open_conf(&b, &c, &drv_schema, 0, defs,
+	    STMT__MAX), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_listen(&b, "Bad name"), GH_EINTERNAL);
+	CU_ASSERT_EQUAL(gh_db_notify(&a, "x; DROP"), GH_EINTERNAL);
+	CU_ASSERT_EQUAL(gh_db_listen(&b, "drv_work"), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_notify(&a, "drv_work"), GH_OK);
+	if (!pg) {
+		CU_ASSERT_EQUAL(gh_db_listen_fd(&b), -1);
+		CU_ASSERT_EQUAL(gh_db_notified(&b), 0);
+		goto out;
+	}
+	CU_ASSERT_FATAL((pfd.fd = gh_db_listen_fd(&b)) != -1);
+	pfd.events = POLLIN;
+	CU_ASSERT_EQUAL(poll(&pfd, 1, 2000), 1);
+	CU_ASSERT_EQUAL(gh_db_notified(&b), 1);
+	CU_ASSERT_EQUAL(gh_db_notified(&b), 0);	/* read once */
+
+	/* In a transaction: at its COMMIT, not at all after a rollback. */
+	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&a), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_notify(&a, "drv_work"), GH_OK);
+	CU_ASSERT_EQUAL(poll(&pfd, 1, 200), 0);
+	gh_db_rollback(&a);
+	CU_ASSERT_EQUAL(poll(&pfd, 1, 200), 0);
+	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&a), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_notify(&a, "drv_work"), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_commit(&a), GH_OK);
+	CU_ASSERT_EQUAL(poll(&pfd, 1, 2000), 1);
+	CU_ASSERT_EQUAL(gh_db_notified(&b), 1);
+
+	/* A restart: lost (look again), then the next statement listens. */
+	CU_ASSERT_EQUAL_FATAL(tpg_restart(), 0);
+	CU_ASSERT_EQUAL(gh_db_notified(&b), 1);
+	CU_ASSERT_EQUAL(count(&b), 0);		/* reconnects */
+	CU_ASSERT_FATAL((pfd.fd = gh_db_listen_fd(&b)) != -1);
+	CU_ASSERT_EQUAL(gh_db_notify(&a, "drv_work"), GH_OK);
+	for (i = 0, got = 0; i < 20 && !got; i++)
+		if (poll(&pfd, 1, 100) == 1)
+			got = gh_db_notified(&b);
+	CU_ASSERT_EQUAL(got, 1);
+out:
+	gh_db_close(&b);
+	gh_db_close(&a);
+}
+
 /* An integer from one query on a connection of the test's own. */
 static long long
 pg_int(const char *q)
@@ -558,6 +618,7 @@ static const struct tcase	tests[] = {
 	TCASE(test_pg_lock_timeout),
 	TCASE(test_pg_reprepare),
 	TCASE(test_pg_restart),
+	TCASE(test_notify),
 	TCASE(test_pg_init_race),
 	TCASE(test_pg_migrate_failure),
 };

@@ -327,16 +327,4 @@ static const struct tcase tests[] = {
 	TCASE(test_posts),
 	TCASE(test_incidents),
 };
-
-int
-main(void)
-{
-	int	rc;
-
-	rc = tmain_run("icyfire_store", tests,
-	    sizeof(tests) / sizeof(tests[0]));
-	pg = 1;
-	rc |= tmain_run("icyfire_store postgresql", tests,
-	    sizeof(tests) / sizeof(tests[0]));
-	return rc;
-}
+TPG_MAIN("icyfire_store", tests, pg)

@@ -468,11 +468,11 @@ test_wake(void)
 	CU_ASSERT_EQUAL(wake_worker(&e.f, 0), 0);	/* nobody listens */
 	CU_ASSERT_EQUAL_FATAL(wake_listen(&e.f, &fd, &lockfd), GH_OK);
 	CU_ASSERT_EQUAL(wake_listen(&e.f, &fd2, &lockfd2), GH_EBUSY);
-	CU_ASSERT_EQUAL(wake_wait(fd, 10), 0);
+	CU_ASSERT_EQUAL(wake_wait(&e.f, fd, 10), 0);
 	CU_ASSERT_EQUAL(wake_worker(&e.f, 0), 1);
 	CU_ASSERT_EQUAL(wake_worker(&e.f, 0), 1);
-	CU_ASSERT_EQUAL(wake_wait(fd, 1000), 1);
-	CU_ASSERT_EQUAL(wake_wait(fd, 10), 0);	/* both were read at once */
+	CU_ASSERT_EQUAL(wake_wait(&e.f, fd, 1000), 1);
+	CU_ASSERT_EQUAL(wake_wait(&e.f, fd, 10), 0);	/* both were read at once */
 	close(fd);
 	close(lockfd);
 	/* The socket file is left behind, stale: not a listener. */

@@ -126,7 +126,7 @@ tpg_exec(const char *sql)
 /*
  * The main() of a suite whose cases run on both backends: every case on
  * SQLite, then *pg set and every case again on the throwaway cluster,
- * after drop (SQL that drops the schemas the cases use).
+ * after drop (SQL that drops the schemas the cases use; NULL: none).
  */
 static inline int
 tpg_main(const char *suite, const struct tcase *t, size_t n, int *pg,
@@ -138,12 +138,19 @@ tpg_main(const char *suite, const struct tcase *t, size_t n, int *pg,
 	rc = tmain_run(suite, t, n);
 	*pg = 1;
 	snprintf(name, sizeof(name), "%s postgresql", suite);
-	if (tpg_start() == NULL || tpg_exec(drop) != 0) {
+	if (tpg_start() == NULL || (drop != NULL && tpg_exec(drop) != 0)) {
 		printf("%s: no PostgreSQL (tests/pg.sh)\n", name);
 		return 1;
 	}
 	return rc | tmain_run(name, t, n);
 }
+
+/* tpg_main() as a suite's whole main(), for a suite that drops nothing. */
+#define TPG_MAIN(suite, table, flag)					\
+	int main(void) {						\
+		return tpg_main(suite, table,				\
+		    sizeof(table) / sizeof((table)[0]), &(flag), NULL);	\
+	}
 #endif
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth.h"
 #include "certmaker.h"
 #include "log.h"
 #include "token.h"
@@ -141,23 +142,13 @@ certmaker_store_user_by_token(struct certmaker *cm, const char *token,
 {
 	unsigned char	 hash[GH_SHA256_LEN];
 	struct gh_stmt	*st;
-	const void	*got;
-	size_t		 n;
 	enum gh_err	 err;
 
 	if ((st = gh_db_prep(&cm->db, STMT_USER_BY_HASH)) == NULL)
 		return GH_EDB;
 	gh_sha256(token, len, hash);
-	gh_stmt_bind_blob(st, 1, hash, sizeof(hash));
-	if ((err = gh_stmt_row(st)) != GH_OK)
-		goto out;
-	/* The index found it; compare the whole hash anyway (constant time). */
-	got = gh_stmt_blob(st, 4, &n);
-	if (got == NULL || n != GH_SHA256_LEN ||
-	    !gh_ct_eq(got, hash, GH_SHA256_LEN)) {
-		err = GH_ENOTFOUND;
-		goto out;
-	}
+	if ((err = gh_auth_find(st, 4, hash)) != GH_OK)
+		return err;
 	out->id = gh_stmt_int64(st, 0);
 	if ((err = gh_stmt_text_copy(st, 1, out->name, sizeof(out->name))) !=
 	    GH_OK)

@@ -70,13 +70,22 @@ io_read(struct gh_io *io, char *p, size_t n)
 	return (ssize_t)got;
 }
 
-/* Drop what is left of a body of length len, if it is at most max bytes. */
+/*
+ * Drop what is left of a body of length len, if it is at most max bytes;
+ * of a body of unknown length (len < 0), up to its end or max bytes.
+ */
 static void
 io_drain(struct gh_io *io, long long len, long long max)
 {
 	char	chunk[8192];
 	size_t	want;
 
+	if (len < 0) {
+		while (io->nread < max &&
+		    io_read(io, chunk, sizeof(chunk)) > 0)
+			;
+		return;
+	}
 	if (len <= io->nread || len - io->nread > max)
 		return;
 	while (io->nread < len) {
@@ -160,7 +169,45 @@ gh_res_send_head(struct gh_req *req, struct gh_res *res, const char *reason)
 	return rc == 0 ? GH_OK : GH_EIO;
 }
 
-/* gh_body_reader over an io: exactly CONTENT_LENGTH bytes, never more than max. */
+/*
+ * A body of unknown length: no CONTENT_LENGTH, and a Transfer-Encoding
+ * (RFC 3875 wants a CONTENT_LENGTH with every body, but Apache's mod_cgid
+ * streams a chunked body without one, and apache.conf.in sends it an
+ * HTTP/2 body of unknown length).  Without either there is no body: a
+ * CGI program's stdin need not even be at its end then.
+ */
+static int
+body_unknown(const struct gh_req *req)
+{
+	return req->content_length < 0 &&
+	    gh_req_param(req, "HTTP_TRANSFER_ENCODING") != NULL;
+}
+
+/*
+ * A body of unknown length is read to its end (end of file for CGI, the
+ * empty record for FastCGI), never more than max bytes: GH_ETOOBIG past
+ * them.
+ */
+static enum gh_err
+read_body_to_end(struct gh_req *req, size_t max, struct gh_io *io)
+{
+	ssize_t		 r;
+	enum gh_err	 err;
+	char		 chunk[8192];
+
+	while ((r = io_read(io, chunk, sizeof(chunk))) > 0) {
+		if (req->body.len + (size_t)r > max)
+			return GH_ETOOBIG;
+		if ((err = gh_buf_add(&req->body, chunk, (size_t)r)) != GH_OK)
+			return err;
+	}
+	return r < 0 ? GH_EIO : GH_OK;
+}
+
+/*
+ * gh_body_reader over an io: exactly CONTENT_LENGTH bytes, never more than
+ * max; without CONTENT_LENGTH, what there is up to its end.
+ */
 static enum gh_err
 read_body(struct gh_req *req, size_t max, void *arg)
 {
@@ -170,6 +217,8 @@ read_body(struct gh_req *req, size_t max, void *arg)
 	enum gh_err	 err;
 	char		 chunk[8192];
 
+	if (body_unknown(req))
+		return read_body_to_end(req, max, io);
 	if (req->content_length <= 0)
 		return GH_OK;
 	want = (size_t)req->content_length;
@@ -309,9 +358,13 @@ gh_dispatch(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 	/* A streaming route reads the body itself, through req->io. */
 	if (reader != NULL && (route->flags & GH_ROUTE_STREAM) == 0 &&
 	    (err = reader(req, max, arg)) != GH_OK) {
-		gh_fail(res, err, err == GH_EINVAL ?
-		    "request body shorter than its Content-Length" :
-		    "could not read the request body");
+		if (err == GH_ETOOBIG)	/* a body of unknown length */
+			gh_fail(res, err, "request body larger than %zu bytes",
+			    max);
+		else
+			gh_fail(res, err, err == GH_EINVAL ?
+			    "request body shorter than its Content-Length" :
+			    "could not read the request body");
 		goto fail;
 	}
 	if ((err = route->handler(svc, req, res)) != GH_OK) {
@@ -391,7 +444,10 @@ serve_one(struct gh_svc *svc, struct gh_req *req, struct gh_res *res,
 		/* The client went away; nothing to answer. */
 	}
 drain:
-	io_drain(io, req->content_length, DRAIN_MAX);
+	if (body_unknown(req))
+		io_drain(io, -1, DRAIN_MAX);
+	else
+		io_drain(io, req->content_length, DRAIN_MAX);
 	if (svc->log_requests) {
 		/*
 		 * A service with secrets in its paths has its routes see them

@@ -47,6 +47,9 @@ struct gateway {
 	int		 head_broken;	/* the app's head was too large or bad */
 	int		 client_gone;
 	int		 read_error;	/* the client's body could not be read */
+	int		 too_big;	/* a body of unknown length passed max */
+	long long	 body_max;	/* max_body */
+	long long	 body_read;	/* of the client's body, so far */
 	int		 timed_out;	/* the app was silent too long */
 	long long	 silence_us;	/* response_timeout_ms */
 	long long	 last_us;	/* last sign of life of the transfer */
@@ -324,6 +327,15 @@ on_read(char *buf, size_t size, size_t nitems, void *arg)
 		gw->read_error = 1;
 		return CURL_READFUNC_ABORT;
 	}
+	/*
+	 * A Content-Length above max_body was refused before; a body of
+	 * unknown length (Apache, HTTP/2: apache.conf.in) is counted.
+	 */
+	gw->body_read += r;
+	if (gw->body_max > 0 && gw->body_read > gw->body_max) {
+		gw->too_big = 1;
+		return CURL_READFUNC_ABORT;
+	}
 	return (size_t)r;
 }
 
@@ -443,7 +455,9 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	gw->head_only = req->method == GH_HEAD;
 	memset(&gw->head, 0, sizeof(gw->head));
 	gw->head_sent = gw->head_broken = gw->client_gone = 0;
-	gw->read_error = gw->timed_out = 0;
+	gw->read_error = gw->timed_out = gw->too_big = 0;
+	gw->body_read = 0;
+	gw->body_max = (long long)svc->body_max;
 	gw->silence_us = apihost_conf_int(&a->conf,
 	    APIHOST_CONF_RESPONSE_TIMEOUT) * 1000;
 	gw->last_us = gh_now_us();
@@ -470,6 +484,9 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	gh_buf_reset(&res->head);
 	if (gw->read_error)
 		return gh_fail(res, GH_EINVAL, "could not read the request body");
+	if (gw->too_big)
+		return gh_fail(res, GH_ETOOBIG, "request body larger than %lld "
+		    "bytes", gw->body_max);
 	/* gh_fail() sets the status of the error; ours are more precise. */
 	if (gw->timed_out) {
 		err = gh_fail(res, GH_ETIMEOUT,

@@ -144,11 +144,13 @@ else
 	expect_header X-Content-Type-Options '^nosniff$'
 fi
 
-# An HTTP/2 POST whose body has no Content-Length: neither server can
-# hand it to a FastCGI program here (README, "Bodies of unknown
-# length"); both say so with a 411.  (Sent by h2raw.py: HEADERS, then the
-# body in a DATA frame; curl may still be sending when the 411 comes,
-# and takes the reset stream that follows for an error.)
+# An HTTP/2 POST whose body has no Content-Length (README, "Bodies of
+# unknown length").  Apache hands it to the program (run as CGI: see
+# apache.conf.in), which reads it to its end; lighttpd 1.4.69 refuses it
+# with a 411.  (h2raw.py sends HEADERS, then the body in a DATA frame;
+# curl -T - from a pipe sends a larger one likewise, in many.  curl may
+# still be sending when lighttpd's 411 comes, and takes the reset stream
+# that follows for an error.)
 if /usr/bin/python3 -c 'import h2' 2>/dev/null; then
 	printf '{"host": "api.localhost", "head": "%s", "body": "%s", "data": "{}", "headers": [[":method", "POST"], [":path", "/up"], [":scheme", "https"], [":authority", "api.localhost"], ["authorization", "Bearer %s"]]}\n' \
 		"$W/h2.h" "$W/h2.b" "$TOKEN" >"$W/h2.jobs"
@@ -157,10 +159,41 @@ if /usr/bin/python3 -c 'import h2' 2>/dev/null; then
 	RES_HEADERS=$W/h2.h
 	RES_BODY=$W/h2.b
 	RES_ERROR=$(head -n 3 "$W/h2.err")
-	expect_server_json 411 "HTTP/2: a POST body without Content-Length to apihost"
+	if [[ $GH_SERVER == apache ]]; then
+		REQ_DESC="HTTP/2: a POST body without Content-Length through apihost"
+		expect_status 200
+		expect_json .method POST
+		expect_json .body_bytes 2
+	else
+		expect_server_json 411 "HTTP/2: a POST body without Content-Length to apihost"
+	fi
 else
 	not_ok "HTTP/2: a POST body without Content-Length" \
 		"python3-h2 is not installed (apt-get install python3-h2)"
+fi
+if [[ $GH_SERVER == apache ]]; then
+	GH_HOST=api.localhost
+	head -c 99000 /dev/zero | tr '\0' u >"$W/99k"
+	req POST /up -H "Authorization: Bearer $TOKEN" --http2 -T - <"$W/99k"
+	REQ_DESC="HTTP/2: 99 KB without Content-Length through apihost"
+	expect_status 200
+	expect_json .body_bytes 99000
+	req POST /up -H "Authorization: Bearer $TOKEN" --http2 -T - <"$W/20m"
+	REQ_DESC="HTTP/2: 20 MiB without Content-Length to apihost (max_body 100000)"
+	expect_status 413
+	expect_body_contains "request body larger than 100000 bytes"
+	GH_HOST=factory.localhost
+	req POST /v1/site "${mock[@]}" -H 'Content-Type: application/json' \
+		--http2 -T - <"$W/20m"
+	REQ_DESC="HTTP/2: 20 MiB without Content-Length to factory"
+	expect_status 413
+	expect_json .error "request body larger than 16384 bytes"
+	req POST /v1/site "${mock[@]}" -H 'Content-Type: application/json' \
+		--http2 -T - < <(printf '{"domain": 7}')
+	REQ_DESC="HTTP/2: a small JSON body without Content-Length to factory"
+	expect_status 400
+	expect_header X-Content-Type-Options '^nosniff$'
+	expect_json_match .error 'domain' "$REQ_DESC: the program read the body"
 fi
 
 # lighttpd answers 503 itself while no process of a program runs and it

@@ -9,9 +9,11 @@
 #
 # git sends a pack larger than http.postBuffer (1 MiB) as a body of
 # unknown length: chunked over HTTP/1.1, which both servers take; over
-# HTTP/2 neither can hand such a body to a FastCGI program here (README,
-# "Bodies of unknown length"), and says so with a 411, so an HTTP/2 push
-# sets http.postBuffer above the pack and git sends its length.
+# HTTP/2 without a Content-Length, which Apache takes (through mod_cgid:
+# README, "Bodies of unknown length") and lighttpd 1.4.69 refuses with a
+# 411, so there an HTTP/2 push sets http.postBuffer above the pack and git
+# sends its length.  git's own trace (GIT_TRACE_CURL) shows that it spoke
+# HTTP/2 and how it sent the pack.
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -39,9 +41,10 @@ fi
 
 W=$GH_STATE/git
 mkdir -p "$W/srv"
-# One repository per protocol, so that each push sends the whole pack.
+# One repository per push, so that each push sends the whole pack.
 git init -q --bare "$W/srv/h1.git"
 git init -q --bare "$W/srv/h2.git"
+git init -q --bare "$W/srv/h2len.git"
 python3 "$GH_ROOT/tests/integration/gitapp.py" "$W/port" "$W/srv" \
 	--lifetime 600 </dev/null >"$GH_STATE/log/gitapp.log" 2>&1 &
 GIT_PID=$!
@@ -88,22 +91,60 @@ else
 	not_ok "HTTP/1.1: git push of the 21 MiB commit (chunked)" "$out"
 fi
 
-# git over HTTP/2: without a length the server answers 411 (git shows
-# it); with http.postBuffer above the pack, git sends its length.
-if out=$(g -C "$W/work" -c http.version=HTTP/2 push "$URL/h2.git" main 2>&1); then
-	not_ok "HTTP/2: git push without a length is refused" "it went through: $out"
+# h2_trace FILE WHAT: FILE, a GIT_TRACE_CURL, shows HTTP/2 (ALPN and the
+# answers' status lines).
+h2_trace() {
+	check "$2: git spoke HTTP/2 (GIT_TRACE_CURL)" \
+		"$(grep -E 'ALPN|Recv header: HTTP/' "$1" | head -n 5)" \
+		grep -q 'ALPN: server accepted h2' "$1"
+	check "$2: every answer came over HTTP/2" \
+		"$(grep -E 'Recv header: HTTP/1' "$1" | head -n 3)" \
+		lacks 'Recv header: HTTP/1' "$1"
+}
+lacks() { ! grep -qi "$@"; }
+
+# git over HTTP/2 without http.postBuffer: the pack goes without a length.
+# Apache takes it; lighttpd 1.4.69 answers 411 (git shows it, or the
+# reset stream that follows).
+T=$W/trace-h2-push
+if out=$(GIT_TRACE_CURL=$T GIT_TRACE_CURL_NO_DATA=1 \
+	g -C "$W/work" -c http.version=HTTP/2 push "$URL/h2.git" main 2>&1); then
+	pushed=1
 else
-	check "HTTP/2: git push without a length is refused with 411" "$out" \
-		grep -qE '411|Stream error|stream .* was not closed' <<<"$out"
+	pushed=0
 fi
+h2_trace "$T" "HTTP/2 push"
+# The POST of the pack (the last one: a POST of 4 bytes with a length
+# comes first, git's probe): its request headers, up to the blank line.
+post=$(awk '/Send header: POST .*git-receive-pack/ { b = ""; on = 1 }
+	on { b = b $0 "\n" } on && /Send header: *$/ { on = 0 }
+	END { printf "%s", b }' "$T")
+check "HTTP/2: git sent the pack without a Content-Length" "$post" \
+	eval '[[ -n $post ]] && lacks content-length <<<"$post"'
+if [[ $GH_SERVER == apache ]]; then
+	if ((pushed)); then
+		ok "HTTP/2: git push of the 21 MiB commit without a length"
+	else
+		not_ok "HTTP/2: git push of the 21 MiB commit without a length" "$out"
+	fi
+elif ((pushed)); then
+	not_ok "HTTP/2: git push without a length is refused (lighttpd 1.4.69)" \
+		"it went through: $out"
+else
+	check "HTTP/2: git push without a length is refused with 411 (lighttpd 1.4.69)" \
+		"$out" grep -qE '411|Stream error|stream .* was not closed' <<<"$out"
+fi
+# With http.postBuffer above the pack, git sends its length (both servers).
 if out=$(g -C "$W/work" -c http.version=HTTP/2 -c http.postBuffer=67108864 \
-	push "$URL/h2.git" main 2>&1); then
+	push "$URL/h2len.git" main 2>&1); then
 	ok "HTTP/2: git push of the 21 MiB commit (http.postBuffer 64 MiB)"
 else
 	not_ok "HTTP/2: git push of the 21 MiB commit (http.postBuffer 64 MiB)" "$out"
 fi
 head=$(g -C "$W/work" rev-parse HEAD)
-for r in h1 h2; do
+repos=(h1 h2len)
+[[ $GH_SERVER == apache ]] && repos+=(h2)
+for r in "${repos[@]}"; do
 	got=$(g --git-dir="$W/srv/$r.git" rev-parse refs/heads/main 2>&1)
 	check "the app's repository $r.git has main at the pushed commit" \
 		"main is '$got', pushed $head" test "$got" = "$head"
@@ -114,19 +155,25 @@ done
 
 for v in HTTP/1.1 HTTP/2; do
 	d=$W/clone-${v#HTTP/}
-	if out=$(g -c "http.version=$v" clone -q -b main "$URL/h1.git" "$d" 2>&1); then
+	T=$W/trace-clone-${v#HTTP/}
+	if out=$(GIT_TRACE_CURL=$T GIT_TRACE_CURL_NO_DATA=1 \
+		g -c "http.version=$v" clone -q -b main "$URL/h1.git" "$d" 2>&1); then
 		ok "$v: git clone"
 	else
 		not_ok "$v: git clone" "$out"
 	fi
+	[[ $v == HTTP/2 ]] && h2_trace "$T" "HTTP/2 clone"
 	check "$v: the clone holds the 21 MiB blob as pushed" "differs" \
 		cmp -s "$W/work/blob" "$d/blob"
-	if out=$(g -C "$d" -c "http.version=$v" fetch -q "$URL/h2.git" main 2>&1) &&
+	T=$W/trace-fetch-${v#HTTP/}
+	if out=$(GIT_TRACE_CURL=$T GIT_TRACE_CURL_NO_DATA=1 \
+		g -C "$d" -c "http.version=$v" fetch -q "$URL/h2len.git" main 2>&1) &&
 	    [[ $(g -C "$d" rev-parse FETCH_HEAD) == "$head" ]]; then
 		ok "$v: git fetch"
 	else
 		not_ok "$v: git fetch" "$out"
 	fi
+	[[ $v == HTTP/2 ]] && h2_trace "$T" "HTTP/2 fetch"
 done
 
 # A wrong token: git gets 401 and asks for a password no one gives.

@@ -9,12 +9,14 @@
 #       enable the site (a2ensite) or the module (lighty-enable-mod), start
 #       Debian's server, check the four services on 443, order DOMAIN and
 #       see the worker provision it, check what the server answers itself
-#       and passes on (HTTP/2, a bodyless POST, 404 and 413 as JSON), then
-#       stop the server and disable the site or module again
+#       and passes on (HTTP/2, a bodyless POST, 404 and 413 as JSON; with
+#       Apache, HTTP/2 bodies without a Content-Length), then stop the
+#       server and disable the site or module again
 #   inside.sh kept DOMAIN
-#       after an upgrade: start Apache again and check that the token and
-#       the order made before are still there; stop it, the site left
-#       enabled for the purge to disable
+#       after an upgrade: start Apache again, without mod_cgid, and check
+#       that the token and the order made before are still there and that
+#       an HTTP/2 body without a Content-Length gets the site's 411; stop
+#       it, the site left enabled for the purge to disable
 #
 # Prints "ok: WHAT" or "FAIL: WHAT" a check; run.sh counts them.
 
@@ -208,9 +210,78 @@ edges() {
 			grep -qi '^content-type: *text/html'"
 }
 
+# apache_up [MODULE…]: enable the modules (the site's header line:
+# ssl fcgid http2 headers cgid) and the site, and start Apache.
+# h2_unknown STATUS HOST PATH [ARGS…] <BODY: an HTTP/2 POST of stdin
+# without a Content-Length (curl -T -: its size is unknown), like git
+# push's; curl -v's trace goes to /tmp/trace.  Fails unless it got STATUS
+# over HTTP/2 and the trace shows no Content-Length sent.
+h2_unknown() {
+	local want=$1 host=$2 path=$3 got
+	shift 3
+	rm -f /tmp/body /tmp/head /tmp/trace
+	got=$(curl -vsk --http2 --max-time 30 -o /tmp/body -D /tmp/head \
+		-w '%{http_code} HTTP/%{http_version}' \
+		--resolve "$host:443:127.0.0.1" -X POST -T - "$@" \
+		"https://$host$path" 2>/tmp/trace)
+	if ! grep -q '^> POST ' /tmp/trace; then
+		printf '  %s %s: no request in the trace\n' "$host" "$path"
+		return 1
+	elif grep -Eiq '^(> |\* h2h3 \[)content-length' /tmp/trace; then
+		printf '  %s %s: curl sent a Content-Length: %s\n' "$host" "$path" \
+			"$(grep -Ei 'content-length' /tmp/trace | head -n 2)"
+		return 1
+	fi
+	[[ $got == "$want HTTP/2" ]] && return 0
+	printf '  %s %s: %s, wanted %s over HTTP/2: %s\n' "$host" "$path" "$got" \
+		"$want" "$(head -c 300 /tmp/body 2>/dev/null)"
+	return 1
+}
+
+# program_said: the last answer is the program's (every one carries
+# X-Content-Type-Options; none of Apache's own does).
+program_said() { grep -qi '^x-content-type-options: *nosniff' /tmp/head; }
+
+# HTTP/2 bodies of unknown length under the packaged Apache: the site runs
+# the program as CGI (mod_cgid) for them, and it reads them to their end
+# (README, "Bodies of unknown length").  Not a 411.
+h2_bodies() {
+	check "apache: HTTP/2 POST without Content-Length: factory reads the body (400 on its domain)" \
+		eval "h2_unknown 400 factory.localhost /v1/site \
+			-H 'Authorization: Bearer $(token factory)' \
+			-H 'Content-Type: application/json' < <(printf '{\"domain\": 7}') &&
+			program_said && grep -q 'domain' /tmp/body"
+	check "apache: HTTP/2 POST without Content-Length: factory orders (201)" \
+		eval "h2_unknown 201 factory.localhost /v1/site \
+			-H 'Authorization: Bearer $(token factory)' \
+			-H 'Content-Type: application/json' \
+			< <(printf '{\"domain\": \"h2.gent\", \"callback\": \"https://receiver.example/cb\", \"installerSecret\": \"s3cret\"}') &&
+			program_said"
+	check "apache: HTTP/2 POST without Content-Length: certmaker issues a certificate" \
+		eval "h2_unknown 200 certmaker.localhost /api/v1/certificate/request \
+			-H 'X-Auth-Token: $(token certmaker)' \
+			-H 'Content-Type: application/json' \
+			< <(printf '{\"domains\": [\"h2.example.test\"]}') &&
+			grep -q '\"serial\": *\"' /tmp/body"
+	check "apache: HTTP/2 2 MiB without Content-Length to factory: the program's own 413" \
+		eval "h2_unknown 413 factory.localhost /v1/site \
+			-H 'Authorization: Bearer $(token factory)' \
+			-H 'Content-Type: application/json' < <(head -c 2097152 /dev/zero) &&
+			grep -q 'request body larger than 16384 bytes' /tmp/body"
+	# a2enmod cgid turns on Debian's serve-cgi-bin.conf (ScriptAlias
+	# /cgi-bin/ server-wide): these hosts still send every path to
+	# their program, or to the 404 of a name that is no service.
+	check "apache: /cgi-bin/… still goes to the factory" \
+		eval "is 404 factory.localhost /cgi-bin/x \
+			-H 'Authorization: Bearer $(token factory)' && program_said"
+	check "apache: /cgi-bin/… under a name that is no service: 404 JSON" \
+		eval "is 404 other.localhost /cgi-bin/x && server_json"
+}
+
 apache_up() {
-	check "apache: a2enmod ssl fcgid http2 headers && a2ensite gatehouse" \
-		eval 'a2enmod -q ssl fcgid http2 headers && a2ensite -q gatehouse'
+	local mods="${*:-ssl fcgid http2 headers cgid}"
+	check "apache: a2enmod $mods && a2ensite gatehouse" \
+		eval "a2enmod -q $mods && a2ensite -q gatehouse"
 	check "apache: apache2ctl configtest" apache2ctl configtest
 	check "apache: apache2ctl start" apache2ctl start
 	wait_for 10 req factory.localhost / || true
@@ -241,6 +312,7 @@ cmd_serve() {
 		apache_up
 		services apache "$domain" /var/log/gatehouse/apache-access.log
 		edges apache
+		h2_bodies
 		apache_down
 		;;
 	lighttpd)
@@ -266,7 +338,15 @@ cmd_serve() {
 
 cmd_kept() {
 	local domain=$1
-	apache_up
+	# As a server enabled with the site's line from before mod_cgid:
+	# the site then answers 411 to an HTTP/2 body without a
+	# Content-Length, and never hands out the program's file.
+	a2dismod -q -f cgid >/dev/null 2>&1
+	apache_up ssl fcgid http2 headers
+	check "upgrade, without mod_cgid: an HTTP/2 body without Content-Length gets 411 JSON" \
+		eval "h2_unknown 411 factory.localhost /v1/site \
+			-H 'Authorization: Bearer $(token factory)' \
+			< <(printf '{}') && server_json"
 	check "upgrade: the old factory token still gets 200" \
 		is 200 factory.localhost /v1/domain/example.gent \
 		-H "Authorization: Bearer $(token factory)"

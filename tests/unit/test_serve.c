@@ -2,7 +2,8 @@
 /*
  * Unit tests for lib/serve.c: the request pipeline (404, 405 with Allow,
  * 413 before auth, 401, handler errors, 5xx masking), the exact bytes
- * of a rendered response, and a streaming route served as CGI.
+ * of a rendered response, a streaming route served as CGI, and a body
+ * of unknown length read to its end.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -333,6 +334,41 @@ test_stream_cgi(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "WWW-Authenticate: Bearer"));
 }
 
+/*
+ * A body of unknown length (no CONTENT_LENGTH, a Transfer-Encoding: what
+ * Apache's mod_cgid hands over for HTTP/2) is read to the end of stdin,
+ * up to the route's cap; without a Transfer-Encoding there is no body.
+ */
+static void
+test_unknown_length_cgi(void)
+{
+	char	out[4096];
+
+	CU_ASSERT_EQUAL(run_cgi(&svc, ENV("REQUEST_METHOD=POST",
+	    "REQUEST_URI=/echo", "HTTP_TRANSFER_ENCODING=chunked",
+	    "HTTP_AUTHORIZATION=Bearer good"), "0123456789", out,
+	    sizeof(out)), 0);
+	CU_ASSERT(strncmp(out, "Status: 201 ", 12) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Content-Length: 10\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\r\n\r\n0123456789"));
+
+	/* One byte over the route's cap (10): 413, in the usual words. */
+	CU_ASSERT_EQUAL(run_cgi(&svc, ENV("REQUEST_METHOD=POST",
+	    "REQUEST_URI=/echo", "HTTP_TRANSFER_ENCODING=chunked",
+	    "HTTP_AUTHORIZATION=Bearer good"), "0123456789a", out,
+	    sizeof(out)), 0);
+	CU_ASSERT(strncmp(out, "Status: 413 ", 12) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out,
+	    "request body larger than 10 bytes"));
+
+	/* Neither a length nor a Transfer-Encoding: no body, stdin unread. */
+	CU_ASSERT_EQUAL(run_cgi(&svc, ENV("REQUEST_METHOD=POST",
+	    "REQUEST_URI=/echo", "HTTP_AUTHORIZATION=Bearer good"), "junk",
+	    out, sizeof(out)), 0);
+	CU_ASSERT(strncmp(out, "Status: 201 ", 12) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Content-Length: 0\r\n"));
+}
+
 /* A service's state of one request, as the handlers below see it. */
 struct test_req {
 	int	 seen;		/* what the last request left: must be 0 */
@@ -452,6 +488,7 @@ static const struct tcase tests[] = {
 	TCASE(test_auth_and_body),
 	TCASE(test_errors_masked),
 	TCASE(test_stream_cgi),
+	TCASE(test_unknown_length_cgi),
 	TCASE(test_render_bytes),
 	TCASE(test_request_state),
 	TCASE(test_json_errors_flag),

@@ -21,7 +21,8 @@
  * start (a bad configuration) does not spin; that is logged once, and
  * again once it runs.  SIGTERM, SIGINT and SIGHUP are passed on to the
  * copies; it exits after them (by the same signal), killing any left after
- * STOP_GRACE_MS.  It also stops when its parent (the web server) dies.
+ * STOP_GRACE_MS.  It also stops when its parent (the web server) dies, and
+ * should it die itself, the copies are killed with it.
  *
  * It handles no request itself and uses nothing but libc: a fixed array of
  * slots, one sigtimedwait() loop, every system call checked.  Messages go
@@ -30,7 +31,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +46,6 @@
 #define BACKOFF_MIN_MS	100	/* first delay before a quick death's restart */
 #define BACKOFF_MAX_MS	10000	/* longest delay between restarts */
 #define STOP_GRACE_MS	10000	/* SIGKILL for copies still there after a stop */
-
-extern char	**environ;
 
 struct slot {
 	pid_t		pid;		/* 0: not running */
@@ -115,41 +113,38 @@ parse_count(const char *s)
 /*
  * Start slot s's copy: descriptor 0 and every other open descriptor as
  * ours (we hold only 0, 1 and 2), the signal mask we were started with,
- * default signal dispositions (we change none but SIGCHLD, reset too).
- * On failure the slot is tried again after the longest delay.
+ * default signal dispositions (we change none), and SIGKILL should we die.
+ * lighttpd 1.4.69, when it reaps us, first connects to the socket: if
+ * that still works (copies that outlived us hold it) it takes the socket
+ * for an external backend and never starts us again.  So copies must go
+ * with us, at once (this is a race only when we die by SIGKILL or a
+ * crash: a SIGTERM waits for the copies before we leave).  A copy that
+ * cannot be started (fork fails) is tried again after the longest delay;
+ * one whose exec fails exits 127 and counts as a quick death.
  */
 static void
 slot_start(struct slot *s, long long now)
 {
-	posix_spawnattr_t	 attr;
-	sigset_t		 dfl;
-	pid_t			 pid;
-	int			 rc;
+	pid_t	pid, self = getpid();
 
-	if ((rc = posix_spawnattr_init(&attr)) != 0)
-		goto fail;
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGCHLD);
-	if ((rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF)) == 0 &&
-	    (rc = posix_spawnattr_setsigmask(&attr, &old_mask)) == 0 &&
-	    (rc = posix_spawnattr_setsigdefault(&attr, &dfl)) == 0)
-		rc = posix_spawn(&pid, prog_argv[0], NULL, &attr, prog_argv,
-		    environ);
-	posix_spawnattr_destroy(&attr);
-	if (rc != 0)
-		goto fail;
+	pid = fork();
+	if (pid == 0) {
+		if (sigprocmask(SIG_SETMASK, &old_mask, NULL) == -1 ||
+		    prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+			_exit(127);
+		if (getppid() != self)
+			_exit(0);	/* we died before prctl() */
+		execv(prog_argv[0], prog_argv);
+		_exit(127);	/* reported once, by reap() */
+	}
+	if (pid == -1) {
+		say("fork: %s; trying again in %d s", strerror(errno),
+		    BACKOFF_MAX_MS / 1000);
+		s->due_ms = now + BACKOFF_MAX_MS;
+		return;
+	}
 	s->pid = pid;
 	s->started_ms = now;
-	return;
-fail:
-	/* glibc reports a failed exec here: as a quick death, once. */
-	if (!looping)
-		say("cannot start %s: %s; trying again every %d s",
-		    prog_argv[0], strerror(rc), BACKOFF_MAX_MS / 1000);
-	looping = 1;
-	s->quick++;
-	s->due_ms = now + BACKOFF_MAX_MS;
 }
 
 /* How a copy ended, for a log line: "exit 1", "signal 9". */
@@ -177,7 +172,7 @@ reap(int stopping, long long now)
 	pid_t		 pid;
 	unsigned	 i, k, running = 0;
 	long long	 delay;
-	int		 status;
+	int		 status, why;
 
 	for (;;) {
 		pid = waitpid(-1, &status, WNOHANG);
@@ -212,10 +207,15 @@ reap(int stopping, long long now)
 			delay = BACKOFF_MAX_MS;
 		s->quick++;
 		s->due_ms = now + delay;
-		if (!looping)
-			say("%s ends within %d ms of its start (%s): starting "
-			    "it again at most every %d s until it runs",
-			    prog_argv[0], QUICK_MS, how, BACKOFF_MAX_MS / 1000);
+		if (!looping) {
+			/* exit 127: the exec failed; say why. */
+			why = access(prog_argv[0], X_OK) == -1 ? errno : 0;
+			say("%s ends within %d ms of its start (%s%s%s): "
+			    "starting it again at most every %d s until it "
+			    "runs", prog_argv[0], QUICK_MS, how,
+			    why ? ": " : "", why ? strerror(why) : "",
+			    BACKOFF_MAX_MS / 1000);
+		}
 		looping = 1;
 	}
 	for (i = 0; i < nslots; i++)

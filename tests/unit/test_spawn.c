@@ -6,7 +6,9 @@
  * running, starts new ones at once when all are killed, and the socket
  * takes connections meanwhile; SIGTERM reaches the copies and it leaves
  * by SIGTERM after them; a program that dies at start-up is started again
- * with growing delays, logged once, and "runs again" once it does.
+ * with growing delays, logged once, and "runs again" once it does; one
+ * that cannot be run at all is logged once, with the reason; and killed
+ * outright, it takes its copies along (they must not hold the socket).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -150,6 +152,24 @@ wait_children(pid_t ppid, int n, const pid_t *old, int nold, long ms,
 	return 0;
 }
 
+/* pid runs (a zombie whose new parent has not reaped it yet does not). */
+static int
+alive(pid_t pid)
+{
+	char	 path[64], buf[512], *p;
+	FILE	*fp;
+	char	 st = 'Z';
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	p = fgets(buf, sizeof(buf), fp);
+	fclose(fp);
+	if (p != NULL && (p = strrchr(buf, ')')) != NULL)
+		sscanf(p + 1, " %c", &st);
+	return st != 'Z';
+}
+
 /* Lines in tdir/name holding needle. */
 static int
 count_lines(const char *name, const char *needle)
@@ -238,7 +258,7 @@ test_respawn_and_term(void)
 	CU_ASSERT(status != -1 && WIFSIGNALED(status) &&
 	    WTERMSIG(status) == SIGTERM);
 	for (i = 0; i < 3; i++)
-		CU_ASSERT(kill(second[i], 0) == -1 && errno == ESRCH);
+		CU_ASSERT(!alive(second[i]));
 	CU_ASSERT_FATAL((cfd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
 	CU_ASSERT(connect(cfd, (struct sockaddr *)&sun, sizeof(sun)) == -1);
 	close(cfd);
@@ -296,10 +316,59 @@ test_recovers(void)
 	    WTERMSIG(status) == SIGTERM);
 }
 
+static void
+test_cannot_run(void)
+{
+	const char		*argv[] = { "2", "/nonexistent/program", NULL };
+	struct sockaddr_un	 sun;
+	pid_t			 pid;
+	int			 lfd, status;
+
+	lfd = listener("norun.sock", &sun);
+	pid = spawn(lfd, "norun.log", argv);
+	close(lfd);
+	nap_ms(800);
+	/* Once, with the reason, for both copies and all their tries. */
+	CU_ASSERT(count_lines("norun.log", "ends within") == 1);
+	CU_ASSERT(count_lines("norun.log", "exit 127: No such file") == 1);
+	CU_ASSERT(count_lines("norun.log", "gatehouse-spawn:") == 1);
+	status = stop(pid, SIGTERM);
+	CU_ASSERT(status != -1 && WIFSIGNALED(status) &&
+	    WTERMSIG(status) == SIGTERM);
+}
+
+static void
+test_dies_with_it(void)
+{
+	const char		*argv[] = { "2", "/bin/sleep", "600", NULL };
+	struct sockaddr_un	 sun;
+	pid_t			 pid, kids[MAXKIDS];
+	long long		 end;
+	int			 lfd, i, left;
+
+	/* Killed outright, it leaves no copy holding the socket. */
+	lfd = listener("dies.sock", &sun);
+	pid = spawn(lfd, "dies.log", argv);
+	close(lfd);
+	CU_ASSERT_FATAL(wait_children(pid, 2, NULL, 0, 3000, kids));
+	CU_ASSERT(stop(pid, SIGKILL) != -1);
+	end = now_ms() + 2000;
+	do {
+		for (i = left = 0; i < 2; i++)
+			if (alive(kids[i]))
+				left++;
+		if (left > 0)
+			nap_ms(10);
+	} while (left > 0 && now_ms() < end);
+	CU_ASSERT(left == 0);
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_not_a_socket),
 	TCASE(test_respawn_and_term),
 	TCASE(test_backoff),
 	TCASE(test_recovers),
+	TCASE(test_cannot_run),
+	TCASE(test_dies_with_it),
 };
 TMAIN("spawn", tests)

@@ -207,6 +207,37 @@ stop(pid_t pid, int sig)
 	return -1;
 }
 
+/*
+ * gatehouse-spawn on a new listening socket tdir/NAME.sock (its address
+ * into sun), stderr to tdir/NAME.log; our copy of the socket is closed, so
+ * that from here on only the supervisor holds it.  Returns its PID.
+ */
+static pid_t
+start_on(const char *name, const char *const argv[], struct sockaddr_un *sun)
+{
+	char	sock[64], log[64];
+	pid_t	pid;
+	int	lfd;
+
+	snprintf(sock, sizeof(sock), "%s.sock", name);
+	snprintf(log, sizeof(log), "%s.log", name);
+	lfd = listener(sock, sun);
+	pid = spawn(lfd, log, argv);
+	close(lfd);
+	return pid;
+}
+
+/* SIGTERM to pid: it must leave by SIGTERM (after its copies). */
+static void
+term_ok(pid_t pid)
+{
+	int	status;
+
+	status = stop(pid, SIGTERM);
+	CU_ASSERT(status != -1 && WIFSIGNALED(status) &&
+	    WTERMSIG(status) == SIGTERM);
+}
+
 static void
 test_not_a_socket(void)
 {
@@ -233,11 +264,9 @@ test_respawn_and_term(void)
 	struct sockaddr_un	 sun;
 	pid_t			 pid, first[MAXKIDS], second[MAXKIDS];
 	long long		 t0;
-	int			 lfd, cfd, i, status;
+	int			 cfd, i;
 
-	lfd = listener("respawn.sock", &sun);
-	pid = spawn(lfd, "respawn.log", argv);
-	close(lfd);	/* from here on only the supervisor holds it */
+	pid = start_on("respawn", argv, &sun);
 	CU_ASSERT_FATAL(wait_children(pid, 3, NULL, 0, 3000, first));
 	nap_ms(1100);	/* past the crash-loop window */
 
@@ -254,9 +283,7 @@ test_respawn_and_term(void)
 	close(cfd);
 
 	/* SIGTERM: passed on; it leaves after them, by SIGTERM. */
-	status = stop(pid, SIGTERM);
-	CU_ASSERT(status != -1 && WIFSIGNALED(status) &&
-	    WTERMSIG(status) == SIGTERM);
+	term_ok(pid);
 	for (i = 0; i < 3; i++)
 		CU_ASSERT(!alive(second[i]));
 	CU_ASSERT_FATAL((cfd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
@@ -271,23 +298,19 @@ test_backoff(void)
 	const char		*argv[] = { "2", "/bin/sh", "-c", script, NULL };
 	struct sockaddr_un	 sun;
 	pid_t			 pid;
-	int			 lfd, status, starts;
+	int			 starts;
 
 	/* Dies at once, always: two copies for 1.5 s. */
 	tpath("starts", count, sizeof(count));
 	snprintf(script, sizeof(script), "echo x >> %s; exit 3", count);
-	lfd = listener("backoff.sock", &sun);
-	pid = spawn(lfd, "backoff.log", argv);
-	close(lfd);
+	pid = start_on("backoff", argv, &sun);
 	nap_ms(1500);
 	starts = count_lines("starts", "x");
 	/* 0, 100, 300, 700 ms (and maybe 1500) a copy; a spin makes thousands. */
 	CU_ASSERT(starts >= 6 && starts <= 10);
 	CU_ASSERT(count_lines("backoff.log", "ends within") == 1);
 	CU_ASSERT(count_lines("backoff.log", "runs again") == 0);
-	status = stop(pid, SIGTERM);
-	CU_ASSERT(status != -1 && WIFSIGNALED(status) &&
-	    WTERMSIG(status) == SIGTERM);
+	term_ok(pid);
 }
 
 static void
@@ -297,23 +320,18 @@ test_recovers(void)
 	const char		*argv[] = { "1", "/bin/sh", "-c", script, NULL };
 	struct sockaddr_un	 sun;
 	pid_t			 pid;
-	int			 lfd, status;
 
 	/* Dies on its first three starts, then runs. */
 	tpath("starts2", count, sizeof(count));
 	snprintf(script, sizeof(script), "echo x >> %s; "
 	    "test $(wc -l < %s) -ge 4 && exec sleep 600; exit 1", count,
 	    count);
-	lfd = listener("recover.sock", &sun);
-	pid = spawn(lfd, "recover.log", argv);
-	close(lfd);
+	pid = start_on("recover", argv, &sun);
 	nap_ms(2500);	/* starts at 0, 100, 300, 700 ms; runs 1 s by 1700 */
 	CU_ASSERT(count_lines("starts2", "x") == 4);
 	CU_ASSERT(count_lines("recover.log", "ends within") == 1);
 	CU_ASSERT(count_lines("recover.log", "runs again") == 1);
-	status = stop(pid, SIGTERM);
-	CU_ASSERT(status != -1 && WIFSIGNALED(status) &&
-	    WTERMSIG(status) == SIGTERM);
+	term_ok(pid);
 }
 
 static void
@@ -322,19 +340,14 @@ test_cannot_run(void)
 	const char		*argv[] = { "2", "/nonexistent/program", NULL };
 	struct sockaddr_un	 sun;
 	pid_t			 pid;
-	int			 lfd, status;
 
-	lfd = listener("norun.sock", &sun);
-	pid = spawn(lfd, "norun.log", argv);
-	close(lfd);
+	pid = start_on("norun", argv, &sun);
 	nap_ms(800);
 	/* Once, with the reason, for both copies and all their tries. */
 	CU_ASSERT(count_lines("norun.log", "ends within") == 1);
 	CU_ASSERT(count_lines("norun.log", "exit 127: No such file") == 1);
 	CU_ASSERT(count_lines("norun.log", "gatehouse-spawn:") == 1);
-	status = stop(pid, SIGTERM);
-	CU_ASSERT(status != -1 && WIFSIGNALED(status) &&
-	    WTERMSIG(status) == SIGTERM);
+	term_ok(pid);
 }
 
 static void
@@ -344,12 +357,10 @@ test_dies_with_it(void)
 	struct sockaddr_un	 sun;
 	pid_t			 pid, kids[MAXKIDS];
 	long long		 end;
-	int			 lfd, i, left;
+	int			 i, left;
 
 	/* Killed outright, it leaves no copy holding the socket. */
-	lfd = listener("dies.sock", &sun);
-	pid = spawn(lfd, "dies.log", argv);
-	close(lfd);
+	pid = start_on("dies", argv, &sun);
 	CU_ASSERT_FATAL(wait_children(pid, 2, NULL, 0, 3000, kids));
 	CU_ASSERT(stop(pid, SIGKILL) != -1);
 	end = now_ms() + 2000;

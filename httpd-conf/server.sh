@@ -10,7 +10,8 @@
 #   DIR/gatehouse.conf           test-mode configuration (written if missing)
 #   DIR/ca.pem                   the local CA: curl --cacert DIR/ca.pem
 #   DIR/tls/                     the CA key, the server certificate and key
-#   DIR/libexec/                 copies of the FastCGI programs
+#   DIR/libexec/                 copies of the FastCGI programs, the worker
+#                                and gatehouse-spawn (lighttpd runs them by it)
 #   DIR/run/                     pid file, sockets, the generated server config
 #   DIR/log/                     server logs; the programs' own lines are in
 #                                gatehouse.log (lighttpd) or apache-error.log
@@ -45,6 +46,17 @@ GH_PROGRAMS=(factory:cgi-bin/factory/factory
 # The worker, copied beside them: the factory starts it on a new order
 # (worker_program), and ./dev serve runs it in its loop.
 GH_WORKER=${GH_WORKER:-$GH_BUILD/bin/gatehouse-worker}
+
+# lighttpd's bin-path for each of them (httpd-conf/lighttpd.conf.in): it
+# holds the service's listening socket and runs the program's copies.
+# Installed beside the programs (GH_LIBEXEC), built in bin/.
+gh_spawn_source() {
+	if [[ -n ${GH_LIBEXEC:-} ]]; then
+		printf '%s\n' "$GH_LIBEXEC/gatehouse-spawn"
+	else
+		printf '%s\n' "$GH_BUILD/bin/gatehouse-spawn"
+	fi
+}
 
 # The PID of the server gh_server_start started, or empty.
 GH_SERVER_PID=
@@ -251,16 +263,20 @@ gh_program_source() {
 	fi
 }
 
-# Copy the FastCGI programs into DIR/libexec.  A copy, not a link: the
-# service account may not be able to reach the source tree.  A program not
-# built yet is left out; starting a server without it fails with a clear
-# message.
+# Copy the FastCGI programs and gatehouse-spawn into DIR/libexec.  A copy,
+# not a link: the service account may not be able to reach the source
+# tree.  A program not built yet is left out; starting a server without it
+# fails with a clear message.
 gh_state_programs() {
 	local dir=$1 entry name src
 	mkdir -p "$dir/libexec"
-	for entry in "${GH_PROGRAMS[@]}"; do
+	for entry in "${GH_PROGRAMS[@]}" "gatehouse-spawn:"; do
 		name=${entry%%:*}
-		src=$(gh_program_source "$entry")
+		if [[ $name == gatehouse-spawn ]]; then
+			src=$(gh_spawn_source)
+		else
+			src=$(gh_program_source "$entry")
+		fi
 		if [[ -x $src ]]; then
 			cp -f "$src" "$dir/libexec/$name.new"
 			mv -f "$dir/libexec/$name.new" "$dir/libexec/$name"
@@ -380,6 +396,8 @@ gh_server_check() {
 		[[ -x $dir/libexec/$name ]] ||
 			gh_die "the $name program is not built yet ($(gh_program_source "$entry"))"
 	done
+	[[ $server != lighttpd || -x $dir/libexec/gatehouse-spawn ]] ||
+		gh_die "gatehouse-spawn is not built yet ($(gh_spawn_source))"
 }
 
 # The Debian package that ships a server module file (a .so the

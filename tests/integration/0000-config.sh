@@ -23,6 +23,31 @@ check "the generated configuration loads ($GH_SERVER -t)" \
 	"$(gh_server_test_config "$GH_SERVER" "$GH_STATE" 2>&1)" \
 	gh_server_test_config "$GH_SERVER" "$GH_STATE"
 
+# lighttpd: every service's bin-path is gatehouse-spawn N PROGRAM, both in
+# the state directory's libexec, with max-procs 1 (gatehouse-spawn holds
+# the socket and runs the N copies).
+# spawned NAME: one bin-path is exactly that, and both programs are there.
+spawned() {
+	local lib=$GH_STATE/libexec
+	[[ -x $lib/gatehouse-spawn && -x $lib/$1 ]] &&
+		awk -v s="$lib/gatehouse-spawn" -v p="$lib/$1" '
+			NF == 3 && $1 == s && $2 ~ /^[1-9][0-9]*$/ && $3 == p { f = 1 }
+			END { exit !f }' <<<"$bins"
+}
+if [[ $GH_SERVER == lighttpd ]]; then
+	bins=$(sed -n 's/^[[:space:]]*"bin-path"[[:space:]]*=>[[:space:]]*"\([^"]*\)".*/\1/p' "$conf")
+	procs=$(sed -n 's/^[[:space:]]*"max-procs"[[:space:]]*=>[[:space:]]*\([0-9]*\).*/\1/p' "$conf" |
+		sort -u | tr '\n' ' ')
+	for entry in "${GH_PROGRAMS[@]}"; do
+		name=${entry%%:*}
+		check "$name runs as gatehouse-spawn N $name, both in libexec" \
+			"bin-paths: $bins" spawned "$name"
+	done
+	check "every bin-path is a gatehouse-spawn, each with max-procs 1" \
+		"bin-paths: $bins; max-procs: $procs" \
+		test "$(wc -l <<<"$bins") $procs" = "${#GH_PROGRAMS[@]} 1 "
+fi
+
 # The module files the configuration loads.
 case $GH_SERVER in
 lighttpd)

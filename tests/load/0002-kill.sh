@@ -6,17 +6,18 @@
 # are killed with SIGKILL, two ways at once (each service has a pool of
 # its own):
 #   all but one   of factory's and of icyfire's processes (a crash of most
-#                 of the pool): only the requests in flight fail, at most
-#                 one a connection
-#   all           of certmaker's and of apihost's processes: under Apache
-#                 only the requests in flight fail too; lighttpd answers
-#                 503 itself for as long as no process of a host runs
-#                 ("all children are dead" in its gw_backend.c: it does
-#                 not queue requests) until it respawns them on its
-#                 once-a-second check, so under lighttpd those are
-#                 counted and printed, not bounded
-# For every service: the web server starts new processes (lighttpd
-# respawns its bin-path backends, mod_fcgid spawns on demand) and the
+#                 of the pool)
+#   all           of certmaker's and of apihost's processes (the whole
+#                 service dies)
+# Either way, on both servers, only the requests in flight fail, at most
+# one a connection: under lighttpd the programs run under gatehouse-spawn,
+# which holds the service's listening socket, so that connections made
+# while no program runs wait in its backlog, and starts new copies at
+# once; under Apache mod_fcgid spawns for the waiting request.  The parent
+# of the killed processes (gatehouse-spawn, one a service, under lighttpd;
+# mod_fcgid's process manager under Apache) survives, and the new
+# processes are its children.
+# For every service: the web server starts new processes and the
 # service answers 2xx again within RECOVER_S seconds (the time is
 # printed); every failure is a 5xx from the web server (no 4xx, no
 # socket error, no timeout); no lost write (every order, certificate and
@@ -81,6 +82,7 @@ stored_check() {
 
 # How each service's processes are killed.
 declare -A KIND=([factory]=but-one [icyfire]=but-one [certmaker]=all [apihost]=all)
+declare -A KIND_DESC=([but-one]="all but one of its" [all]="all its")
 
 orders0=$(count factory.db 'SELECT count(*) FROM site_order')
 certs0=$(count certmaker.db 'SELECT count(*) FROM cert')
@@ -91,7 +93,7 @@ for s in "${LOAD_SERVICES[@]}"; do
 	load_start "$s" "$CONNS" "$RUN"
 done
 sleep "$KILL_AT"
-declare -A OLD=() RECOVERED=()
+declare -A OLD=() RECOVERED=() PARENT=()
 victims=()
 table=$(prog_table)
 for s in "${LOAD_SERVICES[@]}"; do
@@ -99,6 +101,9 @@ for s in "${LOAD_SERVICES[@]}"; do
 	[[ ${KIND[$s]} == but-one ]] && pids=("${pids[@]:1}")
 	OLD[$s]="${pids[*]}"
 	victims+=("${pids[@]}")
+	# Their parents (one: gatehouse-spawn, or mod_fcgid's manager).
+	PARENT[$s]=$(awk -v s="$s" '$1 == s { print $3 }' <<<"$table" | sort -u |
+		tr '\n' ' ')
 done
 t0=${EPOCHREALTIME/./}
 kill -STOP "${victims[@]}"
@@ -113,7 +118,7 @@ while ((left > 0 && ${EPOCHREALTIME/./} - t0 < RECOVER_S * 1000000)); do
 	for s in "${LOAD_SERVICES[@]}"; do
 		[[ -n ${RECOVERED[$s]:-} ]] && continue
 		fresh=
-		while read -r n p; do
+		while read -r n p _; do
 			[[ $n == "$s" && " ${OLD[$s]} " != *" $p "* ]] && fresh+="$p "
 		done <<<"$table"
 		# "but one": a fresh process is one the victims' death brought,
@@ -140,6 +145,30 @@ for s in "${LOAD_SERVICES[@]}"; do
 	done
 	check "$s: none of the $(wc -w <<<"${OLD[$s]}") killed processes runs" \
 		"still there: $left" test -z "$left"
+	# The parent survived, and the new processes are its children.
+	read -ra parents <<<"${PARENT[$s]}"
+	pname=$(awk -v p="${parents[0]:-0}" '$2 == p { print $1 }' <<<"$table")
+	[[ $GH_SERVER == apache ]] && pname="mod_fcgid's process manager"
+	alive=
+	for p in "${parents[@]}"; do
+		read -r _ _ st _ 2>/dev/null <"/proc/$p/stat" && [[ $st != Z ]] &&
+			alive+="$p "
+	done
+	strays=$(awk -v s="$s" -v pp=" ${PARENT[$s]}" \
+		'$1 == s && index(pp, " " $3 " ") == 0 { printf "%s ", $2 }' <<<"$table")
+	check "$s: their parent ($pname, pid ${PARENT[$s]% }) survived, and the new processes are its children" \
+		"parents: ${PARENT[$s]}, running: $alive; not its children: $strays" \
+		test "${#parents[@]}" -eq 1 -a -n "$alive" -a -z "$strays"
+	if [[ $GH_SERVER == lighttpd ]]; then
+		check "$s: lighttpd runs it under gatehouse-spawn" \
+			"the parent is '$pname'" test "$pname" = "spawn:$s"
+	else
+		# mod_fcgid's manager: an apache2 the server started.
+		read -r _ comm _ grand _ 2>/dev/null <"/proc/${parents[0]:-0}/stat"
+		check "$s: that parent is an apache2 child of the server (pid $GH_SERVER_PID)" \
+			"it is $comm, child of ${grand:-?}" \
+			test "$comm" = "(apache2)" -a "${grand:-}" = "$GH_SERVER_PID"
+	fi
 	if [[ -n ${RECOVERED[$s]:-} ]]; then
 		ms=${RECOVERED[$s]}
 		ok "$s: the server started new processes ($(grep -c "^$s " <<<"$table") now), and one answered 2xx $((ms / 1000)).$((ms % 1000 / 100)) s after the kill"
@@ -160,12 +189,8 @@ for s in "${LOAD_SERVICES[@]}"; do
 	two=$(wrk_get "$s" "class 2xx")
 	five=$(wrk_get "$s" "class 5xx")
 	errs=$(wrk_get "$s" errors)
-	if [[ ${KIND[$s]} == all && $GH_SERVER == lighttpd ]]; then
-		ok "$s: $reqs answers across the kill, $five of them 5xx ($(wrk_statuses "$s")): requests in flight, and lighttpd's own 503 until it respawned (not bounded)"
-	else
-		check "$s: $reqs answers across the kill, $five failed (at most $CONNS: one in flight a connection): $(wrk_statuses "$s")" \
-			"$(wrk_report "$s")" test "$reqs" -gt 0 -a "$five" -le "$CONNS"
-	fi
+	check "$s: $reqs answers across the kill of ${KIND_DESC[${KIND[$s]}]} processes, $five failed (at most $CONNS: one in flight a connection): $(wrk_statuses "$s")" \
+		"$(wrk_report "$s")" test "$reqs" -gt 0 -a "$five" -le "$CONNS"
 	check "$s: every failure is a 5xx from the server: no 4xx, no socket error or timeout" \
 		"$(wrk_report "$s")" test "$reqs" -gt 0 -a $((reqs - two - five)) -eq 0 -a "$errs" -eq 0
 done

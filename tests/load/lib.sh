@@ -19,6 +19,7 @@
 #                         background; wrk_get NAME KEY reads its figures,
 #                         wrk_check NAME DESC: no 5xx, no socket error
 #   prog_pids NAME…       the PIDs of FastCGI programs of this state dir
+#   prog_table            name, PID and parent of each, one ps for all
 #   start_worker          gatehouse-worker --loop, as ./dev serve runs it
 #   curl_bg NAME HOST …   a request that may run beside others; use_res
 #                         NAME loads its answer for expect_status & co
@@ -62,11 +63,20 @@ prog_pids() {
 		}'
 }
 
-# prog_table: "name pid" for every program of this state directory, one
-# ps for all (a ps costs up to half a second when the machine is busy).
+# prog_table: "name pid ppid" for every program of this state directory,
+# one ps for all (a ps costs up to half a second when the machine is
+# busy).  lighttpd runs each service's programs under gatehouse-spawn
+# ("gatehouse-spawn N PROGRAM", their parent): its line is named
+# "spawn:NAME" after the program it runs, so that a service's programs
+# and their supervisor are told apart.
 prog_table() {
-	ps -eo pid=,args= | awk -v d="$GH_STATE/libexec/" '
-		index($2, d) == 1 { print substr($2, length(d) + 1), $1 }'
+	ps -eo pid=,ppid=,args= | awk -v d="$GH_STATE/libexec/" '
+		index($3, d) != 1 { next }
+		{ name = substr($3, length(d) + 1) }
+		name == "gatehouse-spawn" && index($5, d) == 1 {
+			name = "spawn:" substr($5, length(d) + 1)
+		}
+		{ print name, $1, $2 }'
 }
 
 # Stop what we started in the background, then the workers of this state

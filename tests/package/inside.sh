@@ -10,8 +10,10 @@
 #       Debian's server, check the four services on 443, order DOMAIN and
 #       see the worker provision it, check what the server answers itself
 #       and passes on (HTTP/2, a bodyless POST, 404 and 413 as JSON; with
-#       Apache, HTTP/2 bodies without a Content-Length), then stop the
-#       server and disable the site or module again
+#       Apache, HTTP/2 bodies without a Content-Length), that a service
+#       whose processes are all killed answers on (lighttpd:
+#       gatehouse-spawn), then stop the server and disable the site or
+#       module again
 #   inside.sh kept DOMAIN
 #       after an upgrade: start Apache again, without mod_cgid, and check
 #       that the token and the order made before are still there and that
@@ -325,6 +327,7 @@ cmd_serve() {
 		wait_for 10 req factory.localhost / || true
 		services lighttpd "$domain" /var/log/gatehouse/lighttpd-access.log
 		edges lighttpd
+		whole_service
 		check "lighttpd: port 80 still answers a bodyless POST with its own 411" \
 			eval "curl -s --max-time 10 -X POST -o /dev/null -w '%{http_code}' \
 				http://127.0.0.1/ | grep -qx 411"
@@ -334,6 +337,34 @@ cmd_serve() {
 		lighty-disable-mod gatehouse >/dev/null
 		;;
 	esac
+}
+
+# The PIDs of the processes whose command line is exactly ARGS (read from
+# /proc: the root may have no procps).
+procs() {
+	local d
+	for d in /proc/[0-9]*; do
+		[[ $({ tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null) == "$* " ]] &&
+			printf '%s\n' "${d#/proc/}"
+	done
+}
+
+# lighttpd runs each service under gatehouse-spawn, which holds its
+# socket: with every certmaker process killed, the next request is still
+# the program's (a new copy), not lighttpd's 503.
+whole_service() {
+	local lib=/usr/libexec/gatehouse sup pids
+	sup=$(procs "$lib/gatehouse-spawn" 4 "$lib/certmaker")
+	check "lighttpd: certmaker runs under gatehouse-spawn" \
+		test -n "$sup" -a "$(wc -w <<<"$sup")" -eq 1
+	mapfile -t pids < <(procs "$lib/certmaker")
+	check "lighttpd: certmaker's processes are there" test "${#pids[@]}" -eq 4
+	kill -9 "${pids[@]}" 2>/dev/null
+	check "lighttpd: all certmaker processes killed, the next request gets the program's 200" \
+		is 200 certmaker.localhost /api/v1/root-certificate/obtain \
+		-H "X-Auth-Token: $(token certmaker)"
+	check "lighttpd: gatehouse-spawn survived and runs 4 new ones" \
+		eval "kill -0 ${sup:-0} && [[ \$(procs $lib/certmaker | wc -l) -eq 4 ]]"
 }
 
 cmd_kept() {

@@ -219,6 +219,16 @@ check "the lighttpd module names errors.lua" grep -qx /etc/gatehouse/errors.lua 
 for f in $lua; do
 	check "$f, which the lighttpd module names, is installed" test -s "$ROOT$f"
 done
+# The programs its bin-paths start: gatehouse-spawn and, through it, the
+# four services.
+progs=$(sed -n 's/^[[:space:]]*"bin-path"[[:space:]]*=>[[:space:]]*"\([^"]*\)".*/\1/p' \
+	"$ROOT/etc/lighttpd/conf-available/50-gatehouse.conf" 2>/dev/null |
+	tr ' ' '\n' | grep '^/' | sort -u)
+check "the lighttpd module starts each service through gatehouse-spawn" \
+	test "$(grep -c '^/usr/libexec/gatehouse/gatehouse-spawn$' <<<"$progs") $(wc -l <<<"$progs")" = "1 5"
+for f in $progs; do
+	check "$f, which the lighttpd module runs, is installed" test -x "$ROOT$f"
+done
 
 # --- 4. serve ----------------------------------------------------------------------
 say "Apache, in a network namespace of its own"

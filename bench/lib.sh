@@ -206,11 +206,18 @@ start_hello() {
 	GH_SERVER_PID=
 }
 
-# max-procs of the factory's fastcgi.server in the lighttpd template (4
-# when it cannot be read).
+# How many factory processes the lighttpd template runs: the N of its
+# bin-path "gatehouse-spawn N …" (else its max-procs; 4 when neither can
+# be read).
 template_max_procs() {
 	local n
 	n=$(awk '/@FACTORY_HOST@/ { f = 1 }
+		f && match($0, /gatehouse-spawn[[:space:]]+[0-9]+/) {
+			s = substr($0, RSTART, RLENGTH)
+			sub(/gatehouse-spawn[[:space:]]+/, "", s)
+			print s
+			exit
+		}
 		f && match($0, /"max-procs"[[:space:]]*=>[[:space:]]*[0-9]+/) {
 			s = substr($0, RSTART, RLENGTH)
 			sub(/.*=>[[:space:]]*/, "", s)
@@ -218,7 +225,7 @@ template_max_procs() {
 			exit
 		}' "$GH_ROOT/httpd-conf/lighttpd.conf.in")
 	[[ -n $n ]] ||
-		note "no max-procs for the factory in lighttpd.conf.in: the minimal floor runs 4"
+		note "no process count for the factory in lighttpd.conf.in: the minimal floor runs 4"
 	printf '%s\n' "${n:-4}"
 }
 

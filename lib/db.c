@@ -1184,6 +1184,7 @@ gh_db_rc_err(enum gh_db_rc rc)
 	case GH_DB_CONSTRAINT:
 		return GH_ECONFLICT;
 	case GH_DB_CONN:
+	case GH_DB_UNCERTAIN:	/* a 503 too: the client may ask again */
 		return GH_EUNAVAIL;
 	default:
 		return GH_EDB;
@@ -1252,6 +1253,56 @@ gh_db_write_end(struct gh_db *db, struct gh_stmt *st, unsigned flags)
 		return err;
 	}
 	return gh_db_commit(db);
+}
+
+/* A pause of 1 to 5 << try ms, at random, so that two losers do not meet again. */
+static void
+txn_pause(int try)
+{
+	static unsigned long long	x;
+	struct timespec			ts;
+	long				ms;
+
+	if (x == 0)
+		x = (unsigned long long)gh_now_us() ^
+		    ((unsigned long long)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
+	x ^= x << 13;	/* xorshift64: jitter, not secrets */
+	x ^= x >> 7;
+	x ^= x << 17;
+	ms = 1 + (long)(x % (5UL << try));
+	ts.tv_sec = 0;
+	ts.tv_nsec = ms * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+enum gh_err
+gh_txn(struct gh_db *db, unsigned flags, gh_txn_fn *fn, void *arg)
+{
+	long long	t0 = gh_now_us();
+	enum gh_err	err;
+	int		try, committing;
+
+	for (try = 0;; try++) {
+		committing = 0;
+		if ((err = gh_db_begin(db)) == GH_OK) {
+			if ((err = fn(db, arg)) != GH_OK)
+				gh_db_rollback(db);
+			else {
+				committing = 1;
+				err = gh_db_commit_flags(db, flags);
+			}
+		}
+		if (err == GH_OK)
+			return GH_OK;
+		/* Only what surely did not commit goes again. */
+		if (err != GH_EBUSY && (err != GH_EUNAVAIL || committing))
+			return err;
+		if (try + 1 >= GH_TXN_TRIES ||
+		    gh_now_us() - t0 >= GH_TXN_BUDGET_MS * 1000LL)
+			return err;
+		txn_pause(try);
+	}
 }
 
 enum gh_err

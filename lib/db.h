@@ -284,6 +284,29 @@ enum gh_err	 gh_db_write_end(struct gh_db *db, struct gh_stmt *st,
 enum gh_err	 gh_stmt_insert(struct gh_stmt *st, unsigned flags,
 		    long long *id);
 
+/*
+ * A write transaction run by gh_txn(): its statements on db, GH_OK to
+ * commit, anything else to roll back.  It may run more than once, so it
+ * keeps nothing from a try that did not commit (its outputs are written
+ * afresh by each run).
+ */
+typedef enum gh_err gh_txn_fn(struct gh_db *db, void *arg);
+
+#define GH_TXN_TRIES		3	/* runs at most */
+#define GH_TXN_BUDGET_MS	1000	/* no new try once this has passed */
+
+/*
+ * gh_db_begin(), fn, gh_db_commit_flags(flags): run again, after a short
+ * random pause, when the try surely did not commit and another may
+ * succeed: a retry outcome (busy, serialization failure, deadlock) before
+ * or at COMMIT, or a connection lost before COMMIT went out (the next
+ * BEGIN reconnects).  Never after COMMIT's connection was lost (commit
+ * uncertain: the write may be in), and not once GH_TXN_BUDGET_MS have
+ * passed (a busy timeout already waited its time).  The last try's error.
+ */
+enum gh_err	 gh_txn(struct gh_db *db, unsigned flags, gh_txn_fn *fn,
+		    void *arg);
+
 /* Finalise statements and close; accepts a zeroed struct. */
 void		 gh_db_close(struct gh_db *db);
 

@@ -227,6 +227,30 @@ fail:
 	return err;
 }
 
+enum gh_err
+gh_auth_stmt_lookup(struct gh_stmt *st, int col,
+    const unsigned char hash[GH_SHA256_LEN])
+{
+	const void	*stored;
+	size_t		 len;
+	enum gh_err	 err;
+
+	if ((err = gh_stmt_bind_blob(st, 1, hash, GH_SHA256_LEN)) != GH_OK ||
+	    (err = gh_stmt_row(st)) != GH_OK)
+		goto fail;
+	/* The index found it; compare the whole hash anyway (constant time). */
+	stored = gh_stmt_blob(st, col, &len);
+	if (stored == NULL || len != GH_SHA256_LEN ||
+	    !gh_ct_eq(stored, hash, GH_SHA256_LEN)) {
+		err = GH_ENOTFOUND;
+		goto fail;
+	}
+	return GH_OK;
+fail:
+	gh_stmt_reset(st);
+	return err;
+}
+
 int
 gh_auth_cache_find(const struct gh_auth_cache *c,
     const unsigned char hash[GH_SHA256_LEN], long long now_us, size_t *i)

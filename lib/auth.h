@@ -52,6 +52,12 @@ enum gh_err	 gh_auth_basic(const char *header, char *user, size_t usersz,
  */
 enum gh_err	 gh_auth_lookup(struct gh_db *db, sqlite3_stmt *st, int col,
 		    const unsigned char hash[GH_SHA256_LEN]);
+/*
+ * gh_auth_lookup() for a backend-neutral statement: hash bound to $1;
+ * GH_OK leaves st on the row (the caller reads it, then gh_stmt_reset()).
+ */
+enum gh_err	 gh_auth_stmt_lookup(struct gh_stmt *st, int col,
+		    const unsigned char hash[GH_SHA256_LEN]);
 
 /*
  * Tokens accepted in the last GH_AUTH_CACHE_US, by their SHA-256, so that

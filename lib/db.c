@@ -922,8 +922,12 @@ db_open_pg(struct gh_db *db, const struct gh_conf *conf,
 	if ((err = pg_open(&tmp, gh_conf_database(conf), pw[0] != '\0' ?
 	    pwpath : NULL, schema->service, flags)) != GH_OK)
 		goto out;
-	err = (flags & GH_DB_CREATE) ? gh_db_migrate(&tmp, schema) :
-	    gh_db_check(&tmp, schema);
+	if (schema->n > 0 && pg_pending(&tmp,
+	    schema->migrations[schema->n - 1].version))
+		err = GH_OK;	/* checked at the first connect */
+	else
+		err = (flags & GH_DB_CREATE) ? gh_db_migrate(&tmp, schema) :
+		    gh_db_check(&tmp, schema);
 	if (err != GH_OK)
 		goto out;
 	*db = tmp;

@@ -86,6 +86,13 @@ struct gh_db {
 };
 
 #define GH_DB_CREATE	0x01	/* create the file if missing (gatectl init) */
+/*
+ * A long-lived process (a FastCGI program, the worker): a PostgreSQL that
+ * does not answer yet is no reason to fail; the connection and the check
+ * of the schema happen at first use, and until then every use is
+ * GH_DB_CONN (a 503).  No effect on SQLite, nor with GH_DB_CREATE.
+ */
+#define GH_DB_LAZY	0x04
 
 /*
  * Open path into db (zeroed by the caller) with the pragmas above and

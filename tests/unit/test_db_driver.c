@@ -559,6 +559,43 @@ pg_int(const char *q)
  * PostgreSQL: four `gatectl init` at once on an empty database create the
  * schema and apply each migration exactly once.
  */
+/*
+ * A long-lived process that starts while PostgreSQL is down (GH_DB_LAZY):
+ * it opens, every use is a lost connection (a 503) at once, and the first
+ * use after the server is back connects, checks the schema and serves.
+ */
+static void
+test_pg_lazy(void)
+{
+	struct gh_db	 db, late;
+	long long	 id, t0;
+	char		 uri[PATH_MAX + 64];
+
+	if (!pg)
+		return;
+	CU_ASSERT_FATAL(setup(&db) == 0);
+	CU_ASSERT_EQUAL(insert(&db, "one", 1, &id), GH_OK);
+	gh_db_close(&db);
+	CU_ASSERT_EQUAL_FATAL(tpg_run("halt", NULL, 0), 0);
+	memset(&late, 0, sizeof(late));
+	/* Without the flag (gatectl): an error at once. */
+	CU_ASSERT_EQUAL(gh_db_open_conf(&late, &c, &drv_schema, 0, defs,
+	    STMT__MAX), GH_EUNAVAIL);
+	CU_ASSERT_EQUAL_FATAL(gh_db_open_conf(&late, &c, &drv_schema,
+	    GH_DB_LAZY, defs, STMT__MAX), GH_OK);
+	t0 = gh_now_us();
+	CU_ASSERT_EQUAL(count(&late), -1);
+	CU_ASSERT_EQUAL(gh_db_begin(&late), GH_EUNAVAIL);
+	CU_ASSERT_EQUAL(insert(&late, "two", 2, &id), GH_EUNAVAIL);
+	CU_ASSERT(gh_now_us() - t0 < 2000000);	/* no waiting on it */
+	CU_ASSERT_EQUAL_FATAL(tpg_run("start", uri, sizeof(uri)), 0);
+	usleep(300000);		/* past the pause between two connects */
+	CU_ASSERT_EQUAL(count(&late), 1);
+	CU_ASSERT_EQUAL(insert(&late, "two", 2, &id), GH_OK);
+	CU_ASSERT_EQUAL(count(&late), 2);
+	gh_db_close(&late);
+}
+
 static void
 test_pg_init_race(void)
 {
@@ -632,6 +669,7 @@ static const struct tcase	tests[] = {
 	TCASE(test_pg_lock_timeout),
 	TCASE(test_pg_reprepare),
 	TCASE(test_pg_restart),
+	TCASE(test_pg_lazy),
 	TCASE(test_pg_init_race),
 	TCASE(test_pg_migrate_failure),
 };

@@ -435,19 +435,35 @@ icyfire_store_post_head(struct icyfire *f, long long cred, long long post_id,
 	return err;
 }
 
-enum gh_err
-icyfire_store_post_delete(struct icyfire *f, long long cred, long long post_id)
+/* A delete of one post (post_id, or the oldest: 0), for gh_txn(). */
+struct post_del {
+	long long	cred, post_id;
+};
+
+static enum gh_err
+post_delete_run(struct gh_db *db, void *arg)
 {
+	struct post_del	*d = arg;
 	struct gh_stmt	*st;
 	enum gh_err	 err;
 
-	if ((st = gh_db_write_prep(&f->db, post_id ? STMT_POST_DELETE_ID :
-	    STMT_POST_DELETE_OLDEST, &err)) == NULL)
-		return err;
-	gh_stmt_bind_int64(st, 1, cred);
-	if (post_id)
-		gh_stmt_bind_int64(st, 2, post_id);
-	return gh_db_write_end(&f->db, st, GH_DB_CHANGED);
+	if ((st = gh_db_prep(db, d->post_id ? STMT_POST_DELETE_ID :
+	    STMT_POST_DELETE_OLDEST)) == NULL)
+		return GH_EDB;
+	gh_stmt_bind_int64(st, 1, d->cred);
+	if (d->post_id)
+		gh_stmt_bind_int64(st, 2, d->post_id);
+	if ((err = gh_stmt_done(st)) == GH_OK && gh_stmt_changes(st) == 0)
+		err = GH_ENOTFOUND;
+	return err;
+}
+
+enum gh_err
+icyfire_store_post_delete(struct icyfire *f, long long cred, long long post_id)
+{
+	struct post_del	d = { cred, post_id };
+
+	return gh_txn(&f->db, 0, post_delete_run, &d);
 }
 
 enum gh_err
@@ -519,20 +535,26 @@ incident_flag(struct icyfire *f, struct icy_incident *in)
 	return err;
 }
 
-enum gh_err
-icyfire_store_incident_add(struct icyfire *f, struct icy_incident *in)
-{
-	struct gh_stmt	*st;
-	enum gh_err	 err;
+/* The incident of a gh_txn() try: its flag as it came, for each try. */
+struct incident_try {
+	struct icyfire		*f;
+	struct icy_incident	*in;
+	int			 flag;
+};
 
-	if ((err = gh_db_begin(&f->log)) != GH_OK)
+static enum gh_err
+incident_add_run(struct gh_db *db, void *arg)
+{
+	struct incident_try	*t = arg;
+	struct icy_incident	*in = t->in;
+	struct gh_stmt		*st;
+	enum gh_err		 err;
+
+	in->flag = t->flag;
+	if ((err = incident_flag(t->f, in)) != GH_OK)
 		return err;
-	if ((err = incident_flag(f, in)) != GH_OK)
-		goto fail;
-	if ((st = gh_db_prep(&f->log, STMT_INCIDENT_ADD)) == NULL) {
-		err = GH_EDB;
-		goto fail;
-	}
+	if ((st = gh_db_prep(db, STMT_INCIDENT_ADD)) == NULL)
+		return GH_EDB;
 	gh_stmt_bind_int64(st, 1, in->timestamp);
 	gh_stmt_bind_text(st, 2, in->ip_address);
 	/* 0: none, stored as NULL. */
@@ -548,13 +570,20 @@ icyfire_store_incident_add(struct icyfire *f, struct icy_incident *in)
 	gh_stmt_bind_int64(st, 6, in->status_code);
 	gh_stmt_bind_text(st, 7, in->status_message);
 	gh_stmt_bind_int64(st, 8, in->flag);
-	if ((err = gh_stmt_insert(st, 0, &in->id)) != GH_OK)
-		goto fail;
-	/* A record of what was answered, not a promise: no wait for the disk. */
-	return gh_db_commit_flags(&f->log, GH_DB_NOSYNC);
-fail:
-	gh_db_rollback(&f->log);
-	return err;
+	return gh_stmt_insert(st, 0, &in->id);
+}
+
+/*
+ * A record of what was answered, not a promise: no wait for the disk.
+ * gh_txn() runs it again when it surely did not commit (a restarted
+ * PostgreSQL: the next try reconnects).
+ */
+enum gh_err
+icyfire_store_incident_add(struct icyfire *f, struct icy_incident *in)
+{
+	struct incident_try	t = { f, in, in->flag };
+
+	return gh_txn(&f->log, GH_DB_NOSYNC, incident_add_run, &t);
 }
 
 enum gh_err

@@ -23,24 +23,7 @@
 LOAD_CONNS=8
 LOAD_SECONDS=12
 
-# shellcheck disable=SC2317 # run by the EXIT trap
-pg_cleanup() {
-	cleanup
-	sh "$GH_ROOT/tests/pg.sh" stop "$PGDIR" >/dev/null 2>&1
-	rm -rf "$PGDIR"
-}
-# shellcheck disable=SC2317 # run through check
-pg() {
-	sh "$GH_ROOT/tests/pg.sh" "$1" "$PGDIR" >/dev/null
-}
-
-PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-pg.XXXXXX") || exit 1
-if ! GH_DATABASE=$(sh "$GH_ROOT/tests/pg.sh" start "$PGDIR"); then
-	rm -rf "$PGDIR"
-	not_ok "a throwaway PostgreSQL starts" "tests/pg.sh start failed"
-	finish
-fi
-export GH_DATABASE
+pg_setup
 
 # The programs' PIDs (they run as $GH_STATE/libexec/NAME), sorted.
 icyfire_pids() {
@@ -111,7 +94,6 @@ before_start() {
 SEED_FAILED=
 GH_HOST=icyfire.localhost
 start_server "$GH_SERVER"
-trap pg_cleanup EXIT
 check "icyfire seeded, then PostgreSQL stopped" "gatectl or pg_ctl failed" \
 	test -z "$SEED_FAILED"
 R=$(cat "$GH_STATE/read.token")

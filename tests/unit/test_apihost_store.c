@@ -353,10 +353,7 @@ main(void)
 {
 	int	rc;
 
-	rc = tmain_run("apihost_store", tests,
-	    sizeof(tests) / sizeof(tests[0]));
-	pg = 1;
-	rc |= tmain_run("apihost_store postgresql", tests,
-	    sizeof(tests) / sizeof(tests[0]));
+	rc = tmain_both("apihost_store", "apihost_store postgresql", tests,
+	    sizeof(tests) / sizeof(tests[0]), &pg);
 	return rc;
 }

@@ -328,42 +328,35 @@ txn_body(struct gh_db *db, void *arg)
 	return count(db) == -1 ? GH_EUNAVAIL : GH_EINTERNAL;
 }
 
+/* gh_txn() on txn_body failing its first fail_runs runs with fail: runs. */
+static int
+txn_runs(struct gh_db *db, int fail_runs, enum gh_err fail, enum gh_err want)
+{
+	struct txn_try	t = { 0, fail_runs, fail };
+
+	CU_ASSERT_EQUAL(gh_txn(db, 0, txn_body, &t), want);
+	CU_ASSERT_EQUAL(db->intx, 0);
+	return t.runs;
+}
+
 static void
 test_txn(void)
 {
 	struct gh_db	db;
-	struct txn_try	t;
 
 	CU_ASSERT_FATAL(setup(&db) == 0);
 	/* A retry outcome runs it again: one row in the end. */
-	memset(&t, 0, sizeof(t));
-	t.fail_runs = 1;
-	t.fail = GH_EBUSY;
-	CU_ASSERT_EQUAL(gh_txn(&db, 0, txn_body, &t), GH_OK);
-	CU_ASSERT_EQUAL(t.runs, 2);
+	CU_ASSERT_EQUAL(txn_runs(&db, 1, GH_EBUSY, GH_OK), 2);
 	CU_ASSERT_EQUAL(count(&db), 1);
 	/* Bounded: GH_TXN_TRIES runs, then the error. */
-	memset(&t, 0, sizeof(t));
-	t.fail_runs = 100;
-	t.fail = GH_EBUSY;
-	CU_ASSERT_EQUAL(gh_txn(&db, 0, txn_body, &t), GH_EBUSY);
-	CU_ASSERT_EQUAL(t.runs, GH_TXN_TRIES);
+	CU_ASSERT_EQUAL(txn_runs(&db, 100, GH_EBUSY, GH_EBUSY), GH_TXN_TRIES);
 	CU_ASSERT_EQUAL(count(&db), 1);
 	/* Any other error is final at once. */
-	memset(&t, 0, sizeof(t));
-	t.fail_runs = 1;
-	t.fail = GH_ECONFLICT;
-	CU_ASSERT_EQUAL(gh_txn(&db, 0, txn_body, &t), GH_ECONFLICT);
-	CU_ASSERT_EQUAL(t.runs, 1);
+	CU_ASSERT_EQUAL(txn_runs(&db, 1, GH_ECONFLICT, GH_ECONFLICT), 1);
 	CU_ASSERT_EQUAL(count(&db), 1);
-	CU_ASSERT_EQUAL(db.intx, 0);
+	/* Lost before COMMIT: surely not in, so run again, reconnected. */
 	if (pg) {
-		/* Lost before COMMIT: surely not in, so run again, reconnected. */
-		memset(&t, 0, sizeof(t));
-		t.fail_runs = 1;
-		t.fail = GH_EUNAVAIL;
-		CU_ASSERT_EQUAL(gh_txn(&db, 0, txn_body, &t), GH_OK);
-		CU_ASSERT_EQUAL(t.runs, 2);
+		CU_ASSERT_EQUAL(txn_runs(&db, 1, GH_EUNAVAIL, GH_OK), 2);
 		CU_ASSERT_EQUAL(count(&db), 2);
 	}
 	gh_db_close(&db);
@@ -679,11 +672,8 @@ main(void)
 {
 	int	rc;
 
-	rc = tmain_run("db_driver sqlite", tests,
-	    sizeof(tests) / sizeof(tests[0]));
-	pg = 1;
-	rc |= tmain_run("db_driver postgresql", tests,
-	    sizeof(tests) / sizeof(tests[0]));
+	rc = tmain_both("db_driver sqlite", "db_driver postgresql", tests,
+	    sizeof(tests) / sizeof(tests[0]), &pg);
 	gh_conf_free(&c);
 	return rc;
 }

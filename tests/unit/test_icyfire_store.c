@@ -333,10 +333,7 @@ main(void)
 {
 	int	rc;
 
-	rc = tmain_run("icyfire_store", tests,
-	    sizeof(tests) / sizeof(tests[0]));
-	pg = 1;
-	rc |= tmain_run("icyfire_store postgresql", tests,
-	    sizeof(tests) / sizeof(tests[0]));
+	rc = tmain_both("icyfire_store", "icyfire_store postgresql", tests,
+	    sizeof(tests) / sizeof(tests[0]), &pg);
 	return rc;
 }

@@ -52,6 +52,24 @@ tmain_run(const char *suite, const struct tcase *t, size_t n)
 	return failed ? 1 : 0;
 }
 
+/*
+ * The suite twice for code that runs on both database backends: as
+ * sqlite_name, then with *pg set (the tests then use tpg.h's cluster) as
+ * pg_name.
+ */
+static inline int
+tmain_both(const char *sqlite_name, const char *pg_name,
+    const struct tcase *t, size_t n, int *pg)
+{
+	int	rc;
+
+	*pg = 0;
+	rc = tmain_run(sqlite_name, t, n);
+	*pg = 1;
+	rc |= tmain_run(pg_name, t, n);
+	return rc;
+}
+
 #define TMAIN(suite, table)						\
 	int main(void) {						\
 		return tmain_run(suite, table,				\

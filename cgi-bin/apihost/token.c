@@ -191,6 +191,7 @@ apihost_token_keepalive(struct apihost *a, struct gh_req *req,
 	struct apihost_req	*rq = req->ctx;
 	const char	*errstr;
 	long long	 ms, now = req->start_us / 1000000;
+	enum gh_err	 err;
 	size_t		 i;
 
 	ms = gh_strtonum(value, 1, KEEPALIVE_MAX_MS, &errstr);
@@ -199,9 +200,10 @@ apihost_token_keepalive(struct apihost *a, struct gh_req *req,
 		    "X-Sandstorm-Token-Keepalive: milliseconds, 1 to %lld",
 		    KEEPALIVE_MAX_MS);
 	if (rq->tok.expires_unused != 0) {
-		if (apihost_store_token_keepalive(a, rq->tok.id,
-		    now + (ms + 999) / 1000) != GH_OK)
-			return gh_fail(res, GH_EDB, "cannot extend the token");
+		/* A database that does not answer is a 503, not a 500. */
+		if ((err = apihost_store_token_keepalive(a, rq->tok.id,
+		    now + (ms + 999) / 1000)) != GH_OK)
+			return gh_fail(res, err, "cannot extend the token");
 		for (i = 0; i < GH_AUTH_CACHE_SLOTS; i++)
 			if (a->tok_cached[i].id == rq->tok.id)
 				gh_auth_cache_drop(&a->tok_cache, i);

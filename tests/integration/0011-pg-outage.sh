@@ -113,6 +113,12 @@ for _ in 1 2 3; do
 	check "answered in ${ms} ms, under 2 s" "it waited" test "$ms" -lt 2000
 done
 expect_json .status 503
+# apihost looks a token up in the database: down, a 503 too (JSON for a
+# client that is not a browser), not a 403 nor a 500.
+nobody=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' | cut -c1-43)
+GH_HOST=api.localhost req GET /whatever -H "Authorization: Bearer $nobody"
+expect_status 503 "apihost: a token lookup (PostgreSQL never up) → 503"
+expect_header Retry-After '^1$'
 pids0=$(icyfire_pids)
 check "icyfire's processes run without a database ($pids0)" "none" test -n "$pids0"
 
@@ -125,6 +131,8 @@ fi
 expect_json .post.id "$(cat "$GH_STATE/post.id")"
 check "no process was started anew ($pids0)" "now: $(icyfire_pids)" \
 	pids_alive "$pids0"
+GH_HOST=api.localhost req GET /whatever -H "Authorization: Bearer $nobody"
+expect_status 403 "apihost: an unknown token (PostgreSQL up) → 403"
 
 # --- a restart under load --------------------------------------------------------
 

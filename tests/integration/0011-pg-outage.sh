@@ -188,7 +188,7 @@ check "the processes from before the restart serve on ($pids1)" \
 
 # Each answer's incident is written after the answer went out: let the
 # last ones land.
-sleep 1
+sleep 2
 incidents=$(PGOPTIONS='-c search_path=icyfire_log' psql -X -q -At \
 	-d "$GH_DATABASE" -c 'SELECT count(*) FROM incident')
 inc200=$(PGOPTIONS='-c search_path=icyfire_log' psql -X -q -At \

@@ -1309,6 +1309,46 @@ gh_txn(struct gh_db *db, unsigned flags, gh_txn_fn *fn, void *arg)
 	}
 }
 
+/* What gh_txn_stmt() hands gh_txn(). */
+struct txn_stmt {
+	size_t		 id;
+	unsigned	 flags;
+	gh_bind_fn	*bind;
+	const void	*arg;
+	long long	 out;
+};
+
+static enum gh_err
+txn_stmt_run(struct gh_db *db, void *arg)
+{
+	struct txn_stmt	*t = arg;
+	struct gh_stmt	*st;
+	enum gh_err	 err;
+
+	if ((st = gh_db_prep(db, t->id)) == NULL)
+		return GH_EDB;
+	t->bind(st, t->arg);
+	if (t->flags & GH_DB_INSERT)
+		return gh_stmt_insert(st, t->flags & GH_DB_CHANGED, &t->out);
+	if ((err = gh_stmt_done(st)) != GH_OK)
+		return err;
+	t->out = gh_stmt_changes(st);
+	return (t->flags & GH_DB_CHANGED) && t->out == 0 ? GH_ENOTFOUND : GH_OK;
+}
+
+enum gh_err
+gh_txn_stmt(struct gh_db *db, size_t id, unsigned flags, gh_bind_fn *bind,
+    const void *arg, long long *out)
+{
+	struct txn_stmt	t = { id, flags, bind, arg, 0 };
+	enum gh_err	err;
+
+	if ((err = gh_txn(db, flags & GH_DB_NOSYNC, txn_stmt_run, &t)) ==
+	    GH_OK && out != NULL)
+		*out = t.out;
+	return err;
+}
+
 enum gh_err
 gh_stmt_insert(struct gh_stmt *st, unsigned flags, long long *id)
 {

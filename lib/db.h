@@ -314,6 +314,19 @@ typedef enum gh_err gh_txn_fn(struct gh_db *db, void *arg);
 enum gh_err	 gh_txn(struct gh_db *db, unsigned flags, gh_txn_fn *fn,
 		    void *arg);
 
+/* Binds the parameters of st from arg, for gh_txn_stmt(). */
+typedef void gh_bind_fn(struct gh_stmt *st, const void *arg);
+
+#define GH_DB_INSERT	0x08	/* gh_txn_stmt(): *out is the new row's id */
+/*
+ * Statement id alone as a gh_txn() transaction, bound by bind(st, arg)
+ * on each try.  flags: GH_DB_NOSYNC (the commit), GH_DB_CHANGED (no row
+ * changed is GH_ENOTFOUND), GH_DB_INSERT.  *out (may be NULL): the rows it
+ * changed, or with GH_DB_INSERT the new row's id (gh_stmt_insert()).
+ */
+enum gh_err	 gh_txn_stmt(struct gh_db *db, size_t id, unsigned flags,
+		    gh_bind_fn *bind, const void *arg, long long *out);
+
 /* Finalise statements and close; accepts a zeroed struct. */
 void		 gh_db_close(struct gh_db *db);
 

@@ -185,47 +185,26 @@ bind_time(struct gh_stmt *st, int i, long long n)
 		gh_stmt_bind_null(st, i);
 }
 
-/*
- * One statement of the table, for gh_txn(): text $1 (unless NULL), then
- * the integers; changes gets the rows it changed.
- */
-struct one_write {
-	enum stmt	 which;
-	const char	*text;
-	long long	 v[2];
-	int		 nv;
-	long long	 changes;
+/* $1 and $2 of a token's UPDATE (or $1 alone: n 1), for gh_txn_stmt(). */
+struct ints {
+	long long	v[2];
+	int		n;
 };
 
-static enum gh_err
-one_write_run(struct gh_db *db, void *arg)
+static void
+ints_bind(struct gh_stmt *st, const void *arg)
 {
-	struct one_write	*w = arg;
-	struct gh_stmt		*st;
-	enum gh_err		 err;
-	int			 i, n = 1;
+	const struct ints	*p = arg;
+	int			 i;
 
-	if ((st = gh_db_prep(db, w->which)) == NULL)
-		return GH_EDB;
-	if (w->text != NULL)
-		gh_stmt_bind_text(st, n++, w->text);
-	for (i = 0; i < w->nv; i++)
-		gh_stmt_bind_int64(st, n++, w->v[i]);
-	if ((err = gh_stmt_done(st)) == GH_OK)
-		w->changes = gh_stmt_changes(st);
-	return err;
+	for (i = 0; i < p->n; i++)
+		gh_stmt_bind_int64(st, i + 1, p->v[i]);
 }
 
-/* Run w in a transaction; GH_ENOTFOUND if must_change and it changed none. */
-static enum gh_err
-one_write(struct apihost *a, struct one_write *w, int must_change)
+static void
+name_bind(struct gh_stmt *st, const void *arg)
 {
-	enum gh_err	err;
-
-	w->changes = 0;
-	if ((err = gh_txn(&a->db, 0, one_write_run, w)) != GH_OK)
-		return err;
-	return must_change && w->changes == 0 ? GH_ENOTFOUND : GH_OK;
+	gh_stmt_bind_text(st, 1, arg);
 }
 
 struct grain_new {
@@ -233,20 +212,16 @@ struct grain_new {
 	unsigned char	 hash[GH_SHA256_LEN];
 };
 
-static enum gh_err
-grain_add_run(struct gh_db *db, void *arg)
+static void
+grain_new_bind(struct gh_stmt *st, const void *arg)
 {
-	struct grain_new	*g = arg;
-	struct gh_stmt		*st;
+	const struct grain_new	*g = arg;
 
-	if ((st = gh_db_prep(db, STMT_GRAIN_ADD)) == NULL)
-		return GH_EDB;
 	gh_stmt_bind_text(st, 1, g->name);
 	gh_stmt_bind_text(st, 2, g->upstream);
 	gh_stmt_bind_text(st, 3, g->api_path);
 	gh_stmt_bind_blob(st, 4, g->hash, sizeof(g->hash));
 	gh_stmt_bind_int64(st, 5, gh_now());
-	return gh_stmt_done(st);
 }
 
 enum gh_err
@@ -256,15 +231,15 @@ apihost_store_grain_add(struct apihost *a, const char *name,
 	struct grain_new	g = { name, upstream, api_path, { 0 } };
 
 	gh_sha256(secret, strlen(secret), g.hash);
-	return gh_txn(&a->db, 0, grain_add_run, &g);
+	return gh_txn_stmt(&a->db, STMT_GRAIN_ADD, 0, grain_new_bind, &g,
+	    NULL);
 }
 
 enum gh_err
 apihost_store_grain_remove(struct apihost *a, const char *name)
 {
-	struct one_write	w = { STMT_GRAIN_REMOVE, name, { 0, 0 }, 0, 0 };
-
-	return one_write(a, &w, 1);
+	return gh_txn_stmt(&a->db, STMT_GRAIN_REMOVE, GH_DB_CHANGED, name_bind,
+	    name, NULL);
 }
 
 enum gh_err
@@ -417,27 +392,28 @@ apihost_store_token_by_hash(struct apihost *a,
 enum gh_err
 apihost_store_token_used(struct apihost *a, long long id, long long now)
 {
-	struct one_write	w = { STMT_TOKEN_USED, NULL, { id, now }, 2, 0 };
+	struct ints	p = { { id, now }, 2 };
 
-	return one_write(a, &w, 1);
+	return gh_txn_stmt(&a->db, STMT_TOKEN_USED, GH_DB_CHANGED, ints_bind,
+	    &p, NULL);
 }
 
 enum gh_err
 apihost_store_token_keepalive(struct apihost *a, long long id, long long until)
 {
-	struct one_write	w = { STMT_TOKEN_KEEPALIVE, NULL, { id, until },
-				    2, 0 };
+	struct ints	p = { { id, until }, 2 };
 
-	return one_write(a, &w, 0);
+	return gh_txn_stmt(&a->db, STMT_TOKEN_KEEPALIVE, 0, ints_bind, &p,
+	    NULL);
 }
 
 enum gh_err
 apihost_store_token_revoke(struct apihost *a, long long id)
 {
-	struct one_write	w = { STMT_TOKEN_REVOKE, NULL, { id, gh_now() },
-				    2, 0 };
+	struct ints	p = { { id, gh_now() }, 2 };
 
-	return one_write(a, &w, 1);
+	return gh_txn_stmt(&a->db, STMT_TOKEN_REVOKE, GH_DB_CHANGED, ints_bind,
+	    &p, NULL);
 }
 
 enum gh_err
@@ -465,12 +441,9 @@ apihost_store_token_list(struct apihost *a, apihost_store_token_cb *cb,
 enum gh_err
 apihost_store_token_purge(struct apihost *a, long long now, long long *n)
 {
-	struct one_write	w = { STMT_TOKEN_PURGE, NULL, { now, 0 }, 1, 0 };
-	enum gh_err		err;
+	struct ints	p = { { now, 0 }, 1 };
 
-	if ((err = one_write(a, &w, 0)) == GH_OK && n != NULL)
-		*n = w.changes;
-	return err;
+	return gh_txn_stmt(&a->db, STMT_TOKEN_PURGE, 0, ints_bind, &p, n);
 }
 
 enum gh_err

@@ -965,8 +965,12 @@ db_open_pg(struct gh_db *db, const struct gh_conf *conf,
 	if ((err = pg_open(&tmp, gh_conf_database(conf), pw[0] != '\0' ?
 	    pwpath : NULL, schema->service, flags)) != GH_OK)
 		goto out;
-	err = (flags & GH_DB_CREATE) ? gh_db_migrate(&tmp, schema) :
-	    gh_db_check(&tmp, schema);
+	if (schema->n > 0 && pg_pending(&tmp,
+	    schema->migrations[schema->n - 1].version))
+		err = GH_OK;	/* checked at the first connect */
+	else
+		err = (flags & GH_DB_CREATE) ? gh_db_migrate(&tmp, schema) :
+		    gh_db_check(&tmp, schema);
 	if (err != GH_OK)
 		goto out;
 	*db = tmp;
@@ -1227,6 +1231,7 @@ gh_db_rc_err(enum gh_db_rc rc)
 	case GH_DB_CONSTRAINT:
 		return GH_ECONFLICT;
 	case GH_DB_CONN:
+	case GH_DB_UNCERTAIN:	/* a 503 too: the client may ask again */
 		return GH_EUNAVAIL;
 	default:
 		return GH_EDB;
@@ -1295,6 +1300,96 @@ gh_db_write_end(struct gh_db *db, struct gh_stmt *st, unsigned flags)
 		return err;
 	}
 	return gh_db_commit(db);
+}
+
+/* A pause of 1 to 5 << try ms, at random, so that two losers do not meet again. */
+static void
+txn_pause(int try)
+{
+	static unsigned long long	x;
+	struct timespec			ts;
+	long				ms;
+
+	if (x == 0)
+		x = (unsigned long long)gh_now_us() ^
+		    ((unsigned long long)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
+	x ^= x << 13;	/* xorshift64: jitter, not secrets */
+	x ^= x >> 7;
+	x ^= x << 17;
+	ms = 1 + (long)(x % (5UL << try));
+	ts.tv_sec = 0;
+	ts.tv_nsec = ms * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+enum gh_err
+gh_txn(struct gh_db *db, unsigned flags, gh_txn_fn *fn, void *arg)
+{
+	long long	t0 = gh_now_us();
+	enum gh_err	err;
+	int		try, committing;
+
+	for (try = 0;; try++) {
+		committing = 0;
+		if ((err = gh_db_begin(db)) == GH_OK) {
+			if ((err = fn(db, arg)) != GH_OK)
+				gh_db_rollback(db);
+			else {
+				committing = 1;
+				err = gh_db_commit_flags(db, flags);
+			}
+		}
+		if (err == GH_OK)
+			return GH_OK;
+		/* Only what surely did not commit goes again. */
+		if (err != GH_EBUSY && (err != GH_EUNAVAIL || committing))
+			return err;
+		if (try + 1 >= GH_TXN_TRIES ||
+		    gh_now_us() - t0 >= GH_TXN_BUDGET_MS * 1000LL)
+			return err;
+		txn_pause(try);
+	}
+}
+
+/* What gh_txn_stmt() hands gh_txn(). */
+struct txn_stmt {
+	size_t		 id;
+	unsigned	 flags;
+	gh_bind_fn	*bind;
+	const void	*arg;
+	long long	 out;
+};
+
+static enum gh_err
+txn_stmt_run(struct gh_db *db, void *arg)
+{
+	struct txn_stmt	*t = arg;
+	struct gh_stmt	*st;
+	enum gh_err	 err;
+
+	if ((st = gh_db_prep(db, t->id)) == NULL)
+		return GH_EDB;
+	t->bind(st, t->arg);
+	if (t->flags & GH_DB_INSERT)
+		return gh_stmt_insert(st, t->flags & GH_DB_CHANGED, &t->out);
+	if ((err = gh_stmt_done(st)) != GH_OK)
+		return err;
+	t->out = gh_stmt_changes(st);
+	return (t->flags & GH_DB_CHANGED) && t->out == 0 ? GH_ENOTFOUND : GH_OK;
+}
+
+enum gh_err
+gh_txn_stmt(struct gh_db *db, size_t id, unsigned flags, gh_bind_fn *bind,
+    const void *arg, long long *out)
+{
+	struct txn_stmt	t = { id, flags, bind, arg, 0 };
+	enum gh_err	err;
+
+	if ((err = gh_txn(db, flags & GH_DB_NOSYNC, txn_stmt_run, &t)) ==
+	    GH_OK && out != NULL)
+		*out = t.out;
+	return err;
 }
 
 enum gh_err

@@ -86,6 +86,13 @@ struct gh_db {
 };
 
 #define GH_DB_CREATE	0x01	/* create the file if missing (gatectl init) */
+/*
+ * A long-lived process (a FastCGI program, the worker): a PostgreSQL that
+ * does not answer yet is no reason to fail; the connection and the check
+ * of the schema happen at first use, and until then every use is
+ * GH_DB_CONN (a 503).  No effect on SQLite, nor with GH_DB_CREATE.
+ */
+#define GH_DB_LAZY	0x04
 
 /*
  * Open path into db (zeroed by the caller) with the pragmas above and
@@ -305,6 +312,41 @@ enum gh_err	 gh_db_notify(struct gh_db *db, const char *channel);
 enum gh_err	 gh_db_listen(struct gh_db *db, const char *channel);
 int		 gh_db_listen_fd(struct gh_db *db);
 int		 gh_db_notified(struct gh_db *db);
+
+ * A write transaction run by gh_txn(): its statements on db, GH_OK to
+ * commit, anything else to roll back.  It may run more than once, so it
+ * keeps nothing from a try that did not commit (its outputs are written
+ * afresh by each run).
+ */
+typedef enum gh_err gh_txn_fn(struct gh_db *db, void *arg);
+
+#define GH_TXN_TRIES		3	/* runs at most */
+#define GH_TXN_BUDGET_MS	1000	/* no new try once this has passed */
+
+/*
+ * gh_db_begin(), fn, gh_db_commit_flags(flags): run again, after a short
+ * random pause, when the try surely did not commit and another may
+ * succeed: a retry outcome (busy, serialization failure, deadlock) before
+ * or at COMMIT, or a connection lost before COMMIT went out (the next
+ * BEGIN reconnects).  Never after COMMIT's connection was lost (commit
+ * uncertain: the write may be in), and not once GH_TXN_BUDGET_MS have
+ * passed (a busy timeout already waited its time).  The last try's error.
+ */
+enum gh_err	 gh_txn(struct gh_db *db, unsigned flags, gh_txn_fn *fn,
+		    void *arg);
+
+/* Binds the parameters of st from arg, for gh_txn_stmt(). */
+typedef void gh_bind_fn(struct gh_stmt *st, const void *arg);
+
+#define GH_DB_INSERT	0x08	/* gh_txn_stmt(): *out is the new row's id */
+/*
+ * Statement id alone as a gh_txn() transaction, bound by bind(st, arg)
+ * on each try.  flags: GH_DB_NOSYNC (the commit), GH_DB_CHANGED (no row
+ * changed is GH_ENOTFOUND), GH_DB_INSERT.  *out (may be NULL): the rows it
+ * changed, or with GH_DB_INSERT the new row's id (gh_stmt_insert()).
+ */
+enum gh_err	 gh_txn_stmt(struct gh_db *db, size_t id, unsigned flags,
+		    gh_bind_fn *bind, const void *arg, long long *out);
 
 /* Finalise statements and close; accepts a zeroed struct. */
 void		 gh_db_close(struct gh_db *db);

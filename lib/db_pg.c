@@ -16,6 +16,14 @@
  * transaction the loss is the caller's (GH_DB_CONN: the transaction is
  * gone), and during COMMIT it is GH_DB_UNCERTAIN.
  *
+ * An outage costs a request no more than a refused connect: after a
+ * failed attempt the next waits PG_RETRY_US (until then every use is
+ * GH_DB_CONN at once, a 503), a connect gives up after connect_timeout,
+ * and TCP keepalives and tcp_user_timeout end a connection whose peer
+ * went silent, instead of a request that hangs on it.  With GH_DB_LAZY a
+ * process may start while the server is down: it connects, and checks
+ * the schema version, at first use.
+ *
  * Log lines carry libpq's message, never a parameter or the URI (which may
  * name a user and host, but a password is refused before we get here).
  */
@@ -29,15 +37,22 @@
 
 #include "db_pg.h"
 #include "log.h"
+#include "util.h"
 
 struct gh_pg {
 	PGconn		*conn;
 	unsigned	 gen;		/* bumped at every (re)connect */
 	char		*search_path;	/* owned: "SET search_path = ..." */
 	char		 listen[80];	/* "LISTEN <channel>", or "" */
+
+	int		 want;		/* schema version to check at the
+					   next connect; 0: checked */
+	long long	 next_try_us;	/* no connect attempt before */
+	int		 broken;	/* connected, but not set up: as lost */
 };
 
 #define PG_NAME_MAX	32
+#define PG_RETRY_US	250000LL	/* between two failed connects */
 
 /*
  * Log what failed: the SQLSTATE and primary message of a result (never its
@@ -60,6 +75,13 @@ pg_log(const struct gh_db *db, const char *what, const PGresult *res)
 		n--;
 	gh_log("database %s: %s: %s%s%.*s", db->path, what,
 	    state != NULL ? state : "", state != NULL ? " " : "", (int)n, msg);
+}
+
+/* The connection is lost, or was never made. */
+static int
+pg_bad(const struct gh_db *db)
+{
+	return db->pg->broken || PQstatus(db->pg->conn) == CONNECTION_BAD;
 }
 
 /* Notices ("relation already exists, skipping") are not ours to print. */
@@ -89,7 +111,7 @@ pg_map(struct gh_db *db, const PGresult *res, int *stale)
 		}
 	}
 	/* A lost server answers no SQLSTATE at all, and libpq marks it. */
-	if (PQstatus(db->pg->conn) == CONNECTION_BAD)
+	if (pg_bad(db))
 		return GH_DB_CONN;
 	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	if (state == NULL)
@@ -132,18 +154,56 @@ pg_session(struct gh_db *db)
 	return err;
 }
 
-/* Re-establish a lost connection, once; GH_OK or GH_EBUSY (logged). */
+/* A connection made late (GH_DB_LAZY): is its schema the one we know? */
+static enum gh_err
+pg_check_late(struct gh_db *db)
+{
+	enum gh_err	err;
+	int		v;
+
+	if (db->pg->want == 0)
+		return GH_OK;
+	if ((err = pg_version_get(db, 0, &v)) != GH_OK)
+		return err;
+	if (v != db->pg->want) {
+		gh_log("database %s is at version %d, this program needs %d: "
+		    "%s", db->path, v, db->pg->want, v < db->pg->want ?
+		    "run gatectl init" : "upgrade the program");
+		return GH_EBUSY;
+	}
+	db->pg->want = 0;
+	return GH_OK;
+}
+
+/*
+ * Re-establish a lost connection (or make the first, GH_DB_LAZY), once;
+ * GH_OK or GH_EBUSY (logged).  Within PG_RETRY_US of a failed attempt,
+ * GH_EBUSY at once.
+ */
 static enum gh_err
 pg_reconnect(struct gh_db *db)
 {
+	long long	now = gh_now_us();
+	enum gh_err	err;
+
+	if (now < db->pg->next_try_us)
+		return GH_EBUSY;
 	PQreset(db->pg->conn);
 	if (PQstatus(db->pg->conn) != CONNECTION_OK) {
-		pg_log(db, "reconnect", NULL);
+		db->pg->next_try_us = gh_now_us() + PG_RETRY_US;
+		pg_log(db, db->pg->gen == 0 ? "connect" : "reconnect", NULL);
 		return GH_EBUSY;
 	}
+	PQsetNoticeProcessor(db->pg->conn, pg_notice, NULL);
+	gh_log("database %s: %s", db->path, db->pg->gen == 0 ? "connected" :
+	    "reconnected");
 	db->pg->gen++;
-	gh_log("database %s: reconnected", db->path);
-	return pg_session(db);
+	if ((err = pg_session(db)) == GH_OK)
+		err = pg_check_late(db);
+	db->pg->broken = err != GH_OK;	/* if so, the next use tries again */
+	if (err != GH_OK)
+		db->pg->next_try_us = gh_now_us() + PG_RETRY_US;
+	return err;
 }
 
 static int
@@ -152,11 +212,31 @@ pg_outside_txn(const struct gh_db *db)
 	return !db->intx && !db->inread;
 }
 
+/* "name" as an SQL identifier, quotes doubled; NULL without memory. */
+static char *
+pg_ident(const char *name)
+{
+	char	*q, *p;
+
+	if ((q = malloc(2 * strlen(name) + 3)) == NULL)
+		return NULL;
+	p = q;
+	*p++ = '"';
+	for (; *name != '\0'; name++) {
+		if (*name == '"')
+			*p++ = '"';
+		*p++ = *name;
+	}
+	*p++ = '"';
+	*p = '\0';
+	return q;
+}
+
 enum gh_err
 pg_open(struct gh_db *db, const char *uri, const char *passfile,
     const char *service, unsigned flags)
 {
-	const char	*keys[5], *vals[5];
+	const char	*keys[12], *vals[12];
 	struct gh_pg	*pg;
 	PGresult	*res;
 	char		*ident = NULL, *sql = NULL;
@@ -167,8 +247,27 @@ pg_open(struct gh_db *db, const char *uri, const char *passfile,
 	if ((pg = calloc(1, sizeof(*pg))) == NULL)
 		return GH_ENOMEM;
 	db->pg = pg;
-	/* Later keywords win: the URI may set its own connect_timeout. */
-	keys[i] = "connect_timeout";	vals[i++] = "5";
+	if ((ident = pg_ident(service)) == NULL) {
+		err = GH_ENOMEM;
+		goto fail;
+	}
+	n = strlen(ident) + 96;
+	if ((sql = malloc(n)) == NULL) {
+		err = GH_ENOMEM;
+		goto fail;
+	}
+	/*
+	 * Later keywords win: the URI may set its own.  A connect gives up
+	 * after 2 s (libpq's least); over TCP, a peer silent for 10 s ends
+	 * the connection (keepalives, and tcp_user_timeout for data sent but
+	 * not acknowledged), so no request waits on a dead one for longer.
+	 */
+	keys[i] = "connect_timeout";	vals[i++] = "2";
+	keys[i] = "keepalives";		vals[i++] = "1";
+	keys[i] = "keepalives_idle";	vals[i++] = "5";
+	keys[i] = "keepalives_interval"; vals[i++] = "2";
+	keys[i] = "keepalives_count";	vals[i++] = "2";
+	keys[i] = "tcp_user_timeout";	vals[i++] = "10000";
 	keys[i] = "application_name";	vals[i++] = service;
 	keys[i] = "dbname";		vals[i++] = uri;
 	if (passfile != NULL) {
@@ -180,37 +279,7 @@ pg_open(struct gh_db *db, const char *uri, const char *passfile,
 		err = GH_ENOMEM;
 		goto fail;
 	}
-	if (PQstatus(pg->conn) != CONNECTION_OK) {
-		pg_log(db, "connect", NULL);
-		err = GH_EUNAVAIL;
-		goto fail;
-	}
-	pg->gen = 1;
 	PQsetNoticeProcessor(pg->conn, pg_notice, NULL);
-	if ((ident = PQescapeIdentifier(pg->conn, service,
-	    strlen(service))) == NULL) {
-		pg_log(db, "schema name", NULL);
-		goto fail;
-	}
-	n = strlen(ident) + 96;
-	if ((sql = malloc(n)) == NULL) {
-		err = GH_ENOMEM;
-		goto fail;
-	}
-	if (flags & GH_DB_CREATE) {
-		snprintf(sql, n, "CREATE SCHEMA IF NOT EXISTS %s", ident);
-		res = PQexec(pg->conn, sql);
-		/* Two inits at once: the loser sees 23505 on the catalogue. */
-		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-		    strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL ?
-		    PQresultErrorField(res, PG_DIAG_SQLSTATE) : "", "23505")
-		    != 0) {
-			pg_log(db, "CREATE SCHEMA", res);
-			PQclear(res);
-			goto fail;
-		}
-		PQclear(res);
-	}
 	/*
 	 * lock_timeout is SQLite's busy timeout: a writer waits that long for
 	 * a row another holds, then gets 55P03 (GH_DB_RETRY, a 503), never a
@@ -220,15 +289,58 @@ pg_open(struct gh_db *db, const char *uri, const char *passfile,
 	    GH_DB_BUSY_TIMEOUT_MS);
 	pg->search_path = sql;
 	sql = NULL;
+	if (PQstatus(pg->conn) != CONNECTION_OK) {
+		pg_log(db, "connect", NULL);
+		err = GH_EUNAVAIL;
+		if ((flags & GH_DB_LAZY) && !(flags & GH_DB_CREATE)) {
+			/* gen 0: the first use connects (pg_reconnect()). */
+			gh_log("database %s: connecting at first use",
+			    db->path);
+			free(ident);
+			return GH_OK;
+		}
+		goto fail;
+	}
+	pg->gen = 1;
+	if (flags & GH_DB_CREATE) {
+		n = strlen(ident) + 32;
+		if ((sql = malloc(n)) == NULL) {
+			err = GH_ENOMEM;
+			goto fail;
+		}
+		snprintf(sql, n, "CREATE SCHEMA IF NOT EXISTS %s", ident);
+		res = PQexec(pg->conn, sql);
+		/* Two inits at once: the loser sees 23505 on the catalogue. */
+		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+		    strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL ?
+		    PQresultErrorField(res, PG_DIAG_SQLSTATE) : "", "23505")
+		    != 0) {
+			pg_log(db, "CREATE SCHEMA", res);
+			PQclear(res);
+			err = GH_EDB;
+			goto fail;
+		}
+		PQclear(res);
+	}
 	if ((err = pg_session(db)) != GH_OK)
 		goto fail;
-	PQfreemem(ident);
+	free(ident);
+	free(sql);
 	return GH_OK;
 fail:
-	PQfreemem(ident);
+	free(ident);
 	free(sql);
 	pg_close(db);
 	return err;
+}
+
+int
+pg_pending(struct gh_db *db, int want)
+{
+	if (db->pg->gen != 0)
+		return 0;
+	db->pg->want = want;
+	return 1;
 }
 
 void
@@ -251,7 +363,7 @@ pg_exec_rc(struct gh_db *db, const char *sql, int retry)
 	enum gh_db_rc	 rc;
 	int		 stale;
 
-	if (PQstatus(db->pg->conn) == CONNECTION_BAD) {
+	if (pg_bad(db)) {
 		if (!retry || !pg_outside_txn(db) || pg_reconnect(db) != GH_OK)
 			return GH_DB_CONN;
 		retry = 0;
@@ -284,7 +396,7 @@ pg_commit(struct gh_db *db, unsigned flags)
 	enum gh_db_rc	rc;
 
 	/* Known lost before COMMIT went out: surely not committed. */
-	if (PQstatus(db->pg->conn) == CONNECTION_BAD)
+	if (pg_bad(db))
 		return GH_DB_CONN;
 	if ((flags & GH_DB_NOSYNC) && (rc = pg_exec_rc(db,
 	    "SET LOCAL synchronous_commit = off", 0)) != GH_DB_DONE)
@@ -298,7 +410,7 @@ pg_rollback(struct gh_db *db)
 {
 	PGresult	*res;
 
-	if (PQstatus(db->pg->conn) == CONNECTION_BAD ||
+	if (pg_bad(db) ||
 	    PQtransactionStatus(db->pg->conn) == PQTRANS_IDLE)
 		return;
 	res = PQexec(db->pg->conn, "ROLLBACK");
@@ -433,7 +545,7 @@ pg_step(struct gh_stmt *st)
 	if (st->binderr)
 		return GH_DB_HARD;
 again:
-	if (PQstatus(db->pg->conn) == CONNECTION_BAD) {
+	if (pg_bad(db)) {
 		if (retried || !pg_outside_txn(db) ||
 		    pg_reconnect(db) != GH_OK)
 			return GH_DB_CONN;

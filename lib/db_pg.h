@@ -39,6 +39,11 @@ const char	*gh_db_sql(const struct gh_db *db, size_t id);
 enum gh_err	 pg_open(struct gh_db *db, const char *uri, const char *passfile,
 		    const char *service, unsigned flags);
 void		 pg_close(struct gh_db *db);
+/*
+ * 1 when pg_open() left db unconnected (GH_DB_LAZY): then the schema
+ * version want is checked when the first use connects.
+ */
+int		 pg_pending(struct gh_db *db, int want);
 enum gh_err	 pg_exec(struct gh_db *db, const char *sql);
 /* COMMIT: GH_DB_DONE, or the outcome (GH_DB_UNCERTAIN on a lost connection). */
 enum gh_db_rc	 pg_commit(struct gh_db *db, unsigned flags);

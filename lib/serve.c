@@ -289,7 +289,7 @@ render_error(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		gh_res_header(res, "Allow", "%s", allow);
 	}
 	if (res->status == 503)
-		gh_res_header(res, "Retry-After", "5");
+		gh_res_header(res, "Retry-After", "1");
 	gh_buf_reset(&res->body);
 	if (svc->error_body != NULL && (req->route == NULL ||
 	    (req->route->flags & GH_ROUTE_JSON_ERRORS) == 0))

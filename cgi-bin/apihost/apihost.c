@@ -28,8 +28,9 @@ apihost_open(struct apihost *a, const char *config, unsigned dbflags,
 		goto fail;
 	}
 	if ((err = apihost_store_open(a, dbflags)) != GH_OK) {
-		snprintf(errbuf, errsz, "%s/apihost.db: %s%s",
-		    gh_conf_state_dir(&a->conf), gh_strerror(err),
+		snprintf(errbuf, errsz, "apihost's database (%s): %s%s",
+		    strcmp(gh_conf_database(&a->conf), "sqlite") == 0 ?
+		    gh_conf_state_dir(&a->conf) : "postgresql", gh_strerror(err),
 		    err == GH_ECONFIG ? " (run gatectl init)" : "");
 		goto fail;
 	}

@@ -164,7 +164,11 @@ enum gh_err	 apihost_store_token_add(struct apihost *a,
 enum gh_err	 apihost_store_token_by_hash(struct apihost *a,
 		    const unsigned char hash[GH_SHA256_LEN],
 		    struct apihost_token *out);
-/* Record a use at now: last_used, and the token becomes permanent. */
+/*
+ * Record a use at now: last_used (never backwards), and the token becomes
+ * permanent.  GH_ENOTFOUND when it is no longer usable then (revoked,
+ * expired, or purged).
+ */
 enum gh_err	 apihost_store_token_used(struct apihost *a, long long id,
 		    long long now);
 /* An unused offer token lives until at least until; GH_OK if permanent. */
@@ -232,9 +236,13 @@ enum gh_err	 apihost_proxy(struct gh_svc *, struct gh_req *,
 /* token.c: the auth policy of the gateway's routes, by Bearer or Basic. */
 enum gh_err	 apihost_token_auth(struct gh_svc *, struct gh_req *,
 		    struct gh_res *);
-/* A use of token t at now: an offer token becomes permanent. */
-void		 apihost_token_note_use(struct apihost *a,
-		    const struct apihost_token *t, long long now);
+/*
+ * A use of the request's token: an offer token becomes permanent, or the
+ * request is refused (GH_EFORBIDDEN: purged or revoked meanwhile; the
+ * database's error) with the answer set.
+ */
+enum gh_err	 apihost_token_note_use(struct apihost *a, struct gh_req *req,
+		    struct gh_res *res);
 /* X-Sandstorm-Token-Keepalive: value (ms) answered for the request's token. */
 enum gh_err	 apihost_token_keepalive(struct apihost *a, struct gh_req *req,
 		    struct gh_res *res, const char *value);

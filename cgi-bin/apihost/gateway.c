@@ -446,7 +446,8 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	    rq->tok.grain.upstream, rq->tok.grain.api_path, req->path + 1,
 	    req->query[0] ? "?" : "", req->query) >= sizeof(url))
 		return gh_fail(res, GH_ETOOLONG, "the URL is too long");
-	apihost_token_note_use(a, &rq->tok, req->start_us / 1000000);
+	if ((err = apihost_token_note_use(a, req, res)) != GH_OK)
+		return err;
 	if ((headers = upstream_headers(a, req)) == NULL)
 		return gh_fail(res, GH_ENOMEM, "out of memory");
 

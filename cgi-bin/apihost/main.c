@@ -70,7 +70,9 @@ main(void)
 	gh_log_init("apihost");
 	if (gh_crypto_nodump() != GH_OK)
 		return 1;
-	if (apihost_open(&a, NULL, 0, errbuf, sizeof(errbuf)) != GH_OK) {
+	/* Up before PostgreSQL is: 503s until it answers. */
+	if (apihost_open(&a, NULL, GH_DB_LAZY, errbuf, sizeof(errbuf)) !=
+	    GH_OK) {
 		gh_log("%s", errbuf);
 		return 1;
 	}

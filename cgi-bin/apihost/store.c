@@ -35,56 +35,81 @@ enum stmt {
 	"t.created, t.last_used, t.expires, t.expires_unused, t.revoked, " \
 	"g.id, g.name, g.upstream, g.api_path, g.created "
 
-static const char *const stmts[STMT__MAX] = {
-	[STMT_GRAIN_ADD] =
+/*
+ * Written once for both backends: $n parameters, epoch seconds, CASE
+ * where SQLite says max() and PostgreSQL GREATEST(), and RETURNING id for
+ * the new rows.  Every change of a token is one conditional UPDATE or
+ * DELETE, so that several processes on several nodes sharing one
+ * PostgreSQL never act on a row another has changed meanwhile (READ
+ * COMMITTED re-checks the WHERE of a row it waited for).
+ */
+static const struct gh_stmt_def stmts[STMT__MAX] = {
+	[STMT_GRAIN_ADD] = {
 	    "INSERT INTO grain (name, upstream, api_path, secret_hash, created) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5)",
-	[STMT_GRAIN_REMOVE] =
-	    "DELETE FROM grain WHERE name = ?1",
-	[STMT_GRAIN_LIST] =
+	    "VALUES ($1, $2, $3, $4, $5)", NULL, NULL },
+	[STMT_GRAIN_REMOVE] = {
+	    "DELETE FROM grain WHERE name = $1", NULL, NULL },
+	[STMT_GRAIN_LIST] = {
 	    "SELECT g.id, g.name, g.upstream, g.api_path, g.created, "
 	    "(SELECT count(*) FROM token t WHERE t.grain_id = g.id) "
-	    "FROM grain g ORDER BY g.name",
-	[STMT_GRAIN_BY_SECRET] =
+	    "FROM grain g ORDER BY g.name", NULL, NULL },
+	[STMT_GRAIN_BY_SECRET] = {
 	    "SELECT id, name, upstream, api_path, created, secret_hash "
-	    "FROM grain WHERE secret_hash = ?1",
-	[STMT_GRAIN_ID] =
-	    "SELECT id FROM grain WHERE name = ?1",
-	[STMT_TOKEN_ADD] =
+	    "FROM grain WHERE secret_hash = $1", NULL, NULL },
+	[STMT_GRAIN_ID] = {
+	    "SELECT id FROM grain WHERE name = $1", NULL, NULL },
+	[STMT_TOKEN_ADD] = {
 	    "INSERT INTO token (grain_id, token_hash, user_id, username, "
 	    "permissions, petname, created, expires, expires_unused) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[STMT_TOKEN_BY_HASH] =
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+	    NULL, NULL },
+	[STMT_TOKEN_BY_HASH] = {
 	    "SELECT " TOKEN_COLS ", t.token_hash FROM token t "
-	    "JOIN grain g ON g.id = t.grain_id WHERE t.token_hash = ?1",
-	[STMT_TOKEN_USED] =
-	    "UPDATE token SET last_used = ?2, expires_unused = NULL "
-	    "WHERE id = ?1",
-	[STMT_TOKEN_KEEPALIVE] =
-	    "UPDATE token SET expires_unused = max(expires_unused, ?2) "
-	    "WHERE id = ?1 AND expires_unused IS NOT NULL",
-	[STMT_TOKEN_REVOKE] =
-	    "UPDATE token SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL",
-	[STMT_TOKEN_LIST] =
+	    "JOIN grain g ON g.id = t.grain_id WHERE t.token_hash = $1",
+	    NULL, NULL },
+	/*
+	 * A use at $2 of a token still usable then: last_used only moves
+	 * forward, and an offer token becomes permanent, exactly once and
+	 * only if no node purged, revoked or outlived it first.
+	 */
+	[STMT_TOKEN_USED] = {
+	    "UPDATE token SET last_used = CASE WHEN last_used > $2 "
+	    "THEN last_used ELSE $2 END, expires_unused = NULL "
+	    "WHERE id = $1 AND revoked IS NULL "
+	    "AND (expires IS NULL OR expires > $2) "
+	    "AND (expires_unused IS NULL OR expires_unused > $2)",
+	    NULL, NULL },
+	/* Extends, never shortens, and never revives a used token. */
+	[STMT_TOKEN_KEEPALIVE] = {
+	    "UPDATE token SET expires_unused = CASE WHEN expires_unused > $2 "
+	    "THEN expires_unused ELSE $2 END "
+	    "WHERE id = $1 AND expires_unused IS NOT NULL AND revoked IS NULL",
+	    NULL, NULL },
+	[STMT_TOKEN_REVOKE] = {
+	    "UPDATE token SET revoked = $2 WHERE id = $1 AND revoked IS NULL",
+	    NULL, NULL },
+	[STMT_TOKEN_LIST] = {
 	    "SELECT " TOKEN_COLS "FROM token t "
-	    "JOIN grain g ON g.id = t.grain_id ORDER BY t.id",
-	[STMT_TOKEN_PURGE] =
+	    "JOIN grain g ON g.id = t.grain_id ORDER BY t.id", NULL, NULL },
+	/* A token made permanent meanwhile has expires_unused NULL: kept. */
+	[STMT_TOKEN_PURGE] = {
 	    "DELETE FROM token WHERE expires_unused IS NOT NULL AND "
-	    "expires_unused <= ?1",
-	[STMT_OFFER_ADD] =
+	    "expires_unused <= $1", NULL, NULL },
+	[STMT_OFFER_ADD] = {
 	    "INSERT INTO offer (page_hash, token_id, template, token_sealed, "
-	    "created) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[STMT_OFFER_GET] =
+	    "created) VALUES ($1, $2, $3, $4, $5)", NULL, NULL },
+	[STMT_OFFER_GET] = {
 	    "SELECT " TOKEN_COLS ", o.template, o.token_sealed FROM offer o "
 	    "JOIN token t ON t.id = o.token_id "
-	    "JOIN grain g ON g.id = t.grain_id WHERE o.page_hash = ?1",
+	    "JOIN grain g ON g.id = t.grain_id WHERE o.page_hash = $1",
+	    NULL, NULL },
 };
 
 enum gh_err
 apihost_store_open(struct apihost *a, unsigned flags)
 {
-	return gh_db_open_sqlite_only(&a->db, &a->conf,
-	    &apihost_schema, flags, stmts, STMT__MAX);
+	return gh_db_open_conf(&a->db, &a->conf, &apihost_schema, flags,
+	    stmts, STMT__MAX);
 }
 
 void
@@ -95,11 +120,11 @@ apihost_store_close(struct apihost *a)
 
 /* Column col as text into out, "" for NULL. */
 static enum gh_err
-text_or_empty(sqlite3_stmt *st, int col, char *out, size_t outsz)
+text_or_empty(struct gh_stmt *st, int col, char *out, size_t outsz)
 {
 	enum gh_err	err;
 
-	if ((err = gh_db_text(st, col, out, outsz)) == GH_ENOTFOUND) {
+	if ((err = gh_stmt_text_copy(st, col, out, outsz)) == GH_ENOTFOUND) {
 		out[0] = '\0';
 		err = GH_OK;
 	}
@@ -108,30 +133,31 @@ text_or_empty(sqlite3_stmt *st, int col, char *out, size_t outsz)
 
 /* The grain columns id, name, upstream, api_path, created from col on. */
 static enum gh_err
-grain_read(sqlite3_stmt *st, int col, struct apihost_grain *g)
+grain_read(struct gh_stmt *st, int col, struct apihost_grain *g)
 {
 	enum gh_err	err;
 
-	g->id = sqlite3_column_int64(st, col);
-	if ((err = gh_db_text(st, col + 1, g->name, sizeof(g->name))) != GH_OK ||
-	    (err = gh_db_text(st, col + 2, g->upstream,
+	g->id = gh_stmt_int64(st, col);
+	if ((err = gh_stmt_text_copy(st, col + 1, g->name,
+	    sizeof(g->name))) != GH_OK ||
+	    (err = gh_stmt_text_copy(st, col + 2, g->upstream,
 	    sizeof(g->upstream))) != GH_OK ||
-	    (err = gh_db_text(st, col + 3, g->api_path,
+	    (err = gh_stmt_text_copy(st, col + 3, g->api_path,
 	    sizeof(g->api_path))) != GH_OK)
 		return err;
-	g->created = sqlite3_column_int64(st, col + 4);
+	g->created = gh_stmt_int64(st, col + 4);
 	return GH_OK;
 }
 
 /* The TOKEN_COLS of the current row into t. */
 static enum gh_err
-token_read(sqlite3_stmt *st, struct apihost_token *t)
+token_read(struct gh_stmt *st, struct apihost_token *t)
 {
 	enum gh_err	err;
 
 	memset(t, 0, sizeof(*t));
-	t->id = sqlite3_column_int64(st, 0);
-	t->has_user = sqlite3_column_type(st, 1) != SQLITE_NULL;
+	t->id = gh_stmt_int64(st, 0);
+	t->has_user = !gh_stmt_null(st, 1);
 	if ((err = text_or_empty(st, 1, t->user_id, sizeof(t->user_id))) !=
 	    GH_OK ||
 	    (err = text_or_empty(st, 2, t->username, sizeof(t->username))) !=
@@ -141,43 +167,79 @@ token_read(sqlite3_stmt *st, struct apihost_token *t)
 	    (err = text_or_empty(st, 4, t->petname, sizeof(t->petname))) !=
 	    GH_OK)
 		return err;
-	t->created = sqlite3_column_int64(st, 5);
-	t->last_used = sqlite3_column_int64(st, 6);	/* NULL reads as 0 */
-	t->expires = sqlite3_column_int64(st, 7);
-	t->expires_unused = sqlite3_column_int64(st, 8);
-	t->revoked = sqlite3_column_int64(st, 9);
+	t->created = gh_stmt_int64(st, 5);
+	t->last_used = gh_stmt_int64(st, 6);	/* NULL reads as 0 */
+	t->expires = gh_stmt_int64(st, 7);
+	t->expires_unused = gh_stmt_int64(st, 8);
+	t->revoked = gh_stmt_int64(st, 9);
 	return grain_read(st, 10, &t->grain);
+}
+
+/* Bind n to $i, or NULL when it is 0 (no such time). */
+static void
+bind_time(struct gh_stmt *st, int i, long long n)
+{
+	if (n > 0)
+		gh_stmt_bind_int64(st, i, n);
+	else
+		gh_stmt_bind_null(st, i);
+}
+
+/* $1 and $2 of a token's UPDATE (or $1 alone: n 1), for gh_txn_stmt(). */
+struct ints {
+	long long	v[2];
+	int		n;
+};
+
+static void
+ints_bind(struct gh_stmt *st, const void *arg)
+{
+	const struct ints	*p = arg;
+	int			 i;
+
+	for (i = 0; i < p->n; i++)
+		gh_stmt_bind_int64(st, i + 1, p->v[i]);
+}
+
+static void
+name_bind(struct gh_stmt *st, const void *arg)
+{
+	gh_stmt_bind_text(st, 1, arg);
+}
+
+struct grain_new {
+	const char	*name, *upstream, *api_path;
+	unsigned char	 hash[GH_SHA256_LEN];
+};
+
+static void
+grain_new_bind(struct gh_stmt *st, const void *arg)
+{
+	const struct grain_new	*g = arg;
+
+	gh_stmt_bind_text(st, 1, g->name);
+	gh_stmt_bind_text(st, 2, g->upstream);
+	gh_stmt_bind_text(st, 3, g->api_path);
+	gh_stmt_bind_blob(st, 4, g->hash, sizeof(g->hash));
+	gh_stmt_bind_int64(st, 5, gh_now());
 }
 
 enum gh_err
 apihost_store_grain_add(struct apihost *a, const char *name,
     const char *upstream, const char *api_path, const char *secret)
 {
-	unsigned char	 hash[GH_SHA256_LEN];
-	sqlite3_stmt	*st;
-	enum gh_err	 err;
+	struct grain_new	g = { name, upstream, api_path, { 0 } };
 
-	gh_sha256(secret, strlen(secret), hash);
-	if ((st = gh_db_write_stmt(&a->db, STMT_GRAIN_ADD, &err)) == NULL)
-		return err;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, upstream, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, api_path, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, hash, sizeof(hash), SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, gh_now());
-	return gh_db_write_done(&a->db, st, 0);
+	gh_sha256(secret, strlen(secret), g.hash);
+	return gh_txn_stmt(&a->db, STMT_GRAIN_ADD, 0, grain_new_bind, &g,
+	    NULL);
 }
 
 enum gh_err
 apihost_store_grain_remove(struct apihost *a, const char *name)
 {
-	sqlite3_stmt	*st;
-	enum gh_err	 err;
-
-	if ((st = gh_db_write_stmt(&a->db, STMT_GRAIN_REMOVE, &err)) == NULL)
-		return err;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	return gh_db_write_done(&a->db, st, GH_DB_CHANGED);
+	return gh_txn_stmt(&a->db, STMT_GRAIN_REMOVE, GH_DB_CHANGED, name_bind,
+	    name, NULL);
 }
 
 enum gh_err
@@ -185,21 +247,21 @@ apihost_store_grain_list(struct apihost *a, apihost_store_grain_cb *cb,
     void *arg)
 {
 	struct apihost_grain	 g;
-	sqlite3_stmt		*st;
+	struct gh_stmt		*st;
 	enum gh_err		 err = GH_OK;
-	int			 rc;
+	enum gh_db_rc		 rc;
 
-	if ((st = gh_db_stmt(&a->db, STMT_GRAIN_LIST)) == NULL)
+	if ((st = gh_db_prep(&a->db, STMT_GRAIN_LIST)) == NULL)
 		return GH_EDB;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = gh_stmt_step(st)) == GH_DB_ROW) {
 		if ((err = grain_read(st, 0, &g)) != GH_OK)
 			break;
-		cb(&g, sqlite3_column_int64(st, 5), arg);
+		cb(&g, gh_stmt_int64(st, 5), arg);
 	}
-	gh_db_reset(st);
+	gh_stmt_reset(st);
 	if (err != GH_OK)
 		return err;
-	return rc == SQLITE_DONE ? GH_OK : gh_db_err(rc);
+	return gh_db_rc_err(rc);
 }
 
 enum gh_err
@@ -207,163 +269,151 @@ apihost_store_grain_by_secret(struct apihost *a, const char *secret, size_t len,
     struct apihost_grain *out)
 {
 	unsigned char	 hash[GH_SHA256_LEN];
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	enum gh_err	 err;
 
-	if ((st = gh_db_stmt(&a->db, STMT_GRAIN_BY_SECRET)) == NULL)
+	if ((st = gh_db_prep(&a->db, STMT_GRAIN_BY_SECRET)) == NULL)
 		return GH_EDB;
 	gh_sha256(secret, len, hash);
-	if ((err = gh_auth_lookup(&a->db, st, 5, hash)) != GH_OK)
+	if ((err = gh_auth_find(st, 5, hash)) != GH_OK)
 		return err;
 	err = grain_read(st, 0, out);
-	gh_db_reset(st);
+	gh_stmt_reset(st);
 	return err;
 }
 
 /* The id of the grain t names (by name, or t->grain_id). */
 static enum gh_err
-token_grain_id(struct apihost *a, const struct apihost_token_new *t,
+token_grain_id(struct gh_db *db, const struct apihost_token_new *t,
     long long *id)
 {
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	enum gh_err	 err;
 
 	if (t->grain == NULL) {
 		*id = t->grain_id;
 		return GH_OK;
 	}
-	if ((st = gh_db_stmt(&a->db, STMT_GRAIN_ID)) == NULL)
+	if ((st = gh_db_prep(db, STMT_GRAIN_ID)) == NULL)
 		return GH_EDB;
-	sqlite3_bind_text(st, 1, t->grain, -1, SQLITE_STATIC);
-	if ((err = gh_db_step_row(&a->db, st)) == GH_OK)
-		*id = sqlite3_column_int64(st, 0);
-	gh_db_reset(st);
+	gh_stmt_bind_text(st, 1, t->grain);
+	if ((err = gh_stmt_row(st)) == GH_OK)
+		*id = gh_stmt_int64(st, 0);
+	gh_stmt_reset(st);
 	return err;
 }
 
-/* Insert token t inside the caller's transaction; *id gets its row. */
-static enum gh_err
-token_insert(struct apihost *a, const struct apihost_token_new *t,
-    const char *token, long long *id)
-{
-	unsigned char	 hash[GH_SHA256_LEN];
-	sqlite3_stmt	*st;
-	long long	 grain_id;
-	enum gh_err	 err;
+/* A new token, and for an offer its page: what a gh_txn() run writes. */
+struct token_write {
+	const struct apihost_token_new	*t;
+	const char			*token;
+	const unsigned char		*page_hash;	/* NULL: no offer */
+	const char			*template;
+	const struct gh_buf		*sealed;
+	long long			 id;		/* out */
+};
 
-	if ((err = token_grain_id(a, t, &grain_id)) != GH_OK)
+/* Insert the token inside the caller's transaction; w->id gets its row. */
+static enum gh_err
+token_insert(struct gh_db *db, struct token_write *w)
+{
+	const struct apihost_token_new	*t = w->t;
+	unsigned char			 hash[GH_SHA256_LEN];
+	struct gh_stmt			*st;
+	long long			 grain_id;
+	enum gh_err			 err;
+
+	if ((err = token_grain_id(db, t, &grain_id)) != GH_OK)
 		return err;
-	if ((st = gh_db_stmt(&a->db, STMT_TOKEN_ADD)) == NULL)
+	if ((st = gh_db_prep(db, STMT_TOKEN_ADD)) == NULL)
 		return GH_EDB;
-	gh_sha256(token, strlen(token), hash);
-	sqlite3_bind_int64(st, 1, grain_id);
-	sqlite3_bind_blob(st, 2, hash, sizeof(hash), SQLITE_STATIC);
-	if (t->user_id != NULL)
-		sqlite3_bind_text(st, 3, t->user_id, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 3);
-	sqlite3_bind_text(st, 4, t->username ? t->username : "", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, t->permissions ? t->permissions : "", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, t->petname ? t->petname : "", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, gh_now());
-	if (t->expires > 0)
-		sqlite3_bind_int64(st, 8, t->expires);
-	else
-		sqlite3_bind_null(st, 8);
-	if (t->expires_unused > 0)
-		sqlite3_bind_int64(st, 9, t->expires_unused);
-	else
-		sqlite3_bind_null(st, 9);
-	if ((err = gh_db_step_done(&a->db, st)) != GH_OK)
+	gh_sha256(w->token, strlen(w->token), hash);
+	gh_stmt_bind_int64(st, 1, grain_id);
+	gh_stmt_bind_blob(st, 2, hash, sizeof(hash));
+	gh_stmt_bind_text(st, 3, t->user_id);	/* NULL binds NULL */
+	gh_stmt_bind_text(st, 4, t->username ? t->username : "");
+	gh_stmt_bind_text(st, 5, t->permissions ? t->permissions : "");
+	gh_stmt_bind_text(st, 6, t->petname ? t->petname : "");
+	gh_stmt_bind_int64(st, 7, gh_now());
+	bind_time(st, 8, t->expires);
+	bind_time(st, 9, t->expires_unused);
+	return gh_stmt_insert(st, GH_DB_CHANGED, &w->id);
+}
+
+static enum gh_err
+token_write_run(struct gh_db *db, void *arg)
+{
+	struct token_write	*w = arg;
+	struct gh_stmt		*st;
+	enum gh_err		 err;
+
+	if ((err = token_insert(db, w)) != GH_OK || w->page_hash == NULL)
 		return err;
-	*id = sqlite3_last_insert_rowid(a->db.h);
-	return GH_OK;
+	if ((st = gh_db_prep(db, STMT_OFFER_ADD)) == NULL)
+		return GH_EDB;
+	gh_stmt_bind_blob(st, 1, w->page_hash, GH_SHA256_LEN);
+	gh_stmt_bind_int64(st, 2, w->id);
+	gh_stmt_bind_text(st, 3, w->template);
+	gh_stmt_bind_blob(st, 4, w->sealed->data, w->sealed->len);
+	gh_stmt_bind_int64(st, 5, gh_now());
+	return gh_stmt_done(st);
 }
 
 enum gh_err
 apihost_store_token_add(struct apihost *a, const struct apihost_token_new *t,
     const char *token, long long *id)
 {
-	long long	rowid;
-	enum gh_err	err;
+	struct token_write	w = { t, token, NULL, NULL, NULL, 0 };
+	enum gh_err		err;
 
-	if ((err = gh_db_begin(&a->db)) != GH_OK)
-		return err;
-	if ((err = token_insert(a, t, token, &rowid)) != GH_OK)
-		goto fail;
-	if ((err = gh_db_commit(&a->db)) != GH_OK)
+	if ((err = gh_txn(&a->db, 0, token_write_run, &w)) != GH_OK)
 		return err;
 	if (id != NULL)
-		*id = rowid;
+		*id = w.id;
 	return GH_OK;
-fail:
-	gh_db_rollback(&a->db);
-	return err;
 }
 
 enum gh_err
 apihost_store_token_by_hash(struct apihost *a,
     const unsigned char hash[GH_SHA256_LEN], struct apihost_token *out)
 {
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	enum gh_err	 err;
 
-	if ((st = gh_db_stmt(&a->db, STMT_TOKEN_BY_HASH)) == NULL)
+	if ((st = gh_db_prep(&a->db, STMT_TOKEN_BY_HASH)) == NULL)
 		return GH_EDB;
-	if ((err = gh_auth_lookup(&a->db, st, 15, hash)) != GH_OK)
+	if ((err = gh_auth_find(st, 15, hash)) != GH_OK)
 		return err;
 	err = token_read(st, out);
-	gh_db_reset(st);
-	return err;
-}
-
-/* One UPDATE of a token by id with one more integer, in a transaction. */
-static enum gh_err
-token_update(struct apihost *a, enum stmt which, long long id, long long v,
-    int must_change)
-{
-	sqlite3_stmt	*st;
-	enum gh_err	 err;
-
-	if ((err = gh_db_begin(&a->db)) != GH_OK)
-		return err;
-	if ((st = gh_db_stmt(&a->db, which)) == NULL) {
-		err = GH_EDB;
-		goto fail;
-	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, v);
-	if ((err = gh_db_step_done(&a->db, st)) != GH_OK)
-		goto fail;
-	if (must_change && sqlite3_changes(a->db.h) == 0) {
-		err = GH_ENOTFOUND;
-		goto fail;
-	}
-	return gh_db_commit(&a->db);
-fail:
-	gh_db_rollback(&a->db);
+	gh_stmt_reset(st);
 	return err;
 }
 
 enum gh_err
 apihost_store_token_used(struct apihost *a, long long id, long long now)
 {
-	return token_update(a, STMT_TOKEN_USED, id, now, 0);
+	struct ints	p = { { id, now }, 2 };
+
+	return gh_txn_stmt(&a->db, STMT_TOKEN_USED, GH_DB_CHANGED, ints_bind,
+	    &p, NULL);
 }
 
 enum gh_err
 apihost_store_token_keepalive(struct apihost *a, long long id, long long until)
 {
-	return token_update(a, STMT_TOKEN_KEEPALIVE, id, until, 0);
+	struct ints	p = { { id, until }, 2 };
+
+	return gh_txn_stmt(&a->db, STMT_TOKEN_KEEPALIVE, 0, ints_bind, &p,
+	    NULL);
 }
 
 enum gh_err
 apihost_store_token_revoke(struct apihost *a, long long id)
 {
-	return token_update(a, STMT_TOKEN_REVOKE, id, gh_now(), 1);
+	struct ints	p = { { id, gh_now() }, 2 };
+
+	return gh_txn_stmt(&a->db, STMT_TOKEN_REVOKE, GH_DB_CHANGED, ints_bind,
+	    &p, NULL);
 }
 
 enum gh_err
@@ -371,44 +421,29 @@ apihost_store_token_list(struct apihost *a, apihost_store_token_cb *cb,
     void *arg)
 {
 	struct apihost_token	 t;
-	sqlite3_stmt		*st;
+	struct gh_stmt		*st;
 	enum gh_err		 err = GH_OK;
-	int			 rc;
+	enum gh_db_rc		 rc;
 
-	if ((st = gh_db_stmt(&a->db, STMT_TOKEN_LIST)) == NULL)
+	if ((st = gh_db_prep(&a->db, STMT_TOKEN_LIST)) == NULL)
 		return GH_EDB;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = gh_stmt_step(st)) == GH_DB_ROW) {
 		if ((err = token_read(st, &t)) != GH_OK)
 			break;
 		cb(&t, arg);
 	}
-	gh_db_reset(st);
+	gh_stmt_reset(st);
 	if (err != GH_OK)
 		return err;
-	return rc == SQLITE_DONE ? GH_OK : gh_db_err(rc);
+	return gh_db_rc_err(rc);
 }
 
 enum gh_err
 apihost_store_token_purge(struct apihost *a, long long now, long long *n)
 {
-	sqlite3_stmt	*st;
-	enum gh_err	 err;
+	struct ints	p = { { now, 0 }, 1 };
 
-	if ((err = gh_db_begin(&a->db)) != GH_OK)
-		return err;
-	if ((st = gh_db_stmt(&a->db, STMT_TOKEN_PURGE)) == NULL) {
-		err = GH_EDB;
-		goto fail;
-	}
-	sqlite3_bind_int64(st, 1, now);
-	if ((err = gh_db_step_done(&a->db, st)) != GH_OK)
-		goto fail;
-	if (n != NULL)
-		*n = sqlite3_changes(a->db.h);
-	return gh_db_commit(&a->db);
-fail:
-	gh_db_rollback(&a->db);
-	return err;
+	return gh_txn_stmt(&a->db, STMT_TOKEN_PURGE, 0, ints_bind, &p, n);
 }
 
 enum gh_err
@@ -416,34 +451,15 @@ apihost_store_offer_add(struct apihost *a, const struct apihost_token_new *t,
     const char *token, const unsigned char page_hash[GH_SHA256_LEN],
     const char *template)
 {
-	sqlite3_stmt	*st;
-	long long	 id;
-	enum gh_err	 err;
+	struct token_write	w = { t, token, page_hash, template,
+				    &a->scratch, 0 };
+	enum gh_err		err;
 
 	gh_buf_reset(&a->scratch);
 	if ((err = gh_seal(&a->key, LABEL_OFFER_TOKEN, token, strlen(token),
 	    &a->scratch)) != GH_OK)
 		return err;
-	if ((err = gh_db_begin(&a->db)) != GH_OK)
-		return err;
-	if ((err = token_insert(a, t, token, &id)) != GH_OK)
-		goto fail;
-	if ((st = gh_db_stmt(&a->db, STMT_OFFER_ADD)) == NULL) {
-		err = GH_EDB;
-		goto fail;
-	}
-	sqlite3_bind_blob(st, 1, page_hash, GH_SHA256_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_text(st, 3, template, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, a->scratch.data, (int)a->scratch.len,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, gh_now());
-	if ((err = gh_db_step_done(&a->db, st)) != GH_OK)
-		goto fail;
-	return gh_db_commit(&a->db);
-fail:
-	gh_db_rollback(&a->db);
-	return err;
+	return gh_txn(&a->db, 0, token_write_run, &w);
 }
 
 enum gh_err
@@ -451,24 +467,30 @@ apihost_store_offer_get(struct apihost *a,
     const unsigned char page_hash[GH_SHA256_LEN],
     struct gh_buf *tmpl, struct gh_buf *token, struct apihost_token *t)
 {
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
+	const char	*text;
+	const void	*sealed;
+	size_t		 len;
 	enum gh_err	 err;
 
 	gh_buf_reset(tmpl);
 	gh_buf_reset(token);
-	if ((st = gh_db_stmt(&a->db, STMT_OFFER_GET)) == NULL)
+	if ((st = gh_db_prep(&a->db, STMT_OFFER_GET)) == NULL)
 		return GH_EDB;
-	sqlite3_bind_blob(st, 1, page_hash, GH_SHA256_LEN, SQLITE_STATIC);
-	if ((err = gh_db_step_row(&a->db, st)) != GH_OK)
+	gh_stmt_bind_blob(st, 1, page_hash, GH_SHA256_LEN);
+	if ((err = gh_stmt_row(st)) != GH_OK)
 		goto out;
 	if ((err = token_read(st, t)) != GH_OK)
 		goto out;
-	if ((err = gh_buf_add(tmpl, sqlite3_column_text(st, 15),
-	    (size_t)sqlite3_column_bytes(st, 15))) != GH_OK)
+	if ((text = gh_stmt_text(st, 15)) == NULL) {
+		err = GH_EDB;
 		goto out;
-	err = gh_unseal(&a->key, LABEL_OFFER_TOKEN, sqlite3_column_blob(st, 16),
-	    (size_t)sqlite3_column_bytes(st, 16), token);
+	}
+	if ((err = gh_buf_add(tmpl, text, strlen(text))) != GH_OK)
+		goto out;
+	sealed = gh_stmt_blob(st, 16, &len);
+	err = gh_unseal(&a->key, LABEL_OFFER_TOKEN, sealed, len, token);
 out:
-	gh_db_reset(st);
+	gh_stmt_reset(st);
 	return err;
 }

@@ -134,28 +134,49 @@ out:
 }
 
 /*
- * The first use of an offer token makes it permanent; later uses move
- * last_used at most once a minute, so that a stream of requests does not
- * become a stream of writes.  A failed write is logged, not answered.
+ * The first use of an offer token makes it permanent: one conditional
+ * UPDATE, so that of several nodes exactly one makes it, and none after
+ * another purged or revoked it (then this request is refused, as it
+ * would have been a moment later).  Until that write is in, an offer
+ * token is not used: a database that does not answer is a 503.  Later
+ * uses move last_used at most once a minute, so that a stream of requests
+ * does not become a stream of writes; a failure of that is only logged.
  */
-void
-apihost_token_note_use(struct apihost *a, const struct apihost_token *t,
-    long long now)
+enum gh_err
+apihost_token_note_use(struct apihost *a, struct gh_req *req,
+    struct gh_res *res)
 {
+	struct apihost_req	*rq = req->ctx;
+	const struct apihost_token *t = &rq->tok;
+	long long		 now = req->start_us / 1000000;
+	enum gh_err		 err;
 	size_t			 i;
 
 	if (t->expires_unused == 0 && t->last_used != 0 &&
 	    now - t->last_used < APIHOST_LAST_USED_S)
-		return;
-	if (apihost_store_token_used(a, t->id, now) != GH_OK) {
-		gh_log("token %lld: cannot record its use", t->id);
-		return;
+		return GH_OK;
+	err = apihost_store_token_used(a, t->id, now);
+	if (err != GH_OK) {
+		for (i = 0; i < GH_AUTH_CACHE_SLOTS; i++)
+			if (a->tok_cached[i].id == t->id)
+				gh_auth_cache_drop(&a->tok_cache, i);
+		if (t->expires_unused == 0) {
+			if (err != GH_ENOTFOUND)
+				gh_log("token %lld: cannot record its use: %s",
+				    t->id, gh_strerror(err));
+			return GH_OK;
+		}
+		if (err == GH_ENOTFOUND)
+			return gh_fail(res, GH_EFORBIDDEN,
+			    "Authorization token has expired.");
+		return gh_fail(res, err, "cannot record the token's first use");
 	}
 	for (i = 0; i < GH_AUTH_CACHE_SLOTS; i++)
 		if (a->tok_cached[i].id == t->id) {
 			a->tok_cached[i].last_used = now;
 			a->tok_cached[i].expires_unused = 0;
 		}
+	return GH_OK;
 }
 
 /*
@@ -170,6 +191,7 @@ apihost_token_keepalive(struct apihost *a, struct gh_req *req,
 	struct apihost_req	*rq = req->ctx;
 	const char	*errstr;
 	long long	 ms, now = req->start_us / 1000000;
+	enum gh_err	 err;
 	size_t		 i;
 
 	ms = gh_strtonum(value, 1, KEEPALIVE_MAX_MS, &errstr);
@@ -178,9 +200,10 @@ apihost_token_keepalive(struct apihost *a, struct gh_req *req,
 		    "X-Sandstorm-Token-Keepalive: milliseconds, 1 to %lld",
 		    KEEPALIVE_MAX_MS);
 	if (rq->tok.expires_unused != 0) {
-		if (apihost_store_token_keepalive(a, rq->tok.id,
-		    now + (ms + 999) / 1000) != GH_OK)
-			return gh_fail(res, GH_EDB, "cannot extend the token");
+		/* A database that does not answer is a 503, not a 500. */
+		if ((err = apihost_store_token_keepalive(a, rq->tok.id,
+		    now + (ms + 999) / 1000)) != GH_OK)
+			return gh_fail(res, err, "cannot extend the token");
 		for (i = 0; i < GH_AUTH_CACHE_SLOTS; i++)
 			if (a->tok_cached[i].id == rq->tok.id)
 				gh_auth_cache_drop(&a->tok_cache, i);

@@ -65,7 +65,9 @@ main(void)
 	gh_log_init("icyfire");
 	if (gh_crypto_nodump() != GH_OK)
 		return 1;
-	if (icyfire_open(&f, NULL, 0, errbuf, sizeof(errbuf)) != GH_OK) {
+	/* Up before PostgreSQL is: 503s until it answers. */
+	if (icyfire_open(&f, NULL, GH_DB_LAZY, errbuf, sizeof(errbuf)) !=
+	    GH_OK) {
 		gh_log("%s", errbuf);
 		return 1;
 	}

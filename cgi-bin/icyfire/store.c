@@ -273,51 +273,60 @@ icyfire_store_tokens_check(struct icyfire *f, enum icy_token a, const char *ta,
 	return GH_OK;
 }
 
+/* A token's name and hash, and the time: STMT_TOKEN_SET's parameters. */
+struct token_set {
+	const char	*name;
+	unsigned char	 hash[GH_SHA256_LEN];
+};
+
+static void
+token_set_bind(struct gh_stmt *st, const void *arg)
+{
+	const struct token_set	*t = arg;
+
+	gh_stmt_bind_text(st, 1, t->name);
+	gh_stmt_bind_blob(st, 2, t->hash, sizeof(t->hash));
+	gh_stmt_bind_int64(st, 3, gh_now());
+}
+
 enum gh_err
 icyfire_store_token_set(struct icyfire *f, enum icy_token t, const char *tok,
     size_t len)
 {
-	unsigned char	 h[GH_SHA256_LEN];
+	struct token_set	ts = { icy_token_names[t], { 0 } };
+	enum gh_err		err;
+
+	gh_sha256(tok, len, ts.hash);
+	err = gh_txn_stmt(&f->db, STMT_TOKEN_SET, 0, token_set_bind, &ts,
+	    NULL);
+	OPENSSL_cleanse(ts.hash, sizeof(ts.hash));
+	return err;
+}
+
+static enum gh_err
+server_add_run(struct gh_db *db, void *arg)
+{
+	const long long	*id = arg;
 	struct gh_stmt	*st;
 	enum gh_err	 err;
 
-	gh_sha256(tok, len, h);
-	if ((st = gh_db_write_prep(&f->db, STMT_TOKEN_SET, &err)) == NULL)
+	if ((st = gh_db_prep(db, STMT_SERVER_ADD)) == NULL)
+		return GH_EDB;
+	gh_stmt_bind_int64(st, 1, *id);
+	gh_stmt_bind_int64(st, 2, gh_now());
+	if ((err = gh_stmt_done(st)) != GH_OK)
 		return err;
-	gh_stmt_bind_text(st, 1, icy_token_names[t]);
-	gh_stmt_bind_blob(st, 2, h, sizeof(h));
-	gh_stmt_bind_int64(st, 3, gh_now());
-	return gh_db_write_end(&f->db, st, 0);
+	if ((st = gh_db_prep(db, STMT_SLOTS_ADD)) == NULL)
+		return GH_EDB;
+	gh_stmt_bind_int64(st, 1, *id);
+	return gh_stmt_done(st);
 }
 
 /* A server and its 10,080 slots, in one transaction. */
 enum gh_err
 icyfire_store_server_add(struct icyfire *f, long long id)
 {
-	struct gh_stmt	*st;
-	enum gh_err	 err;
-
-	if ((err = gh_db_begin(&f->db)) != GH_OK)
-		return err;
-	if ((st = gh_db_prep(&f->db, STMT_SERVER_ADD)) == NULL) {
-		err = GH_EDB;
-		goto fail;
-	}
-	gh_stmt_bind_int64(st, 1, id);
-	gh_stmt_bind_int64(st, 2, gh_now());
-	if ((err = gh_stmt_done(st)) != GH_OK)
-		goto fail;
-	if ((st = gh_db_prep(&f->db, STMT_SLOTS_ADD)) == NULL) {
-		err = GH_EDB;
-		goto fail;
-	}
-	gh_stmt_bind_int64(st, 1, id);
-	if ((err = gh_stmt_done(st)) != GH_OK)
-		goto fail;
-	return gh_db_commit(&f->db);
-fail:
-	gh_db_rollback(&f->db);
-	return err;
+	return gh_txn(&f->db, 0, server_add_run, &id);
 }
 
 enum gh_err
@@ -338,48 +347,56 @@ icyfire_store_slot_get(struct icyfire *f, long long slot, struct icy_slot *out)
 	return err;
 }
 
+/* Text parameters after an integer $1 (or none: -1), up to four. */
+struct int_texts {
+	long long	 n;
+	const char	*text[4];
+	long long	 last;	/* bound after the texts unless -1 */
+};
+
+static void
+int_texts_bind(struct gh_stmt *st, const void *arg)
+{
+	const struct int_texts	*p = arg;
+	int			 i, k = 1;
+
+	if (p->n != -1)
+		gh_stmt_bind_int64(st, k++, p->n);
+	for (i = 0; i < 4 && p->text[i] != NULL; i++)
+		gh_stmt_bind_text(st, k++, p->text[i]);
+	if (p->last != -1)
+		gh_stmt_bind_int64(st, k, p->last);
+}
+
 enum gh_err
 icyfire_store_slot_claim(struct icyfire *f, long long slot, const char *domain,
     const char *platform)
 {
-	struct gh_stmt	*st;
-	enum gh_err	 err;
+	struct int_texts	p = { slot, { domain, platform, NULL, NULL },
+				    -1 };
 
-	if ((st = gh_db_write_prep(&f->db, STMT_SLOT_CLAIM, &err)) == NULL)
-		return err;
-	gh_stmt_bind_int64(st, 1, slot);
-	gh_stmt_bind_text(st, 2, domain);
-	gh_stmt_bind_text(st, 3, platform);
-	return gh_db_write_end(&f->db, st, GH_DB_CHANGED);
+	return gh_txn_stmt(&f->db, STMT_SLOT_CLAIM, GH_DB_CHANGED,
+	    int_texts_bind, &p, NULL);
 }
 
 enum gh_err
 icyfire_store_domain_add(struct icyfire *f, const char *name)
 {
-	struct gh_stmt	*st;
-	enum gh_err	 err;
+	struct int_texts	p = { -1, { name, NULL, NULL, NULL }, gh_now() };
 
-	if ((st = gh_db_write_prep(&f->db, STMT_DOMAIN_ADD, &err)) == NULL)
-		return err;
-	gh_stmt_bind_text(st, 1, name);
-	gh_stmt_bind_int64(st, 2, gh_now());
-	return gh_db_write_end(&f->db, st, 0);
+	return gh_txn_stmt(&f->db, STMT_DOMAIN_ADD, 0, int_texts_bind, &p,
+	    NULL);
 }
 
 enum gh_err
 icyfire_store_credential_set(struct icyfire *f, const char *domain,
     const char *platform, const char *fields)
 {
-	struct gh_stmt	*st;
-	enum gh_err	 err;
+	struct int_texts	p = { -1, { domain, platform, fields, NULL },
+				    gh_now() };
 
-	if ((st = gh_db_write_prep(&f->db, STMT_CRED_SET, &err)) == NULL)
-		return err;
-	gh_stmt_bind_text(st, 1, domain);
-	gh_stmt_bind_text(st, 2, platform);
-	gh_stmt_bind_text(st, 3, fields);
-	gh_stmt_bind_int64(st, 4, gh_now());
-	return gh_db_write_end(&f->db, st, GH_DB_CHANGED);
+	return gh_txn_stmt(&f->db, STMT_CRED_SET, GH_DB_CHANGED,
+	    int_texts_bind, &p, NULL);
 }
 
 enum gh_err
@@ -435,19 +452,44 @@ icyfire_store_post_head(struct icyfire *f, long long cred, long long post_id,
 	return err;
 }
 
+/* A post of a credential, or its oldest (post_id 0). */
+struct post_ref {
+	long long	cred, post_id;
+};
+
+static void
+post_ref_bind(struct gh_stmt *st, const void *arg)
+{
+	const struct post_ref	*p = arg;
+
+	gh_stmt_bind_int64(st, 1, p->cred);
+	if (p->post_id)
+		gh_stmt_bind_int64(st, 2, p->post_id);
+}
+
 enum gh_err
 icyfire_store_post_delete(struct icyfire *f, long long cred, long long post_id)
 {
-	struct gh_stmt	*st;
-	enum gh_err	 err;
+	struct post_ref	p = { cred, post_id };
 
-	if ((st = gh_db_write_prep(&f->db, post_id ? STMT_POST_DELETE_ID :
-	    STMT_POST_DELETE_OLDEST, &err)) == NULL)
-		return err;
-	gh_stmt_bind_int64(st, 1, cred);
-	if (post_id)
-		gh_stmt_bind_int64(st, 2, post_id);
-	return gh_db_write_end(&f->db, st, GH_DB_CHANGED);
+	return gh_txn_stmt(&f->db, post_id ? STMT_POST_DELETE_ID :
+	    STMT_POST_DELETE_OLDEST, GH_DB_CHANGED, post_ref_bind, &p, NULL);
+}
+
+/* STMT_POST_ADD's parameters but the time. */
+struct post_new {
+	const char	*text[6];
+};
+
+static void
+post_new_bind(struct gh_stmt *st, const void *arg)
+{
+	const struct post_new	*p = arg;
+	int			 i;
+
+	for (i = 0; i < 6; i++)
+		gh_stmt_bind_text(st, i + 1, p->text[i]);	/* NULL: NULL */
+	gh_stmt_bind_int64(st, 7, gh_now());
 }
 
 enum gh_err
@@ -455,23 +497,11 @@ icyfire_store_post_add(struct icyfire *f, const char *domain,
     const char *platform, const char *type, const char *body, const char *link,
     const char *media_url, long long *id)
 {
-	struct gh_stmt	*st;
-	enum gh_err	 err;
+	struct post_new	p = { { domain, platform, type, body, link,
+			    media_url } };
 
-	if ((st = gh_db_write_prep(&f->db, STMT_POST_ADD, &err)) == NULL)
-		return err;
-	gh_stmt_bind_text(st, 1, domain);
-	gh_stmt_bind_text(st, 2, platform);
-	gh_stmt_bind_text(st, 3, type);
-	gh_stmt_bind_text(st, 4, body);
-	gh_stmt_bind_text(st, 5, link);
-	gh_stmt_bind_text(st, 6, media_url);
-	gh_stmt_bind_int64(st, 7, gh_now());
-	if ((err = gh_stmt_insert(st, GH_DB_CHANGED, id)) != GH_OK) {
-		gh_db_rollback(&f->db);
-		return err;
-	}
-	return gh_db_commit(&f->db);
+	return gh_txn_stmt(&f->db, STMT_POST_ADD, GH_DB_INSERT | GH_DB_CHANGED,
+	    post_new_bind, &p, id);
 }
 
 enum gh_err
@@ -519,20 +549,26 @@ incident_flag(struct icyfire *f, struct icy_incident *in)
 	return err;
 }
 
-enum gh_err
-icyfire_store_incident_add(struct icyfire *f, struct icy_incident *in)
-{
-	struct gh_stmt	*st;
-	enum gh_err	 err;
+/* The incident of a gh_txn() try: its flag as it came, for each try. */
+struct incident_try {
+	struct icyfire		*f;
+	struct icy_incident	*in;
+	int			 flag;
+};
 
-	if ((err = gh_db_begin(&f->log)) != GH_OK)
+static enum gh_err
+incident_add_run(struct gh_db *db, void *arg)
+{
+	struct incident_try	*t = arg;
+	struct icy_incident	*in = t->in;
+	struct gh_stmt		*st;
+	enum gh_err		 err;
+
+	in->flag = t->flag;
+	if ((err = incident_flag(t->f, in)) != GH_OK)
 		return err;
-	if ((err = incident_flag(f, in)) != GH_OK)
-		goto fail;
-	if ((st = gh_db_prep(&f->log, STMT_INCIDENT_ADD)) == NULL) {
-		err = GH_EDB;
-		goto fail;
-	}
+	if ((st = gh_db_prep(db, STMT_INCIDENT_ADD)) == NULL)
+		return GH_EDB;
 	gh_stmt_bind_int64(st, 1, in->timestamp);
 	gh_stmt_bind_text(st, 2, in->ip_address);
 	/* 0: none, stored as NULL. */
@@ -548,13 +584,20 @@ icyfire_store_incident_add(struct icyfire *f, struct icy_incident *in)
 	gh_stmt_bind_int64(st, 6, in->status_code);
 	gh_stmt_bind_text(st, 7, in->status_message);
 	gh_stmt_bind_int64(st, 8, in->flag);
-	if ((err = gh_stmt_insert(st, 0, &in->id)) != GH_OK)
-		goto fail;
-	/* A record of what was answered, not a promise: no wait for the disk. */
-	return gh_db_commit_flags(&f->log, GH_DB_NOSYNC);
-fail:
-	gh_db_rollback(&f->log);
-	return err;
+	return gh_stmt_insert(st, 0, &in->id);
+}
+
+/*
+ * A record of what was answered, not a promise: no wait for the disk.
+ * gh_txn() runs it again when it surely did not commit (a restarted
+ * PostgreSQL: the next try reconnects).
+ */
+enum gh_err
+icyfire_store_incident_add(struct icyfire *f, struct icy_incident *in)
+{
+	struct incident_try	t = { f, in, in->flag };
+
+	return gh_txn(&f->log, GH_DB_NOSYNC, incident_add_run, &t);
 }
 
 enum gh_err
@@ -605,20 +648,8 @@ icyfire_store_incident_query(struct icyfire *f, size_t arg, long long v,
 enum gh_err
 icyfire_store_incident_prune(struct icyfire *f, long long before, long long *n)
 {
-	struct gh_stmt	*st;
-	enum gh_err	 err;
+	struct int_texts	p = { before, { NULL, NULL, NULL, NULL }, -1 };
 
-	if ((err = gh_db_begin(&f->log)) != GH_OK)
-		return err;
-	if ((st = gh_db_prep(&f->log, STMT_INCIDENT_PRUNE)) == NULL) {
-		gh_db_rollback(&f->log);
-		return GH_EDB;
-	}
-	gh_stmt_bind_int64(st, 1, before);
-	if ((err = gh_stmt_done(st)) != GH_OK) {
-		gh_db_rollback(&f->log);
-		return err;
-	}
-	*n = gh_stmt_changes(st);
-	return gh_db_commit(&f->log);
+	return gh_txn_stmt(&f->log, STMT_INCIDENT_PRUNE, 0, int_texts_bind,
+	    &p, n);
 }

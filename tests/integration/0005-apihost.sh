@@ -551,4 +551,9 @@ expect_status 502
 expect_body_contains 'not reachable'
 expect_cors
 
+if [[ ${GH_DATABASE:-sqlite} == postgres* ]]; then
+	check "on PostgreSQL no apihost.db is made" "apihost.db exists" \
+		test ! -e "$GH_STATE/apihost.db"
+fi
+
 finish

@@ -12,28 +12,10 @@
 . "$(dirname "$0")/lib.sh"
 
 # The cluster in PGDIR: stopped and removed with the server (EXIT trap).
-# shellcheck disable=SC2317 # run by the EXIT trap
-pg_cleanup() {
-	cleanup
-	sh "$GH_ROOT/tests/pg.sh" stop "$PGDIR" >/dev/null 2>&1
-	rm -rf "$PGDIR"
-}
-# shellcheck disable=SC2317 # run through check
-pg() {
-	sh "$GH_ROOT/tests/pg.sh" "$1" "$PGDIR" >/dev/null
-}
-
-PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-pg.XXXXXX") || exit 1
-if ! GH_DATABASE=$(sh "$GH_ROOT/tests/pg.sh" start "$PGDIR"); then
-	rm -rf "$PGDIR"
-	not_ok "a throwaway PostgreSQL starts" "tests/pg.sh start failed"
-	finish
-fi
-export GH_DATABASE
+pg_setup
 
 GH_HOST=icyfire.localhost
 start_server "$GH_SERVER"
-trap pg_cleanup EXIT
 
 for t in read cred delete security; do
 	printf 'pg-%s-%s\n' "$t" "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" \

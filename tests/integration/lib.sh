@@ -251,6 +251,11 @@ s.bind(("127.0.0.1", int(sys.argv[1])))' "$port" 2>/dev/null || continue
 
 cleanup() {
 	gh_server_stop
+	if [[ -n $PGDIR ]]; then
+		sh "$GH_ROOT/tests/pg.sh" stop "$PGDIR" >/dev/null 2>&1
+		rm -rf "$PGDIR"
+		PGDIR=
+	fi
 	if ((GH_FAILED > 0)) && [[ -n $GH_STATE ]]; then
 		gh_server_logs "$GH_STATE" | sed 's/^/#   /'
 	fi
@@ -261,6 +266,26 @@ cleanup() {
 			rm -rf "$GH_STATE"
 		fi
 	fi
+}
+
+# pg_setup: a throwaway PostgreSQL (tests/pg.sh) in PGDIR, its URI
+# exported as GH_DATABASE for the state directory start_server makes; it
+# goes with the server on exit.  Not starting is a failed check that ends
+# the script.  pg start|restart|halt acts on it.
+PGDIR=
+pg_setup() {
+	trap cleanup EXIT
+	trap 'exit 100' INT TERM
+	PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-pg.XXXXXX") || exit 1
+	if ! GH_DATABASE=$(sh "$GH_ROOT/tests/pg.sh" start "$PGDIR"); then
+		not_ok "a throwaway PostgreSQL starts" "tests/pg.sh start failed"
+		finish
+	fi
+	export GH_DATABASE
+}
+
+pg() {
+	sh "$GH_ROOT/tests/pg.sh" "$1" "$PGDIR" >/dev/null
 }
 
 # start_server [lighttpd|apache]: a fresh state directory (test-mode

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for apihost's store and its checks of names, each on a fresh
- * database in a temporary directory.
+ * database in a temporary directory.  The suite runs twice: on SQLite,
+ * then on a throwaway PostgreSQL (tpg.h), where each test drops and
+ * recreates the schema.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,16 +14,39 @@
 #include "token.h"
 #include "tdir.h"
 #include "tmain.h"
+#include "tpg.h"
 
 static char	dir[PATH_MAX], conf[PATH_MAX + 32];
+static int	pg;	/* this round runs on PostgreSQL */
+
+/* A second process on the same database, as another node would be. */
+static int
+open_again(struct apihost *a)
+{
+	char	errbuf[512];
+
+	if (apihost_open(a, conf, 0, errbuf, sizeof(errbuf)) != GH_OK) {
+		printf("open_again: %s\n", errbuf);
+		return -1;
+	}
+	return 0;
+}
 
 static int
 setup(struct apihost *a)
 {
-	char	key[PATH_MAX + 32], errbuf[512];
+	char	key[PATH_MAX + 32], errbuf[512], extra[PATH_MAX + 128];
 
-	if (tdir_state(dir, sizeof(dir), conf, sizeof(conf),
-	    "[apihost]\npublic_url = https://api.test\n") != 0)
+	snprintf(extra, sizeof(extra), "[apihost]\n"
+	    "public_url = https://api.test\n");
+	if (pg) {
+		if (tpg_start() == NULL ||
+		    tpg_exec("DROP SCHEMA IF EXISTS apihost CASCADE") != 0)
+			return -1;
+		snprintf(extra, sizeof(extra), "database = %s\n[apihost]\n"
+		    "public_url = https://api.test\n", tpg_uri);
+	}
+	if (tdir_state(dir, sizeof(dir), conf, sizeof(conf), extra) != 0)
 		return -1;
 	snprintf(key, sizeof(key), "%s/secret.key", dir);
 	if (gh_key_create(key) != GH_OK)
@@ -255,11 +280,72 @@ test_valid(void)
 		TROW(t[i].line, t[i].fn(t[i].s) == t[i].want);
 }
 
+/*
+ * Two processes (two nodes) on one database: an offer token is made
+ * permanent once, by its first use, and only while it is still usable;
+ * last_used only moves forward; a keepalive never revives a used token,
+ * and a purge never takes one.
+ */
+static void
+test_nodes(void)
+{
+	struct apihost			a, b;
+	struct apihost_token		t;
+	struct apihost_token_new	nt;
+	unsigned char			hash[GH_SHA256_LEN];
+	char				tok[GH_TOKEN_LEN + 1];
+	long long			id, id2, n = -1, now = gh_now();
+
+	CU_ASSERT_FATAL(setup(&a) == 0);
+	CU_ASSERT_FATAL(open_again(&b) == 0);
+	CU_ASSERT_EQUAL(apihost_store_grain_add(&a, "g", "http://127.0.0.1:9",
+	    "/", "s"), GH_OK);
+	memset(&nt, 0, sizeof(nt));
+	nt.grain = "g";
+	nt.expires_unused = now + 60;
+	CU_ASSERT_EQUAL(gh_token_new(tok), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_token_add(&a, &nt, tok, &id), GH_OK);
+	gh_sha256(tok, strlen(tok), hash);
+
+	/* First use on b; a's later use of an older time keeps b's. */
+	CU_ASSERT_EQUAL(apihost_store_token_used(&b, id, now), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_token_used(&a, id, now - 30), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_token_by_hash(&a, hash, &t), GH_OK);
+	CU_ASSERT_EQUAL(t.expires_unused, 0);
+	CU_ASSERT_EQUAL(t.last_used, now);
+	/* Permanent now: a keepalive and a purge far ahead leave it be. */
+	CU_ASSERT_EQUAL(apihost_store_token_keepalive(&a, id, now + 600),
+	    GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_token_purge(&b, now + 3600, &n), GH_OK);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(apihost_store_token_by_hash(&b, hash, &t), GH_OK);
+	CU_ASSERT_EQUAL(t.expires_unused, 0);
+
+	/* An offer token past its unused life cannot be used any more. */
+	CU_ASSERT_EQUAL(gh_token_new(tok), GH_OK);
+	nt.expires_unused = now + 10;
+	CU_ASSERT_EQUAL(apihost_store_token_add(&b, &nt, tok, &id2), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_token_used(&a, id2, now + 10),
+	    GH_ENOTFOUND);
+	/* Purged by one node: the other's use finds nothing. */
+	CU_ASSERT_EQUAL(apihost_store_token_purge(&b, now + 10, &n), GH_OK);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(apihost_store_token_used(&a, id2, now),
+	    GH_ENOTFOUND);
+	/* Revoked: no use either. */
+	CU_ASSERT_EQUAL(apihost_store_token_revoke(&b, id), GH_OK);
+	CU_ASSERT_EQUAL(apihost_store_token_used(&a, id, now + 1),
+	    GH_ENOTFOUND);
+	apihost_close(&b);
+	teardown(&a);
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_grains),
 	TCASE(test_tokens),
+	TCASE(test_nodes),
 	TCASE(test_offers),
 	TCASE(test_valid),
 };
 
-TMAIN("apihost_store", tests)
+TPG_MAIN("apihost_store", tests, pg)

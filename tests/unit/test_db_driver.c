@@ -270,7 +270,7 @@ test_outcomes(void)
 	CU_ASSERT_EQUAL(gh_db_rc_err(GH_DB_RETRY), GH_EBUSY);
 	CU_ASSERT_EQUAL(gh_db_rc_err(GH_DB_CONN), GH_EUNAVAIL);
 	CU_ASSERT_EQUAL(gh_db_rc_err(GH_DB_CONSTRAINT), GH_ECONFLICT);
-	CU_ASSERT_EQUAL(gh_db_rc_err(GH_DB_UNCERTAIN), GH_EDB);
+	CU_ASSERT_EQUAL(gh_db_rc_err(GH_DB_UNCERTAIN), GH_EUNAVAIL);
 	CU_ASSERT_STRING_EQUAL(gh_db_rc_str(GH_DB_UNCERTAIN),
 	    "commit uncertain");
 	gh_db_close(&db);
@@ -300,6 +300,69 @@ test_transactions(void)
 }
 
 /* [gatehouse] database: what is accepted, and why the rest is not. */
+/* gh_txn()'s body: one insert; fails as told on its first runs. */
+struct txn_try {
+	int		runs;
+	int		fail_runs;	/* this many runs fail */
+	enum gh_err	fail;		/* with this; GH_EUNAVAIL: restart PG */
+};
+
+static enum gh_err
+txn_body(struct gh_db *db, void *arg)
+{
+	static int	 serial;
+	struct txn_try	*t = arg;
+	char		 name[32];
+	long long	 id;
+	enum gh_err	 err;
+
+	snprintf(name, sizeof(name), "t%d", ++serial);
+	if ((err = insert(db, name, ++t->runs, &id)) != GH_OK)
+		return err;
+	if (t->runs > t->fail_runs)
+		return GH_OK;
+	if (t->fail != GH_EUNAVAIL)
+		return t->fail;
+	/* The connection dies under the open transaction. */
+	if (tpg_restart() != 0)
+		return GH_EINTERNAL;
+	return count(db) == -1 ? GH_EUNAVAIL : GH_EINTERNAL;
+}
+
+/* gh_txn() on txn_body failing its first fail_runs runs with fail: runs. */
+static int
+txn_runs(struct gh_db *db, int fail_runs, enum gh_err fail, enum gh_err want)
+{
+	struct txn_try	t = { 0, fail_runs, fail };
+
+	CU_ASSERT_EQUAL(gh_txn(db, 0, txn_body, &t), want);
+	CU_ASSERT_EQUAL(db->intx, 0);
+	return t.runs;
+}
+
+static void
+test_txn(void)
+{
+	struct gh_db	db;
+
+	CU_ASSERT_FATAL(setup(&db) == 0);
+	/* A retry outcome runs it again: one row in the end. */
+	CU_ASSERT_EQUAL(txn_runs(&db, 1, GH_EBUSY, GH_OK), 2);
+	CU_ASSERT_EQUAL(count(&db), 1);
+	/* Bounded: GH_TXN_TRIES runs, then the error. */
+	CU_ASSERT_EQUAL(txn_runs(&db, 100, GH_EBUSY, GH_EBUSY), GH_TXN_TRIES);
+	CU_ASSERT_EQUAL(count(&db), 1);
+	/* Any other error is final at once. */
+	CU_ASSERT_EQUAL(txn_runs(&db, 1, GH_ECONFLICT, GH_ECONFLICT), 1);
+	CU_ASSERT_EQUAL(count(&db), 1);
+	/* Lost before COMMIT: surely not in, so run again, reconnected. */
+	if (pg) {
+		CU_ASSERT_EQUAL(txn_runs(&db, 1, GH_EUNAVAIL, GH_OK), 2);
+		CU_ASSERT_EQUAL(count(&db), 2);
+	}
+	gh_db_close(&db);
+}
+
 static void
 test_uri_check(void)
 {
@@ -444,11 +507,14 @@ test_pg_restart(void)
 	CU_ASSERT_EQUAL(db.intx, 0);
 	CU_ASSERT_EQUAL(count(&db), 2);		/* "three" went with it */
 
-	/* Lost during COMMIT: the outcome is unknown, said as GH_EDB. */
+	/*
+	 * Lost during COMMIT: the outcome is unknown, a 503 like the rest of
+	 * an outage (never retried by gh_txn()).
+	 */
 	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
 	CU_ASSERT_EQUAL(insert(&db, "four", 4, &id), GH_OK);
 	CU_ASSERT_EQUAL_FATAL(tpg_restart(), 0);
-	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_EDB);
+	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_EUNAVAIL);
 	CU_ASSERT_EQUAL(db.intx, 0);
 	CU_ASSERT_EQUAL(count(&db), 2);
 
@@ -546,6 +612,43 @@ pg_int(const char *q)
  * PostgreSQL: four `gatectl init` at once on an empty database create the
  * schema and apply each migration exactly once.
  */
+/*
+ * A long-lived process that starts while PostgreSQL is down (GH_DB_LAZY):
+ * it opens, every use is a lost connection (a 503) at once, and the first
+ * use after the server is back connects, checks the schema and serves.
+ */
+static void
+test_pg_lazy(void)
+{
+	struct gh_db	 db, late;
+	long long	 id, t0;
+	char		 uri[PATH_MAX + 64];
+
+	if (!pg)
+		return;
+	CU_ASSERT_FATAL(setup(&db) == 0);
+	CU_ASSERT_EQUAL(insert(&db, "one", 1, &id), GH_OK);
+	gh_db_close(&db);
+	CU_ASSERT_EQUAL_FATAL(tpg_run("halt", NULL, 0), 0);
+	memset(&late, 0, sizeof(late));
+	/* Without the flag (gatectl): an error at once. */
+	CU_ASSERT_EQUAL(gh_db_open_conf(&late, &c, &drv_schema, 0, defs,
+	    STMT__MAX), GH_EUNAVAIL);
+	CU_ASSERT_EQUAL_FATAL(gh_db_open_conf(&late, &c, &drv_schema,
+	    GH_DB_LAZY, defs, STMT__MAX), GH_OK);
+	t0 = gh_now_us();
+	CU_ASSERT_EQUAL(count(&late), -1);
+	CU_ASSERT_EQUAL(gh_db_begin(&late), GH_EUNAVAIL);
+	CU_ASSERT_EQUAL(insert(&late, "two", 2, &id), GH_EUNAVAIL);
+	CU_ASSERT(gh_now_us() - t0 < 2000000);	/* no waiting on it */
+	CU_ASSERT_EQUAL_FATAL(tpg_run("start", uri, sizeof(uri)), 0);
+	usleep(300000);		/* past the pause between two connects */
+	CU_ASSERT_EQUAL(count(&late), 1);
+	CU_ASSERT_EQUAL(insert(&late, "two", 2, &id), GH_OK);
+	CU_ASSERT_EQUAL(count(&late), 2);
+	gh_db_close(&late);
+}
+
 static void
 test_pg_init_race(void)
 {
@@ -613,12 +716,14 @@ static const struct tcase	tests[] = {
 	TCASE(test_roundtrip),
 	TCASE(test_outcomes),
 	TCASE(test_transactions),
+	TCASE(test_txn),
 	TCASE(test_uri_check),
 	TCASE(test_pg_retry),
 	TCASE(test_pg_lock_timeout),
 	TCASE(test_pg_reprepare),
 	TCASE(test_pg_restart),
 	TCASE(test_notify),
+	TCASE(test_pg_lazy),
 	TCASE(test_pg_init_race),
 	TCASE(test_pg_migrate_failure),
 };

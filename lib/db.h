@@ -313,6 +313,7 @@ enum gh_err	 gh_db_listen(struct gh_db *db, const char *channel);
 int		 gh_db_listen_fd(struct gh_db *db);
 int		 gh_db_notified(struct gh_db *db);
 
+/*
  * A write transaction run by gh_txn(): its statements on db, GH_OK to
  * commit, anything else to roll back.  It may run more than once, so it
  * keeps nothing from a try that did not commit (its outputs are written

@@ -44,7 +44,6 @@ struct gh_pg {
 	unsigned	 gen;		/* bumped at every (re)connect */
 	char		*search_path;	/* owned: "SET search_path = ..." */
 	char		 listen[80];	/* "LISTEN <channel>", or "" */
-
 	int		 want;		/* schema version to check at the
 					   next connect; 0: checked */
 	long long	 next_try_us;	/* no connect attempt before */

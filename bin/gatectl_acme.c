@@ -74,10 +74,18 @@ eab_add(const char *user)
 	}
 	if (f.disabled)
 		fprintf(stderr, "gatectl: note: user %s is disabled\n", user);
-	if ((err = acme_id_new(kid)) != GH_OK ||
-	    (err = gh_random(key, sizeof(key))) != GH_OK ||
-	    (err = gh_b64url_encode(key, sizeof(key), hmac, sizeof(hmac))) !=
-	    GH_OK ||
+	/*
+	 * Both go on command lines (certbot --eab-kid KID): one that starts
+	 * with '-' would be taken for an option, so draw again (1 in 32).
+	 */
+	do {
+		if ((err = acme_id_new(kid)) != GH_OK ||
+		    (err = gh_random(key, sizeof(key))) != GH_OK ||
+		    (err = gh_b64url_encode(key, sizeof(key), hmac,
+		    sizeof(hmac))) != GH_OK)
+			break;
+	} while (kid[0] == '-' || hmac[0] == '-');
+	if (err != GH_OK ||
 	    (err = gh_seal(&cm.key, ACME_EAB_LABEL, key, sizeof(key),
 	    &sealed)) != GH_OK ||
 	    (err = certmaker_store_acme_eab_add(&cm, kid, f.id, sealed.data,

@@ -149,6 +149,16 @@ read -r EAB_KID EAB_HMAC < <(gatectl certmaker acme eab add acme-it-admin 2>/dev
 secret "$EAB_HMAC"
 check "gatectl certmaker acme eab add prints a key id and an HMAC key" \
 	"got '$EAB_KID'" test "${#EAB_KID}" -eq 20 -a "${#EAB_HMAC}" -eq 43
+# Both go on command lines: never one that reads as an option (a random
+# base64url string starts with '-' once in 64 draws).
+dash=0
+for ((i = 0; i < 64; i++)); do
+	read -r kid hmac < <(gatectl certmaker acme eab add acme-it-admin 2>/dev/null)
+	secret "$hmac"
+	[[ -n $kid && $kid != -* && $hmac != -* ]] || dash=$((dash + 1))
+done
+check "gatectl certmaker acme eab add: 64 keys, no key id or HMAC key starts with '-'" \
+	"$dash bad" test "$dash" -eq 0
 out=$(certbot register --server "$DIRECTORY" --config-dir "$W/eab/etc" \
 	--work-dir "$W/eab/work" --logs-dir "$W/eab/log" -n --agree-tos \
 	--register-unsafely-without-email --eab-kid "$EAB_KID" \

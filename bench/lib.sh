@@ -193,9 +193,13 @@ rounds_arg() {
 # Sets HELLO_DIR, HELLO_PORT and HELLO_PID.
 #   start_hello FIRST_PORT
 start_hello() {
-	local entry
+	local entry db=${GH_DATABASE:-sqlite}
 	HELLO_DIR=$WORK/hello
+	# SQLite, whatever the service's backend: hello uses no database, and
+	# another key file must not init the service's PostgreSQL schemas.
+	export GH_DATABASE=sqlite
 	gh_state_init "$HELLO_DIR"
+	GH_DATABASE=$db
 	for entry in "${GH_PROGRAMS[@]}"; do
 		cp -f "$WORK/bin/hello" "$HELLO_DIR/libexec/${entry%%:*}"
 	done

@@ -193,9 +193,13 @@ rounds_arg() {
 # Sets HELLO_DIR, HELLO_PORT and HELLO_PID.
 #   start_hello FIRST_PORT
 start_hello() {
-	local entry
+	local entry db=${GH_DATABASE:-sqlite}
 	HELLO_DIR=$WORK/hello
+	# SQLite, whatever the service's backend: hello uses no database, and
+	# another key file must not init the service's PostgreSQL schemas.
+	export GH_DATABASE=sqlite
 	gh_state_init "$HELLO_DIR"
+	GH_DATABASE=$db
 	for entry in "${GH_PROGRAMS[@]}"; do
 		cp -f "$WORK/bin/hello" "$HELLO_DIR/libexec/${entry%%:*}"
 	done
@@ -444,9 +448,10 @@ mem_watch_stop() {
 # 256 KiB, whichever is larger.
 #   mem_report SERVICE NAME...
 mem_report() {
-	local svc=$1 iu ir lu lr slack grow
+	local svc=$1 iu ir lu lr slack grow s
 	shift
-	[[ -s $WORK/mem.tsv ]] || { info "$SERVER: $svc memory" "not measured"; return 0; }
+	s=$(db_label)
+	[[ -s $WORK/mem.tsv ]] || { info "$s: $svc memory" "not measured"; return 0; }
 	read -r iu ir lu lr < <(awk -F '\t' -v names=" $* " '
 		index(names, " " $2 " ") == 0 { next }
 		$1 == "idle" && $3 > iu { iu = $3 } $1 == "idle" && $4 > ir { ir = $4 }
@@ -457,10 +462,10 @@ mem_report() {
 		"$svc" "$iu" "$lu" "$ir" "$lr"
 	# No sample is no figure (a MISS), not a zero.
 	((iu > 0)) || iu=n/a
-	verdict "$SERVER: $svc USS idle, KiB" "$iu" "<" 2048
+	verdict "$s: $svc USS idle, KiB" "$iu" "<" 2048
 	[[ $iu != n/a ]] && ((lu > 0)) && grow=$((lu - iu)) || grow=n/a
-	verdict "$SERVER: $svc USS growth under load, KiB" "$grow" "<=" "$slack"
-	info "$SERVER: $svc RSS idle / under load, KiB" "$ir / $lr"
+	verdict "$s: $svc USS growth under load, KiB" "$grow" "<=" "$slack"
+	info "$s: $svc RSS idle / under load, KiB" "$ir / $lr"
 }
 
 # The load average's first three fields.
@@ -468,3 +473,86 @@ loadavg() {
 	cut -d ' ' -f 1-3 /proc/loadavg
 }
 
+
+# --- the database ---------------------------------------------------------------
+
+# --db sqlite|postgresql|URI, checked (bench/run, bench/icyfire).
+db_arg() {
+	case ${1:-} in
+	sqlite | postgresql | postgresql://* | postgres://*) printf '%s\n' "$1" ;;
+	*) die "--db wants sqlite, postgresql or a postgresql:// URI" ;;
+	esac
+}
+
+# The database the service's state directory names, as ./dev serve --db
+# does it: GH_DATABASE, which gh_state_init writes into gatehouse.conf
+# as [gatehouse] database.  "postgresql": a throwaway cluster in
+# $WORK/pg (tests/pg.sh, socket only), but durable (GH_PG_DURABLE: fsync,
+# synchronous_commit and full_page_writes on), so that its writes compare
+# fairly with SQLite's durable commits; stopped by db_stop.  Sets
+# GH_DATABASE, BENCH_PG (the cluster's directory, or empty) and DB_DESC
+# (what ran, for the output).
+#   db_start DB
+BENCH_PG=
+DB_DESC=sqlite
+db_start() {
+	local db=$1 settings
+	case $db in
+	sqlite)
+		GH_DATABASE=sqlite
+		DB_DESC="sqlite (WAL, durable commits)"
+		;;
+	postgresql)
+		mkdir -p "$WORK/pg"
+		BENCH_PG=$WORK/pg
+		GH_DATABASE=$(GH_PG_DURABLE=1 sh "$GH_ROOT/tests/pg.sh" start \
+			"$WORK/pg") || die "cannot start PostgreSQL in $WORK/pg"
+		;;
+	*) GH_DATABASE=$db ;;
+	esac
+	export GH_DATABASE
+	[[ $db == sqlite ]] && return 0
+	command -v psql >/dev/null ||
+		die "psql is not installed (apt-get install postgresql-client)"
+	settings=$(psql -X -q -A -t -d "$GH_DATABASE" -c "SELECT
+	    'PostgreSQL ' || current_setting('server_version') ||
+	    ', fsync=' || current_setting('fsync') ||
+	    ', synchronous_commit=' || current_setting('synchronous_commit') ||
+	    ', full_page_writes=' || current_setting('full_page_writes')") ||
+		die "cannot ask PostgreSQL for its settings ($GH_DATABASE)"
+	if [[ -n $BENCH_PG ]]; then
+		DB_DESC="postgresql (throwaway cluster on a Unix socket; $settings)"
+	else
+		DB_DESC="postgresql (the URI given; $settings)"
+	fi
+	note "database: $DB_DESC"
+}
+
+# Stop the throwaway cluster, if db_start made one.
+db_stop() {
+	[[ -n $BENCH_PG ]] || return 0
+	sh "$GH_ROOT/tests/pg.sh" stop "$BENCH_PG" >/dev/null 2>&1 || true
+	BENCH_PG=
+}
+
+# The label prefix of a verdict: the server, and the backend unless it is
+# SQLite (bench/all keeps both backends' rows apart).
+db_label() {
+	if [[ ${GH_DATABASE:-sqlite} == sqlite ]]; then
+		printf '%s\n' "$SERVER"
+	else
+		printf '%s, postgresql\n' "$SERVER"
+	fi
+}
+
+# SQL for the service's database: the sqlite3 shell on STATE/FILE.db, or
+# psql with the service's schema first on the search_path.
+#   db_sql STATE FILE SCHEMA SQL
+db_sql() {
+	if [[ $GH_DATABASE == sqlite ]]; then
+		sqlite3 "$1/$2.db" "$4"
+	else
+		PGOPTIONS="-c search_path=$3" psql -X -q -A -t -v ON_ERROR_STOP=1 \
+			-d "$GH_DATABASE" -c "$4"
+	fi
+}

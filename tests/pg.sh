@@ -11,8 +11,10 @@
 #   sh tests/pg.sh uri DIR       print the URI
 #
 # As root the cluster runs as the postgres user (PostgreSQL refuses root);
-# --no-sync and fsync=off: test data need not survive a power cut.  The
-# server binaries are Debian's (GH_PG_BIN, default its PostgreSQL 15).
+# --no-sync and fsync=off: test data need not survive a power cut.  With
+# GH_PG_DURABLE=1 (the benches) it commits as a production server does:
+# fsync, synchronous_commit and full_page_writes on.  The server binaries
+# are Debian's (GH_PG_BIN, default its PostgreSQL 15).
 set -eu
 PGBIN=${GH_PG_BIN:-}
 if [ -z "$PGBIN" ]; then
@@ -39,6 +41,16 @@ as_owner() {
 	fi
 }
 
+# The server's options: socket in DIR/sock only, no TCP port.
+server_opts() {
+	if [ "${GH_PG_DURABLE:-0}" = 1 ]; then
+		sync="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+	else
+		sync="-c fsync=off -c full_page_writes=off"
+	fi
+	echo "-k $1/sock -c listen_addresses= $sync -c max_connections=200"
+}
+
 user() {
 	if [ "$(id -u)" = 0 ]; then echo postgres; else id -un; fi
 }
@@ -60,13 +72,16 @@ start)
 	fresh=
 	if [ ! -e "$dir/data/PG_VERSION" ]; then
 		fresh=1
-		as_owner "$PGBIN/initdb" -D "$dir/data" --no-sync --auth=trust \
+		nosync=--no-sync
+		[ "${GH_PG_DURABLE:-0}" = 1 ] && nosync=
+		# shellcheck disable=SC2086
+		as_owner "$PGBIN/initdb" -D "$dir/data" $nosync --auth=trust \
 			-U "$(user)" -E UTF8 --locale=C.UTF-8 \
 			>"$dir/initdb.log" 2>&1 ||
 			{ cat "$dir/initdb.log" >&2; die "initdb failed"; }
 	fi
 	as_owner "$PGBIN/pg_ctl" -D "$dir/data" \
-		-o "-k $dir/sock -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=200" \
+		-o "$(server_opts "$dir")" \
 		-l "$dir/pg.log" -w -s start ||
 		{ cat "$dir/pg.log" >&2; die "cannot start"; }
 	if [ -n "$fresh" ]; then
@@ -81,7 +96,7 @@ restart)
 	as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w -s stop ||
 		die "cannot stop"
 	as_owner "$PGBIN/pg_ctl" -D "$dir/data" \
-		-o "-k $dir/sock -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=200" \
+		-o "$(server_opts "$dir")" \
 		-l "$dir/pg.log" -w -s start || die "cannot start"
 	;;
 halt)

@@ -77,6 +77,28 @@ gh_db_err(int rc)
 }
 
 /*
+ * Copy text column col of stmt's row into out (outsz bytes, NUL
+ * terminated), as gh_stmt_text_copy() does.
+ */
+static enum gh_err
+lite_text_copy(sqlite3_stmt *stmt, int col, char *out, size_t outsz)
+{
+	const unsigned char	*p;
+	size_t			 n;
+
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+		return GH_ENOTFOUND;
+	if ((p = sqlite3_column_text(stmt, col)) == NULL)
+		return GH_ENOMEM;
+	n = (size_t)sqlite3_column_bytes(stmt, col);
+	if (outsz == 0 || n >= outsz)
+		return GH_ETOOBIG;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return GH_OK;
+}
+
+/*
  * Run one PRAGMA (or any statement) that returns a single text value into
  * out (outsz bytes); used to check that journal_mode really became WAL.
  */
@@ -97,7 +119,7 @@ db_pragma_text(struct gh_db *db, const char *sql, char *out, size_t outsz)
 		err = rc == SQLITE_DONE ? GH_EDB : gh_db_err(rc);
 		goto out;
 	}
-	err = gh_db_text(st, 0, out, outsz);
+	err = lite_text_copy(st, 0, out, outsz);
 out:
 	sqlite3_finalize(st);
 	return err;
@@ -195,15 +217,16 @@ db_handles(struct gh_db *db, size_t nstmt)
 }
 
 /*
- * Open as db.h describes.  With GH_DB_CREATE a missing file is first
- * created by us with mode 0600, so SQLite never creates it with the
- * umask's wider mode (its -wal and -shm files copy the database's mode).
- * Without it a missing file is a configuration error: gatectl init makes
- * databases, services only open them.
+ * Open the SQLite database at path into db (zeroed by the caller) with
+ * WAL, the busy timeout and foreign keys on, and nstmt unprepared
+ * statement handles.  On failure db holds nothing.  With GH_DB_CREATE a
+ * missing file is first created by us with mode 0600, so SQLite never
+ * creates it with the umask's wider mode (its -wal and -shm files copy
+ * the database's mode).  Without it a missing file is a configuration
+ * error: gatectl init makes databases, services only open them.
  */
-enum gh_err
-gh_db_open(struct gh_db *db, const char *path, unsigned flags,
-    const char *const *sql, size_t nstmt)
+static enum gh_err
+lite_open(struct gh_db *db, const char *path, unsigned flags, size_t nstmt)
 {
 	struct gh_db	 tmp;
 	struct stat	 st;
@@ -248,7 +271,7 @@ gh_db_open(struct gh_db *db, const char *path, unsigned flags,
 	}
 	/*
 	 * Result codes stay primary (no sqlite3_extended_result_codes()):
-	 * store code compares sqlite3_step() with SQLITE_CONSTRAINT.
+	 * gh_stmt_step() maps them, masked to the primary code all the same.
 	 */
 	if ((rc = sqlite3_busy_timeout(tmp.h, GH_DB_BUSY_TIMEOUT_MS)) !=
 	    SQLITE_OK) {
@@ -269,19 +292,13 @@ gh_db_open(struct gh_db *db, const char *path, unsigned flags,
 	    (err = gh_db_exec(&tmp, "PRAGMA foreign_keys=ON")) != GH_OK)
 		goto out;
 
-	if (nstmt > 0) {
-		if ((tmp.stmts = calloc(nstmt, sizeof(*tmp.stmts))) == NULL ||
-		    (err = db_handles(&tmp, nstmt)) != GH_OK) {
-			err = GH_ENOMEM;
-			goto out;
-		}
-	}
+	if (nstmt > 0 && (err = db_handles(&tmp, nstmt)) != GH_OK)
+		goto out;
 	if ((tmp.walframes = calloc(2, sizeof(*tmp.walframes))) == NULL) {
 		err = GH_ENOMEM;
 		goto out;
 	}
 	sqlite3_wal_hook(tmp.h, wal_hook, tmp.walframes);
-	tmp.sql = sql;
 	tmp.nstmt = nstmt;
 	*db = tmp;
 	db_adopt(db);
@@ -293,10 +310,13 @@ out:
 	return err;
 }
 
-enum gh_err
-gh_db_open_service(struct gh_db *db, const char *dir,
-    const struct gh_schema *schema, unsigned flags, const char *const *sql,
-    size_t nstmt)
+/*
+ * The SQLite half of gh_db_open_conf(): <dir>/<service>.db, its
+ * migrations applied (GH_DB_CREATE) or checked.
+ */
+static enum gh_err
+lite_open_service(struct gh_db *db, const char *dir,
+    const struct gh_schema *schema, unsigned flags, size_t nstmt)
 {
 	char		 path[4096];
 	enum gh_err	 err;
@@ -308,27 +328,13 @@ gh_db_open_service(struct gh_db *db, const char *dir,
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s.db", dir,
 	    schema->service) >= sizeof(path))
 		return GH_ECONFIG;
-	if ((err = gh_db_open(db, path, flags, sql, nstmt)) != GH_OK)
+	if ((err = lite_open(db, path, flags, nstmt)) != GH_OK)
 		return err;
 	err = (flags & GH_DB_CREATE) ? gh_db_migrate(db, schema) :
 	    gh_db_check(db, schema);
 	if (err != GH_OK)
 		gh_db_close(db);
 	return err;
-}
-
-enum gh_err
-gh_db_open_sqlite_only(struct gh_db *db, const struct gh_conf *conf,
-    const struct gh_schema *schema, unsigned flags, const char *const *sql,
-    size_t nstmt)
-{
-	if (strcmp(gh_conf_database(conf), "sqlite") != 0)
-		gh_log("warning: %s runs on SQLite only so far: its data stay "
-		    "in %s, not in the database that [gatehouse] database "
-		    "names", schema != NULL && schema->service != NULL ?
-		    schema->service : "this service", gh_conf_state_dir(conf));
-	return gh_db_open_service(db, gh_conf_state_dir(conf), schema, flags,
-	    sql, nstmt);
 }
 
 /*
@@ -431,19 +437,13 @@ gh_db_check(struct gh_db *db, const struct gh_schema *schema)
 	return GH_OK;
 }
 
-/*
- * Statement id, prepared on first use with SQLITE_PREPARE_PERSISTENT (it
- * lives as long as the process, so SQLite keeps it out of its lookaside).
- */
 const char *
 gh_db_sql(const struct gh_db *db, size_t id)
 {
 	const struct gh_stmt_def	*d;
 
-	if (id >= db->nstmt)
+	if (id >= db->nstmt || db->defs == NULL)
 		return NULL;
-	if (db->defs == NULL)
-		return db->sql != NULL ? db->sql[id] : NULL;
 	d = &db->defs[id];
 	if (db->backend == GH_DB_PG && d->sql_pg != NULL)
 		return d->sql_pg;
@@ -452,39 +452,27 @@ gh_db_sql(const struct gh_db *db, size_t id)
 	return d->sql;
 }
 
-sqlite3_stmt *
-gh_db_stmt(struct gh_db *db, size_t id)
+/*
+ * Prepare st's SQLite statement with SQLITE_PREPARE_PERSISTENT (it lives
+ * as long as the process, so SQLite keeps it out of its lookaside).  A
+ * statement that fails is logged and left unprepared, to fail again.
+ */
+static enum gh_err
+lite_prepare(struct gh_stmt *st)
 {
-	sqlite3_stmt	*st = NULL;
-	char		 what[48];
-	int		 rc;
+	char	what[48];
+	int	rc;
 
-	if (db->backend != GH_DB_SQLITE || id >= db->nstmt ||
-	    gh_db_sql(db, id) == NULL) {
-		gh_log("%s: no statement %zu", __func__, id);
-		return NULL;
-	}
-	if (db->stmts[id] != NULL)
-		return db->stmts[id];
-	rc = sqlite3_prepare_v3(db->h, gh_db_sql(db, id), -1,
-	    SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	rc = sqlite3_prepare_v3(st->db->h, gh_db_sql(st->db, st->id), -1,
+	    SQLITE_PREPARE_PERSISTENT, &st->lite, NULL);
 	if (rc != SQLITE_OK) {
-		snprintf(what, sizeof(what), "prepare statement %zu", id);
-		db_log(db, what);
-		sqlite3_finalize(st);
-		return NULL;
+		snprintf(what, sizeof(what), "prepare statement %zu", st->id);
+		db_log(st->db, what);
+		sqlite3_finalize(st->lite);
+		st->lite = NULL;
+		return GH_EDB;
 	}
-	db->stmts[id] = st;
-	return st;
-}
-
-void
-gh_db_reset(sqlite3_stmt *stmt)
-{
-	if (stmt == NULL)
-		return;
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
+	return GH_OK;
 }
 
 static void
@@ -609,62 +597,6 @@ gh_db_begin(struct gh_db *db)
 	}
 	db->intx = 1;
 	return GH_OK;
-}
-
-enum gh_err
-gh_db_step_done(struct gh_db *db, sqlite3_stmt *stmt)
-{
-	int	rc = sqlite3_step(stmt);
-
-	gh_db_reset(stmt);
-	if (rc == SQLITE_DONE)
-		return GH_OK;
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return GH_ECONFLICT;
-	db_log(db, "step");
-	return gh_db_err(rc);
-}
-
-enum gh_err
-gh_db_step_row(struct gh_db *db, sqlite3_stmt *stmt)
-{
-	int	rc = sqlite3_step(stmt);
-
-	if (rc == SQLITE_ROW)
-		return GH_OK;
-	if (rc == SQLITE_DONE)
-		return GH_ENOTFOUND;
-	db_log(db, "step");
-	return gh_db_err(rc);
-}
-
-sqlite3_stmt *
-gh_db_write_stmt(struct gh_db *db, size_t id, enum gh_err *err)
-{
-	sqlite3_stmt	*st;
-
-	if ((*err = gh_db_begin(db)) != GH_OK)
-		return NULL;
-	if ((st = gh_db_stmt(db, id)) == NULL) {
-		*err = GH_EDB;
-		gh_db_rollback(db);
-	}
-	return st;
-}
-
-enum gh_err
-gh_db_write_done(struct gh_db *db, sqlite3_stmt *stmt, unsigned flags)
-{
-	enum gh_err	err;
-
-	if ((err = gh_db_step_done(db, stmt)) == GH_OK &&
-	    (flags & GH_DB_CHANGED) && sqlite3_changes(db->h) == 0)
-		err = GH_ENOTFOUND;
-	if (err != GH_OK) {
-		gh_db_rollback(db);
-		return err;
-	}
-	return gh_db_commit(db);
 }
 
 enum gh_err
@@ -859,14 +791,12 @@ gh_db_close(struct gh_db *db)
 		return;		/* zeroed, or closed already */
 	gh_db_rollback(db);
 	if (db->hs != NULL)
-		for (i = 0; i < db->nstmt; i++)
+		for (i = 0; i < db->nstmt; i++) {
 			pg_stmt_clear(&db->hs[i]);
+			sqlite3_finalize(db->hs[i].lite);
+		}
 	free(db->hs);
 	pg_close(db);
-	if (db->stmts != NULL)
-		for (i = 0; i < db->nstmt; i++)
-			sqlite3_finalize(db->stmts[i]);
-	free(db->stmts);
 	if (db->h != NULL && sqlite3_close(db->h) != SQLITE_OK)
 		db_log(db, "close");
 	if (db->lockfd != -1)
@@ -875,24 +805,6 @@ gh_db_close(struct gh_db *db)
 	free(db->walframes);
 	memset(db, 0, sizeof(*db));
 	db->lockfd = -1;
-}
-
-enum gh_err
-gh_db_text(sqlite3_stmt *stmt, int col, char *out, size_t outsz)
-{
-	const unsigned char	*p;
-	size_t			 n;
-
-	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
-		return GH_ENOTFOUND;
-	if ((p = sqlite3_column_text(stmt, col)) == NULL)
-		return GH_ENOMEM;
-	n = (size_t)sqlite3_column_bytes(stmt, col);
-	if (outsz == 0 || n >= outsz)
-		return GH_ETOOBIG;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return GH_OK;
 }
 
 /* --- the backend-neutral interface ---------------------------------- */
@@ -1000,8 +912,8 @@ gh_db_open_conf(struct gh_db *db, const struct gh_conf *conf,
 	}
 	if (strcmp(gh_conf_database(conf), "sqlite") != 0)
 		return db_open_pg(db, conf, schema, flags, defs, n);
-	err = gh_db_open_service(db, gh_conf_state_dir(conf), schema, flags,
-	    NULL, n);
+	err = lite_open_service(db, gh_conf_state_dir(conf), schema, flags,
+	    n);
 	if (err == GH_OK)
 		db->defs = defs;
 	return err;
@@ -1018,7 +930,7 @@ gh_db_prep(struct gh_db *db, size_t id)
 	}
 	st = &db->hs[id];
 	if (db->backend == GH_DB_SQLITE && st->lite == NULL &&
-	    (st->lite = gh_db_stmt(db, id)) == NULL)
+	    lite_prepare(st) != GH_OK)
 		return NULL;
 	return st;
 }
@@ -1191,7 +1103,7 @@ gh_stmt_text_copy(struct gh_stmt *st, int col, char *out, size_t outsz)
 	size_t		 n;
 
 	if (st->db->backend == GH_DB_SQLITE)
-		return gh_db_text(st->lite, col, out, outsz);
+		return lite_text_copy(st->lite, col, out, outsz);
 	if ((p = pg_text(st, col, &n)) == NULL)
 		return GH_ENOTFOUND;
 	if (outsz == 0 || n >= outsz)
@@ -1214,8 +1126,10 @@ gh_stmt_reset(struct gh_stmt *st)
 		return;
 	if (st->db->backend == GH_DB_PG)
 		pg_stmt_clear(st);
-	else
-		gh_db_reset(st->lite);
+	else if (st->lite != NULL) {
+		sqlite3_reset(st->lite);
+		sqlite3_clear_bindings(st->lite);
+	}
 	st->binderr = 0;
 }
 

@@ -9,7 +9,7 @@
  * on first use and kept.
  *
  * Two backends, chosen by [gatehouse] database:
- *  - SQLite (the default): one file per service in WAL mode,
+ *  - SQLite (db_sqlite.c, the default): one file per service in WAL mode,
  *    with a busy timeout and foreign keys on, its version in user_version.
  *    Writers are funnelled: gh_db_begin() takes an exclusive flock() on
  *    "<db>.lock" before BEGIN IMMEDIATE, so concurrent writers queue in the

@@ -216,27 +216,6 @@ auth_hash_is(const void *p, size_t len,
 }
 
 enum gh_err
-gh_auth_lookup(struct gh_db *db, sqlite3_stmt *st, int col,
-    const unsigned char hash[GH_SHA256_LEN])
-{
-	enum gh_err	err;
-
-	sqlite3_bind_blob(st, 1, hash, GH_SHA256_LEN, SQLITE_STATIC);
-	if ((err = gh_db_step_row(db, st)) != GH_OK)
-		goto fail;
-	/* The index found it; compare the whole hash anyway (constant time). */
-	if (!auth_hash_is(sqlite3_column_blob(st, col),
-	    (size_t)sqlite3_column_bytes(st, col), hash)) {
-		err = GH_ENOTFOUND;
-		goto fail;
-	}
-	return GH_OK;
-fail:
-	gh_db_reset(st);
-	return err;
-}
-
-enum gh_err
 gh_auth_find(struct gh_stmt *st, int col,
     const unsigned char hash[GH_SHA256_LEN])
 {

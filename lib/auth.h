@@ -10,7 +10,6 @@
 #define GH_AUTH_H
 
 #include <stddef.h>
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -44,17 +43,12 @@ enum gh_err	 gh_auth_basic(const char *header, char *user, size_t usersz,
 
 /*
  * Look a token up by its SHA-256: bind hash to parameter 1 of st (a
- * statement of db that selects by the hash's index), step to the row and
- * compare the stored hash in column col with hash, whole and in constant
- * time.  GH_OK leaves st on the row, for the caller to read and then
- * gh_db_reset(); otherwise st is reset and the result is GH_ENOTFOUND (no
- * such token) or the database's error.  hash is borrowed until then.
- */
-enum gh_err	 gh_auth_lookup(struct gh_db *db, sqlite3_stmt *st, int col,
-		    const unsigned char hash[GH_SHA256_LEN]);
-/*
- * gh_auth_lookup() for a store on db.h's backend-neutral statements: the
- * same contract, with gh_stmt_reset() in place of gh_db_reset().
+ * statement of db.h's that selects by the hash's index), step to the row
+ * and compare the stored hash in column col with hash, whole and in
+ * constant time.  GH_OK leaves st on the row, for the caller to read and
+ * then gh_stmt_reset(); otherwise st is reset and the result is
+ * GH_ENOTFOUND (no such token) or the database's error.  hash is borrowed
+ * until then.
  */
 enum gh_err	 gh_auth_find(struct gh_stmt *st, int col,
 		    const unsigned char hash[GH_SHA256_LEN]);

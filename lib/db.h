@@ -1,21 +1,20 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * db: SQLite the way every service uses it.  Opened once per process in WAL
- * mode with a busy timeout and foreign keys on; schema versions are numbered
- * migrations (each service compiles its own from sql/<service>/) tracked
- * in user_version;
- * prepared statements are made on first use and kept for the process.
+ * db: the database every service uses, behind one backend-neutral
+ * interface: a store opens it with gh_db_open_conf(), writes its SQL once
+ * as a table of struct gh_stmt_def, and runs it through gh_db_prep() and
+ * gh_stmt_*, in transactions of gh_db_begin() or gh_txn().  Schema
+ * versions are numbered migrations (each service compiles its own from
+ * sql/<service>/).  Opened once per process; prepared statements are made
+ * on first use and kept.
  *
- * Writers are funnelled: gh_db_begin() takes an exclusive flock() on
- * "<db>.lock" before BEGIN IMMEDIATE, so concurrent writers queue in the
- * kernel and wake at once, instead of sleeping in SQLite's busy handler.
- *
- * Two backends sit behind one interface: SQLite (the default, above) and
- * PostgreSQL through libpq (db_pg.c), chosen by [gatehouse] database.  A
- * store written against the backend-neutral calls (gh_db_open_conf(),
- * struct gh_stmt_def, gh_db_prep(), gh_stmt_*) runs on either; the older
- * sqlite3_stmt calls (gh_db_stmt() and its friends) stay for the stores not
- * yet ported and work on the SQLite backend only.
+ * Two backends, chosen by [gatehouse] database:
+ *  - SQLite (db_sqlite.c, the default): one file per service in WAL mode,
+ *    with a busy timeout and foreign keys on, its version in user_version.
+ *    Writers are funnelled: gh_db_begin() takes an exclusive flock() on
+ *    "<db>.lock" before BEGIN IMMEDIATE, so concurrent writers queue in the
+ *    kernel and wake at once, instead of sleeping in SQLite's busy handler.
+ *  - PostgreSQL through libpq (db_pg.c): one schema per service.
  */
 #ifndef GH_DB_H
 #define GH_DB_H
@@ -70,10 +69,8 @@ struct gh_db {
 	enum gh_db_backend	  backend;
 	sqlite3			 *h;		/* GH_DB_SQLITE only */
 	struct gh_pg		 *pg;		/* owned; GH_DB_PG only */
-	const struct gh_stmt_def *defs;		/* borrowed, or NULL (sql) */
+	const struct gh_stmt_def *defs;		/* borrowed: the store's table */
 	struct gh_stmt		 *hs;		/* owned; nstmt handles */
-	sqlite3_stmt		**stmts;	/* owned; nstmt slots, NULL until first use */
-	const char *const	 *sql;		/* borrowed: the service's statement table */
 	size_t			  nstmt;
 	int			  lockfd;	/* -1 until the first gh_db_begin() */
 	int			  intx;		/* inside gh_db_begin() */
@@ -94,46 +91,11 @@ struct gh_db {
  */
 #define GH_DB_LAZY	0x04
 
-/*
- * Open path into db (zeroed by the caller) with the pragmas above and
- * register the statement table sql[0..nstmt-1] (may be NULL/0).  New files
- * are created 0600.  On failure db holds nothing.
- */
-enum gh_err	 gh_db_open(struct gh_db *db, const char *path, unsigned flags,
-		    const char *const *sql, size_t nstmt);
-
-/*
- * A service's database: open <dir>/<schema->service>.db with the statement
- * table and apply (GH_DB_CREATE, gatectl init) or check the migrations of
- * schema (borrowed).  GH_ECONFIG when the file is missing or not migrated
- * yet.
- */
-enum gh_err	 gh_db_open_service(struct gh_db *db, const char *dir,
-		    const struct gh_schema *schema, unsigned flags,
-		    const char *const *sql, size_t nstmt);
-
-/*
- * For a store still on SQLite's own statements: gh_db_open_service() in
- * conf's state_dir, whatever [gatehouse] database says; when it names
- * PostgreSQL, a log line says that this service's data stay in the local
- * file (on several nodes they would not be shared).
- */
-enum gh_err	 gh_db_open_sqlite_only(struct gh_db *db,
-		    const struct gh_conf *conf, const struct gh_schema *schema,
-		    unsigned flags, const char *const *sql, size_t nstmt);
-
 /* Apply every migration of schema above user_version, each in its own transaction. */
 enum gh_err	 gh_db_migrate(struct gh_db *db, const struct gh_schema *schema);
 
 /* GH_OK when user_version equals the schema's latest; GH_ECONFIG otherwise. */
 enum gh_err	 gh_db_check(struct gh_db *db, const struct gh_schema *schema);
-
-/*
- * The prepared statement for id, prepared on first use.  Borrowed: call
- * gh_db_reset() when done with it.  NULL on failure (logged with the SQL error).
- */
-sqlite3_stmt	*gh_db_stmt(struct gh_db *db, size_t id);
-void		 gh_db_reset(sqlite3_stmt *stmt);	/* reset + clear bindings; NULL ok */
 
 /*
  * Write transaction: flock + BEGIN IMMEDIATE; COMMIT, on disk when it
@@ -154,29 +116,6 @@ void		 gh_db_rollback(struct gh_db *db);
  */
 enum gh_err	 gh_db_read_begin(struct gh_db *db);
 void		 gh_db_read_end(struct gh_db *db);
-
-/*
- * Step a statement that returns no row, and reset it: GH_OK, GH_ECONFLICT
- * on a constraint, else the mapped error (logged).
- */
-enum gh_err	 gh_db_step_done(struct gh_db *db, sqlite3_stmt *stmt);
-/*
- * Step for at most one row: GH_OK with a row (the caller reads it, then
- * resets), GH_ENOTFOUND without, else the mapped error (logged).
- */
-enum gh_err	 gh_db_step_row(struct gh_db *db, sqlite3_stmt *stmt);
-
-/*
- * One write statement in its own transaction: gh_db_write_stmt() begins
- * and returns statement id for the caller to bind (NULL with *err set, and
- * nothing begun, on failure); gh_db_write_done() steps it and commits, or
- * rolls back on any failure.  With GH_DB_CHANGED a statement that changed
- * no row is GH_ENOTFOUND (rolled back).
- */
-#define GH_DB_CHANGED	0x02
-sqlite3_stmt	*gh_db_write_stmt(struct gh_db *db, size_t id, enum gh_err *err);
-enum gh_err	 gh_db_write_done(struct gh_db *db, sqlite3_stmt *stmt,
-		    unsigned flags);
 
 /* Run SQL text with no results (schema, pragmas). */
 enum gh_err	 gh_db_exec(struct gh_db *db, const char *sql);
@@ -209,11 +148,14 @@ enum gh_db_rc {
 
 /*
  * The service's database named by conf's [gatehouse] database: "sqlite"
- * opens <state_dir>/<service>.db as gh_db_open_service() does; a
+ * opens <state_dir>/<service>.db (created 0600 with GH_DB_CREATE; without
+ * it a missing file is GH_ECONFIG: "run gatectl init"); a
  * postgresql:// URI connects (the password never from the URI: see
  * gh_db_uri_check()) and uses the service's own PostgreSQL schema (named
  * after schema->service).  defs[0..n-1] is the statement table (borrowed).
- * GH_DB_CREATE applies the migrations, else they are checked.
+ * GH_DB_CREATE applies the migrations, else they are checked (GH_ECONFIG
+ * when the database is not at the schema's latest version).  db is zeroed
+ * by the caller; on failure it holds nothing.
  */
 enum gh_err	 gh_db_open_conf(struct gh_db *db, const struct gh_conf *conf,
 		    const struct gh_schema *schema, unsigned flags,
@@ -261,7 +203,10 @@ int		 gh_stmt_null(struct gh_stmt *st, int col);
 long long	 gh_stmt_int64(struct gh_stmt *st, int col);
 const char	*gh_stmt_text(struct gh_stmt *st, int col);
 const void	*gh_stmt_blob(struct gh_stmt *st, int col, size_t *len);
-/* Copy a text column into out as gh_db_text() does. */
+/*
+ * Copy text column col into out (outsz bytes, NUL terminated); GH_ETOOBIG
+ * if it does not fit (out untouched), GH_ENOTFOUND if NULL.
+ */
 enum gh_err	 gh_stmt_text_copy(struct gh_stmt *st, int col, char *out,
 		    size_t outsz);
 /* Rows the last statement changed (after GH_DB_DONE). */
@@ -274,9 +219,18 @@ enum gh_err	 gh_db_rc_err(enum gh_db_rc rc);
 const char	*gh_db_rc_str(enum gh_db_rc rc);
 
 /*
- * Neutral forms of gh_db_step_done(), gh_db_step_row(),
- * gh_db_write_stmt() and gh_db_write_done(), with the same contracts.
+ * gh_stmt_done(): step a statement that returns no row, and reset it:
+ * GH_OK, GH_ECONFLICT on a constraint, else the mapped error (logged).
+ * gh_stmt_row(): step for at most one row: GH_OK with a row (the caller
+ * reads it, then resets), GH_ENOTFOUND without, else the mapped error.
+ *
+ * One write statement in its own transaction: gh_db_write_prep() begins
+ * and returns statement id for the caller to bind (NULL with *err set, and
+ * nothing begun, on failure); gh_db_write_end() steps it and commits, or
+ * rolls back on any failure.  With GH_DB_CHANGED a statement that changed
+ * no row is GH_ENOTFOUND (rolled back).
  */
+#define GH_DB_CHANGED	0x02
 enum gh_err	 gh_stmt_done(struct gh_stmt *st);
 enum gh_err	 gh_stmt_row(struct gh_stmt *st);
 struct gh_stmt	*gh_db_write_prep(struct gh_db *db, size_t id,
@@ -351,11 +305,5 @@ enum gh_err	 gh_txn_stmt(struct gh_db *db, size_t id, unsigned flags,
 
 /* Finalise statements and close; accepts a zeroed struct. */
 void		 gh_db_close(struct gh_db *db);
-
-/*
- * Copy column col of the current row as text into out (outsz bytes, NUL
- * terminated); GH_ETOOBIG if it does not fit, GH_ENOTFOUND if NULL.
- */
-enum gh_err	 gh_db_text(sqlite3_stmt *stmt, int col, char *out, size_t outsz);
 
 #endif

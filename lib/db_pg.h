@@ -19,7 +19,7 @@ struct gh_stmt {
 	int		 binderr;	/* a bind failed: the next step is HARD */
 	long long	 changes;
 	/* SQLite */
-	sqlite3_stmt	*lite;		/* borrowed from db->stmts */
+	sqlite3_stmt	*lite;		/* owned; NULL until first use */
 	/* PostgreSQL */
 	unsigned	 gen;		/* connection it was prepared on; 0 never */
 	int		 nparam;	/* the statement's $n, from the server */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "conf.h"
 #include "db.h"
 #include "token.h"
 #include "util.h"
@@ -273,45 +274,59 @@ test_basic_overlong(void)
 
 /* A hash's row, compared whole: a hit on another stored hash is none. */
 static void
-test_lookup(void)
+test_find(void)
 {
-	static const char *const	 sql[] = {
-		"SELECT name, hash FROM t WHERE hash = ?1",
-		"SELECT name, substr(hash, 1, 16) FROM t WHERE hash = ?1",
-		"SELECT name, zeroblob(32) FROM t WHERE hash = ?1",
+	static const struct gh_migration	 m[] = {
+		{ 1, "001_t", "CREATE TABLE t (name TEXT, hash BLOB);", NULL },
 	};
-	unsigned char			 h[GH_SHA256_LEN], other[GH_SHA256_LEN];
-	struct gh_db			 db;
-	sqlite3_stmt			*st;
-	char				 path[PATH_MAX], q[256], hex[65];
+	static const struct gh_schema		 schema = { "auth", m, 1 };
+	static const struct gh_stmt_def		 defs[] = {
+		{ "SELECT name, hash FROM t WHERE hash = $1", NULL, NULL },
+		{ "SELECT name, substr(hash, 1, 16) FROM t WHERE hash = $1",
+		    NULL, NULL },
+		{ "SELECT name, zeroblob(32) FROM t WHERE hash = $1", NULL,
+		    NULL },
+	};
+	static const struct gh_conf_table *const sections[] = { NULL };
+	unsigned char				 h[GH_SHA256_LEN];
+	unsigned char				 other[GH_SHA256_LEN];
+	struct gh_conf				 c;
+	struct gh_db				 db;
+	struct gh_stmt				*st;
+	char					 dir[PATH_MAX];
+	char					 conf[PATH_MAX + 32];
+	char					 q[256], hex[65], err[256];
 
+	CU_ASSERT_FATAL(tdir_state(dir, sizeof(dir), conf, sizeof(conf),
+	    "") == 0);
+	memset(&c, 0, sizeof(c));
+	CU_ASSERT_FATAL(gh_conf_load(&c, sections, conf, err, sizeof(err)) ==
+	    GH_OK);
 	memset(&db, 0, sizeof(db));
-	tpath("auth.db", path, sizeof(path));
-	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db, path, GH_DB_CREATE, sql,
-	    GH_NELEM(sql)), GH_OK);
+	CU_ASSERT_EQUAL_FATAL(gh_db_open_conf(&db, &c, &schema, GH_DB_CREATE,
+	    defs, GH_NELEM(defs)), GH_OK);
 	gh_sha256("secret", 6, h);
 	gh_sha256("other", 5, other);
 	gh_hex(h, sizeof(h), hex);
-	snprintf(q, sizeof(q), "CREATE TABLE t (name TEXT, hash BLOB); "
-	    "INSERT INTO t VALUES ('alice', x'%s');", hex);
+	snprintf(q, sizeof(q), "INSERT INTO t VALUES ('alice', x'%s');", hex);
 	CU_ASSERT_EQUAL_FATAL(gh_db_exec(&db, q), GH_OK);
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st = gh_db_stmt(&db, 0));
-	CU_ASSERT_EQUAL_FATAL(gh_auth_lookup(&db, st, 1, h), GH_OK);
-	CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(st, 0),
-	    "alice");
-	gh_db_reset(st);
-	CU_ASSERT_EQUAL(gh_auth_lookup(&db, st, 1, other), GH_ENOTFOUND);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st = gh_db_prep(&db, 0));
+	CU_ASSERT_EQUAL_FATAL(gh_auth_find(st, 1, h), GH_OK);
+	CU_ASSERT_STRING_EQUAL(gh_stmt_text(st, 0), "alice");
+	gh_stmt_reset(st);
+	CU_ASSERT_EQUAL(gh_auth_find(st, 1, other), GH_ENOTFOUND);
 	/* A short or different stored hash matches nothing. */
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st = gh_db_stmt(&db, 1));
-	CU_ASSERT_EQUAL(gh_auth_lookup(&db, st, 1, h), GH_ENOTFOUND);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st = gh_db_stmt(&db, 2));
-	CU_ASSERT_EQUAL(gh_auth_lookup(&db, st, 1, h), GH_ENOTFOUND);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st = gh_db_prep(&db, 1));
+	CU_ASSERT_EQUAL(gh_auth_find(st, 1, h), GH_ENOTFOUND);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st = gh_db_prep(&db, 2));
+	CU_ASSERT_EQUAL(gh_auth_find(st, 1, h), GH_ENOTFOUND);
 	/* Each left its statement reset: it runs again. */
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st = gh_db_stmt(&db, 0));
-	CU_ASSERT_EQUAL(gh_auth_lookup(&db, st, 1, h), GH_OK);
-	gh_db_reset(st);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st = gh_db_prep(&db, 0));
+	CU_ASSERT_EQUAL(gh_auth_find(st, 1, h), GH_OK);
+	gh_stmt_reset(st);
 	gh_db_close(&db);
+	gh_conf_free(&c);
 }
 
 /* Hits within a second, misses after, the first to expire evicted. */
@@ -357,7 +372,7 @@ static const struct tcase tests[] = {
 	TCASE(test_xtoken_length),
 	TCASE(test_basic),
 	TCASE(test_basic_overlong),
-	TCASE(test_lookup),
+	TCASE(test_find),
 	TCASE(test_cache),
 };
 

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_db: a fresh database in a temporary directory: creation mode and
- * pragmas, the factory migrations, version checks, the statement cache,
- * write transactions and their lock, and what a second connection sees.
+ * test_db: the SQLite backend of db.h on a fresh state directory, through
+ * the backend-neutral calls: creation mode and pragmas (WAL), the factory
+ * migrations, version checks, the statement cache, write transactions,
+ * their lock (the flock funnel and the busy timeout), durable and
+ * unsynced commits, constraint mapping, and what a second connection sees.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,37 +32,64 @@ enum stmt {
 	STMT_GET,
 	STMT_BAD,
 	STMT_DELETE,
+	STMT_JOURNAL,
+	STMT_TEXT,
 	STMT__MAX
 };
 
-static const char *const	sql[STMT__MAX] = {
-	[STMT_COUNT] = "SELECT count(*) FROM taken_domain",
-	[STMT_INSERT] = "INSERT INTO taken_domain (domain) VALUES (?)",
-	[STMT_GET] = "SELECT domain FROM taken_domain WHERE domain = ?",
-	[STMT_BAD] = "SELECT nothing FROM nowhere",
-	[STMT_DELETE] = "DELETE FROM taken_domain WHERE domain = ?",
+static const struct gh_stmt_def	defs[STMT__MAX] = {
+	[STMT_COUNT] = { "SELECT count(*) FROM taken_domain", NULL, NULL },
+	[STMT_INSERT] = { "INSERT INTO taken_domain (domain) VALUES ($1)",
+	    NULL, NULL },
+	[STMT_GET] = { "SELECT domain FROM taken_domain WHERE domain = $1",
+	    NULL, NULL },
+	[STMT_BAD] = { "SELECT nothing FROM nowhere", NULL, NULL },
+	[STMT_DELETE] = { "DELETE FROM taken_domain WHERE domain = $1", NULL,
+	    NULL },
+	[STMT_JOURNAL] = { "PRAGMA journal_mode", NULL, NULL },
+	[STMT_TEXT] = { "SELECT 'abcdefg', 'abcdefgh', NULL, 42, ''", NULL,
+	    NULL },
 };
 
-/* A new, not yet existing database name in the suite's directory. */
-static void
-fresh_path(char *path, size_t pathsz)
-{
-	static int	n;
-	char		name[32];
+static const struct gh_conf_table *const	sections[] = { NULL };
 
-	snprintf(name, sizeof(name), "t%d.db", n++);
-	tpath(name, path, pathsz);
+/* The configuration of the current state directory (fresh_conf()). */
+static struct gh_conf	conf;
+
+/*
+ * A fresh state directory with a gatehouse.conf that names SQLite, loaded
+ * into conf; the path its factory database will have into path.
+ */
+static void
+fresh_conf(char *path, size_t pathsz)
+{
+	char	dir[PATH_MAX], file[PATH_MAX + 32], err[256];
+
+	gh_conf_free(&conf);
+	memset(&conf, 0, sizeof(conf));
+	CU_ASSERT_FATAL(tdir_state(dir, sizeof(dir), file, sizeof(file),
+	    "database = sqlite\n") == 0);
+	CU_ASSERT_FATAL(gh_conf_load(&conf, sections, file, err,
+	    sizeof(err)) == GH_OK);
+	CU_ASSERT_FATAL((size_t)snprintf(path, pathsz, "%s/factory.db", dir) <
+	    pathsz);
+}
+
+/* Open the database of conf with schema, applied (GH_DB_CREATE) or checked. */
+static enum gh_err
+open_db(struct gh_db *db, const struct gh_schema *schema, unsigned flags)
+{
+	memset(db, 0, sizeof(*db));
+	return gh_db_open_conf(db, &conf, schema, flags, defs, STMT__MAX);
 }
 
 /* Open a fresh database with the factory schema applied. */
 static void
 open_migrated(struct gh_db *db, char *path, size_t pathsz)
 {
-	memset(db, 0, sizeof(*db));
-	fresh_path(path, pathsz);
-	CU_ASSERT_EQUAL_FATAL(gh_db_open(db, path, GH_DB_CREATE, sql,
-	    STMT__MAX), GH_OK);
-	CU_ASSERT_EQUAL_FATAL(gh_db_migrate(db, &factory_schema), GH_OK);
+	fresh_conf(path, pathsz);
+	CU_ASSERT_EQUAL_FATAL(open_db(db, &factory_schema, GH_DB_CREATE),
+	    GH_OK);
 }
 
 /* An integer from a one-row query on db's raw handle. */
@@ -78,72 +106,71 @@ query_int(sqlite3 *h, const char *q)
 	return v;
 }
 
-/* Insert domain through the cached statement. */
-static int
+/* Insert domain through the prepared statement: the step's outcome. */
+static enum gh_db_rc
 insert(struct gh_db *db, const char *domain)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	struct gh_stmt	*st;
+	enum gh_db_rc	 rc;
 
-	CU_ASSERT_FATAL((st = gh_db_stmt(db, STMT_INSERT)) != NULL);
-	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	gh_db_reset(st);
+	CU_ASSERT_FATAL((st = gh_db_prep(db, STMT_INSERT)) != NULL);
+	gh_stmt_bind_text(st, 1, domain);
+	rc = gh_stmt_step(st);
+	gh_stmt_reset(st);
 	return rc;
 }
 
-/* Rows of taken_domain through the cached statement. */
+/* Rows of taken_domain through the prepared statement. */
 static long long
 count(struct gh_db *db)
 {
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	long long	 n = -1;
 
-	CU_ASSERT_FATAL((st = gh_db_stmt(db, STMT_COUNT)) != NULL);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	gh_db_reset(st);
+	CU_ASSERT_FATAL((st = gh_db_prep(db, STMT_COUNT)) != NULL);
+	if (gh_stmt_step(st) == GH_DB_ROW)
+		n = gh_stmt_int64(st, 0);
+	gh_stmt_reset(st);
 	return n;
 }
 
 static void
 test_open_create(void)
 {
-	struct gh_db	 db;
-	struct stat	 st;
-	char		 path[PATH_MAX], aux[PATH_MAX + 16];
-	sqlite3_stmt	*s;
-	char		 mode[16];
+	const struct gh_schema	*schema = &factory_schema;
+	struct gh_db		 db;
+	struct gh_stmt		*s;
+	struct stat		 st;
+	char			 path[PATH_MAX], aux[PATH_MAX + 16];
+	char			 mode[16];
 
-	memset(&db, 0, sizeof(db));
-	fresh_path(path, sizeof(path));
-	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db, path, GH_DB_CREATE, sql,
-	    STMT__MAX), GH_OK);
+	open_migrated(&db, path, sizeof(path));
+	CU_ASSERT_EQUAL(db.backend, GH_DB_SQLITE);
 	CU_ASSERT_PTR_NOT_NULL(db.h);
-	CU_ASSERT_PTR_NOT_NULL(db.stmts);
+	CU_ASSERT_PTR_NOT_NULL(db.hs);
 	CU_ASSERT_EQUAL(db.nstmt, STMT__MAX);
-	CU_ASSERT_EQUAL(db.lockfd, -1);
 	CU_ASSERT_EQUAL(db.intx, 0);
 	CU_ASSERT_STRING_EQUAL(db.path, path);
 
 	CU_ASSERT_FATAL(stat(path, &st) == 0);
 	CU_ASSERT_EQUAL(st.st_mode & 07777, 0600);
 
-	CU_ASSERT_FATAL(sqlite3_prepare_v2(db.h, "PRAGMA journal_mode", -1,
-	    &s, NULL) == SQLITE_OK);
-	CU_ASSERT_FATAL(sqlite3_step(s) == SQLITE_ROW);
-	CU_ASSERT_EQUAL(gh_db_text(s, 0, mode, sizeof(mode)), GH_OK);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s = gh_db_prep(&db, STMT_JOURNAL));
+	CU_ASSERT_EQUAL_FATAL(gh_stmt_row(s), GH_OK);
+	CU_ASSERT_EQUAL(gh_stmt_text_copy(s, 0, mode, sizeof(mode)), GH_OK);
 	CU_ASSERT_STRING_EQUAL(mode, "wal");
-	sqlite3_finalize(s);
+	gh_stmt_reset(s);
 	/* NORMAL (1): gh_db_commit() syncs the WAL itself (group commit). */
 	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA synchronous"), 1);
 	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA foreign_keys"), 1);
 	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA busy_timeout"),
 	    GH_DB_BUSY_TIMEOUT_MS);
-	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA user_version"), 0);
+	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA user_version"),
+	    schema->migrations[schema->n - 1].version);
 
 	/* After a write, the WAL files and the lock share the mode. */
 	CU_ASSERT_EQUAL(gh_db_begin(&db), GH_OK);
+	CU_ASSERT_NOT_EQUAL(db.lockfd, -1);
 	CU_ASSERT_EQUAL(gh_db_exec(&db, "CREATE TABLE t (x)"), GH_OK);
 	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_OK);
 	snprintf(aux, sizeof(aux), "%s-wal", path);
@@ -156,6 +183,7 @@ test_open_create(void)
 	gh_db_close(&db);
 	CU_ASSERT_PTR_NULL(db.h);
 	CU_ASSERT_PTR_NULL(db.path);
+	CU_ASSERT_EQUAL(db.lockfd, -1);
 	gh_db_close(&db);	/* twice is fine */
 }
 
@@ -163,24 +191,28 @@ static void
 test_open_missing(void)
 {
 	struct gh_db	 db, zero;
-	char		 path[PATH_MAX];
+	char		 path[PATH_MAX], file[PATH_MAX + 32];
 	FILE		*fp;
 
-	memset(&db, 0, sizeof(db));
 	memset(&zero, 0, sizeof(zero));
-	fresh_path(path, sizeof(path));
+	fresh_conf(path, sizeof(path));
 	/* Services never create: a missing database is "run gatectl init". */
-	CU_ASSERT_EQUAL(gh_db_open(&db, path, 0, sql, STMT__MAX), GH_ECONFIG);
+	CU_ASSERT_EQUAL(open_db(&db, &factory_schema, 0), GH_ECONFIG);
 	CU_ASSERT(memcmp(&db, &zero, sizeof(db)) == 0);
 	CU_ASSERT_EQUAL(access(path, F_OK), -1);
-	CU_ASSERT_EQUAL(gh_db_open(&db, "/nonexistent/dir/x.db", GH_DB_CREATE,
-	    NULL, 0), GH_EIO);
-	CU_ASSERT(memcmp(&db, &zero, sizeof(db)) == 0);
 	/* Not a database. */
 	CU_ASSERT_FATAL((fp = fopen(path, "w")) != NULL);
 	fprintf(fp, "this is not an SQLite database, just some text\n");
 	fclose(fp);
-	CU_ASSERT_EQUAL(gh_db_open(&db, path, 0, NULL, 0), GH_EDB);
+	CU_ASSERT_EQUAL(open_db(&db, &factory_schema, 0), GH_EDB);
+	CU_ASSERT(memcmp(&db, &zero, sizeof(db)) == 0);
+	/* A state directory that is gone: the file cannot be made. */
+	CU_ASSERT_FATAL(unlink(path) == 0);
+	CU_ASSERT_FATAL((size_t)snprintf(file, sizeof(file),
+	    "%s/gatehouse.conf", gh_conf_state_dir(&conf)) < sizeof(file));
+	CU_ASSERT_FATAL(unlink(file) == 0);
+	CU_ASSERT_FATAL(rmdir(gh_conf_state_dir(&conf)) == 0);
+	CU_ASSERT_EQUAL(open_db(&db, &factory_schema, GH_DB_CREATE), GH_EIO);
 	CU_ASSERT(memcmp(&db, &zero, sizeof(db)) == 0);
 	gh_db_close(&zero);	/* a zeroed struct is fine */
 }
@@ -188,26 +220,27 @@ test_open_missing(void)
 static void
 test_migrate(void)
 {
-	const struct gh_schema	*schema;
+	const struct gh_schema	*schema = &factory_schema;
+	struct gh_schema	 first;
 	struct gh_db		 db;
 	char			 path[PATH_MAX];
 	int			 latest;
 
+	fresh_conf(path, sizeof(path));
 	/* A service without a schema is our bug, not the operator's. */
-	CU_ASSERT_EQUAL(gh_db_open_service(&db, "/nonexistent", NULL, 0,
-	    NULL, 0), GH_EINTERNAL);
-	schema = &factory_schema;
+	CU_ASSERT_EQUAL(open_db(&db, NULL, 0), GH_EINTERNAL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(schema->migrations);
-	CU_ASSERT_FATAL(schema->n > 0);
+	CU_ASSERT_FATAL(schema->n > 1);
 	CU_ASSERT_STRING_EQUAL(schema->service, "factory");
 	CU_ASSERT_EQUAL(schema->migrations[0].version, 1);
 	CU_ASSERT_STRING_EQUAL(schema->migrations[0].name, "001_init");
 	latest = schema->migrations[schema->n - 1].version;
 
-	memset(&db, 0, sizeof(db));
-	fresh_path(path, sizeof(path));
-	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db, path, GH_DB_CREATE, sql,
-	    STMT__MAX), GH_OK);
+	/* A database made by an older program: the first migration only. */
+	first = *schema;
+	first.n = 1;
+	CU_ASSERT_EQUAL_FATAL(open_db(&db, &first, GH_DB_CREATE), GH_OK);
+	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA user_version"), 1);
 	/* Before: the check fails and says what to do. */
 	CU_ASSERT_EQUAL(gh_db_check(&db, schema), GH_ECONFIG);
 	CU_ASSERT_EQUAL(gh_db_migrate(&db, schema), GH_OK);
@@ -219,19 +252,19 @@ test_migrate(void)
 	CU_ASSERT_EQUAL(db.intx, 0);
 
 	/* Again: nothing to do, nothing broken. */
-	CU_ASSERT_EQUAL(insert(&db, "kept.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(insert(&db, "kept.gent"), GH_DB_DONE);
 	CU_ASSERT_EQUAL(gh_db_migrate(&db, schema), GH_OK);
 	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA user_version"), latest);
 	CU_ASSERT_EQUAL(count(&db), 1);
 	CU_ASSERT_EQUAL(gh_db_check(&db, schema), GH_OK);
 	gh_db_close(&db);
 
-	/* And after reopening. */
-	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db, path, 0, sql, STMT__MAX), GH_OK);
-	CU_ASSERT_EQUAL(gh_db_check(&db, schema), GH_OK);
+	/* Reopened: checked, not migrated; the older program is refused. */
+	CU_ASSERT_EQUAL_FATAL(open_db(&db, schema, 0), GH_OK);
 	CU_ASSERT_EQUAL(gh_db_migrate(&db, schema), GH_OK);
 	CU_ASSERT_EQUAL(count(&db), 1);
 	gh_db_close(&db);
+	CU_ASSERT_EQUAL(open_db(&db, &first, 0), GH_ECONFIG);
 }
 
 /* A database newer than the program is refused, not downgraded. */
@@ -272,15 +305,15 @@ test_migrate_failure(void)
 		{ 1, "001_b", "CREATE TABLE b (x);", NULL },
 	};
 	const struct gh_schema			 s = { "t", m, 2 };
-	const struct gh_schema			 u = { "u", unordered, 2 };
+	const struct gh_schema			 ok = { "t", m, 1 };
+	const struct gh_schema			 u = { "t", unordered, 2 };
 	struct gh_db				 db;
 	char					 path[PATH_MAX];
 
-	memset(&db, 0, sizeof(db));
-	fresh_path(path, sizeof(path));
-	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db, path, GH_DB_CREATE, NULL, 0),
-	    GH_OK);
-	CU_ASSERT_EQUAL(gh_db_migrate(&db, &s), GH_EDB);
+	fresh_conf(path, sizeof(path));
+	CU_ASSERT_EQUAL(open_db(&db, &s, GH_DB_CREATE), GH_EDB);
+	/* It stopped at version 1, which opens as the latest of ok. */
+	CU_ASSERT_EQUAL_FATAL(open_db(&db, &ok, 0), GH_OK);
 	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA user_version"), 1);
 	CU_ASSERT_EQUAL(query_int(db.h, "SELECT count(*) FROM sqlite_schema "
 	    "WHERE name = 'b'"), 0);
@@ -289,26 +322,31 @@ test_migrate_failure(void)
 	gh_db_close(&db);
 }
 
+/* A statement is prepared once and kept; one that does not prepare is not. */
 static void
 test_stmt_cache(void)
 {
 	struct gh_db	 db;
-	sqlite3_stmt	*a, *b;
+	struct gh_stmt	*a, *b;
 	char		 path[PATH_MAX];
 
 	open_migrated(&db, path, sizeof(path));
-	CU_ASSERT_PTR_NULL(db.stmts[STMT_COUNT]);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(a = gh_db_stmt(&db, STMT_COUNT));
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b = gh_db_stmt(&db, STMT_COUNT));
+	CU_ASSERT_PTR_NULL(sqlite3_next_stmt(db.h, NULL));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a = gh_db_prep(&db, STMT_COUNT));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b = gh_db_prep(&db, STMT_COUNT));
 	CU_ASSERT_PTR_EQUAL(a, b);
-	CU_ASSERT_PTR_EQUAL(db.stmts[STMT_COUNT], a);
-	CU_ASSERT_PTR_NOT_EQUAL(gh_db_stmt(&db, STMT_GET), a);
+	CU_ASSERT_EQUAL(count(&db), 0);
+	/* One SQLite statement, kept while a is reset and used again. */
+	CU_ASSERT_PTR_NOT_NULL(sqlite3_next_stmt(db.h, NULL));
+	CU_ASSERT_PTR_NULL(sqlite3_next_stmt(db.h,
+	    sqlite3_next_stmt(db.h, NULL)));
+	CU_ASSERT_PTR_NOT_EQUAL(gh_db_prep(&db, STMT_GET), a);
 	/* A bad statement fails every time; it is not cached as NULL-ok. */
-	CU_ASSERT_PTR_NULL(gh_db_stmt(&db, STMT_BAD));
-	CU_ASSERT_PTR_NULL(gh_db_stmt(&db, STMT_BAD));
-	CU_ASSERT_PTR_NULL(gh_db_stmt(&db, STMT__MAX));
-	CU_ASSERT_PTR_NULL(gh_db_stmt(&db, (size_t)-1));
-	gh_db_reset(NULL);
+	CU_ASSERT_PTR_NULL(gh_db_prep(&db, STMT_BAD));
+	CU_ASSERT_PTR_NULL(gh_db_prep(&db, STMT_BAD));
+	CU_ASSERT_PTR_NULL(gh_db_prep(&db, STMT__MAX));
+	CU_ASSERT_PTR_NULL(gh_db_prep(&db, (size_t)-1));
+	gh_stmt_reset(NULL);
 	gh_db_close(&db);
 }
 
@@ -317,51 +355,49 @@ static void
 test_reset(void)
 {
 	struct gh_db	 db;
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	char		 path[PATH_MAX], out[64];
 
 	open_migrated(&db, path, sizeof(path));
-	CU_ASSERT_EQUAL(insert(&db, "a.gent"), SQLITE_DONE);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st = gh_db_stmt(&db, STMT_GET));
-	sqlite3_bind_text(st, 1, "a.gent", -1, SQLITE_STATIC);
-	CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
-	CU_ASSERT_EQUAL(gh_db_text(st, 0, out, sizeof(out)), GH_OK);
+	CU_ASSERT_EQUAL(insert(&db, "a.gent"), GH_DB_DONE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st = gh_db_prep(&db, STMT_GET));
+	gh_stmt_bind_text(st, 1, "a.gent");
+	CU_ASSERT_EQUAL(gh_stmt_step(st), GH_DB_ROW);
+	CU_ASSERT_EQUAL(gh_stmt_text_copy(st, 0, out, sizeof(out)), GH_OK);
 	CU_ASSERT_STRING_EQUAL(out, "a.gent");
-	gh_db_reset(st);
+	gh_stmt_reset(st);
 	/* Unbound again: domain = NULL finds nothing. */
-	CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_DONE);
-	gh_db_reset(st);
+	CU_ASSERT_EQUAL(gh_stmt_step(st), GH_DB_DONE);
+	gh_stmt_reset(st);
 	gh_db_close(&db);
 }
 
+/* A text column copied out: whole and terminated, or nothing written. */
 static void
 test_text(void)
 {
 	struct gh_db	 db;
-	sqlite3_stmt	*st = NULL;
+	struct gh_stmt	*st;
 	char		 path[PATH_MAX], out[8];
 
-	memset(&db, 0, sizeof(db));
-	fresh_path(path, sizeof(path));
-	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db, path, GH_DB_CREATE, NULL, 0),
-	    GH_OK);
-	CU_ASSERT_FATAL(sqlite3_prepare_v2(db.h,
-	    "SELECT 'abcdefg', 'abcdefgh', NULL, 42, ''", -1, &st, NULL) ==
-	    SQLITE_OK);
-	CU_ASSERT_FATAL(sqlite3_step(st) == SQLITE_ROW);
+	open_migrated(&db, path, sizeof(path));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st = gh_db_prep(&db, STMT_TEXT));
+	CU_ASSERT_EQUAL_FATAL(gh_stmt_step(st), GH_DB_ROW);
 	memset(out, 'Z', sizeof(out));
-	CU_ASSERT_EQUAL(gh_db_text(st, 0, out, sizeof(out)), GH_OK);
+	CU_ASSERT_EQUAL(gh_stmt_text_copy(st, 0, out, sizeof(out)), GH_OK);
 	CU_ASSERT_STRING_EQUAL(out, "abcdefg");
 	memset(out, 'Z', sizeof(out));
-	CU_ASSERT_EQUAL(gh_db_text(st, 1, out, sizeof(out)), GH_ETOOBIG);
+	CU_ASSERT_EQUAL(gh_stmt_text_copy(st, 1, out, sizeof(out)),
+	    GH_ETOOBIG);
 	CU_ASSERT_EQUAL(out[0], 'Z');
-	CU_ASSERT_EQUAL(gh_db_text(st, 2, out, sizeof(out)), GH_ENOTFOUND);
-	CU_ASSERT_EQUAL(gh_db_text(st, 3, out, sizeof(out)), GH_OK);
+	CU_ASSERT_EQUAL(gh_stmt_text_copy(st, 2, out, sizeof(out)),
+	    GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(gh_stmt_text_copy(st, 3, out, sizeof(out)), GH_OK);
 	CU_ASSERT_STRING_EQUAL(out, "42");
-	CU_ASSERT_EQUAL(gh_db_text(st, 4, out, sizeof(out)), GH_OK);
+	CU_ASSERT_EQUAL(gh_stmt_text_copy(st, 4, out, sizeof(out)), GH_OK);
 	CU_ASSERT_STRING_EQUAL(out, "");
-	CU_ASSERT_EQUAL(gh_db_text(st, 4, out, 0), GH_ETOOBIG);
-	sqlite3_finalize(st);
+	CU_ASSERT_EQUAL(gh_stmt_text_copy(st, 4, out, 0), GH_ETOOBIG);
+	gh_stmt_reset(st);
 	gh_db_close(&db);
 }
 
@@ -401,15 +437,13 @@ test_transactions(void)
 	char		 path[PATH_MAX];
 
 	open_migrated(&db, path, sizeof(path));
-	memset(&db2, 0, sizeof(db2));
-	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db2, path, 0, sql, STMT__MAX),
-	    GH_OK);
+	CU_ASSERT_EQUAL_FATAL(open_db(&db2, &factory_schema, 0), GH_OK);
 
 	/* Commit: both see it. */
 	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
 	CU_ASSERT_EQUAL(db.intx, 1);
 	CU_ASSERT_NOT_EQUAL(db.lockfd, -1);
-	CU_ASSERT_EQUAL(insert(&db, "one.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(insert(&db, "one.gent"), GH_DB_DONE);
 	CU_ASSERT_EQUAL(count(&db), 1);
 	CU_ASSERT_EQUAL(count(&db2), 0);	/* not yet committed */
 	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_OK);
@@ -418,7 +452,7 @@ test_transactions(void)
 
 	/* Rollback: neither sees it. */
 	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
-	CU_ASSERT_EQUAL(insert(&db, "two.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(insert(&db, "two.gent"), GH_DB_DONE);
 	CU_ASSERT_EQUAL(count(&db), 2);
 	gh_db_rollback(&db);
 	CU_ASSERT_EQUAL(db.intx, 0);
@@ -431,36 +465,33 @@ test_transactions(void)
 	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
 	CU_ASSERT_EQUAL(gh_db_begin(&db), GH_EINTERNAL);
 	CU_ASSERT_EQUAL(db.intx, 1);		/* the first still holds */
-	CU_ASSERT_EQUAL(insert(&db, "three.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(insert(&db, "three.gent"), GH_DB_DONE);
 	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_OK);
 	CU_ASSERT_EQUAL(count(&db2), 2);
 
 	/* The second connection writes too, through the same lock. */
 	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db2), GH_OK);
-	CU_ASSERT_EQUAL(insert(&db2, "four.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(insert(&db2, "four.gent"), GH_DB_DONE);
 	CU_ASSERT_EQUAL(gh_db_commit(&db2), GH_OK);
 	CU_ASSERT_EQUAL(count(&db), 3);
 
 	/* A commit that does not wait for the disk: committed, lock released. */
 	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
-	CU_ASSERT_EQUAL(insert(&db, "five.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(insert(&db, "five.gent"), GH_DB_DONE);
 	CU_ASSERT_EQUAL(gh_db_commit_flags(&db, GH_DB_NOSYNC), GH_OK);
 	CU_ASSERT_EQUAL(db.intx, 0);
 	CU_ASSERT_EQUAL(count(&db2), 4);
 	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db2), GH_OK);
-	CU_ASSERT_EQUAL(insert(&db2, "six.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(insert(&db2, "six.gent"), GH_DB_DONE);
 	CU_ASSERT_EQUAL(gh_db_commit(&db2), GH_OK);
 	CU_ASSERT_EQUAL(count(&db), 5);
 
-	/*
-	 * A UNIQUE violation is the primary code, exactly: stores map it to
-	 * GH_ECONFLICT by comparing with SQLITE_CONSTRAINT.
-	 */
-	CU_ASSERT_EQUAL(insert(&db, "four.gent"), SQLITE_CONSTRAINT);
+	/* A UNIQUE violation is a constraint outcome (GH_ECONFLICT). */
+	CU_ASSERT_EQUAL(insert(&db, "four.gent"), GH_DB_CONSTRAINT);
 
 	/* Closing inside a transaction rolls it back. */
 	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
-	CU_ASSERT_EQUAL(insert(&db, "seven.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(insert(&db, "seven.gent"), GH_DB_DONE);
 	gh_db_close(&db);
 	CU_ASSERT_EQUAL(count(&db2), 5);
 	CU_ASSERT_EQUAL(gh_db_begin(&db2), GH_OK);	/* lock released */
@@ -484,7 +515,7 @@ test_checkpoint(void)
 	for (i = 0; i < 3 * GH_DB_CHECKPOINT_FRAMES; i++) {
 		snprintf(name, sizeof(name), "c%d.gent", i);
 		CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
-		CU_ASSERT_EQUAL(insert(&db, name), SQLITE_DONE);
+		CU_ASSERT_EQUAL(insert(&db, name), GH_DB_DONE);
 		CU_ASSERT_EQUAL_FATAL(gh_db_commit_flags(&db, GH_DB_NOSYNC),
 		    GH_OK);
 		if (db.walframes[0] > most)
@@ -509,37 +540,37 @@ static void
 test_write_one(void)
 {
 	struct gh_db	 db;
-	sqlite3_stmt	*st;
+	struct gh_stmt	*st;
 	char		 path[PATH_MAX];
 	enum gh_err	 err = GH_OK;
 
 	open_migrated(&db, path, sizeof(path));
-	CU_ASSERT_FATAL((st = gh_db_write_stmt(&db, STMT_INSERT, &err)) !=
+	CU_ASSERT_FATAL((st = gh_db_write_prep(&db, STMT_INSERT, &err)) !=
 	    NULL);
 	CU_ASSERT_EQUAL(db.intx, 1);
-	sqlite3_bind_text(st, 1, "w.gent", -1, SQLITE_STATIC);
-	CU_ASSERT_EQUAL(gh_db_write_done(&db, st, GH_DB_CHANGED), GH_OK);
+	gh_stmt_bind_text(st, 1, "w.gent");
+	CU_ASSERT_EQUAL(gh_db_write_end(&db, st, GH_DB_CHANGED), GH_OK);
 	CU_ASSERT_EQUAL(db.intx, 0);
 	CU_ASSERT_EQUAL(count(&db), 1);
 
 	/* A repeat breaks UNIQUE; a delete of nothing changes no row. */
-	CU_ASSERT_FATAL((st = gh_db_write_stmt(&db, STMT_INSERT, &err)) !=
+	CU_ASSERT_FATAL((st = gh_db_write_prep(&db, STMT_INSERT, &err)) !=
 	    NULL);
-	sqlite3_bind_text(st, 1, "w.gent", -1, SQLITE_STATIC);
-	CU_ASSERT_EQUAL(gh_db_write_done(&db, st, 0), GH_ECONFLICT);
+	gh_stmt_bind_text(st, 1, "w.gent");
+	CU_ASSERT_EQUAL(gh_db_write_end(&db, st, 0), GH_ECONFLICT);
 	CU_ASSERT_EQUAL(db.intx, 0);
-	CU_ASSERT_FATAL((st = gh_db_write_stmt(&db, STMT_DELETE, &err)) !=
+	CU_ASSERT_FATAL((st = gh_db_write_prep(&db, STMT_DELETE, &err)) !=
 	    NULL);
-	sqlite3_bind_text(st, 1, "none.gent", -1, SQLITE_STATIC);
-	CU_ASSERT_EQUAL(gh_db_write_done(&db, st, GH_DB_CHANGED),
+	gh_stmt_bind_text(st, 1, "none.gent");
+	CU_ASSERT_EQUAL(gh_db_write_end(&db, st, GH_DB_CHANGED),
 	    GH_ENOTFOUND);
-	CU_ASSERT_FATAL((st = gh_db_write_stmt(&db, STMT_DELETE, &err)) !=
+	CU_ASSERT_FATAL((st = gh_db_write_prep(&db, STMT_DELETE, &err)) !=
 	    NULL);
-	sqlite3_bind_text(st, 1, "none.gent", -1, SQLITE_STATIC);
-	CU_ASSERT_EQUAL(gh_db_write_done(&db, st, 0), GH_OK);
+	gh_stmt_bind_text(st, 1, "none.gent");
+	CU_ASSERT_EQUAL(gh_db_write_end(&db, st, 0), GH_OK);
 
 	/* A statement that does not prepare: nothing begun. */
-	CU_ASSERT_PTR_NULL(gh_db_write_stmt(&db, STMT_BAD, &err));
+	CU_ASSERT_PTR_NULL(gh_db_write_prep(&db, STMT_BAD, &err));
 	CU_ASSERT_EQUAL(err, GH_EDB);
 	CU_ASSERT_EQUAL(db.intx, 0);
 	CU_ASSERT_EQUAL(count(&db), 1);
@@ -655,23 +686,21 @@ test_writers_queue(void)
 		close(go[1]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(5);
-		memset(&cdb, 0, sizeof(cdb));
-		if (gh_db_open(&cdb, path, 0, sql, STMT__MAX) != GH_OK)
+		if (open_db(&cdb, &factory_schema, 0) != GH_OK)
 			_exit(1);
 		sqlite3_busy_timeout(cdb.h, 10);
 		if (gh_db_begin(&cdb) != GH_OK)
 			_exit(2);
-		if (insert(&cdb, "second.gent") != SQLITE_DONE)
+		if (insert(&cdb, "second.gent") != GH_DB_DONE)
 			_exit(3);
 		if (gh_db_commit(&cdb) != GH_OK)
 			_exit(4);
 		_exit(0);
 	}
 	close(go[0]);
-	memset(&db, 0, sizeof(db));
-	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db, path, 0, sql, STMT__MAX), GH_OK);
+	CU_ASSERT_EQUAL_FATAL(open_db(&db, &factory_schema, 0), GH_OK);
 	CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
-	CU_ASSERT_EQUAL(insert(&db, "first.gent"), SQLITE_DONE);
+	CU_ASSERT_EQUAL(insert(&db, "first.gent"), GH_DB_DONE);
 	CU_ASSERT_EQUAL(write(go[1], &c, 1), 1);
 	close(go[1]);
 	usleep(300000);
@@ -715,8 +744,7 @@ test_busy_one_budget(void)
 		close(go[1]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(5);
-		memset(&cdb, 0, sizeof(cdb));
-		if (gh_db_open(&cdb, path, 0, sql, STMT__MAX) != GH_OK)
+		if (open_db(&cdb, &factory_schema, 0) != GH_OK)
 			_exit(1);
 		cdb.busy_ms = busy;
 		sqlite3_busy_timeout(cdb.h, busy);
@@ -726,8 +754,7 @@ test_busy_one_budget(void)
 	CU_ASSERT_FATAL(sqlite3_open(path, &raw) == SQLITE_OK);
 	CU_ASSERT_FATAL(sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL) == SQLITE_OK);
-	memset(&db, 0, sizeof(db));
-	CU_ASSERT_EQUAL_FATAL(gh_db_open(&db, path, 0, sql, STMT__MAX), GH_OK);
+	CU_ASSERT_EQUAL_FATAL(open_db(&db, &factory_schema, 0), GH_OK);
 	db.busy_ms = busy;
 	sqlite3_busy_timeout(db.h, busy);
 	CU_ASSERT_EQUAL(write(go[1], &c, 1), 1);
@@ -768,50 +795,7 @@ test_busy_one_budget(void)
 	gh_db_close(&db);
 }
 
-/*
- * A store still on SQLite's own statements opens its file in state_dir,
- * whether [gatehouse] database names SQLite or PostgreSQL (then with a
- * warning in the log).
- */
-static void
-test_sqlite_only(void)
-{
-	static const struct gh_conf_table *const none[] = { NULL };
-	struct gh_conf	 c;
-	struct gh_db	 db;
-	char		 dir[PATH_MAX], conf[PATH_MAX], path[PATH_MAX + 16];
-	char		 err[256];
-
-	CU_ASSERT_FATAL(tdir_state(dir, sizeof(dir), conf, sizeof(conf),
-	    "database = postgresql://gh@localhost/gatehouse\n") == 0);
-	memset(&c, 0, sizeof(c));
-	CU_ASSERT_FATAL(gh_conf_load(&c, none, conf, err, sizeof(err)) ==
-	    GH_OK);
-	memset(&db, 0, sizeof(db));
-	CU_ASSERT_EQUAL(gh_db_open_sqlite_only(&db, &c, &factory_schema,
-	    GH_DB_CREATE, NULL, 0), GH_OK);
-	CU_ASSERT_FATAL((size_t)snprintf(path, sizeof(path), "%s/factory.db",
-	    dir) < sizeof(path));
-	CU_ASSERT(access(path, F_OK) == 0);
-	gh_db_close(&db);
-	gh_conf_free(&c);
-
-	CU_ASSERT_FATAL(tdir_state(dir, sizeof(dir), conf, sizeof(conf),
-	    "database = sqlite\n") == 0);
-	memset(&c, 0, sizeof(c));
-	CU_ASSERT_FATAL(gh_conf_load(&c, none, conf, err, sizeof(err)) ==
-	    GH_OK);
-	CU_ASSERT_EQUAL(gh_db_open_sqlite_only(&db, &c, &factory_schema,
-	    GH_DB_CREATE, NULL, 0), GH_OK);
-	CU_ASSERT_FATAL((size_t)snprintf(path, sizeof(path), "%s/factory.db",
-	    dir) < sizeof(path));
-	CU_ASSERT(access(path, F_OK) == 0);
-	gh_db_close(&db);
-	gh_conf_free(&c);
-}
-
 static const struct tcase tests[] = {
-	TCASE(test_sqlite_only),
 	TCASE(test_open_create),
 	TCASE(test_open_missing),
 	TCASE(test_migrate),

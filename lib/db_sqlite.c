@@ -1,0 +1,659 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * db_sqlite: the SQLite backend of db.h.  One connection per process
+ * (SQLITE_OPEN_NOMUTEX: no thread shares it), WAL, foreign keys on, and a
+ * busy timeout as the bounded retry.
+ *
+ * Durability is group commit: SQLite runs with synchronous=NORMAL, so a
+ * COMMIT only writes its frames to the WAL, and gh_db_commit() then syncs
+ * the WAL itself, after releasing the writers' lock.  A commit is on disk
+ * when gh_db_commit() returns, as with synchronous=FULL, but while one
+ * process waits for the disk the next one commits, and one fdatasync()
+ * covers every commit written before it.  One sync per order under the lock
+ * capped durable writes at the disk's sync rate (see PERFORMANCE.md).
+ *
+ * Writers queue on an flock() of "<db>.lock" before BEGIN IMMEDIATE.  A
+ * process blocked in flock() is woken by the kernel the moment the lock is
+ * released, whereas SQLite's busy handler sleeps in coarse steps and lets
+ * one writer starve another (see PERFORMANCE.md).  With the funnel in
+ * place, busy_timeout only covers writers that bypass it (the sqlite3
+ * shell, a checkpoint).  The two waits share one budget: a writer that
+ * queued on the funnel behind one stuck in SQLite's busy handler gets in
+ * when that one gives up, and then waits only for what is left of its
+ * busy timeout, so every writer has its answer (GH_EBUSY: a 503) within
+ * the timeout, not twice it.
+ *
+ * Checkpoints run outside the lock too.  SQLite's automatic checkpoint
+ * runs inside the COMMIT that fills the WAL past 1000 frames, and syncs the
+ * database file there, while the committer holds the writers' lock: every
+ * writer waited for that disk flush.  A WAL hook replaces it, and the
+ * process whose commit passed the mark runs a PASSIVE checkpoint once it
+ * has let go of the lock (writers carry on meanwhile).
+ *
+ * Log lines carry sqlite3_errmsg() but never SQL parameters: those are
+ * outside input and may be secrets.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "db_pg.h"
+#include "db_sqlite.h"
+#include "log.h"
+#include "util.h"
+
+/* Log what failed with SQLite's message for the connection. */
+static void
+db_log(const struct gh_db *db, const char *what)
+{
+	gh_log("database %s: %s: %s", db->path != NULL ? db->path : "?",
+	    what, sqlite3_errmsg(db->h));
+}
+
+enum gh_err
+gh_db_err(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+		return GH_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return GH_EBUSY;
+	default:
+		return GH_EDB;
+	}
+}
+
+/* Copy a text column of stmt's row into out, as gh_stmt_text_copy() does. */
+static enum gh_err
+column_text_copy(sqlite3_stmt *stmt, int col, char *out, size_t outsz)
+{
+	const unsigned char	*p;
+	size_t			 n;
+
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+		return GH_ENOTFOUND;
+	if ((p = sqlite3_column_text(stmt, col)) == NULL)
+		return GH_ENOMEM;
+	n = (size_t)sqlite3_column_bytes(stmt, col);
+	if (outsz == 0 || n >= outsz)
+		return GH_ETOOBIG;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return GH_OK;
+}
+
+/*
+ * Run one PRAGMA (or any statement) that returns a single text value into
+ * out (outsz bytes); used to check that journal_mode really became WAL.
+ */
+static enum gh_err
+db_pragma_text(struct gh_db *db, const char *sql, char *out, size_t outsz)
+{
+	sqlite3_stmt	*st = NULL;
+	enum gh_err	 err;
+	int		 rc;
+
+	if ((rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL)) != SQLITE_OK) {
+		db_log(db, sql);
+		err = gh_db_err(rc);
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_log(db, sql);
+		err = rc == SQLITE_DONE ? GH_EDB : gh_db_err(rc);
+		goto out;
+	}
+	err = column_text_copy(st, 0, out, outsz);
+out:
+	sqlite3_finalize(st);
+	return err;
+}
+
+enum gh_err
+lite_version_get(struct gh_db *db, int *v)
+{
+	sqlite3_stmt	*st = NULL;
+	enum gh_err	 err;
+	int		 rc;
+
+	rc = sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		db_log(db, "PRAGMA user_version");
+		err = gh_db_err(rc);
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_log(db, "PRAGMA user_version");
+		err = rc == SQLITE_DONE ? GH_EDB : gh_db_err(rc);
+		goto out;
+	}
+	*v = sqlite3_column_int(st, 0);
+	err = GH_OK;
+out:
+	sqlite3_finalize(st);
+	return err;
+}
+
+enum gh_err
+lite_version_set(struct gh_db *db, int v)
+{
+	char	set[64];
+
+	snprintf(set, sizeof(set), "PRAGMA user_version=%d", v);
+	return lite_exec(db, set);
+}
+
+/* After each commit: how many frames the WAL holds (see the top). */
+static int
+wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
+{
+	(void)h;
+	(void)name;
+	*(int *)arg = frames;
+	return SQLITE_OK;
+}
+
+/*
+ * A PASSIVE checkpoint each time the WAL has grown by the mark since this
+ * connection's last one; never blocks.  walframes[0] is the WAL's frames
+ * at our last commit, walframes[1] at our last checkpoint.  Counting from
+ * our last checkpoint, not from zero: a WAL that other processes keep from
+ * restarting stays above the mark, and a checkpoint per commit would sync
+ * the WAL each time.
+ */
+static void
+checkpoint(struct gh_db *db)
+{
+	int	*w = db->walframes;
+	int	 rc;
+
+	if (w[0] < w[1])
+		w[1] = 0;		/* the WAL has restarted */
+	if (w[0] - w[1] < GH_DB_CHECKPOINT_FRAMES)
+		return;
+	w[1] = w[0];
+	rc = sqlite3_wal_checkpoint_v2(db->h, NULL,
+	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		db_log(db, "checkpoint");
+}
+
+/*
+ * Open as db_sqlite.h describes.  With GH_DB_CREATE a missing file is
+ * first created by us with mode 0600, so SQLite never creates it with the
+ * umask's wider mode (its -wal and -shm files copy the database's mode).
+ * Without it a missing file is a configuration error: gatectl init makes
+ * databases, services only open them.
+ */
+enum gh_err
+lite_open(struct gh_db *db, const char *dir, const char *service,
+    unsigned flags)
+{
+	struct gh_db	 tmp;
+	struct stat	 st;
+	char		 path[4096], mode[16];
+	enum gh_err	 err = GH_EDB;
+	int		 fd, rc, oflags;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.lockfd = -1;
+	tmp.busy_ms = GH_DB_BUSY_TIMEOUT_MS;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.db", dir, service) >=
+	    sizeof(path))
+		return GH_ECONFIG;
+	if ((tmp.path = strdup(path)) == NULL) {
+		err = GH_ENOMEM;
+		goto out;
+	}
+	if (flags & GH_DB_CREATE) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd == -1) {
+			gh_log("cannot create database %s: %s", path,
+			    strerror(errno));
+			err = GH_EIO;
+			goto out;
+		}
+		close(fd);
+	} else if (stat(path, &st) == -1) {
+		gh_log("cannot open database %s: %s%s", path, strerror(errno),
+		    errno == ENOENT ? ": run gatectl init" : "");
+		err = errno == ENOENT ? GH_ECONFIG : GH_EIO;
+		goto out;
+	}
+
+	oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	if (flags & GH_DB_CREATE)
+		oflags |= SQLITE_OPEN_CREATE;
+	rc = sqlite3_open_v2(path, &tmp.h, oflags, NULL);
+	if (rc != SQLITE_OK) {
+		if (tmp.h != NULL)
+			db_log(&tmp, "open");
+		else
+			gh_log("database %s: open: out of memory", path);
+		err = rc == SQLITE_NOMEM ? GH_ENOMEM : GH_EDB;
+		goto out;
+	}
+	/*
+	 * Result codes stay primary (no sqlite3_extended_result_codes()):
+	 * gh_stmt_step() maps them, masked to the primary code all the same.
+	 */
+	if ((rc = sqlite3_busy_timeout(tmp.h, GH_DB_BUSY_TIMEOUT_MS)) !=
+	    SQLITE_OK) {
+		db_log(&tmp, "busy_timeout");
+		err = gh_db_err(rc);
+		goto out;
+	}
+	err = db_pragma_text(&tmp, "PRAGMA journal_mode=WAL", mode,
+	    sizeof(mode));
+	if (err != GH_OK)
+		goto out;
+	if (strcmp(mode, "wal") != 0) {
+		gh_log("database %s: journal_mode is %s, not wal", path, mode);
+		err = GH_EDB;
+		goto out;
+	}
+	if ((err = lite_exec(&tmp, "PRAGMA synchronous=NORMAL")) != GH_OK ||
+	    (err = lite_exec(&tmp, "PRAGMA foreign_keys=ON")) != GH_OK)
+		goto out;
+	if ((tmp.walframes = calloc(2, sizeof(*tmp.walframes))) == NULL) {
+		err = GH_ENOMEM;
+		goto out;
+	}
+	sqlite3_wal_hook(tmp.h, wal_hook, tmp.walframes);
+	*db = tmp;
+	return GH_OK;
+out:
+	gh_db_close(&tmp);
+	return err;
+}
+
+void
+lite_close(struct gh_db *db)
+{
+	size_t	i;
+
+	for (i = 0; db->hs != NULL && i < db->nstmt; i++) {
+		sqlite3_finalize(db->hs[i].lite);
+		db->hs[i].lite = NULL;
+	}
+	if (db->h != NULL && sqlite3_close(db->h) != SQLITE_OK)
+		db_log(db, "close");
+	db->h = NULL;
+	if (db->lockfd != -1)
+		close(db->lockfd);
+	db->lockfd = -1;
+	free(db->walframes);
+	db->walframes = NULL;
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;	/* only here to interrupt flock() */
+}
+
+/*
+ * Take the writers' lock, waiting at most db->busy_ms; *waited_ms is how
+ * long it took (0 uncontended).  The uncontended case is one system call.
+ * A contended one blocks in the kernel, woken the moment the holder lets
+ * go, under a SIGALRM timer whose handler only interrupts flock(); the
+ * timer repeats so that an alarm that fires just before flock() is
+ * entered cannot leave us blocked for ever.  A holder that hangs thus
+ * costs the others a 503, never a hang.
+ */
+static enum gh_err
+lock_writers(struct gh_db *db, int *waited_ms)
+{
+	struct sigaction	sa, osa;
+	struct itimerval	it, off;
+	long long		t0;
+	int			rc, saved;
+
+	*waited_ms = 0;
+	if (flock(db->lockfd, LOCK_EX | LOCK_NB) == 0)
+		return GH_OK;
+	if (errno != EWOULDBLOCK) {
+		gh_log("%s: flock: %s", db->path, strerror(errno));
+		return GH_EIO;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART: flock() must fail */
+	sigemptyset(&sa.sa_mask);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = db->busy_ms / 1000;
+	it.it_value.tv_usec = (db->busy_ms % 1000) * 1000;
+	it.it_interval.tv_usec = 50 * 1000;
+	memset(&off, 0, sizeof(off));
+	if (sigaction(SIGALRM, &sa, &osa) == -1)
+		return GH_EIO;
+	t0 = gh_mono_ms();
+	setitimer(ITIMER_REAL, &it, NULL);
+	rc = flock(db->lockfd, LOCK_EX);
+	saved = errno;
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &osa, NULL);
+	if (rc == 0) {
+		*waited_ms = (int)(gh_mono_ms() - t0);
+		return GH_OK;
+	}
+	if (saved == EINTR) {
+		gh_log("%s: no write lock after %d ms", db->path,
+		    db->busy_ms);
+		return GH_EBUSY;
+	}
+	gh_log("%s: flock: %s", db->path, strerror(saved));
+	return GH_EIO;
+}
+
+/*
+ * BEGIN IMMEDIATE within what is left of the busy timeout after waiting
+ * waited_ms for the writers' lock (see the top of this file); the
+ * connection's busy timeout is db->busy_ms again afterwards.
+ */
+static enum gh_err
+begin_immediate(struct gh_db *db, int waited_ms)
+{
+	enum gh_err	err;
+	int		left;
+
+	if (waited_ms <= 0)
+		return lite_exec(db, "BEGIN IMMEDIATE");
+	left = db->busy_ms - waited_ms;
+	sqlite3_busy_timeout(db->h, left > 1 ? left : 1);
+	err = lite_exec(db, "BEGIN IMMEDIATE");
+	sqlite3_busy_timeout(db->h, db->busy_ms);
+	return err;
+}
+
+/*
+ * Take the writers' lock, then BEGIN IMMEDIATE.  The lock file is opened
+ * once and kept; lock_writers() waits for our turn, and BEGIN IMMEDIATE
+ * for SQLite's lock, both within the one busy timeout.
+ */
+enum gh_err
+lite_begin(struct gh_db *db)
+{
+	char		 lock[4096];
+	enum gh_err	 err;
+	int		 n, waited;
+
+	if (db->lockfd == -1) {
+		n = snprintf(lock, sizeof(lock), "%s.lock", db->path);
+		if (n < 0 || (size_t)n >= sizeof(lock)) {
+			gh_log("%s: %s: name too long", __func__, db->path);
+			return GH_EINTERNAL;
+		}
+		db->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (db->lockfd == -1) {
+			gh_log("cannot open %s: %s", lock, strerror(errno));
+			return GH_EIO;
+		}
+	}
+	if ((err = lock_writers(db, &waited)) != GH_OK)
+		return err;
+	if ((err = begin_immediate(db, waited)) != GH_OK) {
+		flock(db->lockfd, LOCK_UN);
+		return err;
+	}
+	return GH_OK;
+}
+
+void
+lite_read_end(struct gh_db *db)
+{
+	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		db_log(db, "COMMIT of a read");
+}
+
+/*
+ * Make every frame now in the WAL durable, through SQLite's own handle of
+ * the file (a descriptor of ours could outlive a WAL that SQLite deletes and
+ * recreates).  Called outside the writers' lock: see the top of this file.
+ */
+static enum gh_err
+sync_wal(struct gh_db *db)
+{
+	sqlite3_file	*wal = NULL;
+	int		 rc;
+
+	rc = sqlite3_file_control(db->h, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+	    &wal);
+	if (rc != SQLITE_OK || wal == NULL || wal->pMethods == NULL) {
+		gh_log("database %s: no WAL file to sync", db->path);
+		return GH_EDB;
+	}
+	if ((rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL)) != SQLITE_OK) {
+		gh_log("database %s: syncing the WAL failed (%d)", db->path, rc);
+		return GH_EIO;
+	}
+	return GH_OK;
+}
+
+/*
+ * COMMIT and release the writers' lock, then sync the WAL (unless
+ * GH_DB_NOSYNC) and checkpoint, both outside the lock.  A COMMIT that
+ * fails (BUSY included) is rolled back.
+ */
+enum gh_err
+lite_commit(struct gh_db *db, unsigned flags)
+{
+	enum gh_err	err;
+	int		rc;
+
+	rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		db_log(db, "COMMIT");
+		lite_rollback(db);
+		return gh_db_err(rc);
+	}
+	flock(db->lockfd, LOCK_UN);
+	err = (flags & GH_DB_NOSYNC) ? GH_OK : sync_wal(db);
+	checkpoint(db);
+	return err;
+}
+
+void
+lite_rollback(struct gh_db *db)
+{
+	if (!sqlite3_get_autocommit(db->h) &&
+	    sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+		db_log(db, "ROLLBACK");
+	flock(db->lockfd, LOCK_UN);
+}
+
+enum gh_err
+lite_exec(struct gh_db *db, const char *sql)
+{
+	char	*msg = NULL;
+	int	 rc;
+
+	rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		gh_log("database %s: %s", db->path,
+		    msg != NULL ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return gh_db_err(rc);
+	}
+	return GH_OK;
+}
+
+/*
+ * With SQLITE_PREPARE_PERSISTENT: the statement lives as long as the
+ * process, so SQLite keeps it out of its lookaside.
+ */
+enum gh_err
+lite_prepare(struct gh_stmt *st)
+{
+	char	what[48];
+	int	rc;
+
+	rc = sqlite3_prepare_v3(st->db->h, gh_db_sql(st->db, st->id), -1,
+	    SQLITE_PREPARE_PERSISTENT, &st->lite, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(what, sizeof(what), "prepare statement %zu", st->id);
+		db_log(st->db, what);
+		sqlite3_finalize(st->lite);
+		st->lite = NULL;
+		return GH_EDB;
+	}
+	return GH_OK;
+}
+
+/* SQLite: the index of "$n", which SQLite numbers by first appearance. */
+static int
+lite_param(struct gh_stmt *st, int n)
+{
+	char	name[16];
+	int	i;
+
+	snprintf(name, sizeof(name), "$%d", n);
+	if ((i = sqlite3_bind_parameter_index(st->lite, name)) == 0) {
+		gh_log("database %s: statement %zu has no %s",
+		    st->db->path, st->id, name);
+		st->binderr = 1;
+	}
+	return i;
+}
+
+/* A failed SQLite bind: remembered for the step, and told. */
+static enum gh_err
+lite_bound(struct gh_stmt *st, int i, int rc)
+{
+	if (i == 0)
+		return GH_EINTERNAL;
+	if (rc != SQLITE_OK) {
+		st->binderr = 1;
+		return rc == SQLITE_NOMEM ? GH_ENOMEM : GH_EINTERNAL;
+	}
+	return GH_OK;
+}
+
+enum gh_err
+lite_bind_int64(struct gh_stmt *st, int n, long long v)
+{
+	int	i;
+
+	if ((i = lite_param(st, n)) == 0)
+		return GH_EINTERNAL;
+	return lite_bound(st, i, sqlite3_bind_int64(st->lite, i, v));
+}
+
+enum gh_err
+lite_bind_text(struct gh_stmt *st, int n, const char *s)
+{
+	int	i;
+
+	if ((i = lite_param(st, n)) == 0)
+		return GH_EINTERNAL;
+	return lite_bound(st, i, sqlite3_bind_text(st->lite, i, s, -1,
+	    SQLITE_STATIC));
+}
+
+enum gh_err
+lite_bind_blob(struct gh_stmt *st, int n, const void *p, size_t len)
+{
+	int	i;
+
+	if ((i = lite_param(st, n)) == 0)
+		return GH_EINTERNAL;
+	if (len > INT_MAX)
+		return lite_bound(st, i, SQLITE_TOOBIG);
+	return lite_bound(st, i, sqlite3_bind_blob(st->lite, i,
+	    p != NULL ? p : "", (int)len, SQLITE_STATIC));
+}
+
+enum gh_err
+lite_bind_null(struct gh_stmt *st, int n)
+{
+	int	i;
+
+	if ((i = lite_param(st, n)) == 0)
+		return GH_EINTERNAL;
+	return lite_bound(st, i, sqlite3_bind_null(st->lite, i));
+}
+
+enum gh_db_rc
+lite_step(struct gh_stmt *st)
+{
+	int	rc;
+
+	if (st->binderr)
+		return GH_DB_HARD;
+	rc = sqlite3_step(st->lite);
+	switch (rc & 0xff) {
+	case SQLITE_ROW:
+		return GH_DB_ROW;
+	case SQLITE_DONE:
+		st->changes = sqlite3_changes64(st->db->h);
+		return GH_DB_DONE;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		db_log(st->db, "step");
+		return GH_DB_RETRY;
+	case SQLITE_CONSTRAINT:
+		return GH_DB_CONSTRAINT;
+	default:
+		db_log(st->db, "step");
+		return GH_DB_HARD;
+	}
+}
+
+int
+lite_null(struct gh_stmt *st, int col)
+{
+	return sqlite3_column_type(st->lite, col) == SQLITE_NULL;
+}
+
+long long
+lite_int64(struct gh_stmt *st, int col)
+{
+	return sqlite3_column_int64(st->lite, col);
+}
+
+const char *
+lite_text(struct gh_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st->lite, col);
+}
+
+const void *
+lite_blob(struct gh_stmt *st, int col, size_t *len)
+{
+	const void	*p;
+
+	p = sqlite3_column_blob(st->lite, col);
+	*len = (size_t)sqlite3_column_bytes(st->lite, col);
+	return p;
+}
+
+enum gh_err
+lite_text_copy(struct gh_stmt *st, int col, char *out, size_t outsz)
+{
+	return column_text_copy(st->lite, col, out, outsz);
+}
+
+long long
+lite_insert_id(struct gh_stmt *st)
+{
+	return sqlite3_last_insert_rowid(st->db->h);
+}
+
+void
+lite_stmt_clear(struct gh_stmt *st)
+{
+	if (st->lite == NULL)
+		return;
+	sqlite3_reset(st->lite);
+	sqlite3_clear_bindings(st->lite);
+}

@@ -185,7 +185,7 @@ acme_revoke(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	}
 	p = der;
 	if ((x = d2i_X509(NULL, &p, (long)n)) == NULL || p != der + n ||
-	    cm->ca == NULL || (capub = X509_get0_pubkey(cm->ca)) == NULL ||
+	    !certmaker_have_ca(cm) || (capub = X509_get0_pubkey(cm->ca)) == NULL ||
 	    X509_verify(x, capub) != 1 || cert_serial(x, serial) != GH_OK) {
 		ERR_clear_error();
 		err = acme_problem(res, 404, "malformed", "not a certificate this "

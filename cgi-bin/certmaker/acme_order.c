@@ -422,7 +422,7 @@ acme_finalize(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		    acme_status_names[f->status]);
 		goto out;
 	}
-	if (cm->ca == NULL) {
+	if (!certmaker_have_ca(cm)) {
 		err = gh_fail(res, GH_EUNAVAIL, "certmaker has no root yet");
 		goto out;
 	}

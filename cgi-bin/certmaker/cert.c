@@ -146,7 +146,7 @@ cm_issue(struct certmaker *cm, struct gh_req *req, struct gh_res *res,
 	char			 base[600];
 	enum gh_err		 err;
 
-	if (cm->ca == NULL)
+	if (!certmaker_have_ca(cm))
 		return gh_fail(res, GH_EUNAVAIL, "certmaker has no root yet "
 		    "(gatectl certmaker init-ca)");
 	if (cm_base_url(cm, req, base, sizeof(base)) != GH_OK)
@@ -206,7 +206,7 @@ certmaker_root_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	struct certmaker	*cm = svc->ctx;
 	enum gh_err		 err;
 
-	if (cm->ca == NULL)
+	if (!certmaker_have_ca(cm))
 		return gh_fail(res, GH_EUNAVAIL, "certmaker has no root yet");
 	gh_buf_reset(&cm->scratch);
 	if ((err = pki_cert_pem(cm->ca, &cm->scratch)) != GH_OK)

@@ -38,7 +38,14 @@ certmaker_open(struct certmaker *cm, const char *config, unsigned dbflags,
 		    err == GH_ECONFIG ? " (run gatectl init)" : "");
 		goto fail;
 	}
-	if ((err = certmaker_load_ca(cm)) != GH_OK && err != GH_ENOTFOUND) {
+	/*
+	 * A database that is down (GH_DB_LAZY) leaves the root to be read
+	 * at its first use: certmaker_have_ca().
+	 */
+	err = certmaker_load_ca(cm);
+	if (err == GH_EUNAVAIL && (dbflags & GH_DB_LAZY))
+		cm->ca_later = 1;
+	else if (err != GH_OK && err != GH_ENOTFOUND) {
 		snprintf(errbuf, errsz, "certmaker: cannot load the root: %s",
 		    gh_strerror(err));
 		certmaker_store_close(cm);
@@ -66,6 +73,19 @@ certmaker_close(struct certmaker *cm)
 	gh_key_wipe(&cm->key);
 	gh_conf_free(&cm->conf);
 	gh_buf_free(&cm->scratch);
+}
+
+int
+certmaker_have_ca(struct certmaker *cm)
+{
+	enum gh_err	err;
+
+	if (cm->ca == NULL && cm->ca_later) {
+		err = certmaker_load_ca(cm);
+		if (err == GH_OK || err == GH_ENOTFOUND)
+			cm->ca_later = 0;
+	}
+	return cm->ca != NULL;
 }
 
 enum gh_err

@@ -117,6 +117,8 @@ struct certmaker {
 	struct gh_key	 key;
 	X509		*ca;		/* owned; NULL until a root exists */
 	EVP_PKEY	*ca_key;	/* owned; NULL with ca */
+	int		 ca_later;	/* the database was down at the start:
+					   the root is read at its first use */
 	struct cm_user	 user;		/* the current request's principal */
 	struct gh_http	 http;		/* challenges; made on first use */
 	struct gh_netpol policy;	/* challenge_allow, challenge_deny; with http */
@@ -130,6 +132,11 @@ enum gh_err	 certmaker_open(struct certmaker *cm, const char *config,
 void		 certmaker_close(struct certmaker *cm);
 /* Load the root from the store into cm->ca and cm->ca_key; GH_ENOTFOUND if none. */
 enum gh_err	 certmaker_load_ca(struct certmaker *cm);
+/*
+ * Whether cm has its root: 1 or 0, reading it first when the database
+ * was down as the process started (ca_later).
+ */
+int		 certmaker_have_ca(struct certmaker *cm);
 /*
  * Make the root (subject "/O=…/CN=…" style, NULL: a default) and store it,
  * its key sealed.  GH_ECONFLICT if one exists.

@@ -134,11 +134,13 @@ main(void)
 	gh_log_init("certmaker");
 	if (gh_crypto_nodump() != GH_OK)
 		return 1;
-	if (certmaker_open(&cm, NULL, 0, errbuf, sizeof(errbuf)) != GH_OK) {
+	/* GH_DB_LAZY: started while PostgreSQL is down, it answers 503s. */
+	if (certmaker_open(&cm, NULL, GH_DB_LAZY, errbuf, sizeof(errbuf)) !=
+	    GH_OK) {
 		gh_log("%s", errbuf);
 		return 1;
 	}
-	if (cm.ca == NULL)
+	if (cm.ca == NULL && !cm.ca_later)
 		gh_log("no root certificate yet: run gatectl certmaker init-ca");
 	svc.log_requests = gh_conf_log_requests(&cm.conf);
 	rc = gh_serve(&svc);

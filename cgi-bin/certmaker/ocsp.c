@@ -225,7 +225,7 @@ ocsp_serve(struct certmaker *cm, struct gh_res *res, const unsigned char *der,
 
 	if (ocsp_request_parse(der, n, &req) != GH_OK)
 		return answer(res, NULL, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
-	err = cm->ca == NULL ? GH_EUNAVAIL : ocsp_respond(cm->ca, cm->ca_key,
+	err = !certmaker_have_ca(cm) ? GH_EUNAVAIL : ocsp_respond(cm->ca, cm->ca_key,
 	    req, store_lookup, cm, gh_now(),
 	    certmaker_conf_int(&cm->conf, CERTMAKER_CONF_OCSP_VALIDITY), &resp);
 	OCSP_REQUEST_free(req);
@@ -366,7 +366,7 @@ certmaker_crl_get(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	struct certmaker	*cm = svc->ctx;
 	enum gh_err		 err;
 
-	if (cm->ca == NULL)
+	if (!certmaker_have_ca(cm))
 		return gh_fail(res, GH_EUNAVAIL, "no root certificate yet");
 	gh_buf_reset(&cm->scratch);
 	if ((err = crl_build(cm, gh_now(), &cm->scratch)) != GH_OK)

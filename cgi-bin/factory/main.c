@@ -92,16 +92,24 @@ main(void)
 		.reqctx_size = sizeof(rq),
 	};
 	char			errbuf[512];
+	enum gh_err		err;
 	int			rc;
 
 	gh_log_init("factory");
 	if (gh_crypto_nodump() != GH_OK)
 		return 1;
-	if (factory_open(&f, NULL, 0, errbuf, sizeof(errbuf)) != GH_OK) {
+	/* GH_DB_LAZY: started while PostgreSQL is down, it answers 503s. */
+	if (factory_open(&f, NULL, GH_DB_LAZY, errbuf, sizeof(errbuf)) !=
+	    GH_OK) {
 		gh_log("%s", errbuf);
 		return 1;
 	}
-	if (f.test_mode && factory_store_client_mock_ensure(&f) != GH_OK) {
+	/*
+	 * gatectl init makes the mock client too: a database that is down
+	 * now (GH_DB_LAZY) only leaves it to that.
+	 */
+	if (f.test_mode && (err = factory_store_client_mock_ensure(&f)) !=
+	    GH_OK && err != GH_EUNAVAIL && err != GH_EBUSY) {
 		gh_log("cannot create the test-mode mock client");
 		factory_close(&f);
 		return 1;

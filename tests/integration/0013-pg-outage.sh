@@ -4,8 +4,8 @@
 # What a PostgreSQL outage costs icyfire (on a throwaway cluster,
 # tests/pg.sh) through a real web server:
 #
-# - The stack starts while PostgreSQL is down: the FastCGI programs do
-#   not exit, every request is a 503 with Retry-After, at once; once
+# - The stack starts while PostgreSQL is down: the FastCGI programs (all
+#   four) do not exit, every request is a 503 with Retry-After, at once; once
 #   PostgreSQL is started the same processes answer 200 within seconds,
 #   with nothing restarted.
 # - PostgreSQL restarts (pg_ctl stop -m fast, start) under a bounded wrk
@@ -119,6 +119,15 @@ nobody=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' | cut -c1-4
 GH_HOST=api.localhost req GET /whatever -H "Authorization: Bearer $nobody"
 expect_status 503 "apihost: a token lookup (PostgreSQL never up) → 503"
 expect_header Retry-After '^1$'
+# The factory (a token lookup) and certmaker (its root, read at first
+# use: the CRL) started without a database as well.
+GH_HOST=factory.localhost req GET /v1/domain/available.gent \
+	-H "Authorization: Bearer $GH_MOCK_TOKEN"
+expect_status 503 "factory: a token lookup (PostgreSQL never up) → 503"
+expect_header Retry-After '^1$'
+GH_HOST=certmaker.localhost req GET /api/v1/crl
+expect_status 503 "certmaker: the CRL (PostgreSQL never up) → 503"
+expect_header Retry-After '^1$'
 pids0=$(icyfire_pids)
 check "icyfire's processes run without a database ($pids0)" "none" test -n "$pids0"
 
@@ -133,6 +142,11 @@ check "no process was started anew ($pids0)" "now: $(icyfire_pids)" \
 	pids_alive "$pids0"
 GH_HOST=api.localhost req GET /whatever -H "Authorization: Bearer $nobody"
 expect_status 403 "apihost: an unknown token (PostgreSQL up) → 403"
+GH_HOST=factory.localhost req GET /v1/domain/available.gent \
+	-H "Authorization: Bearer $GH_MOCK_TOKEN"
+expect_status 200 "factory: PostgreSQL up → 200"
+GH_HOST=certmaker.localhost req GET /api/v1/crl
+expect_status 200 "certmaker: the CRL, its root read now (PostgreSQL up) → 200"
 
 # --- a restart under load --------------------------------------------------------
 

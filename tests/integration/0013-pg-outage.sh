@@ -9,7 +9,9 @@
 #   PostgreSQL is started the same processes answer 200 within seconds,
 #   with nothing restarted.
 # - PostgreSQL restarts (pg_ctl stop -m fast, start) under a bounded wrk
-#   load: every answer is a 200 or a 503 with Retry-After (never a 500, a
+#   load (icyfire's reads, and orders at the factory, each 201 then found
+#   as one row and none twice): every answer is a 200 (201) or a 503 with
+#   Retry-After (never a 500, a
 #   socket error or a timeout), the same processes serve again within
 #   seconds, and the rows add up: icyfire records every request it
 #   answers (its spec), after the answer is out, so its incidents plus
@@ -157,6 +159,17 @@ timeout $((LOAD_SECONDS + 30)) wrk -t 2 -c "$LOAD_CONNS" -d "${LOAD_SECONDS}s" \
 	-s "$GH_ROOT/tests/load/load.lua" "https://127.0.0.1:$GH_PORT/" -- \
 	"$GH_STATE/outage.spec" "outage$(date +%s)" >"$GH_STATE/wrk.out" 2>&1 &
 wrk_pid=$!
+# And orders at the factory at the same time: each answered 201 recorded
+# (load.lua), to be found in the database afterwards exactly once.
+printf 'POST\t/v1/site\tContent-Type: application/json\t{"domain":"o{n}.gent","callback":"https://cb.example/hook","installerSecret":"outage-secret"}\n' \
+	>"$GH_STATE/orders.spec"
+timeout $((LOAD_SECONDS + 30)) wrk -t 2 -c 4 -d "${LOAD_SECONDS}s" \
+	--timeout 5s -H "Host: factory.localhost:$GH_PORT" \
+	-H "Authorization: Bearer $GH_MOCK_TOKEN" \
+	-s "$GH_ROOT/tests/load/load.lua" "https://127.0.0.1:$GH_PORT/" -- \
+	"$GH_STATE/orders.spec" "orders$(date +%s)" "$GH_STATE/rec-orders" 201 \
+	'"domain":%s*"([^"]+)"' >"$GH_STATE/wrk-orders.out" 2>&1 &
+orders_pid=$!
 sleep 3
 t0=$(date +%s%N)
 check "PostgreSQL restarts under load" "pg_ctl failed" pg restart
@@ -168,12 +181,14 @@ else
 fi
 wait "$wrk_pid"
 wrk_rc=$?
+wait "$orders_pid"
+orders_rc=$?
 
 # load.lua's figures: "load: KEY… N".
 figure() {
 	awk -v k="$1" '$1 == "load:" { $1 = ""; n = $NF; $NF = "";
 		gsub(/^ +| +$/, ""); if ($0 == k) { print n; f = 1 } }
-		END { if (!f) print 0 }' "$GH_STATE/wrk.out"
+		END { if (!f) print 0 }' "${2:-$GH_STATE/wrk.out}"
 }
 statuses=$(awk '$1 == "load:" && $2 == "status" { printf "%s%s:%s", s, $3, $4; s = " " }' \
 	"$GH_STATE/wrk.out")
@@ -221,6 +236,30 @@ check "incidents of a 200 ($inc200) + logged lost >= icyfire's 200s ($ans200)" \
 	test "$inc200" -le "$ans200" -a "$((ans200 - inc200))" -le "$lost"
 check "icyfire's 200s ($ans200) cover wrk's ($n200)" "fewer" \
 	test "$ans200" -ge "$n200"
+# The orders: every answer a 201 or a 503, every 201 a row, no order
+# twice; a 503 whose COMMIT was cut may have stored its order (commit
+# uncertain), so the rows are at most the 201s plus the 503s.
+o201=$(figure "status 201" "$GH_STATE/wrk-orders.out")
+o503=$(figure "status 503" "$GH_STATE/wrk-orders.out")
+oall=$(figure requests "$GH_STATE/wrk-orders.out")
+check "orders: wrk ran to its end, every answer a 201 or a 503 ($o201 + $o503 of $oall)" \
+	"status $orders_rc: $(grep '^load:' "$GH_STATE/wrk-orders.out")" \
+	test "$orders_rc" -eq 0 -a "$oall" -gt 0 -a "$((o201 + o503))" -eq "$oall"
+factory_sql() {
+	PGOPTIONS='-c search_path=factory' psql -X -q -At -d "$GH_DATABASE" -c "$1"
+}
+rows=$(factory_sql "SELECT count(*) FROM site_order WHERE domain LIKE 'o%'")
+twice=$(factory_sql "SELECT count(*) FROM (SELECT domain FROM site_order GROUP BY domain HAVING count(*) > 1) d")
+missing=0
+while read -r d; do
+	[[ -z $d ]] && continue
+	[[ $(factory_sql "SELECT count(*) FROM site_order WHERE domain = '$d'") == 1 ]] ||
+		missing=$((missing + 1))
+done < <(cat "$GH_STATE"/rec-orders.* 2>/dev/null)
+check "orders: each of the $o201 answered 201 is one row ($missing missing)" \
+	"$missing missing" test "$missing" -eq 0 -a "$(cat "$GH_STATE"/rec-orders.* | wc -l)" -eq "$o201"
+check "orders: $rows rows for $o201 201s and $o503 503s, none twice" \
+	"$twice twice" test "$rows" -ge "$o201" -a "$rows" -le "$((o201 + o503))" -a "$twice" -eq 0
 if prog_log | grep -qE ' 500 [0-9]+us'; then
 	not_ok "no request answered 500" "$(prog_log | grep -E ' 500 [0-9]+us' | head -3)"
 else

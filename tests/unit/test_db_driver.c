@@ -323,8 +323,14 @@ txn_body(struct gh_db *db, void *arg)
 		return GH_OK;
 	if (t->fail != GH_EUNAVAIL)
 		return t->fail;
-	/* The connection dies under the open transaction. */
-	if (tpg_restart() != 0)
+	/*
+	 * The connection dies under the open transaction.  Cut from the
+	 * server side at once (a restart of the cluster may take longer than
+	 * gh_txn()'s budget on a busy machine, which is then right to stop).
+	 */
+	if (tpg_exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+	    "WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'") !=
+	    0)
 		return GH_EINTERNAL;
 	return count(db) == -1 ? GH_EUNAVAIL : GH_EINTERNAL;
 }

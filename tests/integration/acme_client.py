@@ -284,7 +284,11 @@ def main():
           a.status == 200 and a.headers.get("Content-Type", "").startswith(
               "application/pem-certificate-chain") and
           a.raw.count(b"BEGIN CERTIFICATE") == 2, a.why())
-    certs = x509.load_pem_x509_certificates(a.raw)
+    # One at a time: Debian 12's python3-cryptography (38) has no
+    # load_pem_x509_certificates().
+    end = b"-----END CERTIFICATE-----"
+    certs = [x509.load_pem_x509_certificate(p + end)
+             for p in a.raw.split(end) if b"BEGIN CERTIFICATE" in p]
     leaf = certs[0]
     san = leaf.extensions.get_extension_for_class(
         x509.SubjectAlternativeName).value

@@ -20,6 +20,7 @@
 #include "tdir.h"
 #include "tmain.h"
 #include "tpg.h"
+#include "tcertmaker.h"	/* after tdir.h and tpg.h */
 #include "token.h"
 
 #define URL	"https://ca.example/acme/new-order"
@@ -377,29 +378,7 @@ static int	pg;	/* this round runs on PostgreSQL (tpg.h) */
 static int
 open_store(struct certmaker *cm)
 {
-	char	conf[PATH_MAX], key[PATH_MAX], dir[PATH_MAX], errbuf[512];
-	char	tmp[PATH_MAX + 16];
-	FILE	*fp;
-
-	tpath("", dir, sizeof(dir));
-	tpath("gatehouse.conf", conf, sizeof(conf));
-	tpath("secret.key", key, sizeof(key));
-	if (access(key, F_OK) != 0 && gh_key_create(key) != GH_OK)
-		return -1;
-	/* Renamed into place: racing processes each open a whole one. */
-	snprintf(tmp, sizeof(tmp), "%s.%ld", conf, (long)getpid());
-	if ((fp = fopen(tmp, "w")) == NULL)
-		return -1;
-	fprintf(fp, "[gatehouse]\nstate_dir = %s\n%s%s%s", dir,
-	    pg ? "database = " : "", pg ? tpg_uri : "", pg ? "\n" : "");
-	if (fclose(fp) != 0 || rename(tmp, conf) != 0)
-		return -1;
-	if (certmaker_open(cm, conf, GH_DB_CREATE, errbuf, sizeof(errbuf)) !=
-	    GH_OK) {
-		printf("open_store: %s\n", errbuf);
-		return -1;
-	}
-	return 0;
+	return tcm_open(cm, pg, "");
 }
 
 /* Used once, by any process: a second handle on the same file sees it. */

@@ -23,20 +23,12 @@ incident_sql() {
 }
 
 # The four tokens, from files, as an operator would set them.
-for t in read cred delete security; do
-	printf 'it-%s-%s\n' "$t" "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-		>"$GH_STATE/$t.token"
-	chmod 600 "$GH_STATE/$t.token"
-done
+check "gatectl icyfire tokens set" "gatectl exited non-zero" icyfire_tokens it
 R=$(cat "$GH_STATE/read.token")
 C=$(cat "$GH_STATE/cred.token")
 D=$(cat "$GH_STATE/delete.token")
 S=$(cat "$GH_STATE/security.token")
 secret "$R" "$C" "$D" "$S"
-check "gatectl icyfire tokens set" "gatectl exited non-zero" gatectl icyfire tokens set \
-	--read-file "$GH_STATE/read.token" --cred-file "$GH_STATE/cred.token" \
-	--delete-file "$GH_STATE/delete.token" \
-	--security-file "$GH_STATE/security.token"
 
 # Server 1 (slots 1-10080), server 2; a domain with a twitter credential on
 # slot 314 and an empty reddit queue on slot 315; slot 316 unclaimed.

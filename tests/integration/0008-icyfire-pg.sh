@@ -17,20 +17,12 @@ pg_setup
 GH_HOST=icyfire.localhost
 start_server "$GH_SERVER"
 
-for t in read cred delete security; do
-	printf 'pg-%s-%s\n' "$t" "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-		>"$GH_STATE/$t.token"
-	chmod 600 "$GH_STATE/$t.token"
-done
+check "gatectl icyfire tokens set" "gatectl exited non-zero" icyfire_tokens pg
 R=$(cat "$GH_STATE/read.token")
 C=$(cat "$GH_STATE/cred.token")
 D=$(cat "$GH_STATE/delete.token")
 S=$(cat "$GH_STATE/security.token")
 secret "$R" "$C" "$D" "$S"
-check "gatectl icyfire tokens set" "gatectl exited non-zero" gatectl icyfire tokens set \
-	--read-file "$GH_STATE/read.token" --cred-file "$GH_STATE/cred.token" \
-	--delete-file "$GH_STATE/delete.token" \
-	--security-file "$GH_STATE/security.token"
 check "server add 1" "gatectl exited non-zero" gatectl icyfire server add 1
 check "domain add" "gatectl exited non-zero" gatectl icyfire domain add example.gent
 check "credential set twitter" "gatectl exited non-zero" gatectl icyfire credential set example.gent \

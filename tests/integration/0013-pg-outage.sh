@@ -72,16 +72,7 @@ answered() {
 # Seeded while PostgreSQL is up, then it goes down before the server
 # starts: the programs start without a database.
 before_start() {
-	local t
-	for t in read cred delete security; do
-		printf 'pg-%s-%s\n' "$t" "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-			>"$GH_STATE/$t.token"
-		chmod 600 "$GH_STATE/$t.token"
-	done
-	gatectl icyfire tokens set --read-file "$GH_STATE/read.token" \
-		--cred-file "$GH_STATE/cred.token" \
-		--delete-file "$GH_STATE/delete.token" \
-		--security-file "$GH_STATE/security.token" &&
+	icyfire_tokens pg &&
 		gatectl icyfire server add 1 &&
 		gatectl icyfire domain add example.gent &&
 		gatectl icyfire credential set example.gent twitter \

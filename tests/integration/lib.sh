@@ -119,6 +119,23 @@ secret() {
 	return 0
 }
 
+# icyfire_tokens PREFIX: icyfire's four tokens (read, cred, delete,
+# security) made at random into $GH_STATE/NAME.token (0600), as an
+# operator would write them, and set with gatectl; its status.
+icyfire_tokens() {
+	local t
+	for t in read cred delete security; do
+		printf '%s-%s-%s\n' "$1" "$t" \
+			"$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+			>"$GH_STATE/$t.token" && chmod 600 "$GH_STATE/$t.token" ||
+			return 1
+	done
+	gatectl icyfire tokens set --read-file "$GH_STATE/read.token" \
+		--cred-file "$GH_STATE/cred.token" \
+		--delete-file "$GH_STATE/delete.token" \
+		--security-file "$GH_STATE/security.token"
+}
+
 # The keys of the state directory: each line of the one-line key files and
 # each base64 line of the PEM private keys.
 state_keys() {

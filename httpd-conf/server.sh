@@ -516,15 +516,23 @@ gh_descendants() {
 
 # Stop the server gh_server_start started and everything it started: ask
 # it (lighttpd and Apache both stop their FastCGI programs on SIGTERM),
-# wait up to 5 s, then kill what is left of its process tree and group.
+# wait up to 5 s for it and its tree (a program writes what it batched
+# before it leaves), then kill what is left of its process tree and group.
 gh_server_stop() {
-	local pid=$GH_SERVER_PID i left tree
+	local pid=$GH_SERVER_PID i p left tree alive
 	[[ -n $pid ]] || return 0
 	GH_SERVER_PID=
 	tree=$(gh_descendants "$pid")
 	kill -TERM "$pid" 2>/dev/null || true
 	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
+		alive=
+		for p in $pid $tree; do
+			# A zombie has finished (lighttpd reaps late).
+			[[ $(sed -n 's/^State:\t\(.\).*/\1/p' \
+				"/proc/$p/status" 2>/dev/null) == [^Z] ]] &&
+				alive=$p && break
+		done
+		[[ -n $alive ]] || break
 		sleep 0.1
 	done
 	# Whatever is left: the tree we saw, and any member of the group.

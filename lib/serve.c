@@ -4,10 +4,13 @@
  * an error becomes an HTTP answer.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -467,6 +470,137 @@ drain:
 	}
 }
 
+/*
+ * SIGTERM sets stopping and writes a byte to the pipe the wait watches:
+ * the request in hand finishes, then gh_serve() returns.  The pipe, not
+ * a signal mask, makes a SIGTERM that comes just before the wait begins
+ * end it, at no cost to a request.
+ */
+static volatile sig_atomic_t	stopping;
+static int			term_pipe[2] = { -1, -1 };
+
+static void
+on_term(int sig)
+{
+	int	saved = errno;
+
+	(void)sig;
+	stopping = 1;
+	(void)!write(term_pipe[1], "", 1);
+	errno = saved;
+}
+
+/*
+ * The web server's listening socket (descriptor 0), accepted on here
+ * rather than in libfcgi.  libfcgi's accept blocks without a timeout,
+ * and a service with work of its own (the idle hook) needs one; it also
+ * costs a select() per connection.  The socket is made non-blocking, so
+ * that a process that loses a connection to another one sharing the
+ * socket (gatehouse-spawn's copies) goes back to its wait instead of
+ * blocking in accept(); the wait is an epoll with EPOLLEXCLUSIVE, so a
+ * connection wakes one waiting process, as a blocking accept() does.
+ * Every process on a socket runs this loop: none of them calls libfcgi's
+ * accept, which would fail on a non-blocking socket.
+ */
+struct listener {
+	int	fd;
+	int	ep;	/* epoll on fd and term_pipe[0]; owned */
+};
+
+static int
+listener_open(struct listener *l)
+{
+	struct epoll_event	ev;
+	struct sigaction	sa;
+	int			fl;
+
+	l->fd = STDIN_FILENO;	/* FCGI_LISTENSOCK_FILENO */
+	if ((fl = fcntl(l->fd, F_GETFL)) == -1 ||
+	    fcntl(l->fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    pipe2(term_pipe, O_NONBLOCK | O_CLOEXEC) == -1 ||
+	    (l->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		gh_log("cannot wait on the FastCGI socket: %s",
+		    strerror(errno));
+		return -1;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.fd = l->fd;
+	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, l->fd, &ev) == -1)
+		goto fail;
+	ev.events = EPOLLIN;
+	ev.data.fd = term_pipe[0];
+	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, term_pipe[0], &ev) == -1)
+		goto fail;
+	/* SA_RESTART: a request's reads and writes carry on. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1)
+		goto fail;
+	return 0;
+fail:
+	gh_log("cannot wait on the FastCGI socket: %s", strerror(errno));
+	close(l->ep);
+	return -1;
+}
+
+/*
+ * Wait for a connection, SIGTERM or the service's idle deadline,
+ * whichever comes first; -1 once SIGTERM has come or on an error
+ * (logged).
+ */
+static int
+listener_wait(struct gh_svc *svc, struct listener *l)
+{
+	struct epoll_event	ev;
+	int			ms;
+
+	ms = svc->idle != NULL ? svc->idle(svc) : -1;
+	if (!stopping && epoll_wait(l->ep, &ev, 1, ms) == -1 &&
+	    errno != EINTR) {
+		gh_log("epoll_wait: %s", strerror(errno));
+		return -1;
+	}
+	return stopping ? -1 : 0;
+}
+
+/* The next connection (its descriptor); -1 to stop serving. */
+static int
+listener_accept(struct gh_svc *svc, struct listener *l)
+{
+	int	fd;
+
+	for (;;) {
+		if (stopping)
+			return -1;
+		/* Under load one is queued already: one system call. */
+		if ((fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC)) != -1)
+			return fd;
+		switch (errno) {
+		case EAGAIN:
+		case EINTR:
+		case ECONNABORTED:
+		case EPROTO:
+			break;
+		case EMFILE:
+		case ENFILE:
+		case ENOBUFS:
+		case ENOMEM:
+			/* Out of something: wait for a request to end. */
+			gh_log("accept: %s", strerror(errno));
+			usleep(100 * 1000);
+			continue;
+		default:
+			gh_log("accept: %s", strerror(errno));
+			return -1;
+		}
+		if (listener_wait(svc, l) == -1)
+			return -1;
+	}
+}
+
 int
 gh_serve(struct gh_svc *svc)
 {
@@ -475,6 +609,7 @@ gh_serve(struct gh_svc *svc)
 	struct gh_res	 res;
 	struct gh_buf	 head;
 	struct gh_io	 io;
+	struct listener	 l;
 
 	/* A client that hangs up must not kill the process. */
 	signal(SIGPIPE, SIG_IGN);
@@ -503,16 +638,44 @@ gh_serve(struct gh_svc *svc)
 		gh_log("cannot initialise FastCGI");
 		goto done;
 	}
-	while (FCGX_Accept_r(&fr) >= 0) {
+	if (listener_open(&l) == -1)
+		goto free;
+	for (;;) {
+		/*
+		 * A connection libfcgi is to read the request from.  It closes
+		 * the one it has when a request ends unless the web server
+		 * asked to keep it: "keep" also stops FCGX_Accept_r() from
+		 * closing the one handed to it here before it reads it, and
+		 * the web server's flags then decide.  (ipcFd and
+		 * keepConnection are fields fcgiapp.h asks callers not to
+		 * use; test_serve runs this loop against libfcgi as built.)
+		 */
+		if (fr.ipcFd < 0) {
+			if ((fr.ipcFd = listener_accept(svc, &l)) == -1)
+				break;
+			fr.keepConnection = 1;
+		}
+		if (FCGX_Accept_r(&fr) < 0)
+			continue;	/* that connection failed */
 		io.in = fr.in;
 		io.out = fr.out;
 		io.nread = 0;
 		serve_one(svc, &req, &res, &head,
 		    (const char *const *)fr.envp, &io);
+		/*
+		 * Input read to its end, nothing is left to come: close at
+		 * once, without libfcgi's lingering close (a shutdown(), then
+		 * a poll() and a read() that wait for the web server to hang
+		 * up first, before the next request can be accepted).
+		 */
+		if (FCGX_GetChar(fr.in) == EOF)
+			FCGX_Detach(&fr);
 		FCGX_Finish_r(&fr);
 		if (svc->after != NULL)
 			svc->after(svc);
 	}
+	close(l.ep);
+free:
 	FCGX_Free(&fr, 1);
 done:
 	gh_buf_free(&head);

@@ -32,6 +32,14 @@ struct gh_svc {
 	void			(*error_body)(struct gh_svc *, struct gh_req *, struct gh_res *);
 	/* Called once the answer has been sent (FastCGI: finished); may be NULL. */
 	void			(*after)(struct gh_svc *);
+	/*
+	 * May be NULL.  Called before each wait for the next request (not
+	 * after every one: under load there is no wait); returns how long
+	 * the process may wait, in milliseconds, before it must be called
+	 * again (-1: until a request comes).  For work that must not wait
+	 * for traffic, such as writing what a service batched.
+	 */
+	int			(*idle)(struct gh_svc *);
 	const char *const	*mask;		/* path prefixes to mask in logs; may be NULL */
 	int			 log_requests;
 	void			*ctx;		/* the service's own state */
@@ -46,8 +54,8 @@ struct gh_svc {
 };
 
 /*
- * Serve until the web server closes the socket (FastCGI) or after one
- * request (CGI).  Returns the process exit status.
+ * Serve until SIGTERM, which lets the request in hand finish (FastCGI), or
+ * one request (CGI).  Returns the process exit status.
  */
 int		 gh_serve(struct gh_svc *svc);
 

@@ -2,13 +2,20 @@
 /*
  * Unit tests for lib/serve.c: the request pipeline (404, 405 with Allow,
  * 413 before auth, 401, handler errors, 5xx masking), the exact bytes
- * of a rendered response, a streaming route served as CGI, and a body
- * of unknown length read to its end.
+ * of a rendered response, a streaming route served as CGI, a body
+ * of unknown length read to its end, and the FastCGI loop itself: its
+ * own accept, the idle hook's deadline, the after hook, and SIGTERM,
+ * which lets gh_serve() return.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -483,6 +490,199 @@ test_json_errors_flag(void)
 	gh_res_free(&res);
 }
 
+
+/* --- FastCGI -------------------------------------------------------------- */
+
+static int	fcgi_note = -1;	/* the child's end of a pipe of hook marks */
+
+static void
+fcgi_after(struct gh_svc *s)
+{
+	(void)s;
+	(void)!write(fcgi_note, "a", 1);
+}
+
+/* Called before every wait: asks to be called again within 20 ms. */
+static int
+fcgi_idle(struct gh_svc *s)
+{
+	(void)s;
+	(void)!write(fcgi_note, "i", 1);
+	return 20;
+}
+
+/* A FastCGI record header for request 1 and len bytes of type. */
+static void
+fcgi_header(unsigned char *h, int type, size_t len)
+{
+	h[0] = 1;
+	h[1] = (unsigned char)type;
+	h[2] = 0;
+	h[3] = 1;
+	h[4] = (unsigned char)(len >> 8);
+	h[5] = (unsigned char)len;
+	h[6] = h[7] = 0;
+}
+
+/* One FastCGI exchange for GET path on the socket at sun; the reply's
+ * STDOUT content into out.  0 when the reply ended with END_REQUEST. */
+static int
+fcgi_get(const struct sockaddr_un *sun, const char *path, char *out,
+    size_t outsz)
+{
+	unsigned char	 msg[1024], rec[8 + 65535 + 255], *p = msg;
+	char		 uri[256];
+	const char	*pairs[2][2] = {
+		{ "REQUEST_METHOD", "GET" }, { "REQUEST_URI", uri },
+	};
+	size_t		 i, n, len, got = 0, have = 0;
+	ssize_t		 r;
+	int		 fd, ended = 0;
+
+	snprintf(uri, sizeof(uri), "%s", path);
+	/* BEGIN_REQUEST: role 1 (responder), flags 0 (close after). */
+	fcgi_header(p, 1, 8);
+	memset(p + 8, 0, 8);
+	p[9] = 1;
+	p += 16;
+	for (n = 0, i = 0; i < 2; i++)
+		n += 2 + strlen(pairs[i][0]) + strlen(pairs[i][1]);
+	fcgi_header(p, 4, n);
+	p += 8;
+	for (i = 0; i < 2; i++) {
+		*p++ = (unsigned char)strlen(pairs[i][0]);
+		*p++ = (unsigned char)strlen(pairs[i][1]);
+		memcpy(p, pairs[i][0], strlen(pairs[i][0]));
+		p += strlen(pairs[i][0]);
+		memcpy(p, pairs[i][1], strlen(pairs[i][1]));
+		p += strlen(pairs[i][1]);
+	}
+	fcgi_header(p, 4, 0);	/* end of PARAMS */
+	p += 8;
+	fcgi_header(p, 5, 0);	/* empty STDIN */
+	p += 8;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == -1 ||
+	    write(fd, msg, (size_t)(p - msg)) != p - msg) {
+		close(fd);
+		return -1;
+	}
+	for (;;) {
+		if (have >= 8) {
+			len = (size_t)rec[4] << 8 | rec[5];
+			if (have >= 8 + len + rec[6]) {
+				if (rec[1] == 6 && got + len < outsz) {
+					memcpy(out + got, rec + 8, len);
+					got += len;
+				}
+				if (rec[1] == 3)
+					ended = 1;
+				have -= 8 + len + rec[6];
+				memmove(rec, rec + 8 + len + rec[6], have);
+				continue;
+			}
+		}
+		if ((r = read(fd, rec + have, sizeof(rec) - have)) <= 0)
+			break;
+		have += (size_t)r;
+	}
+	close(fd);
+	out[got] = '\0';
+	return ended ? 0 : -1;
+}
+
+/* The marks written since the last call (at most size - 1), after ms. */
+static void
+fcgi_marks(int fd, int ms, char *buf, size_t size)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	size_t		n = 0;
+	ssize_t		r;
+
+	usleep((useconds_t)ms * 1000);
+	while (n + 1 < size && poll(&pfd, 1, 0) == 1 &&
+	    (r = read(fd, buf + n, size - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+}
+
+static int
+count_char(const char *s, int c)
+{
+	int	n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == c;
+	return n;
+}
+
+/*
+ * gh_serve() as a FastCGI program on a listening Unix socket (descriptor
+ * 0, as web servers start it): two requests on two connections, each
+ * followed by the after hook; the idle hook called again and again while
+ * no request comes, by its deadline; SIGTERM ends the wait and
+ * gh_serve() returns (exit status 0, the mark written after it).
+ */
+static void
+test_fastcgi_loop(void)
+{
+	struct gh_svc		 fsvc = {
+		.name = "test",
+		.routes = routes,
+		.nroutes = GH_NELEM(routes),
+		.auth = auth,
+		.after = fcgi_after,
+		.idle = fcgi_idle,
+	};
+	struct sockaddr_un	 sun;
+	char			 out[4096], marks[256];
+	int			 lfd, note[2], status;
+	pid_t			 pid;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	/* Abstract (Linux): nothing to clean up. */
+	snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1,
+	    "gh-test-serve-%ld", (long)getpid());
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(lfd >= 0);
+	CU_ASSERT_FATAL(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	CU_ASSERT_FATAL(listen(lfd, 8) == 0);
+	CU_ASSERT_FATAL(pipe(note) == 0);
+	CU_ASSERT_FATAL((pid = fork()) != -1);
+	if (pid == 0) {
+		close(note[0]);
+		fcgi_note = note[1];
+		if (dup2(lfd, STDIN_FILENO) == -1)
+			_exit(3);
+		close(lfd);
+		status = gh_serve(&fsvc);
+		(void)!write(fcgi_note, "s", 1);
+		_exit(status);
+	}
+	close(lfd);
+	close(note[1]);
+
+	CU_ASSERT_EQUAL(fcgi_get(&sun, "/hello", out, sizeof(out)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Status: 200"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\r\n\r\nhello"));
+	CU_ASSERT_EQUAL(fcgi_get(&sun, "/nowhere", out, sizeof(out)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Status: 404"));
+	/* Idle for 200 ms: the hook is due every 20 ms. */
+	fcgi_marks(note[0], 200, marks, sizeof(marks));
+	CU_ASSERT_EQUAL(count_char(marks, 'a'), 2);
+	CU_ASSERT(count_char(marks, 'i') >= 4);
+	CU_ASSERT_EQUAL(count_char(marks, 's'), 0);
+
+	CU_ASSERT_EQUAL(kill(pid, SIGTERM), 0);
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	fcgi_marks(note[0], 0, marks, sizeof(marks));
+	CU_ASSERT_EQUAL(count_char(marks, 's'), 1);
+	close(note[0]);
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_routes),
 	TCASE(test_auth_and_body),
@@ -492,5 +692,6 @@ static const struct tcase tests[] = {
 	TCASE(test_render_bytes),
 	TCASE(test_request_state),
 	TCASE(test_json_errors_flag),
+	TCASE(test_fastcgi_loop),
 };
 TMAIN("serve", tests)

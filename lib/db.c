@@ -199,9 +199,9 @@ gh_db_read_begin(struct gh_db *db)
 		gh_log("%s: %s: already in a transaction", __func__, db->path);
 		return GH_EINTERNAL;
 	}
-	if ((err = gh_db_exec(db, db->backend == GH_DB_PG ?
-	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN")) !=
-	    GH_OK)
+	if ((err = db->backend == GH_DB_PG ? pg_exec(db,
+	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") :
+	    lite_read_begin(db)) != GH_OK)
 		return err;
 	db->inread = 1;
 	return GH_OK;

@@ -65,6 +65,7 @@ struct gh_stmt;		/* a backend-neutral statement handle (db.c) */
 struct gh_pg;		/* a PostgreSQL connection and its state (db_pg.c) */
 struct gh_conf;
 
+#define GH_DB_LITE_TX	4
 struct gh_db {
 	enum gh_db_backend	  backend;
 	sqlite3			 *h;		/* GH_DB_SQLITE only */
@@ -79,6 +80,8 @@ struct gh_db {
 						   our lock and SQLite's together */
 	int			 *walframes;	/* owned: [0] WAL frames at our last
 						   commit, [1] at our last checkpoint */
+	/* Owned, SQLite: BEGIN, BEGIN IMMEDIATE, COMMIT, ROLLBACK, prepared. */
+	sqlite3_stmt		 *tx[GH_DB_LITE_TX];
 	char			 *path;		/* owned */
 };
 

@@ -35,7 +35,8 @@ enum gh_err	 lite_version_set(struct gh_db *db, int v);
 enum gh_err	 lite_begin(struct gh_db *db);
 enum gh_err	 lite_commit(struct gh_db *db, unsigned flags);
 void		 lite_rollback(struct gh_db *db);
-/* The COMMIT that ends gh_db_read_begin()'s BEGIN. */
+/* gh_db_read_begin()'s BEGIN, and the COMMIT that ends it. */
+enum gh_err	 lite_read_begin(struct gh_db *db);
 void		 lite_read_end(struct gh_db *db);
 
 /* Prepare st (st->lite) for good; GH_EDB (logged) leaves it unprepared. */

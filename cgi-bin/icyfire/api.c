@@ -5,7 +5,7 @@
  *	GET /api/_d/<slot>/auth=<read>&<delete>&<server>	delete it
  *	GET /api/_rs/auth=<read>&<security>/query=<arg>:<data>	incidents
  * Every answer, good or bad, is recorded as an incident once it is out
- * (main.c's after hook).  Tokens are compared by hash and never copied out
+ * (main.c's after hook), in batches (ICY_BATCH_MS).  Tokens are compared by hash and never copied out
  * of the request, so they reach neither a log nor the database.
  */
 #include <string.h>
@@ -408,6 +408,8 @@ icyfire_incident_query(struct gh_svc *svc, struct gh_req *req,
 		return fail(res, 400, ICY_MSG_ARGUMENT);
 	if ((out.list = json_object_new_array()) == NULL)
 		return gh_fail(res, GH_ENOMEM, "out of memory");
+	/* This process's own batch, at least, is in what it reads. */
+	icyfire_incident_flush(f, 1);
 	err = icyfire_store_incident_query(f, arg, v, s, before, limit,
 	    incident_json, &out);
 	if (err == GH_OK)

@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "icyfire.h"
+#include "log.h"
 #include "sections.h"
 
 const char *const icy_token_names[ICY_TOKEN__MAX] = {
@@ -74,8 +75,52 @@ fail:
 void
 icyfire_close(struct icyfire *f)
 {
+	icyfire_incident_flush(f, 1);
 	icyfire_store_close(f);
 	OPENSSL_cleanse(&f->key, sizeof(f->key));
 	gh_conf_free(&f->conf);
 	gh_buf_free(&f->scratch);
+}
+
+/*
+ * Write the batch.  What cannot be written (the database is down, after
+ * gh_txn()'s retries) is logged as lost, with how many, and dropped: the
+ * batch must not grow while the database is away.
+ */
+static void
+batch_write(struct icyfire *f)
+{
+	enum gh_err	err;
+
+	if ((err = icyfire_store_incidents_add(f, f->batch, f->nbatch)) !=
+	    GH_OK)
+		gh_log("cannot record %zu incident(s): %s", f->nbatch,
+		    gh_strerror(err));
+	f->nbatch = 0;
+}
+
+void
+icyfire_incident_queue(struct icyfire *f, const struct icy_incident *in)
+{
+	if (f->nbatch == 0)
+		f->batch_ms = gh_mono_ms();
+	f->batch[f->nbatch++] = *in;
+	if (f->nbatch == ICY_BATCH_MAX)
+		batch_write(f);
+	else
+		icyfire_incident_flush(f, 0);
+}
+
+int
+icyfire_incident_flush(struct icyfire *f, int all)
+{
+	long long	left;
+
+	if (f->nbatch == 0)
+		return -1;
+	left = f->batch_ms + ICY_BATCH_MS - gh_mono_ms();
+	if (!all && left > 0)
+		return (int)left;
+	batch_write(f);
+	return -1;
 }

@@ -38,6 +38,14 @@ GH_CONF_ACCESSORS(icyfire)
 #define ICY_LIMIT_DEFAULT	100
 #define ICY_LIMIT_MAX		1000
 #define ICY_FLAG_FAILURES	5	/* failures from one address in an hour */
+/*
+ * The FastCGI program writes incidents in batches: one transaction for
+ * at most ICY_BATCH_MAX of them, none of which waits longer than
+ * ICY_BATCH_MS for it.  _rs sees an incident within that; a process that
+ * crashes loses at most its batch (one that is stopped writes it first).
+ */
+#define ICY_BATCH_MAX		128
+#define ICY_BATCH_MS		500
 
 /* The documents' messages, word for word. */
 #define ICY_MSG_SLOT		"ERROR: Malformed request; timeslot not found"
@@ -158,6 +166,9 @@ struct icyfire {
 	unsigned		 tok_set;	/* bit i: token i is stored */
 	long long		 tok_until_us;	/* tok_hash is good until */
 	struct gh_buf		 scratch;
+	struct icy_incident	 batch[ICY_BATCH_MAX];	/* not yet written */
+	size_t			 nbatch;
+	long long		 batch_ms;	/* gh_mono_ms() at batch[0] */
 };
 
 /*
@@ -171,7 +182,16 @@ struct icy_req {
 
 enum gh_err	 icyfire_open(struct icyfire *f, const char *config,
 		    unsigned dbflags, char *errbuf, size_t errsz);
+/* Writes what is batched first. */
 void		 icyfire_close(struct icyfire *f);
+/* Batch a copy of in; write the batch once it is full or due. */
+void		 icyfire_incident_queue(struct icyfire *f,
+		    const struct icy_incident *in);
+/*
+ * Write the batch if it is due (or has anything, when all is set);
+ * returns the milliseconds until it is due, -1 when it is empty.
+ */
+int		 icyfire_incident_flush(struct icyfire *f, int all);
 
 /* store.c: every SQL statement of icyfire (icyfire_store_*). */
 enum gh_err	 icyfire_store_open(struct icyfire *f, unsigned flags);
@@ -212,8 +232,12 @@ enum gh_err	 icyfire_store_post_add(struct icyfire *f, const char *domain,
 enum gh_err	 icyfire_store_post_list(struct icyfire *f, const char *domain,
 		    void (*cb)(const struct icy_post *, const char *platform,
 		    void *), void *arg);
-enum gh_err	 icyfire_store_incident_add(struct icyfire *f,
-		    struct icy_incident *in);
+/*
+ * Record in[0..n) (n at most ICY_BATCH_MAX) in one transaction, in order;
+ * each in[i].id and .flag get what the store decided.
+ */
+enum gh_err	 icyfire_store_incidents_add(struct icyfire *f,
+		    struct icy_incident *in, size_t n);
 /* Remove the incidents older than before (a Unix time); *n gets how many. */
 enum gh_err	 icyfire_store_incident_prune(struct icyfire *f,
 		    long long before, long long *n);

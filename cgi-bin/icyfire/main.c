@@ -27,19 +27,23 @@ static const struct gh_route routes[] = {
 
 static const char *const mask[] = { "auth=", NULL };
 
-/* After the answer is out: write the request's incident. */
+/* After the answer is out: batch the request's incident. */
 static void
 icyfire_after(struct gh_svc *svc)
 {
-	struct icyfire	*f = svc->ctx;
 	struct icy_req	*rq = svc->reqctx;
-	enum gh_err	 err;
 
 	if (!rq->record)
 		return;
 	rq->record = 0;
-	if ((err = icyfire_store_incident_add(f, &rq->pending)) != GH_OK)
-		gh_log("cannot record an incident: %s", gh_strerror(err));
+	icyfire_incident_queue(svc->ctx, &rq->pending);
+}
+
+/* No request for a while: write the batch when it is due. */
+static int
+icyfire_idle(struct gh_svc *svc)
+{
+	return icyfire_incident_flush(svc->ctx, 0);
 }
 
 int
@@ -53,6 +57,7 @@ main(void)
 		.nroutes = GH_NELEM(routes),
 		.error_body = icyfire_error_body,
 		.after = icyfire_after,
+		.idle = icyfire_idle,
 		.mask = mask,
 		.body_max = 1024,
 		.ctx = &f,

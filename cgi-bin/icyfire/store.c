@@ -138,7 +138,7 @@ static const struct gh_stmt_def log_stmts[LOG_STMT__MAX] = {
 	/*
 	 * No RETURNING on SQLite: it builds a temporary b-tree for it, some
 	 * 150 KB of allocations per row.  The flag is worked out before the
-	 * insert (incident_add()), the id comes from the last rowid there.
+	 * insert (incident_flag()), the id comes from the last rowid there.
 	 */
 	[STMT_INCIDENT_ADD] = { INCIDENT_ADD, NULL,
 	    INCIDENT_ADD " RETURNING id" },
@@ -523,12 +523,11 @@ icyfire_store_post_list(struct icyfire *f, const char *domain,
 	return gh_db_rc_err(rc);
 }
 
-/* Record in; in->id and in->flag get what the store decided. */
 /*
  * A failure is flagged when it is the address's ICY_FLAG_FAILURES-th or
  * later within the hour: at most that many less one earlier ones are
- * counted.  Inside the write transaction, so two processes cannot both
- * count before either inserts.
+ * counted, the batch's own earlier rows among them.  Inside the write
+ * transaction, so two processes cannot both count before either inserts.
  */
 static enum gh_err
 incident_flag(struct icyfire *f, struct icy_incident *in)
@@ -549,23 +548,21 @@ incident_flag(struct icyfire *f, struct icy_incident *in)
 	return err;
 }
 
-/* The incident of a gh_txn() try: its flag as it came, for each try. */
+/* The incidents of a gh_txn() try: their flags as they came, for each try. */
 struct incident_try {
 	struct icyfire		*f;
 	struct icy_incident	*in;
-	int			 flag;
+	size_t			 n;
+	unsigned char		 given[ICY_BATCH_MAX];
 };
 
 static enum gh_err
-incident_add_run(struct gh_db *db, void *arg)
+incident_add_one(struct gh_db *db, struct icyfire *f, struct icy_incident *in)
 {
-	struct incident_try	*t = arg;
-	struct icy_incident	*in = t->in;
-	struct gh_stmt		*st;
-	enum gh_err		 err;
+	struct gh_stmt	*st;
+	enum gh_err	 err;
 
-	in->flag = t->flag;
-	if ((err = incident_flag(t->f, in)) != GH_OK)
+	if ((err = incident_flag(f, in)) != GH_OK)
 		return err;
 	if ((st = gh_db_prep(db, STMT_INCIDENT_ADD)) == NULL)
 		return GH_EDB;
@@ -587,17 +584,41 @@ incident_add_run(struct gh_db *db, void *arg)
 	return gh_stmt_insert(st, 0, &in->id);
 }
 
+static enum gh_err
+incidents_add_run(struct gh_db *db, void *arg)
+{
+	struct incident_try	*t = arg;
+	enum gh_err		 err;
+	size_t			 i;
+
+	for (i = 0; i < t->n; i++) {
+		t->in[i].flag = t->given[i];
+		if ((err = incident_add_one(db, t->f, &t->in[i])) != GH_OK)
+			return err;
+	}
+	return GH_OK;
+}
+
 /*
  * A record of what was answered, not a promise: no wait for the disk.
  * gh_txn() runs it again when it surely did not commit (a restarted
  * PostgreSQL: the next try reconnects).
  */
 enum gh_err
-icyfire_store_incident_add(struct icyfire *f, struct icy_incident *in)
+icyfire_store_incidents_add(struct icyfire *f, struct icy_incident *in,
+    size_t n)
 {
-	struct incident_try	t = { f, in, in->flag };
+	struct incident_try	t;
+	size_t			i;
 
-	return gh_txn(&f->log, GH_DB_NOSYNC, incident_add_run, &t);
+	if (n > ICY_BATCH_MAX)
+		return GH_EINVAL;
+	t.f = f;
+	t.in = in;
+	t.n = n;
+	for (i = 0; i < n; i++)
+		t.given[i] = in[i].flag != 0;
+	return gh_txn(&f->log, GH_DB_NOSYNC, incidents_add_run, &t);
 }
 
 enum gh_err

@@ -22,6 +22,19 @@ incident_sql() {
 	esac
 }
 
+# Incidents are written in batches, each at most ICY_BATCH_MS (500 ms)
+# after its answer: incidents_reach N waits, a second at most, until the
+# log holds N of them.
+incident_count() {
+	incident_sql 'SELECT count(*) FROM incident'
+}
+incidents_at_least() {
+	(($(incident_count) >= $1))
+}
+incidents_reach() {
+	wait_for 1 incidents_at_least "$1"
+}
+
 # The four tokens, from files, as an operator would set them.
 check "gatectl icyfire tokens set" "gatectl exited non-zero" icyfire_tokens it
 R=$(cat "$GH_STATE/read.token")
@@ -167,6 +180,18 @@ expect_json .error_details "ERROR: Authentication token(s) incorrect"
 
 # --- _rs -----------------------------------------------------------------------
 
+# Every answer so far is in the log: the batches were due long ago.  A
+# new one is there within a second.
+sleep 1
+n=$(incident_count)
+req GET "/api/_r/99999/auth=$R&$C&1"
+expect_status 400
+t0=$(date +%s%N)
+incidents_reach $((n + 1))
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "an answer's incident is in the log within a second (${ms} ms)" \
+	"$(incident_count) incidents, $n before" test "$ms" -lt 1000
+
 # An incident from an IPv6 address (the servers here listen on 127.0.0.1).
 incident_sql "INSERT INTO incident (timestamp, ip_address, endpoint,
 	status_code, status_message, flag) VALUES ($(date +%s), '2001:db8::7',
@@ -230,18 +255,20 @@ req GET "/api/_rs/auth=$R&$C/query=flag:True"
 expect_status 403
 
 # A wrong token: a flagged incident that does not hold it.
+n=$(incident_count)
 req GET "/api/_r/314/auth=$R&wrong-secret-xyzzy&1"
 expect_status 403
-sleep 0.2
+incidents_reach $((n + 1))
 got=$(incident_sql "SELECT flag FROM incident ORDER BY id DESC LIMIT 1")
 [[ $got == 1 ]] && ok "the wrong token's incident is flagged" ||
 	not_ok "the wrong token's incident is flagged" "flag: $got"
 
 # Right tokens, but this address has failed many times within the hour:
 # the next failure is flagged too.
+n=$(incident_count)
 req GET "/api/_r/99999/auth=$R&$C&1"
 expect_status 400
-sleep 0.2
+incidents_reach $((n + 1))
 got=$(incident_sql "SELECT status_code, flag FROM incident ORDER BY id DESC LIMIT 1")
 [[ $got == "400|1" ]] && ok "a failure after repeated failures is flagged" ||
 	not_ok "a failure after repeated failures is flagged" "status|flag: $got"
@@ -271,7 +298,16 @@ expect_status 404 "_rs finds nothing after the prune"
 
 # --- the tokens are nowhere --------------------------------------------------
 
+# Stopped at once after an answer, the server's program writes its batch
+# before it leaves.  (The batches before it are due first.)
+sleep 1
+n=$(incident_count)
+req GET "/api/_r/99999/auth=$R&$C&1"
+t0=$(date +%s%N)
 gh_server_stop
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "stopped right after an answer (in ${ms} ms), icyfire wrote its incident first" \
+	"$(incident_count) incidents, $n before" test "$(incident_count)" -eq $((n + 1))
 for t in "$R" "$C" "$D" "$S" wrong-secret-xyzzy odd-spelling-zyxxy \
 	odd-encoding-zyxxy; do
 	if grep -rqaF -- "$t" "$GH_STATE"/log "$GH_STATE"/*.db "$GH_STATE"/*.db-wal 2>/dev/null; then

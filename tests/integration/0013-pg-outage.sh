@@ -216,7 +216,8 @@ incidents=$(PGOPTIONS='-c search_path=icyfire_log' psql -X -q -At \
 	-d "$GH_DATABASE" -c 'SELECT count(*) FROM incident')
 inc200=$(PGOPTIONS='-c search_path=icyfire_log' psql -X -q -At \
 	-d "$GH_DATABASE" -c 'SELECT count(*) FROM incident WHERE status_code = 200')
-lost=$(prog_log | grep -c 'cannot record an incident')
+lost=$(prog_log | sed -n 's/.*cannot record \([0-9][0-9]*\) incident(s).*/\1/p' |
+	awk '{ n += $1 } END { print n + 0 }')
 ans=$(answered)
 ans200=$(answered 200)
 check "incidents $incidents + not recorded $lost == icyfire's answers $ans" \

@@ -46,6 +46,19 @@ setup(struct icyfire *f)
 	return 0;
 }
 
+/* The same state directory again, as another process would open it. */
+static int
+reopen(struct icyfire *f)
+{
+	char	errbuf[512];
+
+	if (icyfire_open(f, conf, 0, errbuf, sizeof(errbuf)) != GH_OK) {
+		printf("reopen: %s\n", errbuf);
+		return -1;
+	}
+	return 0;
+}
+
 /* Both tokens checked together, as the handlers do. */
 static int
 tokens_ok(struct icyfire *f, enum icy_token a, const char *ta,
@@ -263,26 +276,32 @@ static void
 test_incidents(void)
 {
 	struct icyfire		f;
-	struct icy_incident	in;
+	struct icy_incident	in[3];
 	struct seen		seen;
 	long long		n = -1, ids[3];
 	size_t			i;
 
 	CU_ASSERT_FATAL(setup(&f) == 0);
+	memset(in, 0, sizeof(in));
 	for (i = 0; i < 3; i++) {
-		memset(&in, 0, sizeof(in));
-		in.timestamp = 1000 + (long long)i;
-		gh_strlcpy(in.ip_address, i == 2 ? "192.0.2.9" : "192.0.2.1",
-		    sizeof(in.ip_address));
-		gh_strlcpy(in.endpoint, i == 0 ? "api._r" : "api._rs",
-		    sizeof(in.endpoint));
-		in.status_code = i == 1 ? 403 : 200;
-		in.flag = i == 1;
-		gh_strlcpy(in.status_message, "msg", sizeof(in.status_message));
-		CU_ASSERT_EQUAL(icyfire_store_incident_add(&f, &in), GH_OK);
-		CU_ASSERT(in.id > 0);
-		ids[i] = in.id;
+		in[i].timestamp = 1000 + (long long)i;
+		gh_strlcpy(in[i].ip_address, i == 2 ? "192.0.2.9" :
+		    "192.0.2.1", sizeof(in[i].ip_address));
+		gh_strlcpy(in[i].endpoint, i == 0 ? "api._r" : "api._rs",
+		    sizeof(in[i].endpoint));
+		in[i].status_code = i == 1 ? 403 : 200;
+		in[i].flag = i == 1;
+		gh_strlcpy(in[i].status_message, "msg",
+		    sizeof(in[i].status_message));
 	}
+	/* One batch, written in order. */
+	CU_ASSERT_EQUAL(icyfire_store_incidents_add(&f, in, 3), GH_OK);
+	for (i = 0; i < 3; i++) {
+		CU_ASSERT(in[i].id > (i > 0 ? in[i - 1].id : 0));
+		ids[i] = in[i].id;
+	}
+	CU_ASSERT_EQUAL(icyfire_store_incidents_add(&f, in,
+	    ICY_BATCH_MAX + 1), GH_EINVAL);
 	memset(&seen, 0, sizeof(seen));
 	CU_ASSERT_EQUAL(icyfire_store_incident_query(&f,
 	    query_arg("ip_address"), 0, "192.0.2.1", 0, 10, incident_cb,
@@ -321,10 +340,81 @@ test_incidents(void)
 	icyfire_close(&f);
 }
 
+/* How many incidents address ip has (flagged ones only, when flagged). */
+static int
+incidents_of(struct icyfire *f, const char *ip, int flagged)
+{
+	struct seen	seen;
+	size_t		arg = query_arg(flagged ? "flag" : "ip_address");
+
+	memset(&seen, 0, sizeof(seen));
+	if (icyfire_store_incident_query(f, arg, 1, flagged ? NULL : ip, 0,
+	    ICY_LIMIT_MAX, incident_cb, &seen) == GH_ENOTFOUND)
+		return 0;
+	return (int)seen.n;
+}
+
+/*
+ * The batch: written when full, when due, or at close; and the flag of
+ * the ICY_FLAG_FAILURES-th failure from one address counts the earlier
+ * ones of its own batch.
+ */
+static void
+test_incident_batch(void)
+{
+	struct icyfire		f;
+	struct icy_incident	in;
+	int			i;
+
+	CU_ASSERT_FATAL(setup(&f) == 0);
+	memset(&in, 0, sizeof(in));
+	in.timestamp = gh_now();
+	gh_strlcpy(in.ip_address, "192.0.2.5", sizeof(in.ip_address));
+	gh_strlcpy(in.endpoint, "api._r", sizeof(in.endpoint));
+	in.status_code = 404;
+	gh_strlcpy(in.status_message, "msg", sizeof(in.status_message));
+
+	CU_ASSERT_EQUAL(icyfire_incident_flush(&f, 0), -1);	/* empty */
+	for (i = 0; i < ICY_FLAG_FAILURES; i++)
+		icyfire_incident_queue(&f, &in);
+	CU_ASSERT_EQUAL(incidents_of(&f, "192.0.2.5", 0), 0);	/* not due */
+	i = icyfire_incident_flush(&f, 0);
+	CU_ASSERT(i > 0 && i <= ICY_BATCH_MS);
+	CU_ASSERT_EQUAL(incidents_of(&f, "192.0.2.5", 0), 0);
+	CU_ASSERT_EQUAL(icyfire_incident_flush(&f, 1), -1);	/* all now */
+	CU_ASSERT_EQUAL(incidents_of(&f, "192.0.2.5", 0), ICY_FLAG_FAILURES);
+	CU_ASSERT_EQUAL(incidents_of(&f, NULL, 1), 1);
+	CU_ASSERT_EQUAL(f.nbatch, 0);
+
+	/* Due: the next one queued writes them. */
+	icyfire_incident_queue(&f, &in);
+	f.batch_ms -= ICY_BATCH_MS;
+	icyfire_incident_queue(&f, &in);
+	CU_ASSERT_EQUAL(f.nbatch, 0);
+	CU_ASSERT_EQUAL(incidents_of(&f, NULL, 1), 3);
+
+	/* Full: written at once, however young. */
+	in.status_code = 200;
+	gh_strlcpy(in.ip_address, "192.0.2.6", sizeof(in.ip_address));
+	for (i = 0; i < ICY_BATCH_MAX; i++)
+		icyfire_incident_queue(&f, &in);
+	CU_ASSERT_EQUAL(f.nbatch, 0);
+	CU_ASSERT_EQUAL(incidents_of(&f, "192.0.2.6", 0), ICY_BATCH_MAX);
+
+	/* Closed: what is left is written. */
+	gh_strlcpy(in.ip_address, "192.0.2.7", sizeof(in.ip_address));
+	icyfire_incident_queue(&f, &in);
+	icyfire_close(&f);
+	CU_ASSERT_FATAL(reopen(&f) == 0);
+	CU_ASSERT_EQUAL(incidents_of(&f, "192.0.2.7", 0), 1);
+	icyfire_close(&f);
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_tokens),
 	TCASE(test_slots),
 	TCASE(test_posts),
 	TCASE(test_incidents),
+	TCASE(test_incident_batch),
 };
 TPG_MAIN("icyfire_store", tests, pg)

@@ -40,6 +40,8 @@ const char *const icy_platform_fields[ICY_PLATFORM__MAX][ICY_FIELDS_MAX + 1] = {
 const char *const icy_post_types[] = { "text", "long", "image", "video",
     NULL };
 
+static void	batch_write(struct icyfire *f, int last);
+
 enum gh_err
 icyfire_open(struct icyfire *f, const char *config, unsigned dbflags,
     char *errbuf, size_t errsz)
@@ -75,7 +77,8 @@ fail:
 void
 icyfire_close(struct icyfire *f)
 {
-	icyfire_incident_flush(f, 1);
+	if (f->nbatch > 0)
+		batch_write(f, 1);	/* the last chance */
 	icyfire_store_close(f);
 	OPENSSL_cleanse(&f->key, sizeof(f->key));
 	gh_conf_free(&f->conf);
@@ -83,20 +86,29 @@ icyfire_close(struct icyfire *f)
 }
 
 /*
- * Write the batch.  What cannot be written (the database is down, after
- * gh_txn()'s retries) is logged as lost, with how many, and dropped: the
- * batch must not grow while the database is away.
+ * Write the batch.  One that cannot be written (the database is away,
+ * after gh_txn()'s retries) is kept and tried again ICY_BATCH_MS later,
+ * unless it is full or this is the last chance: then it is logged
+ * as lost, with how many, and dropped, so that it never grows past
+ * ICY_BATCH_MAX.
  */
 static void
-batch_write(struct icyfire *f)
+batch_write(struct icyfire *f, int last)
 {
 	enum gh_err	err;
 
-	if ((err = icyfire_store_incidents_add(f, f->batch, f->nbatch)) !=
+	if ((err = icyfire_store_incidents_add(f, f->batch, f->nbatch)) ==
 	    GH_OK)
+		f->nbatch = 0;
+	else if (last || f->nbatch == ICY_BATCH_MAX) {
 		gh_log("cannot record %zu incident(s): %s", f->nbatch,
 		    gh_strerror(err));
-	f->nbatch = 0;
+		f->nbatch = 0;
+	} else {
+		gh_log("cannot record the incidents yet (%zu kept): %s",
+		    f->nbatch, gh_strerror(err));
+		f->batch_ms = gh_mono_ms();
+	}
 }
 
 void
@@ -106,21 +118,21 @@ icyfire_incident_queue(struct icyfire *f, const struct icy_incident *in)
 		f->batch_ms = gh_mono_ms();
 	f->batch[f->nbatch++] = *in;
 	if (f->nbatch == ICY_BATCH_MAX)
-		batch_write(f);
+		batch_write(f, 0);
 	else
 		icyfire_incident_flush(f, 0);
 }
 
 int
-icyfire_incident_flush(struct icyfire *f, int all)
+icyfire_incident_flush(struct icyfire *f, int now)
 {
 	long long	left;
 
 	if (f->nbatch == 0)
 		return -1;
 	left = f->batch_ms + ICY_BATCH_MS - gh_mono_ms();
-	if (!all && left > 0)
+	if (!now && left > 0)
 		return (int)left;
-	batch_write(f);
-	return -1;
+	batch_write(f, 0);
+	return f->nbatch > 0 ? ICY_BATCH_MS : -1;
 }

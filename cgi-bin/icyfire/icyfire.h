@@ -43,6 +43,7 @@ GH_CONF_ACCESSORS(icyfire)
  * at most ICY_BATCH_MAX of them, none of which waits longer than
  * ICY_BATCH_MS for it.  _rs sees an incident within that; a process that
  * crashes loses at most its batch (one that is stopped writes it first).
+ * While the database is away the batch is kept, up to ICY_BATCH_MAX.
  */
 #define ICY_BATCH_MAX		128
 #define ICY_BATCH_MS		500
@@ -188,10 +189,11 @@ void		 icyfire_close(struct icyfire *f);
 void		 icyfire_incident_queue(struct icyfire *f,
 		    const struct icy_incident *in);
 /*
- * Write the batch if it is due (or has anything, when all is set);
- * returns the milliseconds until it is due, -1 when it is empty.
+ * Write the batch if it is due, or at once when now is set (one that
+ * cannot be written is kept); returns the milliseconds until it is due,
+ * -1 when it is empty.
  */
-int		 icyfire_incident_flush(struct icyfire *f, int all);
+int		 icyfire_incident_flush(struct icyfire *f, int now);
 
 /* store.c: every SQL statement of icyfire (icyfire_store_*). */
 enum gh_err	 icyfire_store_open(struct icyfire *f, unsigned flags);

@@ -33,7 +33,7 @@ declare -A SNAP
 for db in factory certmaker icyfire apihost; do
 	SNAP[$db]=$(db_snap "$db")
 done
-INCIDENTS=$(db_count icyfire_log incident)
+INCIDENTS=$(incidents_now)
 ICY_ANSWERS=0
 
 # raw_all DESC WANT REQUEST-TEMPLATE: queue the raw request (printf %b

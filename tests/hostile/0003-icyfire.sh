@@ -65,7 +65,7 @@ req GET "/api/_r/314/auth=$R&$C&1"
 expect_status 200 "GET /api/_r/314 (claimed, 3 posts) → 200"
 icy_tally
 SNAP=$(db_snap icyfire)
-INCIDENTS=$(db_count icyfire_log incident)
+INCIDENTS=$(incidents_now)
 MAXID=$(sqlite3 -readonly "file:$GH_STATE/icyfire_log.db?mode=ro" \
 	"SELECT coalesce(max(id), 0) FROM incident")
 ICY_ANSWERS=0

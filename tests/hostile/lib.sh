@@ -16,7 +16,8 @@
 #	expect_h2_reset				an HTTP/2 stream reset, no answer
 #	db_snap NAME, expect_db_same NAME SNAP	row counts and a digest of a
 #						service's database, read-only
-#	icy_tally, expect_incidents		icyfire's incident log
+#	icy_tally, incidents_now,		icyfire's incident log
+#	expect_incidents
 #	alive SERVICE…				an ordinary request to each
 #	by_server LIGHTTPD APACHE		the status a web server gives itself
 #	uri_enc, json_str, rep			quoting and padding without forks
@@ -599,6 +600,14 @@ icy_tally_batch() {
 		batch_pick "$i"
 		icy_tally
 	done
+}
+
+# incidents_now: the incident log's rows once the answers so far are in
+# it: icyfire writes its incidents in batches, each at most ICY_BATCH_MS
+# (500 ms) after its answer.
+incidents_now() {
+	sleep 0.7
+	db_count icyfire_log incident
 }
 
 # expect_incidents BEFORE DESC: the incident log holds BEFORE +

@@ -291,7 +291,12 @@ gh_mono_ms(void)
 long long
 gh_now(void)
 {
-	return (long long)time(NULL);
+	/*
+	 * Not time(): glibc reads it from the coarse clock, which can lag
+	 * CLOCK_REALTIME by a tick, so that a gh_now() taken after a
+	 * gh_now_us() could name the second before it.
+	 */
+	return gh_now_us() / 1000000;
 }
 
 /*

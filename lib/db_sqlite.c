@@ -263,8 +263,15 @@ lite_open(struct gh_db *db, const char *dir, const char *service,
 		err = GH_EDB;
 		goto out;
 	}
+	/*
+	 * A page cache of 32 pages (128 KiB; SQLite's default is 2 MB): a
+	 * long-lived process's private memory stays flat as it reads more of
+	 * the file, and the kernel's page cache holds the rest.  In WAL mode
+	 * every other process's commit empties it anyway.
+	 */
 	if ((err = lite_exec(&tmp, "PRAGMA synchronous=NORMAL")) != GH_OK ||
-	    (err = lite_exec(&tmp, "PRAGMA foreign_keys=ON")) != GH_OK)
+	    (err = lite_exec(&tmp, "PRAGMA foreign_keys=ON")) != GH_OK ||
+	    (err = lite_exec(&tmp, "PRAGMA cache_size=32")) != GH_OK)
 		goto out;
 	if ((tmp.walframes = calloc(2, sizeof(*tmp.walframes))) == NULL) {
 		err = GH_ENOMEM;

@@ -82,6 +82,11 @@ struct gh_db {
 						   commit, [1] at our last checkpoint */
 	/* Owned, SQLite: BEGIN, BEGIN IMMEDIATE, COMMIT, ROLLBACK, prepared. */
 	sqlite3_stmt		 *tx[GH_DB_LITE_TX];
+	/* SQLite: the lock file's shared sync mark (db_sqlite.c), mapped. */
+	struct lite_mark	 *mark;
+	int			  mark_tried;
+	unsigned long long	  seq;		/* number of our last commit */
+	unsigned long		  syncs;	/* WAL syncs this connection made */
 	char			 *path;		/* owned */
 };
 

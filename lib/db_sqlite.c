@@ -11,6 +11,10 @@
  * process waits for the disk the next one commits, and one fdatasync()
  * covers every commit written before it.  One sync per order under the lock
  * capped durable writes at the disk's sync rate (see PERFORMANCE.md).
+ * The processes share how far the WAL is synced, in the lock file mapped
+ * into each (struct lite_mark): commits are numbered under the lock, a
+ * sync records the number it covers, and a commit that a sync begun after
+ * it has covered already skips its own.
  *
  * Writers queue on an flock() of "<db>.lock" before BEGIN IMMEDIATE.  A
  * process blocked in flock() is woken by the kernel the moment the lock is
@@ -40,7 +44,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -337,6 +344,7 @@ lite_close(struct gh_db *db)
 	if (db->h != NULL && sqlite3_close(db->h) != SQLITE_OK)
 		db_log(db, "close");
 	db->h = NULL;
+	lite_mark_close(db);
 	if (db->lockfd != -1)
 		close(db->lockfd);
 	db->lockfd = -1;
@@ -424,6 +432,76 @@ begin_immediate(struct gh_db *db, int waited_ms)
 }
 
 /*
+ * How far the WAL is synced, shared by every process through the lock
+ * file, mapped.  committed numbers the commits (under the writers' lock);
+ * synced is the highest number a finished sync covers: it read committed
+ * before its fdatasync() began, and every commit up to that number had
+ * written its frames by then.  The numbers mean nothing after a reboot
+ * (the page cache that held them is gone, a part of it may be on disk):
+ * boot_id, the kernel's for this boot, says whether they are this boot's,
+ * and the first writer of a boot starts them again from zero.
+ */
+struct lite_mark {
+	char			 boot_id[40];
+	_Atomic uint64_t	 committed;
+	_Atomic uint64_t	 synced;
+};
+
+/* This boot's id into out, zero-padded; "" if it cannot be read. */
+static void
+boot_id(char out[40])
+{
+	ssize_t	n = 0;
+	int	fd;
+
+	memset(out, 0, 40);	/* compared whole */
+	if ((fd = open("/proc/sys/kernel/random/boot_id",
+	    O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, out, 39);
+	close(fd);
+	out[n > 0 ? n : 0] = '\0';
+}
+
+/*
+ * Map the lock file's mark (db->mark), under the writers' lock; on any
+ * failure db->mark stays NULL and every commit syncs, as before.
+ */
+static void
+mark_open(struct gh_db *db)
+{
+	struct lite_mark	*m;
+	struct stat		 sb;
+	char			 id[40];
+	void			*p;
+
+	boot_id(id);
+	if (id[0] == '\0' || fstat(db->lockfd, &sb) == -1 ||
+	    (sb.st_size < (off_t)sizeof(*m) &&
+	    ftruncate(db->lockfd, sizeof(*m)) == -1))
+		return;
+	p = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED,
+	    db->lockfd, 0);
+	if (p == MAP_FAILED)
+		return;
+	m = p;
+	if (memcmp(m->boot_id, id, sizeof(m->boot_id)) != 0) {
+		atomic_store(&m->committed, 0);
+		atomic_store(&m->synced, 0);
+		memcpy(m->boot_id, id, sizeof(m->boot_id));
+	}
+	db->mark = m;
+}
+
+void
+lite_mark_close(struct gh_db *db)
+{
+	if (db->mark != NULL)
+		munmap(db->mark, sizeof(struct lite_mark));
+	db->mark = NULL;
+}
+
+/*
  * Take the writers' lock, then BEGIN IMMEDIATE.  The lock file is opened
  * once and kept; lock_writers() waits for our turn, and BEGIN IMMEDIATE
  * for SQLite's lock, both within the one busy timeout.
@@ -449,6 +527,10 @@ lite_begin(struct gh_db *db)
 	}
 	if ((err = lock_writers(db, &waited)) != GH_OK)
 		return err;
+	if (!db->mark_tried) {
+		db->mark_tried = 1;
+		mark_open(db);
+	}
 	if ((err = begin_immediate(db, waited)) != GH_OK) {
 		flock(db->lockfd, LOCK_UN);
 		return err;
@@ -501,18 +583,52 @@ sync_wal(struct gh_db *db)
 enum gh_err
 lite_commit(struct gh_db *db, unsigned flags)
 {
-	enum gh_err	err;
-	int		rc;
+	int	rc;
 
 	if ((rc = lite_tx(db, TX_COMMIT)) != SQLITE_OK) {
 		db_log(db, "COMMIT");
 		lite_rollback(db);
 		return gh_db_err(rc);
 	}
+	db->seq = db->mark != NULL ?
+	    atomic_fetch_add(&db->mark->committed, 1) + 1 : 0;
 	flock(db->lockfd, LOCK_UN);
-	err = (flags & GH_DB_NOSYNC) ? GH_OK : sync_wal(db);
+	return (flags & GH_DB_NOSYNC) ? lite_checkpoint(db) : lite_durable(db);
+}
+
+/*
+ * Our last commit (db->seq) on disk: nothing to do if a sync that began
+ * after it has finished; otherwise sync, and record what that covered.
+ */
+enum gh_err
+lite_durable(struct gh_db *db)
+{
+	struct lite_mark	*m = db->mark;
+	uint64_t		 upto = 0, cur;
+	enum gh_err		 err;
+
+	if (m != NULL && db->seq != 0) {
+		if (atomic_load(&m->synced) >= db->seq)
+			return lite_checkpoint(db);
+		upto = atomic_load(&m->committed);
+	}
+	db->syncs++;
+	if ((err = sync_wal(db)) != GH_OK)
+		return err;
+	if (m != NULL && upto != 0) {
+		cur = atomic_load(&m->synced);
+		while (cur < upto &&
+		    !atomic_compare_exchange_weak(&m->synced, &cur, upto))
+			;
+	}
+	return lite_checkpoint(db);
+}
+
+enum gh_err
+lite_checkpoint(struct gh_db *db)
+{
 	checkpoint(db);
-	return err;
+	return GH_OK;
 }
 
 void

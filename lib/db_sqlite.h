@@ -34,6 +34,14 @@ enum gh_err	 lite_version_set(struct gh_db *db, int v);
  */
 enum gh_err	 lite_begin(struct gh_db *db);
 enum gh_err	 lite_commit(struct gh_db *db, unsigned flags);
+/*
+ * lite_commit()'s two steps after the COMMIT: make the last commit
+ * durable (one sync, or none if another process's covered it), and the
+ * checkpoint.  Apart for tests.
+ */
+enum gh_err	 lite_durable(struct gh_db *db);
+enum gh_err	 lite_checkpoint(struct gh_db *db);
+void		 lite_mark_close(struct gh_db *db);
 void		 lite_rollback(struct gh_db *db);
 /* gh_db_read_begin()'s BEGIN, and the COMMIT that ends it. */
 enum gh_err	 lite_read_begin(struct gh_db *db);

@@ -19,6 +19,7 @@
 
 #include "conf.h"
 #include "db.h"
+#include "db_sqlite.h"
 #include "util.h"
 #include "tdir.h"
 #include "tmain.h"
@@ -445,6 +446,90 @@ test_err_map(void)
 		CU_ASSERT_EQUAL(gh_db_err(t[i].rc), t[i].want);
 }
 
+/* The lock file's sync mark: boot id, then commits and syncs numbered. */
+static void
+mark_read(const char *path, char id[40], unsigned long long *committed,
+    unsigned long long *synced)
+{
+	unsigned char	buf[56];
+	char		lock[PATH_MAX + 8];
+	int		fd;
+
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	CU_ASSERT_FATAL((fd = open(lock, O_RDONLY)) != -1);
+	CU_ASSERT_FATAL(pread(fd, buf, sizeof(buf), 0) == sizeof(buf));
+	close(fd);
+	memcpy(id, buf, 40);
+	memcpy(committed, buf + 40, 8);
+	memcpy(synced, buf + 48, 8);
+}
+
+/* One insert of name in its own transaction, committed with flags. */
+static enum gh_err
+commit_one(struct gh_db *db, const char *name, unsigned flags)
+{
+	if (gh_db_begin(db) != GH_OK || insert(db, name) != GH_DB_DONE)
+		return GH_EDB;
+	return gh_db_commit_flags(db, flags);
+}
+
+/*
+ * Group commit across processes (two connections here): a commit that
+ * another connection's sync, begun after it, has covered does not sync
+ * again; one that no sync covers does.  The numbers restart when the
+ * lock file's boot id is not this boot's.
+ */
+static void
+test_shared_sync(void)
+{
+	struct gh_db		 a, b;
+	char			 path[PATH_MAX], id[40], lock[PATH_MAX + 8];
+	unsigned long long	 committed, synced;
+	unsigned long		 syncs;
+	int			 fd;
+
+	open_migrated(&a, path, sizeof(path));
+	CU_ASSERT_EQUAL_FATAL(open_db(&b, &factory_schema, 0), GH_OK);
+
+	syncs = a.syncs;			/* the migrations' */
+	CU_ASSERT_EQUAL(commit_one(&a, "a1.gent", 0), GH_OK);
+	CU_ASSERT_EQUAL(a.syncs, syncs + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a.mark);
+	/* a's commit, not yet synced; then b's, synced: it covers a's. */
+	CU_ASSERT_EQUAL(commit_one(&a, "a2.gent", GH_DB_NOSYNC), GH_OK);
+	CU_ASSERT_EQUAL(a.syncs, syncs + 1);
+	CU_ASSERT_EQUAL(commit_one(&b, "b1.gent", 0), GH_OK);
+	CU_ASSERT_EQUAL(b.syncs, 1);
+	mark_read(path, id, &committed, &synced);
+	CU_ASSERT_EQUAL(committed, b.seq);
+	CU_ASSERT_EQUAL(synced, b.seq);
+	CU_ASSERT(a.seq < b.seq);
+	CU_ASSERT_EQUAL(lite_durable(&a), GH_OK);
+	CU_ASSERT_EQUAL(a.syncs, syncs + 1);	/* covered by b's */
+	/* A commit after the last sync is synced. */
+	CU_ASSERT_EQUAL(commit_one(&a, "a3.gent", 0), GH_OK);
+	CU_ASSERT_EQUAL(a.syncs, syncs + 2);
+	CU_ASSERT_EQUAL(count(&b), 4);
+
+	/* Another boot's numbers: the next writer starts them again. */
+	gh_db_close(&b);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	CU_ASSERT_FATAL((fd = open(lock, O_WRONLY)) != -1);
+	CU_ASSERT_FATAL(pwrite(fd, "another-boot", 12, 0) == 12);
+	close(fd);
+	CU_ASSERT_EQUAL_FATAL(open_db(&b, &factory_schema, 0), GH_OK);
+	syncs = b.syncs;
+	CU_ASSERT_EQUAL(commit_one(&b, "b2.gent", 0), GH_OK);
+	CU_ASSERT_EQUAL(b.seq, 1);
+	CU_ASSERT_EQUAL(b.syncs, syncs + 1);
+	mark_read(path, id, &committed, &synced);
+	CU_ASSERT(strncmp(id, "another-boot", 12) != 0);
+	CU_ASSERT_EQUAL(committed, 1);
+	CU_ASSERT_EQUAL(synced, 1);
+	gh_db_close(&a);
+	gh_db_close(&b);
+}
+
 /* begin/commit/rollback as seen from this and a second connection. */
 static void
 test_transactions(void)
@@ -822,6 +907,7 @@ static const struct tcase tests[] = {
 	TCASE(test_text),
 	TCASE(test_err_map),
 	TCASE(test_transactions),
+	TCASE(test_shared_sync),
 	TCASE(test_commit_fails),
 	TCASE(test_checkpoint),
 	TCASE(test_write_one),

@@ -597,8 +597,29 @@ lite_commit(struct gh_db *db, unsigned flags)
 }
 
 /*
+ * The syncers' lock: an open-file-description lock on the lock file's
+ * byte 4096 (the writers' flock() does not see it), waited for without
+ * a timeout: its holder is in fdatasync(), and a process that dies lets
+ * go.  Failing to take it only costs a sync that another one runs too.
+ */
+static void
+syncer_lock(struct gh_db *db, short type)
+{
+	struct flock	fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 4096;
+	fl.l_len = 1;
+	while (fcntl(db->lockfd, F_OFD_SETLKW, &fl) == -1 && errno == EINTR)
+		;
+}
+
+/*
  * Our last commit (db->seq) on disk: nothing to do if a sync that began
- * after it has finished; otherwise sync, and record what that covered.
+ * after it has finished; otherwise, once no other sync runs, check
+ * again, then sync and record what that covered.
  */
 enum gh_err
 lite_durable(struct gh_db *db)
@@ -610,17 +631,30 @@ lite_durable(struct gh_db *db)
 	if (m != NULL && db->seq != 0) {
 		if (atomic_load(&m->synced) >= db->seq)
 			return lite_checkpoint(db);
+		/*
+		 * One sync at a time: the commits made while one runs wait
+		 * for it, then one of them syncs for all of them.
+		 */
+		syncer_lock(db, F_WRLCK);
+		if (atomic_load(&m->synced) >= db->seq) {
+			syncer_lock(db, F_UNLCK);
+			return lite_checkpoint(db);
+		}
 		upto = atomic_load(&m->committed);
 	}
 	db->syncs++;
-	if ((err = sync_wal(db)) != GH_OK)
-		return err;
+	err = sync_wal(db);
 	if (m != NULL && upto != 0) {
-		cur = atomic_load(&m->synced);
-		while (cur < upto &&
-		    !atomic_compare_exchange_weak(&m->synced, &cur, upto))
-			;
+		if (err == GH_OK) {
+			cur = atomic_load(&m->synced);
+			while (cur < upto && !atomic_compare_exchange_weak(
+			    &m->synced, &cur, upto))
+				;
+		}
+		syncer_lock(db, F_UNLCK);
 	}
+	if (err != GH_OK)
+		return err;
 	return lite_checkpoint(db);
 }
 

@@ -13,8 +13,9 @@
  * capped durable writes at the disk's sync rate (see PERFORMANCE.md).
  * The processes share how far the WAL is synced, in the lock file mapped
  * into each (struct lite_mark): commits are numbered under the lock, a
- * sync records the number it covers, and a commit that a sync begun after
- * it has covered already skips its own.
+ * sync records the number it covers, and syncs take turns, so that the
+ * commits made during one wait for it and are then covered by a single
+ * next one; a commit that a sync begun after it has covered skips its own.
  *
  * Writers queue on an flock() of "<db>.lock" before BEGIN IMMEDIATE.  A
  * process blocked in flock() is woken by the kernel the moment the lock is

@@ -116,15 +116,15 @@ rss_sampler() {
 
 count() { db_count "$GH_STATE/$1" "$2"; }
 # icyfire writes its incidents in batches, each within 500 ms of its
-# answer, and under Apache the warm-up's last requests may still wait
-# for a process: the incidents are counted once two counts 0.7 s apart
-# agree (10 s at most).
+# answer, and under Apache a request that found every process busy
+# sleeps a second in mod_fcgid first: the incidents are counted once two
+# counts 1.5 s apart agree (15 s at most).
 incidents_settled() {
 	local a b i
 	b=$(count icyfire_log.db 'SELECT count(*) FROM incident')
-	for ((i = 0; i < 14; i++)); do
+	for ((i = 0; i < 10; i++)); do
 		a=$b
-		sleep 0.7
+		sleep 1.5
 		b=$(count icyfire_log.db 'SELECT count(*) FROM incident')
 		[[ $a == "$b" ]] && break
 	done

@@ -515,14 +515,12 @@ listener_open(struct listener *l)
 	int			fl;
 
 	l->fd = STDIN_FILENO;	/* FCGI_LISTENSOCK_FILENO */
+	l->ep = -1;
 	if ((fl = fcntl(l->fd, F_GETFL)) == -1 ||
 	    fcntl(l->fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
 	    pipe2(term_pipe, O_NONBLOCK | O_CLOEXEC) == -1 ||
-	    (l->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
-		gh_log("cannot wait on the FastCGI socket: %s",
-		    strerror(errno));
-		return -1;
-	}
+	    (l->ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		goto fail;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
 	ev.data.fd = l->fd;
@@ -542,7 +540,8 @@ listener_open(struct listener *l)
 	return 0;
 fail:
 	gh_log("cannot wait on the FastCGI socket: %s", strerror(errno));
-	close(l->ep);
+	if (l->ep != -1)
+		close(l->ep);
 	return -1;
 }
 

@@ -17,8 +17,11 @@
  * gone), and during COMMIT it is GH_DB_UNCERTAIN.
  *
  * An outage costs a request no more than a refused connect: after a
- * failed attempt the next waits PG_RETRY_US (until then every use is
- * GH_DB_CONN at once, a 503), a connect gives up after connect_timeout,
+ * failed attempt the next waits four times as long as it took, at most
+ * PG_RETRY_US (until then every use is GH_DB_CONN at once, a 503), so a
+ * refused connect is tried again at the next use and the first request
+ * after the server is back is served, while a connect that timed out is
+ * not tried by every request; a connect gives up after connect_timeout,
  * and TCP keepalives and tcp_user_timeout end a connection whose peer
  * went silent, instead of a request that hangs on it.  With GH_DB_LAZY a
  * process may start while the server is down: it connects, and checks
@@ -51,7 +54,7 @@ struct gh_pg {
 };
 
 #define PG_NAME_MAX	32
-#define PG_RETRY_US	250000LL	/* between two failed connects */
+#define PG_RETRY_US	250000LL	/* at most, between failed connects */
 
 /*
  * Log what failed: the SQLSTATE and primary message of a result (never its
@@ -174,22 +177,32 @@ pg_check_late(struct gh_db *db)
 	return GH_OK;
 }
 
+/* After a failed attempt that began at t0: when the next may be made. */
+static void
+pg_pause(struct gh_db *db, long long t0)
+{
+	long long	now = gh_now_us(), took = now - t0;
+
+	db->pg->next_try_us = now + (took < PG_RETRY_US / 4 ? 4 * took :
+	    PG_RETRY_US);
+}
+
 /*
  * Re-establish a lost connection (or make the first, GH_DB_LAZY), once;
- * GH_OK or GH_EBUSY (logged).  Within PG_RETRY_US of a failed attempt,
- * GH_EBUSY at once.
+ * GH_OK or GH_EBUSY (logged).  Within the pause after a failed attempt
+ * (pg_pause()), GH_EBUSY at once.
  */
 static enum gh_err
 pg_reconnect(struct gh_db *db)
 {
-	long long	now = gh_now_us();
+	long long	t0 = gh_now_us();
 	enum gh_err	err;
 
-	if (now < db->pg->next_try_us)
+	if (t0 < db->pg->next_try_us)
 		return GH_EBUSY;
 	PQreset(db->pg->conn);
 	if (PQstatus(db->pg->conn) != CONNECTION_OK) {
-		db->pg->next_try_us = gh_now_us() + PG_RETRY_US;
+		pg_pause(db, t0);
 		pg_log(db, db->pg->gen == 0 ? "connect" : "reconnect", NULL);
 		return GH_EBUSY;
 	}
@@ -201,7 +214,7 @@ pg_reconnect(struct gh_db *db)
 		err = pg_check_late(db);
 	db->pg->broken = err != GH_OK;	/* if so, the next use tries again */
 	if (err != GH_OK)
-		db->pg->next_try_us = gh_now_us() + PG_RETRY_US;
+		pg_pause(db, t0);
 	return err;
 }
 

@@ -18,6 +18,11 @@
 # "name<TAB>value<TAB>op<TAB>target<TAB>verdict" to the file named by
 # GH_BENCH_VERDICTS, when set (bench/all collects them).
 
+# The state directories the benches make run the shipped default: no
+# program log line per request, only the access log's (gh_state_config
+# writes one for the tests, which read it).
+export GH_LOG_REQUESTS=no
+
 die() {
 	printf 'bench: %s\n' "$*" >&2
 	exit 1

@@ -103,6 +103,9 @@ gh_state_config() {
 [gatehouse]
 state_dir = $dir
 database = ${GH_DATABASE:-sqlite}
+# The program's own line for each request, which the tests read (the
+# default is no: the access log has one).
+log_requests = ${GH_LOG_REQUESTS:-yes}
 
 [factory]
 mode = test

@@ -54,8 +54,10 @@ static const struct gh_conf_def gatehouse_defs[GH_CONF__MAX] = {
 	},
 	[GH_CONF_LOG_REQUESTS] = {
 		"log_requests", GH_CONF_BOOL, 0, 1,
-		"yes", NULL, 0,
-		"Log one line per request (method, masked path, status, time)."
+		"no", NULL, 0,
+		"Also log one line per request (method, masked path, status, "
+		"time) in the program's log; the web server's access log has "
+		"one anyway."
 	},
 	[GH_CONF_DATABASE] = {
 		"database", GH_CONF_STR, 1, GH_CONF_STR_MAX,

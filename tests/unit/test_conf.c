@@ -409,8 +409,8 @@ test_defaults(void)
 	    "/var/lib/gatehouse");
 	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH(KEY_FILE)),
 	    "/var/lib/gatehouse/secret.key");
-	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH(LOG_REQUESTS)), "yes");
-	CU_ASSERT_EQUAL(gh_conf_int(&c, GH(LOG_REQUESTS)), 1);
+	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, GH(LOG_REQUESTS)), "no");
+	CU_ASSERT_EQUAL(gh_conf_int(&c, GH(LOG_REQUESTS)), 0);
 	CU_ASSERT_STRING_EQUAL(gh_conf_str(&c, FACTORY(MODE)), "live");
 	CU_ASSERT_EQUAL(gh_conf_int(&c, FACTORY(MODE)), 1);
 	CU_ASSERT_EQUAL(gh_conf_int(&c, FACTORY(MAX_BODY)), 16384);
@@ -799,7 +799,7 @@ test_doc(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(text,
 	    "| `registrar_command` | string | empty | up to 1024 bytes | "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text,
-	    "| `log_requests` | boolean | `yes` | yes, no | "));
+	    "| `log_requests` | boolean | `no` | yes, no | "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "| `callback_schedule` | "
 	    "integer list | `5,300,1800,7200,18000,36000,36000,86400,86400` | 1 to 32 of "
 	    "1 to 604800, comma-separated | "));

@@ -39,8 +39,8 @@ CONNS=${GH_LOAD_CONNS:-64}
 D=$LOAD_SECONDS
 
 start_server "$GH_SERVER"
-# More posts than _d can delete in the run (some 80-100 a second here).
-load_setup $((D * 300))
+# More posts than _d can delete in the run (some 250 a second here).
+load_setup $((D * 1000))
 load_headers
 load_specs
 seed_order

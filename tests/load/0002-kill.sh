@@ -40,7 +40,8 @@ AFTER=2		# seconds of the run after the recovery
 RECOVER_S=10	# a service must answer 2xx again within this
 
 start_server "$GH_SERVER"
-load_setup 2000
+# More posts than _d can delete in both runs (some 250 a second here).
+load_setup $(((RUN + AFTER) * 1000))
 load_headers
 load_specs
 seed_order

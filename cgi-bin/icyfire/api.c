@@ -125,34 +125,39 @@ unclaimed(struct icy_req *rq, struct gh_res *res)
 }
 
 /*
- * What _r and _d share: parse the path, check the tokens (READ and
- * second), find the slot on the asking server.  GH_OK with *slot set and
- * claimed; otherwise the answer is made (218 comes back as GH_OK with
- * *slot's credential_id 0).
+ * What _r and _d share: parse the path and check the tokens (READ and
+ * second).  GH_OK with *p set; otherwise the answer is made.
  */
 static enum gh_err
-slot_open(struct icyfire *f, struct gh_req *req, struct gh_res *res,
-    enum icy_token second, struct icy_slot *slot)
+path_auth(struct icyfire *f, struct gh_req *req, struct gh_res *res,
+    enum icy_token second, struct icy_path *p)
 {
 	struct icy_req	*rq = req->ctx;
-	struct icy_path	p;
-	enum gh_err	err;
-	int		ok = 0;
+	enum gh_err	 err;
+	int		 ok = 0;
 
 	res->secret = 1;
-	if (req->ncap != 1 || icy_path_slot(req->cap[0].s, &p) != GH_OK)
+	if (req->ncap != 1 || icy_path_slot(req->cap[0].s, p) != GH_OK)
 		return fail(res, 400, ICY_MSG_SLOT);
-	if ((err = icyfire_store_tokens_check(f, ICY_TOKEN_READ, p.tok[0],
-	    p.toklen[0], second, p.tok[1], p.toklen[1], &ok)) != GH_OK)
+	if ((err = icyfire_store_tokens_check(f, ICY_TOKEN_READ, p->tok[0],
+	    p->toklen[0], second, p->tok[1], p->toklen[1], &ok)) != GH_OK)
 		return gh_fail(res, err, "token check failed");
 	if (!ok)
 		return fail_auth(rq, res);
-	err = icyfire_store_slot_get(f, p.slot, slot);
-	if (err == GH_ENOTFOUND || (err == GH_OK && slot->server_id !=
-	    p.server))
+	return GH_OK;
+}
+
+/*
+ * The slot found for path p: is it on the asking server, and claimed?
+ * GH_OK when it is both; otherwise the answer is made (218 comes back as
+ * GH_OK, with slot's credential_id 0).
+ */
+static enum gh_err
+slot_check(struct icy_req *rq, struct gh_res *res, const struct icy_path *p,
+    const struct icy_slot *slot)
+{
+	if (slot->server_id != p->server)
 		return fail(res, 400, ICY_MSG_SLOT);
-	if (err != GH_OK)
-		return gh_fail(res, err, "slot lookup failed");
 	rq->pending.domain_id = slot->domain_id;
 	if (slot->credential_id == 0)
 		return unclaimed(rq, res);
@@ -166,60 +171,51 @@ add_str(struct json_object *o, const char *key, const char *s)
 	return gh_json_add(o, key, s ? json_object_new_string(s) : NULL);
 }
 
-struct post_out {
-	struct json_object	*post;
-	enum gh_err		 err;
-};
-
-static void
-post_json(const struct icy_post *p, void *arg)
+/* The post as a new JSON object in *out (the caller's). */
+static enum gh_err
+post_json(const struct icy_post *p, struct json_object **out)
 {
-	struct post_out	*out = arg;
-	enum gh_err	 err;
+	enum gh_err	err;
 
-	if ((out->post = json_object_new_object()) == NULL) {
-		out->err = GH_ENOMEM;
-		return;
-	}
-	if ((err = gh_json_add(out->post, "id",
-	    json_object_new_int64(p->id))) == GH_OK &&
-	    (err = add_str(out->post, "type", p->type)) == GH_OK &&
-	    (err = add_str(out->post, "body", p->body)) == GH_OK &&
-	    (err = add_str(out->post, "link", p->link)) == GH_OK)
-		err = add_str(out->post, "media_url", p->media_url);
-	out->err = err;
+	if ((*out = json_object_new_object()) == NULL)
+		return GH_ENOMEM;
+	if ((err = gh_json_add(*out, "id", json_object_new_int64(p->id))) ==
+	    GH_OK && (err = add_str(*out, "type", p->type)) == GH_OK &&
+	    (err = add_str(*out, "body", p->body)) == GH_OK &&
+	    (err = add_str(*out, "link", p->link)) == GH_OK)
+		err = add_str(*out, "media_url", p->media_url);
+	return err;
 }
 
-/* _r's answer, inside icyfire_post_next()'s read transaction. */
+/* What _r's answer is made from; borrowed for icyfire_store_next(). */
+struct r_arg {
+	struct gh_req		*req;
+	struct gh_res		*res;
+	const struct icy_path	*path;
+	int			 found;	/* the slot exists */
+};
+
+/* _r's answer, from what icyfire_store_next() read. */
 static enum gh_err
-r_answer(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
+r_answer(const struct icy_next *n, void *arg)
 {
-	struct icyfire		*f = svc->ctx;
-	struct icy_req		*rq = req->ctx;
-	struct icy_slot		 slot;
-	struct post_out		 po = { NULL, GH_OK };
-	struct json_object	*o = NULL, *cred = NULL;
-	char			 platform[16];
+	struct r_arg		*a = arg;
+	struct icy_req		*rq = a->req->ctx;
+	struct gh_res		*res = a->res;
+	struct json_object	*o = NULL, *cred = NULL, *post = NULL;
 	enum gh_err		 err;
 
-	incident_begin(rq, req, EP_R);
-	if ((err = slot_open(f, req, res, ICY_TOKEN_CRED, &slot)) != GH_OK ||
-	    slot.credential_id == 0)
+	a->found = 1;
+	if ((err = slot_check(rq, res, a->path, &n->slot)) != GH_OK ||
+	    n->slot.credential_id == 0)
 		return err;
-	err = icyfire_store_post_head(f, slot.credential_id, 0, post_json, &po);
-	if (err == GH_ENOTFOUND)
+	if (!n->has_post)
 		return fail(res, 404, ICY_MSG_QUEUE);
-	if (err == GH_OK)
-		err = po.err;
-	if (err != GH_OK)
-		goto out;
-	gh_buf_reset(&f->scratch);
-	if ((err = icyfire_store_credential_get(f, slot.credential_id, platform,
-	    sizeof(platform), &f->scratch)) != GH_OK)
+	if ((err = post_json(&n->post, &post)) != GH_OK)
 		goto out;
 	/* Stored by gatectl as a JSON object of Fernet tokens. */
-	if ((err = gh_json_parse_object(f->scratch.data, f->scratch.len,
-	    &cred, NULL)) != GH_OK) {
+	if ((err = gh_json_parse_object(n->fields, strlen(n->fields), &cred,
+	    NULL)) != GH_OK) {
 		err = GH_EINTERNAL;
 		goto out;
 	}
@@ -227,42 +223,66 @@ r_answer(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		err = GH_ENOMEM;
 		goto out;
 	}
-	if ((err = add_str(o, "platform", platform)) != GH_OK)
+	if ((err = add_str(o, "platform", n->platform)) != GH_OK)
 		goto out;
 	err = gh_json_add(o, "credentials", cred);	/* takes it, always */
 	cred = NULL;
 	if (err != GH_OK)
 		goto out;
-	err = gh_json_add(o, "post", po.post);
-	po.post = NULL;
+	err = gh_json_add(o, "post", post);		/* takes it, always */
+	post = NULL;
 	if (err != GH_OK)
 		goto out;
 	incident_end(rq, 200, ICY_MSG_OK);
 	err = gh_res_json(res, 200, o);
 out:
 	json_object_put(cred);
-	json_object_put(po.post);
+	json_object_put(post);
 	json_object_put(o);
 	if (err != GH_OK && res->err == GH_OK)
 		return gh_fail(res, err, "cannot read the post");
 	return err;
 }
 
-/* Tokens, slot, post and credential read from one snapshot. */
+/* Slot, credential and post read in one statement: one snapshot. */
 enum gh_err
 icyfire_post_next(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 {
 	struct icyfire	*f = svc->ctx;
-	struct icy_req	*rq = req->ctx;
+	struct icy_path	 p;
+	struct r_arg	 a = { req, res, &p, 0 };
 	enum gh_err	 err;
 
-	if ((err = gh_db_read_begin(&f->db)) != GH_OK) {
-		incident_begin(rq, req, EP_R);
-		return gh_fail(res, err, "cannot read the queue");
-	}
-	err = r_answer(svc, req, res);
-	gh_db_read_end(&f->db);
-	return err;
+	incident_begin(req->ctx, req, EP_R);
+	if ((err = path_auth(f, req, res, ICY_TOKEN_CRED, &p)) != GH_OK)
+		return err;
+	err = icyfire_store_next(f, p.slot, r_answer, &a);
+	if (a.found)
+		return err;
+	if (err == GH_ENOTFOUND)
+		return fail(res, 400, ICY_MSG_SLOT);
+	return gh_fail(res, err, "cannot read the queue");
+}
+
+/*
+ * _d's slot: GH_OK with *slot set and claimed; otherwise the answer is
+ * made (218 comes back as GH_OK with *slot's credential_id 0).
+ */
+static enum gh_err
+slot_open(struct icyfire *f, struct gh_req *req, struct gh_res *res,
+    struct icy_slot *slot)
+{
+	struct icy_path	p;
+	enum gh_err	err;
+
+	if ((err = path_auth(f, req, res, ICY_TOKEN_DELETE, &p)) != GH_OK)
+		return err;
+	err = icyfire_store_slot_get(f, p.slot, slot);
+	if (err == GH_ENOTFOUND)
+		return fail(res, 400, ICY_MSG_SLOT);
+	if (err != GH_OK)
+		return gh_fail(res, err, "slot lookup failed");
+	return slot_check(req->ctx, res, &p, slot);
 }
 
 enum gh_err
@@ -277,7 +297,7 @@ icyfire_post_delete(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	enum gh_err	 err;
 
 	incident_begin(rq, req, EP_D);
-	if ((err = slot_open(f, req, res, ICY_TOKEN_DELETE, &slot)) != GH_OK ||
+	if ((err = slot_open(f, req, res, &slot)) != GH_OK ||
 	    slot.credential_id == 0)
 		return err;
 	err = gh_req_query(req, "post_id", buf, sizeof(buf));

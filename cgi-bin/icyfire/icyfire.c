@@ -49,7 +49,6 @@ icyfire_open(struct icyfire *f, const char *config, unsigned dbflags,
 	enum gh_err	err;
 
 	memset(f, 0, sizeof(*f));
-	gh_buf_init(&f->scratch, 256 * 1024);
 	err = gh_conf_load(&f->conf, gatehouse_sections, config, errbuf, errsz);
 	if (err != GH_OK)
 		goto fail;
@@ -70,7 +69,6 @@ icyfire_open(struct icyfire *f, const char *config, unsigned dbflags,
 fail:
 	OPENSSL_cleanse(&f->key, sizeof(f->key));
 	gh_conf_free(&f->conf);
-	gh_buf_free(&f->scratch);
 	return err;
 }
 
@@ -82,7 +80,6 @@ icyfire_close(struct icyfire *f)
 	icyfire_store_close(f);
 	OPENSSL_cleanse(&f->key, sizeof(f->key));
 	gh_conf_free(&f->conf);
-	gh_buf_free(&f->scratch);
 }
 
 /*

@@ -166,7 +166,6 @@ struct icyfire {
 	unsigned char		 tok_hash[ICY_TOKEN__MAX][GH_SHA256_LEN];
 	unsigned		 tok_set;	/* bit i: token i is stored */
 	long long		 tok_until_us;	/* tok_hash is good until */
-	struct gh_buf		 scratch;
 	struct icy_incident	 batch[ICY_BATCH_MAX];	/* not yet written */
 	size_t			 nbatch;
 	long long		 batch_ms;	/* gh_mono_ms() at batch[0] */
@@ -213,17 +212,27 @@ enum gh_err	 icyfire_store_domain_add(struct icyfire *f, const char *name);
 enum gh_err	 icyfire_store_credential_set(struct icyfire *f,
 		    const char *domain,
 		    const char *platform, const char *fields);
-/* Append platform and fields JSON of a credential; borrowed for the call. */
-enum gh_err	 icyfire_store_credential_get(struct icyfire *f, long long id,
-		    char *platform, size_t psz, struct gh_buf *fields);
 struct icy_post {
 	long long	 id;
 	char		 type[8];
 	const char	*body, *link, *media_url;	/* borrowed; link, media_url may be NULL */
 };
-/* The oldest post (post_id 0) or post post_id of a credential, to cb. */
-enum gh_err	 icyfire_store_post_head(struct icyfire *f, long long cred,
-		    long long post_id, void (*cb)(const struct icy_post *, void *),
+/* What _r needs of a slot. */
+struct icy_next {
+	struct icy_slot	 slot;
+	/* When the slot is claimed (slot.credential_id != 0): */
+	char		 platform[16];
+	const char	*fields;	/* borrowed: the credential's JSON */
+	int		 has_post;	/* 0: its queue is empty */
+	struct icy_post	 post;		/* the oldest, when has_post */
+};
+/*
+ * Slot slot, its credential and the oldest post of its queue, read in one
+ * statement (one snapshot), to cb: its return value is ours.
+ * GH_ENOTFOUND when there is no such slot.
+ */
+enum gh_err	 icyfire_store_next(struct icyfire *f, long long slot,
+		    enum gh_err (*cb)(const struct icy_next *, void *),
 		    void *arg);
 /* Delete post post_id (0: the oldest) of a credential; GH_ENOTFOUND. */
 enum gh_err	 icyfire_store_post_delete(struct icyfire *f, long long cred,

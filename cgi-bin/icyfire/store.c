@@ -24,9 +24,7 @@ enum stmt {
 	STMT_SLOT_CLAIM,
 	STMT_DOMAIN_ADD,
 	STMT_CRED_SET,
-	STMT_CRED_GET,
-	STMT_POST_OLDEST,
-	STMT_POST_BY_ID,
+	STMT_NEXT,
 	STMT_POST_DELETE_OLDEST,
 	STMT_POST_DELETE_ID,
 	STMT_POST_ADD,
@@ -63,7 +61,6 @@ const char *const icy_query_args[] = {
 	"status_code, status_message, flag FROM incident WHERE "
 /* Newest first, a page at a time: $2 before_id (0: any), $3 limit. */
 #define INCIDENT_PAGE	" AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3"
-#define POST_COLS	"SELECT id, type, body, link, media_url FROM post "
 #define POST_ADD							\
 	"INSERT INTO post (credential_id, type, body, link, media_url, "	\
 	"created) SELECT credential.id, $3, $4, $5, $6, $7 FROM credential " \
@@ -103,14 +100,19 @@ static const struct gh_stmt_def stmts[STMT__MAX] = {
 	    "SELECT id, $2, $3, $4 FROM domain WHERE name = $1 "
 	    "ON CONFLICT (domain_id, platform) DO UPDATE SET fields = $3, "
 	    "updated = $4", NULL, NULL },
-	[STMT_CRED_GET] = {
-	    "SELECT platform, fields FROM credential WHERE id = $1",
-	    NULL, NULL },
-	[STMT_POST_OLDEST] = {
-	    POST_COLS "WHERE credential_id = $1 ORDER BY id LIMIT 1",
-	    NULL, NULL },
-	[STMT_POST_BY_ID] = {
-	    POST_COLS "WHERE credential_id = $1 AND id = $2", NULL, NULL },
+	/*
+	 * _r in one statement, so one snapshot without a transaction: the
+	 * slot, its credential and the head of its queue (post_queue), each
+	 * NULL when missing.
+	 */
+	[STMT_NEXT] = {
+	    "SELECT t.server_id, t.domain_id, t.credential_id, c.platform, "
+	    "c.fields, p.id, p.type, p.body, p.link, p.media_url "
+	    "FROM timeslot AS t "
+	    "LEFT JOIN credential AS c ON c.id = t.credential_id "
+	    "LEFT JOIN post AS p ON p.id = (SELECT id FROM post "
+	    "WHERE credential_id = t.credential_id ORDER BY id LIMIT 1) "
+	    "WHERE t.id = $1", NULL, NULL },
 	/*
 	 * PostgreSQL: two nodes deleting "the oldest" at once each take one
 	 * post; without SKIP LOCKED the second would find its pick gone and
@@ -399,55 +401,48 @@ icyfire_store_credential_set(struct icyfire *f, const char *domain,
 	    int_texts_bind, &p, NULL);
 }
 
-enum gh_err
-icyfire_store_credential_get(struct icyfire *f, long long id, char *platform,
-    size_t psz, struct gh_buf *fields)
-{
-	const char	*text;
-	struct gh_stmt	*st;
-	enum gh_err	 err;
-
-	if ((st = gh_db_prep(&f->db, STMT_CRED_GET)) == NULL)
-		return GH_EDB;
-	gh_stmt_bind_int64(st, 1, id);
-	if ((err = gh_stmt_row(st)) == GH_OK &&
-	    (err = gh_stmt_text_copy(st, 0, platform, psz)) == GH_OK)
-		err = (text = gh_stmt_text(st, 1)) == NULL ? GH_EDB :
-		    gh_buf_add(fields, text, strlen(text));
-	gh_stmt_reset(st);
-	return err;
-}
-
-/* The post of the current row (POST_COLS), borrowed from st. */
+/* The post of the current row from column col on, borrowed from st. */
 static void
-post_read(struct gh_stmt *st, struct icy_post *p)
+post_read(struct gh_stmt *st, int col, struct icy_post *p)
 {
-	p->id = gh_stmt_int64(st, 0);
-	if (gh_stmt_text_copy(st, 1, p->type, sizeof(p->type)) != GH_OK)
+	p->id = gh_stmt_int64(st, col);
+	if (gh_stmt_text_copy(st, col + 1, p->type, sizeof(p->type)) != GH_OK)
 		p->type[0] = '\0';
-	p->body = gh_stmt_text(st, 2);
-	p->link = gh_stmt_text(st, 3);
-	p->media_url = gh_stmt_text(st, 4);
+	p->body = gh_stmt_text(st, col + 2);
+	p->link = gh_stmt_text(st, col + 3);
+	p->media_url = gh_stmt_text(st, col + 4);
 }
 
 enum gh_err
-icyfire_store_post_head(struct icyfire *f, long long cred, long long post_id,
-    void (*cb)(const struct icy_post *, void *), void *arg)
+icyfire_store_next(struct icyfire *f, long long slot,
+    enum gh_err (*cb)(const struct icy_next *, void *), void *arg)
 {
-	struct icy_post	 p;
+	struct icy_next	 n;
 	struct gh_stmt	*st;
 	enum gh_err	 err;
 
-	st = gh_db_prep(&f->db, post_id ? STMT_POST_BY_ID : STMT_POST_OLDEST);
-	if (st == NULL)
+	if ((st = gh_db_prep(&f->db, STMT_NEXT)) == NULL)
 		return GH_EDB;
-	gh_stmt_bind_int64(st, 1, cred);
-	if (post_id)
-		gh_stmt_bind_int64(st, 2, post_id);
-	if ((err = gh_stmt_row(st)) == GH_OK) {
-		post_read(st, &p);
-		cb(&p, arg);
+	gh_stmt_bind_int64(st, 1, slot);
+	if ((err = gh_stmt_row(st)) != GH_OK)
+		goto out;
+	memset(&n, 0, sizeof(n));
+	n.slot.server_id = gh_stmt_int64(st, 0);
+	n.slot.domain_id = gh_stmt_int64(st, 1);
+	n.slot.credential_id = gh_stmt_int64(st, 2);
+	if (n.slot.credential_id != 0) {
+		/* Its credential is there: deleting one unclaims (SET NULL). */
+		if (gh_stmt_text_copy(st, 3, n.platform, sizeof(n.platform)) !=
+		    GH_OK || (n.fields = gh_stmt_text(st, 4)) == NULL) {
+			err = GH_EDB;
+			goto out;
+		}
+		n.has_post = !gh_stmt_null(st, 5);
+		if (n.has_post)
+			post_read(st, 5, &n.post);
 	}
+	err = cb(&n, arg);
+out:
 	gh_stmt_reset(st);
 	return err;
 }
@@ -516,7 +511,7 @@ icyfire_store_post_list(struct icyfire *f, const char *domain,
 		return GH_EDB;
 	gh_stmt_bind_text(st, 1, domain);
 	while ((rc = gh_stmt_step(st)) == GH_DB_ROW) {
-		post_read(st, &p);
+		post_read(st, 0, &p);
 		cb(&p, gh_stmt_text(st, 5), arg);
 	}
 	gh_stmt_reset(st);

@@ -106,14 +106,54 @@ test_tokens(void)
 	icyfire_close(&f);
 }
 
+/* What icyfire_store_next() gave its callback, copied. */
+struct next_seen {
+	int		 calls;
+	struct icy_slot	 slot;
+	char		 platform[16];
+	char		 fields[64];	/* "(null)" for NULL */
+	int		 has_post;
+	long long	 post_id;
+	char		 type[8];
+	char		 link[64];	/* "(null)" for NULL */
+	enum gh_err	 ret;		/* what the callback returns */
+};
+
+static enum gh_err
+next_cb(const struct icy_next *n, void *arg)
+{
+	struct next_seen	*s = arg;
+
+	s->calls++;
+	s->slot = n->slot;
+	gh_strlcpy(s->platform, n->platform, sizeof(s->platform));
+	gh_strlcpy(s->fields, n->fields ? n->fields : "(null)",
+	    sizeof(s->fields));
+	s->has_post = n->has_post;
+	if (n->has_post) {
+		s->post_id = n->post.id;
+		gh_strlcpy(s->type, n->post.type, sizeof(s->type));
+		gh_strlcpy(s->link, n->post.link ? n->post.link : "(null)",
+		    sizeof(s->link));
+	}
+	return s->ret;
+}
+
+/* icyfire_store_next() of slot into *s (cleared first). */
+static enum gh_err
+next_of(struct icyfire *f, long long slot, struct next_seen *s)
+{
+	memset(s, 0, sizeof(*s));
+	return icyfire_store_next(f, slot, next_cb, s);
+}
+
 /* A server's 10,080 slots, one claimed by a domain's credential. */
 static void
 test_slots(void)
 {
-	struct icyfire	f;
-	struct icy_slot	s;
-	struct gh_buf	fields;
-	char		platform[16];
+	struct icyfire		f;
+	struct icy_slot		s;
+	struct next_seen	n;
 
 	CU_ASSERT_FATAL(setup(&f) == 0);
 	CU_ASSERT_EQUAL(icyfire_store_server_add(&f, 2), GH_OK);
@@ -126,6 +166,15 @@ test_slots(void)
 	CU_ASSERT_EQUAL(s.server_id, 2);
 	CU_ASSERT_EQUAL(icyfire_store_slot_get(&f, 20161, &s), GH_ENOTFOUND);
 	CU_ASSERT_EQUAL(icyfire_store_slot_get(&f, 1, &s), GH_ENOTFOUND);
+	/* No slot: not found, and no call; unclaimed: no credential. */
+	CU_ASSERT_EQUAL(next_of(&f, 20161, &n), GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(n.calls, 0);
+	CU_ASSERT_EQUAL(next_of(&f, 10081, &n), GH_OK);
+	CU_ASSERT_EQUAL(n.calls, 1);
+	CU_ASSERT_EQUAL(n.slot.server_id, 2);
+	CU_ASSERT_EQUAL(n.slot.credential_id, 0);
+	CU_ASSERT_STRING_EQUAL(n.fields, "(null)");
+	CU_ASSERT_EQUAL(n.has_post, 0);
 
 	CU_ASSERT_EQUAL(icyfire_store_domain_add(&f, "example.org"), GH_OK);
 	CU_ASSERT_NOT_EQUAL(icyfire_store_domain_add(&f, "example.org"),
@@ -141,21 +190,23 @@ test_slots(void)
 	CU_ASSERT(s.domain_id > 0);
 	CU_ASSERT_FATAL(s.credential_id > 0);
 
-	gh_buf_init(&fields, 0);
-	CU_ASSERT_EQUAL(icyfire_store_credential_get(&f, s.credential_id,
-	    platform, sizeof(platform), &fields), GH_OK);
-	CU_ASSERT_STRING_EQUAL(platform, "twitter");
-	CU_ASSERT_EQUAL_FATAL(fields.len, strlen("{\"token\":\"gAAAA\"}"));
-	CU_ASSERT_NSTRING_EQUAL(fields.data, "{\"token\":\"gAAAA\"}",
-	    fields.len);
+	/* The claimed slot leads to its credential; the queue is empty. */
+	CU_ASSERT_EQUAL(next_of(&f, 10081, &n), GH_OK);
+	CU_ASSERT_EQUAL(n.slot.domain_id, s.domain_id);
+	CU_ASSERT_EQUAL(n.slot.credential_id, s.credential_id);
+	CU_ASSERT_STRING_EQUAL(n.platform, "twitter");
+	CU_ASSERT_STRING_EQUAL(n.fields, "{\"token\":\"gAAAA\"}");
+	CU_ASSERT_EQUAL(n.has_post, 0);
+	/* What the callback returns is the result. */
+	memset(&n, 0, sizeof(n));
+	n.ret = GH_EBUSY;
+	CU_ASSERT_EQUAL(icyfire_store_next(&f, 10081, next_cb, &n), GH_EBUSY);
 	/* A credential set again is updated in place. */
 	CU_ASSERT_EQUAL(icyfire_store_credential_set(&f, "example.org",
 	    "twitter", "{}"), GH_OK);
-	gh_buf_reset(&fields);
-	CU_ASSERT_EQUAL(icyfire_store_credential_get(&f, s.credential_id,
-	    platform, sizeof(platform), &fields), GH_OK);
-	CU_ASSERT_EQUAL(fields.len, 2);
-	gh_buf_free(&fields);
+	CU_ASSERT_EQUAL(next_of(&f, 10081, &n), GH_OK);
+	CU_ASSERT_EQUAL(n.slot.credential_id, s.credential_id);
+	CU_ASSERT_STRING_EQUAL(n.fields, "{}");
 	CU_ASSERT_NOT_EQUAL(icyfire_store_credential_set(&f, "nowhere.org",
 	    "twitter", "{}"), GH_OK);
 	icyfire_close(&f);
@@ -190,10 +241,11 @@ list_cb(const struct icy_post *p, const char *platform, void *arg)
 static void
 test_posts(void)
 {
-	struct icyfire	f;
-	struct icy_slot	s;
-	struct seen	seen;
-	long long	a, b, c;
+	struct icyfire		f;
+	struct icy_slot		s;
+	struct seen		seen;
+	struct next_seen	n;
+	long long		a, b, c;
 
 	CU_ASSERT_FATAL(setup(&f) == 0);
 	CU_ASSERT_EQUAL(icyfire_store_server_add(&f, 1), GH_OK);
@@ -218,20 +270,21 @@ test_posts(void)
 	CU_ASSERT_NOT_EQUAL(icyfire_store_post_add(&f, "d.org", "tumblr",
 	    "text", "x", NULL, NULL, NULL), GH_OK);
 
-	memset(&seen, 0, sizeof(seen));
-	CU_ASSERT_EQUAL(icyfire_store_post_head(&f, s.credential_id, 0,
-	    post_cb, &seen), GH_OK);
-	CU_ASSERT_EQUAL_FATAL(seen.n, 1);
-	CU_ASSERT_EQUAL(seen.id[0], a);
-	memset(&seen, 0, sizeof(seen));
-	CU_ASSERT_EQUAL(icyfire_store_post_head(&f, s.credential_id, b,
-	    post_cb, &seen), GH_OK);
-	CU_ASSERT_EQUAL_FATAL(seen.n, 1);
-	CU_ASSERT_STRING_EQUAL(seen.type[0], "image");
+	/* The slot's next post is the oldest. */
+	CU_ASSERT_EQUAL(next_of(&f, 5, &n), GH_OK);
+	CU_ASSERT_EQUAL_FATAL(n.has_post, 1);
+	CU_ASSERT_EQUAL(n.post_id, a);
+	CU_ASSERT_STRING_EQUAL(n.type, "text");
+	CU_ASSERT_STRING_EQUAL(n.link, "(null)");
 
 	/* Delete the oldest, then one by id; the queue moves on. */
 	CU_ASSERT_EQUAL(icyfire_store_post_delete(&f, s.credential_id, 0),
 	    GH_OK);
+	CU_ASSERT_EQUAL(next_of(&f, 5, &n), GH_OK);
+	CU_ASSERT_EQUAL_FATAL(n.has_post, 1);
+	CU_ASSERT_EQUAL(n.post_id, b);
+	CU_ASSERT_STRING_EQUAL(n.type, "image");
+	CU_ASSERT_STRING_EQUAL(n.link, "https://l.example/");
 	CU_ASSERT_EQUAL(icyfire_store_post_delete(&f, s.credential_id, c),
 	    GH_OK);
 	CU_ASSERT_EQUAL(icyfire_store_post_delete(&f, s.credential_id, c),
@@ -245,6 +298,9 @@ test_posts(void)
 	    GH_OK);
 	CU_ASSERT_EQUAL(icyfire_store_post_delete(&f, s.credential_id, 0),
 	    GH_ENOTFOUND);
+	CU_ASSERT_EQUAL(next_of(&f, 5, &n), GH_OK);
+	CU_ASSERT_EQUAL(n.slot.credential_id, s.credential_id);
+	CU_ASSERT_EQUAL(n.has_post, 0);
 	icyfire_close(&f);
 }
 

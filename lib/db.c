@@ -16,13 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
-
 #include "conf.h"
 #include "db.h"
 #include "db_pg.h"
 #include "db_sqlite.h"
 #include "log.h"
+#include "pq.h"
 #include "util.h"
 
 /* The schema version: SQLite's user_version, PostgreSQL's own table. */
@@ -357,6 +356,8 @@ gh_db_uri_check(const char *database, char *why, size_t whysz)
 		    "postgresql:// URI");
 		return GH_ECONFIG;
 	}
+	if (gh_pq_load(why, whysz) != GH_OK)
+		return GH_ECONFIG;
 	/* libpq's message may quote the URI, password and all: not shown. */
 	if ((opts = PQconninfoParse(database, &msg)) == NULL) {
 		PQfreemem(msg);

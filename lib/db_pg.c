@@ -36,10 +36,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
 #include "db_pg.h"
 #include "log.h"
+#include "pq.h"
 #include "util.h"
 
 struct gh_pg {
@@ -255,7 +254,12 @@ pg_open(struct gh_db *db, const char *uri, const char *passfile,
 	enum gh_err	 err = GH_EDB;
 	size_t		 n;
 	int		 i = 0;
+	char		 why[160];
 
+	if (gh_pq_load(why, sizeof(why)) != GH_OK) {
+		gh_log("%s", why);
+		return GH_ECONFIG;
+	}
 	if ((pg = calloc(1, sizeof(*pg))) == NULL)
 		return GH_ENOMEM;
 	db->pg = pg;
@@ -437,11 +441,14 @@ pg_result_clear(struct gh_stmt *st)
 {
 	int	i;
 
-	PQclear(st->res);
+	/* SQLite's handles come here too (gh_db_close()), with no libpq. */
+	if (st->res != NULL)
+		PQclear(st->res);
 	st->res = NULL;
 	st->row = -1;
 	for (i = 0; i < GH_STMT_COLS; i++) {
-		PQfreemem(st->bytea[i]);
+		if (st->bytea[i] != NULL)
+			PQfreemem(st->bytea[i]);
 		st->bytea[i] = NULL;
 	}
 }

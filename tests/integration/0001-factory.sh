@@ -274,6 +274,25 @@ else
 	expect_status 200
 fi
 
+# --- libpq, only for PostgreSQL ----------------------------------------------------
+# lib/pq.c loads libpq once the configuration names PostgreSQL: a process on
+# SQLite maps none of it, nor the GnuTLS, Kerberos and LDAP it pulls in.
+want=0
+grep -q '^database = postgres' "$GH_STATE/gatehouse.conf" && want=1
+procs=0 mapped=0
+for p in $(gh_descendants "$GH_SERVER_PID"); do
+	[[ $(cat "/proc/$p/comm" 2>/dev/null) == factory ]] || continue
+	procs=$((procs + 1))
+	grep -q '/libpq\.so' "/proc/$p/maps" 2>/dev/null && mapped=$((mapped + 1))
+done
+if ((want)); then
+	check "each of the $procs factory processes maps libpq (PostgreSQL)" \
+		"$mapped do" test "$procs" -gt 0 -a "$mapped" = "$procs"
+else
+	check "none of the $procs factory processes maps libpq (SQLite)" \
+		"$mapped do" test "$procs" -gt 0 -a "$mapped" = 0
+fi
+
 # --- logs ---------------------------------------------------------------------------
 
 # The installerSecret and the tokens never reach a log (NOTES, DESIGN).

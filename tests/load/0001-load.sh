@@ -272,9 +272,9 @@ for s in "${LOAD_SERVICES[@]}"; do
 			"$(awk -v s="$s" '$2 == s' "$GH_STATE/rss.tsv" | head -n 3)"
 		continue
 	fi
-	# The bound: SQLite's page cache is 2000 KiB a connection (the
-	# default cache_size; icyfire has two databases open) and fills as
-	# the run touches new pages; the WAL index (-shm, mapped and
+	# The bound, generous: SQLite's page cache (16 pages a connection,
+	# lib/db_sqlite.c; icyfire has two databases open) fills as the
+	# run touches new pages; the WAL index (-shm, mapped and
 	# counted as resident) grows 32 KiB per 4096 WAL frames; malloc's
 	# arena keeps freed chunks.  So: 2 MiB per database plus 1 MiB, or
 	# 10 % of the first figure if more.  A leak of 100 bytes a request

@@ -165,7 +165,7 @@ test_open_create(void)
 	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA synchronous"), 1);
 	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA foreign_keys"), 1);
 	/* 32 pages: a process's private memory stays flat. */
-	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA cache_size"), 32);
+	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA cache_size"), 16);
 	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA busy_timeout"),
 	    GH_DB_BUSY_TIMEOUT_MS);
 	CU_ASSERT_EQUAL(query_int(db.h, "PRAGMA user_version"),

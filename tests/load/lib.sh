@@ -488,6 +488,12 @@ seed_order() {
 	expect_status 201 "the order the load reads back (seed.gent) → 201"
 }
 
+rs_first_incident() {
+	GH_HOST=icyfire.localhost req GET \
+		"/api/_rs/auth=$ICY_R&$ICY_S/query=sentry_id:1"
+	[[ $RES_STATUS == 200 ]]
+}
+
 # probe_all: each service's mix answers as expected once, before the load
 # (a wrong token or path would otherwise make a run of 4xx pass).
 probe_all() {
@@ -501,6 +507,11 @@ probe_all() {
 	expect_status 200 "certmaker: POST certificate/request → 200"
 	GH_HOST=icyfire.localhost req GET "/api/_r/314/auth=$ICY_R&$ICY_C&1"
 	expect_status 200 "icyfire: GET _r/314 → 200"
+	# The mix asks _rs for incident 1, this _r's, which the process that
+	# answered writes within ICY_BATCH_MS: until then another process's
+	# _rs finds nothing (404).
+	wait_for 3 rs_first_incident
+	expect_status 200 "icyfire: GET _rs/query=sentry_id:1 → 200 within 3 s"
 	GH_HOST=api.localhost req GET /hello -H "${LOAD_HEADERS[apihost]}"
 	expect_status 200 "apihost: GET /hello through the gateway → 200"
 	# shellcheck disable=SC2016 # $API_HOST is the template's

@@ -254,12 +254,8 @@ pg_open(struct gh_db *db, const char *uri, const char *passfile,
 	enum gh_err	 err = GH_EDB;
 	size_t		 n;
 	int		 i = 0;
-	char		 why[160];
 
-	if (gh_pq_load(why, sizeof(why)) != GH_OK) {
-		gh_log("%s", why);
-		return GH_ECONFIG;
-	}
+	/* gh_db_open_conf()'s gh_db_uri_check() has loaded libpq (pq.h). */
 	if ((pg = calloc(1, sizeof(*pg))) == NULL)
 		return GH_ENOMEM;
 	db->pg = pg;

@@ -35,7 +35,10 @@ struct gh_stmt {
 /* The SQL of statement id on db's backend; NULL if none. */
 const char	*gh_db_sql(const struct gh_db *db, size_t id);
 
-/* Connect db (zeroed but for what db.c set) to uri; passfile may be NULL. */
+/*
+ * Connect db (zeroed but for what db.c set) to uri, which gh_db_uri_check()
+ * has passed (and so loaded libpq); passfile may be NULL.
+ */
 enum gh_err	 pg_open(struct gh_db *db, const char *uri, const char *passfile,
 		    const char *service, unsigned flags);
 void		 pg_close(struct gh_db *db);

@@ -9,7 +9,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
@@ -18,15 +17,6 @@
 #include "tdir.h"
 #include "tmain.h"
 #include "tserver.h"
-
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* CURLOPT_WRITEFUNCTION for test_guard: the body is not looked at. */
 static size_t
@@ -182,10 +172,10 @@ test_timeout(void)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", s.port);
 	r = req_to(url, 1);
 	r.timeout_ms = 300;
-	t0 = now_ms();
+	t0 = tnow_ms();
 	CU_ASSERT_EQUAL(gh_http_request(&h, &r, &status, err, sizeof(err)),
 	    GH_ETIMEOUT);
-	ms = now_ms() - t0;
+	ms = tnow_ms() - t0;
 	CU_ASSERT(ms >= 250 && ms < 2000);
 	CU_ASSERT(strlen(err) > 0);
 	tserver_stop(&s);

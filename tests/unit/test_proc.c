@@ -8,44 +8,17 @@
  * A program that cannot be started is GH_EIO (glibc's posix_spawnp()
  * reports the exec failure to us), never a status of 127.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "proc.h"
 #include "util.h"
 #include "tmain.h"
-
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Descriptors open in this process. */
-static int
-count_fds(void)
-{
-	DIR		*d;
-	struct dirent	*e;
-	int		 n = 0;
-
-	CU_ASSERT_FATAL((d = opendir("/proc/self/fd")) != NULL);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
 
 /* Run sh -c script; returns gh_proc_run()'s result. */
 static enum gh_err
@@ -231,27 +204,27 @@ test_timeout(void)
 	long long		 t0, dt;
 	int			 status = -1;
 
-	t0 = now_ms();
+	t0 = tnow_ms();
 	CU_ASSERT_EQUAL(gh_proc_run(argv, NULL, NULL, 0, 200, NULL, &status),
 	    GH_ETIMEOUT);
-	dt = now_ms() - t0;
+	dt = tnow_ms() - t0;
 	CU_ASSERT(dt >= 195);
 	CU_ASSERT(dt < 20000);
 	CU_ASSERT_EQUAL(status, -1);	/* untouched on failure */
 
 	/* A child that closed stdout but carries on is still timed out. */
-	t0 = now_ms();
+	t0 = tnow_ms();
 	CU_ASSERT_EQUAL(run_sh("exec >&-; sleep 60", NULL, 0, 200, NULL,
 	    &status), GH_ETIMEOUT);
-	dt = now_ms() - t0;
+	dt = tnow_ms() - t0;
 	CU_ASSERT(dt >= 195);
 	CU_ASSERT(dt < 20000);
 
 	/* And one that never reads the input we are still writing. */
-	t0 = now_ms();
+	t0 = tnow_ms();
 	CU_ASSERT_EQUAL(run_sh("sleep 60", big, sizeof(big), 200, NULL,
 	    &status), GH_ETIMEOUT);
-	dt = now_ms() - t0;
+	dt = tnow_ms() - t0;
 	CU_ASSERT(dt < 20000);
 }
 
@@ -425,7 +398,7 @@ test_no_leaks(void)
 	int			 before, i, status;
 
 	gh_buf_init(&out, 0);
-	before = count_fds();
+	before = tcount_fds();
 	for (i = 0; i < 20; i++) {
 		gh_buf_reset(&out);
 		CU_ASSERT(gh_proc_run(cat, NULL, "x", 1, 5000, &out, &status) ==
@@ -435,7 +408,7 @@ test_no_leaks(void)
 	}
 	CU_ASSERT(gh_proc_run(sleep5, NULL, NULL, 0, 100, NULL, &status) ==
 	    GH_ETIMEOUT);
-	CU_ASSERT_EQUAL(count_fds(), before);
+	CU_ASSERT_EQUAL(tcount_fds(), before);
 	errno = 0;
 	CU_ASSERT_EQUAL(waitpid(-1, NULL, WNOHANG), -1);
 	CU_ASSERT_EQUAL(errno, ECHILD);

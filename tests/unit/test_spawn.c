@@ -29,15 +29,6 @@
 
 #define MAXKIDS	16
 
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 nap_ms(long ms)
 {
@@ -133,7 +124,7 @@ static int
 wait_children(pid_t ppid, int n, const pid_t *old, int nold, long ms,
     pid_t *pids)
 {
-	long long	end = now_ms() + ms;
+	long long	end = tnow_ms() + ms;
 	int		got, i, j, fresh;
 
 	do {
@@ -148,7 +139,7 @@ wait_children(pid_t ppid, int n, const pid_t *old, int nold, long ms,
 		if (got == n && fresh == n)
 			return 1;
 		nap_ms(10);
-	} while (now_ms() < end);
+	} while (tnow_ms() < end);
 	return 0;
 }
 
@@ -192,7 +183,7 @@ count_lines(const char *name, const char *needle)
 static int
 stop(pid_t pid, int sig)
 {
-	long long	end = now_ms() + 3000;
+	long long	end = tnow_ms() + 3000;
 	int		status;
 	pid_t		r;
 
@@ -201,7 +192,7 @@ stop(pid_t pid, int sig)
 		if ((r = waitpid(pid, &status, WNOHANG)) == pid)
 			return status;
 		nap_ms(10);
-	} while (now_ms() < end);
+	} while (tnow_ms() < end);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	return -1;
@@ -271,11 +262,11 @@ test_respawn_and_term(void)
 	nap_ms(1100);	/* past the crash-loop window */
 
 	/* Every copy killed: three new ones at once, the socket still open. */
-	t0 = now_ms();
+	t0 = tnow_ms();
 	for (i = 0; i < 3; i++)
 		CU_ASSERT(kill(first[i], SIGKILL) == 0);
 	CU_ASSERT(wait_children(pid, 3, first, 3, 1000, second));
-	CU_ASSERT(now_ms() - t0 < 500);	/* no backoff: "at once" */
+	CU_ASSERT(tnow_ms() - t0 < 500);	/* no backoff: "at once" */
 	CU_ASSERT(count_lines("respawn.log", "ends within") == 0);
 	CU_ASSERT(count_lines("respawn.log", "starting another") == 3);
 	CU_ASSERT_FATAL((cfd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
@@ -363,14 +354,14 @@ test_dies_with_it(void)
 	pid = start_on("dies", argv, &sun);
 	CU_ASSERT_FATAL(wait_children(pid, 2, NULL, 0, 3000, kids));
 	CU_ASSERT(stop(pid, SIGKILL) != -1);
-	end = now_ms() + 2000;
+	end = tnow_ms() + 2000;
 	do {
 		for (i = left = 0; i < 2; i++)
 			if (alive(kids[i]))
 				left++;
 		if (left > 0)
 			nap_ms(10);
-	} while (left > 0 && now_ms() < end);
+	} while (left > 0 && tnow_ms() < end);
 	CU_ASSERT(left == 0);
 }
 

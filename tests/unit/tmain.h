@@ -8,13 +8,16 @@
  * and gets a program that runs them, prints CUnit's report and a closing
  * "util: N passed, N failed" line, and exits non-zero on any failure.
  * Table-driven cases assert with TROW(t[i].line, cond), so a failure names
- * the line of the table row rather than the line of the loop.
+ * the line of the table row rather than the line of the loop.  tnow_ms()
+ * and tcount_fds() serve the tests of time limits and of leaks.
  */
 #ifndef TMAIN_H
 #define TMAIN_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <CUnit/Basic.h>
 
 #define TROW(line, cond)						\
@@ -26,6 +29,36 @@ struct tcase {
 	void		(*fn)(void);
 };
 #define TCASE(f)	{ #f, f }
+
+/* Milliseconds on the monotonic clock: only differences mean anything. */
+static inline long long
+tnow_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * How many descriptors this process has open (/proc/self/fd), the one
+ * that reads the directory included: compare two counts, never one with
+ * a constant.
+ */
+static inline int
+tcount_fds(void)
+{
+	DIR		*d;
+	struct dirent	*e;
+	int		 n = 0;
+
+	CU_ASSERT_FATAL((d = opendir("/proc/self/fd")) != NULL);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
 
 static inline int
 tmain_run(const char *suite, const struct tcase *t, size_t n)

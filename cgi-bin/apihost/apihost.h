@@ -106,7 +106,7 @@ struct apihost {
 	struct gh_buf		 scratch;	/* sealing, templates; reused */
 	struct gh_auth_cache	 tok_cache;	/* tokens of the last second */
 	struct apihost_token	 tok_cached[GH_AUTH_CACHE_SLOTS];
-	struct gateway		*gw;		/* owned: the proxy's curl handle */
+	struct gateway		*gw;		/* owned: the proxy's clients */
 };
 
 /*
@@ -227,7 +227,7 @@ enum apihost_head_step {
 enum apihost_head_step apihost_head_line(struct apihost_head *h,
 		    struct gh_buf *out, const char *buf, size_t n);
 
-/* gateway.c: the proxy and its per-process curl handle. */
+/* gateway.c: the proxy and its per-process HTTP clients. */
 enum gh_err	 gateway_init(struct apihost *a);
 void		 gateway_free(struct apihost *a);
 enum gh_err	 apihost_proxy(struct gh_svc *, struct gh_req *,

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * gateway: the sanitising proxy of the API host.  A request is forwarded
- * to the grain's upstream + apiPath + path through one libcurl easy handle
- * per process (so connections to the apps are kept alive and reused); its
- * body is pulled from the FastCGI input as curl sends it and the answer
- * pushed to the FastCGI output as it arrives, so memory stays constant
- * whatever the size.
+ * to the grain's upstream + apiPath + path over a connection kept alive
+ * per process: an http:// upstream through our own HTTP/1.1 client (h1.h),
+ * an https:// one through a libcurl easy handle.  The request body is
+ * pulled from the FastCGI input as it is sent and the answer pushed to the
+ * FastCGI output as it arrives, so memory stays constant whatever the size.
  *
  * Sanitising (doc/spec/NOTES.md): only an allow-list of request headers
  * reaches the app, plus the X-Sandstorm-* headers we add; Set-Cookie,
@@ -25,7 +25,9 @@
 #include <openssl/crypto.h>
 
 #include "apihost.h"
+#include "ascii.h"
 #include "auth.h"
+#include "h1.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -34,10 +36,13 @@
 #include "serve.h"
 
 
-/* The proxy's per-process handle and the state of the transfer under way. */
+/* The proxy's per-process clients and the state of the transfer under way. */
 struct gateway {
-	CURL		*h;
+	struct gh_h1	 h1;		/* http:// upstreams */
+	CURL		*h;		/* https:// upstreams */
 	char		 errbuf[CURL_ERROR_SIZE];
+	struct gh_buf	 headers;	/* the request's lines for the app */
+	struct gh_buf	 line;		/* scratch for one of them */
 	/* The request being forwarded; borrowed for one transfer. */
 	struct gh_req	*req;
 	struct gh_res	*res;
@@ -98,6 +103,9 @@ gateway_init(struct apihost *a)
 		free(gw);
 		return GH_ENOMEM;
 	}
+	gh_h1_init(&gw->h1);
+	gh_buf_init(&gw->headers, GH_HEADERS_MAX + 1024 + 4 * APIHOST_USER_MAX);
+	gh_buf_init(&gw->line, GH_HEADERS_MAX + 256);
 	a->gw = gw;
 	return GH_OK;
 }
@@ -108,6 +116,9 @@ gateway_free(struct apihost *a)
 	if (a->gw == NULL)
 		return;
 	curl_easy_cleanup(a->gw->h);
+	gh_h1_free(&a->gw->h1);
+	gh_buf_free(&a->gw->headers);
+	gh_buf_free(&a->gw->line);
 	free(a->gw);
 	a->gw = NULL;
 }
@@ -148,26 +159,34 @@ req_allowed(const char *name, size_t n)
 	return 0;
 }
 
-/* Append "Name: value" to *list; 0 on failure (out of memory). */
+/*
+ * Append the line "Name: value\r\n" to gw->headers; 0 on failure (out of
+ * memory, or over the buffer's max).  A value with a control character
+ * but TAB is left out: it would end the line early.
+ */
 static int
-slist_add(struct curl_slist **list, struct gh_buf *line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+header_add(struct gateway *gw, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int
-slist_add(struct curl_slist **list, struct gh_buf *line, const char *fmt, ...)
+header_add(struct gateway *gw, const char *fmt, ...)
 {
-	struct curl_slist	*l;
-	va_list			 ap;
-	enum gh_err		 err;
+	va_list		 ap;
+	enum gh_err	 err;
+	size_t		 i;
 
-	gh_buf_reset(line);
+	gh_buf_reset(&gw->line);
 	va_start(ap, fmt);
-	err = gh_buf_vprintf(line, fmt, ap);
+	err = gh_buf_vprintf(&gw->line, fmt, ap);
 	va_end(ap);
-	if (err != GH_OK || (l = curl_slist_append(*list, line->data)) == NULL)
+	if (err != GH_OK)
 		return 0;
-	*list = l;
-	return 1;
+	for (i = 0; i < gw->line.len; i++)
+		if ((unsigned char)gw->line.data[i] < ' ' &&
+		    gw->line.data[i] != '\t')
+			return 1;
+	return gh_buf_add(&gw->headers, gw->line.data, gw->line.len) ==
+	    GH_OK && gh_buf_add(&gw->headers, "\r\n", 2) == GH_OK;
 }
 
 /* Percent-encode s (all but unreserved characters), appended to out. */
@@ -192,22 +211,22 @@ uri_encode(const char *s, struct gh_buf *out)
 }
 
 /*
- * The request headers for the app: the allowed ones the client sent, its
- * Content-Type, and who is asking.  curl's own defaults that the client
- * did not send (Accept, Expect) are suppressed.  NULL on failure.
+ * The request headers for the app, as lines into gw->headers: the allowed
+ * ones the client sent, its Content-Type, and who is asking.  *accept says
+ * whether the client sent an Accept.  0 on failure (out of memory).
  */
-static struct curl_slist *
-upstream_headers(struct apihost *a, struct gh_req *req)
+static int
+upstream_headers(struct gateway *gw, struct gh_req *req, int *accept)
 {
 	struct apihost_req	*rq = req->ctx;
-	struct curl_slist	*list = NULL;
-	struct gh_buf		 line, enc;
+	struct gh_buf		 enc;
 	const char *const	*e;
 	const char		*eq, *ct;
 	char			 name[APIHOST_HEADER_NAME_MAX + 1];
-	int			 accept = 0, ok = 1;
+	int			 ok = 1;
 
-	gh_buf_init(&line, GH_HEADERS_MAX + 256);
+	*accept = 0;
+	gh_buf_reset(&gw->headers);
 	gh_buf_init(&enc, 4 * APIHOST_USER_MAX);
 	for (e = req->env; ok && *e != NULL; e++) {
 		if (strncmp(*e, "HTTP_", 5) != 0 || (eq = strchr(*e, '=')) == NULL ||
@@ -217,37 +236,59 @@ upstream_headers(struct apihost *a, struct gh_req *req)
 		    sizeof(name)))
 			continue;
 		if (strcmp(name, "Accept") == 0)
-			accept = 1;
-		ok = slist_add(&list, &line, "%s: %s", name, eq + 1);
+			*accept = 1;
+		ok = header_add(gw, "%s: %s", name, eq + 1);
 	}
 	if (ok && (ct = gh_req_param(req, "CONTENT_TYPE")) != NULL && *ct != '\0')
-		ok = slist_add(&list, &line, "Content-Type: %s", ct);
-	if (ok && !accept)
-		ok = slist_add(&list, &line, "Accept:");
-	if (ok)
-		ok = slist_add(&list, &line, "Expect:");
+		ok = header_add(gw, "Content-Type: %s", ct);
 	if (ok && rq->tok.has_user)
-		ok = slist_add(&list, &line, "X-Sandstorm-User-Id: %s",
-		    rq->tok.user_id);
+		ok = header_add(gw, "X-Sandstorm-User-Id: %s", rq->tok.user_id);
 	if (ok)
 		ok = uri_encode(rq->tok.username, &enc) == GH_OK &&
-		    slist_add(&list, &line, "X-Sandstorm-Username: %s",
+		    header_add(gw, "X-Sandstorm-Username: %s",
 		    enc.data ? enc.data : "");
 	if (ok)
-		ok = slist_add(&list, &line, "X-Sandstorm-Permissions: %s",
+		ok = header_add(gw, "X-Sandstorm-Permissions: %s",
 		    rq->tok.permissions);
 	if (ok)
-		ok = slist_add(&list, &line, "X-Sandstorm-Tab-Id: %s",
-		    rq->tok.tab_id);
+		ok = header_add(gw, "X-Sandstorm-Tab-Id: %s", rq->tok.tab_id);
 	if (ok)
-		ok = slist_add(&list, &line, "X-Sandstorm-Session-Type: api");
-	gh_buf_free(&line);
+		ok = header_add(gw, "X-Sandstorm-Session-Type: api");
 	gh_buf_free(&enc);
-	if (!ok) {
-		curl_slist_free_all(list);
-		return NULL;
+	return ok;
+}
+
+/*
+ * gw->headers as a curl list, with curl's own defaults that the client
+ * did not send (Accept, Expect) suppressed.  NULL on failure.
+ */
+static struct curl_slist *
+curl_headers(struct gateway *gw, int accept)
+{
+	struct curl_slist	*list = NULL, *l;
+	const char		*p = gw->headers.data, *end, *crlf;
+
+	end = p != NULL ? p + gw->headers.len : p;
+	for (; p < end; p = crlf + 2) {
+		crlf = memchr(p, '\r', (size_t)(end - p));
+		gh_buf_reset(&gw->line);
+		if (gh_buf_add(&gw->line, p, (size_t)(crlf - p)) != GH_OK ||
+		    gh_buf_add(&gw->line, "", 1) != GH_OK ||
+		    (l = curl_slist_append(list, gw->line.data)) == NULL)
+			goto fail;
+		list = l;
 	}
-	return list;
+	if (!accept) {
+		if ((l = curl_slist_append(list, "Accept:")) == NULL)
+			goto fail;
+		list = l;
+	}
+	if ((l = curl_slist_append(list, "Expect:")) == NULL)
+		goto fail;
+	return l;
+fail:
+	curl_slist_free_all(list);
+	return NULL;
 }
 
 /* A method name to pass on: 1 to 32 upper-case letters, '-' or '_'. */
@@ -279,53 +320,51 @@ send_head(struct gateway *gw)
 	return 0;
 }
 
-/* One line of the app's head (head.c): its end sends ours. */
-static size_t
-on_header(char *buf, size_t size, size_t nitems, void *arg)
+/* One line of the app's head (head.c): its end sends ours.  0, or -1. */
+static int
+gw_head(void *arg, const char *buf, size_t n)
 {
 	struct gateway	*gw = arg;
-	size_t		 n = size * nitems;
 
 	switch (apihost_head_line(&gw->head, &gw->res->head, buf, n)) {
 	case APIHOST_HEAD_MORE:
-		return n;
+		return 0;
 	case APIHOST_HEAD_DONE:
-		return send_head(gw) == 0 ? n : 0;
+		return send_head(gw);
 	default:
 		gw->head_broken = 1;
-		return 0;
+		return -1;
 	}
 }
 
-/* The app's body, straight to the client. */
-static size_t
-on_body(char *buf, size_t size, size_t nitems, void *arg)
+/* The app's body, straight to the client.  0, or -1. */
+static int
+gw_body(void *arg, const char *buf, size_t n)
 {
 	struct gateway	*gw = arg;
-	size_t		 n = size * nitems;
 
 	if (!gw->head_sent && send_head(gw) != 0)
-		return 0;
+		return -1;
 	if (gw->head_only || n == 0)
-		return n;
+		return 0;
 	if (gh_io_write(gw->req->io, buf, n) != 0) {
 		gw->client_gone = 1;
-		return 0;
+		return -1;
 	}
-	return n;
+	return 0;
 }
 
-/* The client's body, straight to the app. */
-static size_t
-on_read(char *buf, size_t size, size_t nitems, void *arg)
+/* The client's body, straight to the app: bytes read, 0 at its end, -1. */
+static ssize_t
+gw_read(void *arg, char *buf, size_t n)
 {
 	struct gateway	*gw = arg;
 	ssize_t		 r;
 
-	r = gh_io_read(gw->req->io, buf, size * nitems);
-	if (r < 0) {
-		gw->read_error = 1;
-		return CURL_READFUNC_ABORT;
+	r = gh_io_read(gw->req->io, buf, n);
+	if (r < 0 || (r == 0 && gw->req->content_length > gw->body_read)) {
+		gw->read_error = 1;	/* failed, or ended short */
+		return -1;
 	}
 	/*
 	 * A Content-Length above max_body was refused before; a body of
@@ -334,9 +373,30 @@ on_read(char *buf, size_t size, size_t nitems, void *arg)
 	gw->body_read += r;
 	if (gw->body_max > 0 && gw->body_read > gw->body_max) {
 		gw->too_big = 1;
-		return CURL_READFUNC_ABORT;
+		return -1;
 	}
-	return (size_t)r;
+	return r;
+}
+
+/* curl's face of gw_head, gw_body and gw_read. */
+static size_t
+on_header(char *buf, size_t size, size_t nitems, void *arg)
+{
+	return gw_head(arg, buf, size * nitems) == 0 ? size * nitems : 0;
+}
+
+static size_t
+on_body(char *buf, size_t size, size_t nitems, void *arg)
+{
+	return gw_body(arg, buf, size * nitems) == 0 ? size * nitems : 0;
+}
+
+static size_t
+on_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	ssize_t	r = gw_read(arg, buf, size * nitems);
+
+	return r < 0 ? CURL_READFUNC_ABORT : (size_t)r;
 }
 
 /* Progress: the app has been silent for response_timeout_ms: give up. */
@@ -362,6 +422,14 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	return 0;
 }
 
+/* Whether the request has a body: one came, or its method always has one. */
+static int
+has_body(const struct gh_req *req)
+{
+	return req->content_length > 0 || req->method == GH_POST ||
+	    req->method == GH_PUT || req->method == GH_PATCH;
+}
+
 /* Set the options of one transfer on the reused handle. */
 static enum gh_err
 setup_transfer(struct apihost *a, struct gh_req *req, const char *url,
@@ -369,12 +437,9 @@ setup_transfer(struct apihost *a, struct gh_req *req, const char *url,
 {
 	struct gateway	*gw = a->gw;
 	CURL		*h = gw->h;
-	int		 upload;
+	int		 upload = has_body(req);
 
 	curl_easy_reset(h);	/* options only: connections stay cached */
-	/* A body, or a method that always has one (maybe empty). */
-	upload = req->content_length > 0 || req->method == GH_POST ||
-	    req->method == GH_PUT || req->method == GH_PATCH;
 	if (curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") !=
 	    CURLE_OK)
@@ -415,6 +480,86 @@ setup_transfer(struct apihost *a, struct gh_req *req, const char *url,
 }
 
 /*
+ * One transfer to an https:// upstream, through curl.  GH_OK when it
+ * completed; GH_ETIMEOUT (the app went silent), GH_EFORBIDDEN (the policy
+ * refused its address), GH_EUNAVAIL (*answered: a broken answer; else no
+ * connection, with curl's short reason in *why), GH_EIO (a callback
+ * stopped it) or GH_EINVAL (the URL), with the details in gw->errbuf.
+ */
+static enum gh_err
+transfer_curl(struct apihost *a, struct gh_req *req, const char *url,
+    int accept, int *answered, const char **why)
+{
+	struct gateway		*gw = a->gw;
+	struct curl_slist	*headers;
+	CURLcode		 rc;
+	enum gh_err		 err;
+
+	if ((headers = curl_headers(gw, accept)) == NULL)
+		return GH_ENOMEM;
+	gw->last_us = gh_now_us();
+	gw->last_ul = gw->last_dl = 0;
+	gw->errbuf[0] = '\0';
+	if ((err = setup_transfer(a, req, url, headers)) != GH_OK) {
+		curl_slist_free_all(headers);
+		return GH_EINVAL;
+	}
+	rc = curl_easy_perform(gw->h);
+	curl_easy_setopt(gw->h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(headers);
+	*why = curl_easy_strerror(rc);
+	if (gw->errbuf[0] == '\0')
+		gh_strlcpy(gw->errbuf, *why, sizeof(gw->errbuf));
+	*answered = rc == CURLE_OK;
+	if (rc == CURLE_OK)
+		return gw->head_sent ? GH_OK : GH_EUNAVAIL;
+	if (gw->timed_out)
+		return GH_ETIMEOUT;
+	if (gw->guard.refused)
+		return GH_EFORBIDDEN;
+	if (gw->head_broken || gw->client_gone || gw->read_error ||
+	    gw->too_big)
+		return GH_EIO;
+	return GH_EUNAVAIL;
+}
+
+/* One transfer to an http:// upstream, through h1.h: as transfer_curl. */
+static enum gh_err
+transfer_h1(struct apihost *a, struct gh_req *req, const char *url,
+    int *answered, const char **why)
+{
+	struct gateway		*gw = a->gw;
+	struct gh_h1_req	 hr;
+	enum gh_err		 err;
+
+	memset(&hr, 0, sizeof(hr));
+	hr.method = req->method_name;
+	hr.url = url;
+	hr.headers = gw->headers.data;
+	hr.headers_len = gw->headers.len;
+	hr.has_body = has_body(req);
+	hr.body_len = req->content_length >= 0 ? req->content_length : -1;
+	hr.connect_timeout_ms = (int)apihost_conf_int(&a->conf,
+	    APIHOST_CONF_CONNECT_TIMEOUT);
+	hr.silence_ms = (int)apihost_conf_int(&a->conf,
+	    APIHOST_CONF_RESPONSE_TIMEOUT);
+	hr.policy = &gw->policy;
+	hr.on_head = gw_head;
+	hr.on_body = gw_body;
+	hr.on_read = gw_read;
+	hr.arg = gw;
+	err = gh_h1_request(&gw->h1, &hr, gw->errbuf, sizeof(gw->errbuf));
+	*answered = gw->h1.answered;
+	*why = "no connection, or it broke off";
+	if (err == GH_ETIMEOUT)
+		gw->timed_out = 1;
+	if (err == GH_EFORBIDDEN)
+		gh_strlcpy(gw->guard.addr, gw->h1.refused,
+		    sizeof(gw->guard.addr));
+	return err;
+}
+
+/*
  * The gateway: forward the request to the token's grain and stream the
  * answer back.  Before the answer has started, a failure is an error
  * answer (502: the app is down or broke its answer; 504: it was too slow);
@@ -426,11 +571,10 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	struct apihost		*a = svc->ctx;
 	struct apihost_req	*rq = req->ctx;
 	struct gateway		*gw = a->gw;
-	struct curl_slist	*headers = NULL;
-	const char		*ka;
+	const char		*ka, *why = "";
 	char			 url[APIHOST_URL_MAX + APIHOST_APIPATH_MAX +
 				    GH_PATH_MAX + GH_QUERY_MAX + 2];
-	CURLcode		 rc;
+	int			 accept, answered = 0;
 	enum gh_err		 err;
 
 	if ((ka = gh_req_param(req, "HTTP_X_SANDSTORM_TOKEN_KEEPALIVE")) != NULL)
@@ -448,7 +592,7 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		return gh_fail(res, GH_ETOOLONG, "the URL is too long");
 	if ((err = apihost_token_note_use(a, req, res)) != GH_OK)
 		return err;
-	if ((headers = upstream_headers(a, req)) == NULL)
+	if (!upstream_headers(gw, req, &accept))
 		return gh_fail(res, GH_ENOMEM, "out of memory");
 
 	gw->req = req;
@@ -461,42 +605,39 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 	gw->body_max = (long long)svc->body_max;
 	gw->silence_us = apihost_conf_int(&a->conf,
 	    APIHOST_CONF_RESPONSE_TIMEOUT) * 1000;
-	gw->last_us = gh_now_us();
-	gw->last_ul = gw->last_dl = 0;
-	gw->errbuf[0] = '\0';
-	if ((err = setup_transfer(a, req, url, headers)) != GH_OK) {
-		curl_slist_free_all(headers);
-		return gh_fail(res, err, "the grain's URL is not usable");
-	}
-	rc = curl_easy_perform(gw->h);
-	curl_easy_setopt(gw->h, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(headers);
+	gw->guard.refused = 0;
+	gw->guard.addr[0] = '\0';
+	if (gh_ascii_caseeq(url, "http://", 7))
+		err = transfer_h1(a, req, url, &answered, &why);
+	else
+		err = transfer_curl(a, req, url, accept, &answered, &why);
 	gw->req = NULL;
 	gw->res = NULL;
 
 	if (gw->head_sent) {
-		if (rc != CURLE_OK && !gw->client_gone)
+		if (err != GH_OK && !gw->client_gone)
 			gh_log("grain %s: transfer cut: %s", rq->tok.grain.name,
-			    gw->timed_out ? "the app went silent" :
-			    curl_easy_strerror(rc));
+			    gw->timed_out ? "the app went silent" : gw->errbuf);
 		return GH_OK;	/* the answer is out, whatever happened next */
 	}
-	/* No answer went out: what on_header() collected is not ours to send. */
+	/* No answer went out: what gw_head() collected is not ours to send. */
 	gh_buf_reset(&res->head);
+	if (err == GH_ENOMEM)
+		return gh_fail(res, GH_ENOMEM, "out of memory");
 	if (gw->read_error)
 		return gh_fail(res, GH_EINVAL, "could not read the request body");
 	if (gw->too_big)
 		return gh_fail(res, GH_ETOOBIG, "request body larger than %lld "
 		    "bytes", gw->body_max);
 	/* gh_fail() sets the status of the error; ours are more precise. */
-	if (gw->timed_out) {
+	if (err == GH_ETIMEOUT) {
 		err = gh_fail(res, GH_ETIMEOUT,
 		    "The app behind this API did not answer within %lld ms.",
 		    apihost_conf_int(&a->conf, APIHOST_CONF_RESPONSE_TIMEOUT));
 		res->status = 504;
 		return err;
 	}
-	if (gw->guard.refused && rc != CURLE_OK) {
+	if (err == GH_EFORBIDDEN) {
 		/* The operator's lists, not the app, stand in the way. */
 		gh_log("grain %s: upstream address %s is not allowed "
 		    "([apihost] upstream_deny)", rq->tok.grain.name,
@@ -506,18 +647,17 @@ apihost_proxy(struct gh_svc *svc, struct gh_req *req, struct gh_res *res)
 		res->status = 502;
 		return err;
 	}
-	if (gw->head_broken || rc == CURLE_OK)
+	if (err == GH_EINVAL)
+		return gh_fail(res, GH_EINVAL, "the grain's URL is not usable");
+	if (gw->head_broken || answered)
 		err = gh_fail(res, GH_EUNAVAIL,
 		    "The app behind this API sent a malformed or oversized "
 		    "answer.");
 	else {
-		gh_log("grain %s: %s", rq->tok.grain.name,
-		    gw->errbuf[0] ? gw->errbuf : curl_easy_strerror(rc));
+		gh_log("grain %s: %s", rq->tok.grain.name, gw->errbuf);
 		err = gh_fail(res, GH_EUNAVAIL,
-		    "The app behind this API is not reachable (%s).",
-		    curl_easy_strerror(rc));
+		    "The app behind this API is not reachable (%s).", why);
 	}
 	res->status = 502;
 	return err;
 }
-

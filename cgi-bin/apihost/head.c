@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * head: the app's response head, one line at a time, as curl hands it
- * over.  Under the Sandstorm model the app is not trusted: its status line
+ * head: the app's response head, one line at a time, as h1.h or curl hand
+ * it over.  Under the Sandstorm model the app is not trusted: its status line
  * is checked, its reason phrase made printable, and of its headers only
  * those that may reach the client are kept (no Set-Cookie, hop-by-hop or
  * CORS header of its own), each as one clean "Name: value" line.

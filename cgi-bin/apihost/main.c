@@ -77,7 +77,7 @@ main(void)
 		return 1;
 	}
 	if (gateway_init(&a) != GH_OK) {
-		gh_log("cannot set up libcurl");
+		gh_log("cannot set up the gateway's HTTP clients");
 		apihost_close(&a);
 		return 1;
 	}

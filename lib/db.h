@@ -85,6 +85,8 @@ struct gh_db {
 	/* SQLite: the lock file's shared sync mark (db_sqlite.c), mapped. */
 	struct lite_mark	 *mark;
 	int			  mark_tried;
+	unsigned		  ticket;	/* ours in the writers' queue */
+	int			  queued;	/* we hold that ticket */
 	unsigned long long	  seq;		/* number of our last commit */
 	unsigned long		  syncs;	/* WAL syncs this connection made */
 	char			 *path;		/* owned */

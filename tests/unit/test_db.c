@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -896,6 +897,162 @@ test_busy_one_budget(void)
 	gh_db_close(&db);
 }
 
+/*
+ * A writer for the queue tests, in a child forked before the parent opens
+ * the database: on "1" from fd in, it opens it and writes once (which maps
+ * the queue), says so on fd out ("r"), and on "2" writes n rows
+ * ("<letter><i>.gent"), one transaction each, with a busy timeout of
+ * busy_ms, saying its letter on fd out each time it has the lock.  Exit
+ * status: 0 written, 2 not (GH_EBUSY and the like), 1 set-up.
+ */
+static pid_t
+queue_writer(char letter, int n, int busy_ms, int in, int out)
+{
+	struct gh_db	db;
+	char		c, domain[32];
+	pid_t		pid;
+	int		i;
+
+	fflush(NULL);
+	if ((pid = fork()) != 0)
+		return pid;
+	if (read(in, &c, 1) != 1 || open_db(&db, &factory_schema, 0) != GH_OK ||
+	    gh_db_begin(&db) != GH_OK || gh_db_commit(&db) != GH_OK ||
+	    write(out, "r", 1) != 1 || read(in, &c, 1) != 1)
+		_exit(1);
+	db.busy_ms = busy_ms;
+	for (i = 0; i < n; i++) {
+		snprintf(domain, sizeof(domain), "%c%d.gent", letter, i);
+		if (gh_db_begin(&db) != GH_OK)
+			_exit(2);
+		/* Without waiting for the disk: straight back to the lock. */
+		if (insert(&db, domain) != GH_DB_DONE ||
+		    write(out, &letter, 1) != 1 ||
+		    gh_db_commit_flags(&db, GH_DB_NOSYNC) != GH_OK)
+			_exit(2);
+	}
+	_exit(0);
+}
+
+/* The exit status of child pid, or -1. */
+static int
+child_status(pid_t pid)
+{
+	int	status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * The queue tests' set-up: the writers (letters[i], n[i] rows, busy[i]
+ * ms) forked, their first writes done, then ours twice: the second is
+ * left open, holding the lock.  Then each is told to write, 50 ms apart,
+ * so that each queues behind the one before.  pid[] and the pipes are
+ * filled in; fd out[0] reads their letters.
+ */
+static void
+queue_setup(struct gh_db *db, size_t nw, const char *letters, const int *n,
+    const int *busy, pid_t *pid, int in[][2], int out[2])
+{
+	char	path[PATH_MAX], c;
+	size_t	i;
+
+	open_migrated(db, path, sizeof(path));
+	gh_db_close(db);
+	CU_ASSERT_FATAL(pipe(out) == 0);
+	for (i = 0; i < nw; i++) {
+		CU_ASSERT_FATAL(pipe(in[i]) == 0);
+		pid[i] = queue_writer(letters[i], n[i], busy[i], in[i][0],
+		    out[1]);
+		CU_ASSERT_FATAL(pid[i] != -1);
+	}
+	CU_ASSERT_EQUAL_FATAL(open_db(db, &factory_schema, 0), GH_OK);
+	for (i = 0; i < nw; i++) {
+		CU_ASSERT(write(in[i][1], "1", 1) == 1);
+		CU_ASSERT(read(out[0], &c, 1) == 1);
+	}
+	CU_ASSERT_EQUAL(gh_db_begin(db), GH_OK);
+	CU_ASSERT_EQUAL(gh_db_commit(db), GH_OK);
+	CU_ASSERT_EQUAL_FATAL(gh_db_begin(db), GH_OK);
+	for (i = 0; i < nw; i++) {
+		CU_ASSERT(write(in[i][1], "2", 1) == 1);
+		usleep(50 * 1000);
+	}
+}
+
+/*
+ * Writers get the lock in the order they queued, and one that writes
+ * again queues again at the end: x, queued first, writes five rows in a
+ * row, a, b and c one each.  flock() alone let x take the lock back each
+ * time it let go, before the waiter the kernel had woken ran: "xxxxxabc".
+ */
+static void
+test_queue_order(void)
+{
+	struct gh_db	 db;
+	const int	 n[] = { 5, 1, 1, 1 }, busy[] = { 5000, 5000, 5000, 5000 };
+	char		 order[9] = "";
+	pid_t		 pid[4];
+	int		 in[4][2], out[2];
+	size_t		 i;
+
+	queue_setup(&db, 4, "xabc", n, busy, pid, in, out);
+	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_OK);
+	for (i = 0; i < 4; i++) {
+		CU_ASSERT_EQUAL(child_status(pid[i]), 0);
+		close(in[i][0]);
+		close(in[i][1]);
+	}
+	close(out[1]);
+	CU_ASSERT(read(out[0], order, 8) == 8);
+	close(out[0]);
+	CU_ASSERT_STRING_EQUAL(order, "xabcxxxx");
+	CU_ASSERT_EQUAL(count(&db), 8);
+	gh_db_close(&db);
+}
+
+/*
+ * A writer that gives up in the queue (its busy timeout), and one killed
+ * there, leave turns nobody takes: the writer behind them skips both and
+ * gets in well within its own busy timeout.  The quitter, queued first,
+ * lets the turns before its own go as it leaves; the dead one's turn is
+ * then skipped by the one behind it.
+ */
+static void
+test_queue_dead(void)
+{
+	struct gh_db	 db;
+	const int	 n[] = { 1, 1, 1 }, busy[] = { 100, 5000, 3000 };
+	char		 c;
+	pid_t		 pid[3];
+	int		 in[3][2], out[2], i;
+	long long	 t0, took;
+
+	queue_setup(&db, 3, "qdn", n, busy, pid, in, out);
+	kill(pid[1], SIGKILL);
+	CU_ASSERT_EQUAL(child_status(pid[1]), -1);
+	CU_ASSERT_EQUAL(child_status(pid[0]), 2);	/* gave up */
+	t0 = gh_now_us();
+	CU_ASSERT_EQUAL(gh_db_commit(&db), GH_OK);
+	CU_ASSERT_EQUAL(child_status(pid[2]), 0);
+	took = (gh_now_us() - t0) / 1000;
+	CU_ASSERT(took < 1000);
+	if (took >= 1000)
+		fprintf(stderr, "%s: the writer behind took %lld ms\n",
+		    __func__, took);
+	for (i = 0; i < 3; i++) {
+		close(in[i][0]);
+		close(in[i][1]);
+	}
+	close(out[1]);
+	CU_ASSERT(read(out[0], &c, 1) == 1 && c == 'n');
+	close(out[0]);
+	CU_ASSERT_EQUAL(count(&db), 1);
+	gh_db_close(&db);
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_open_create),
 	TCASE(test_open_missing),
@@ -915,5 +1072,7 @@ static const struct tcase tests[] = {
 	TCASE(test_writers_queue),
 	TCASE(test_lock_timeout),
 	TCASE(test_busy_one_budget),
+	TCASE(test_queue_order),
+	TCASE(test_queue_dead),
 };
 TMAIN("db", tests)

@@ -3,7 +3,7 @@
  * gateway: the sanitising proxy of the API host.  A request is forwarded
  * to the grain's upstream + apiPath + path over a connection kept alive
  * per process: an http:// upstream through our own HTTP/1.1 client (h1.h),
- * an https:// one through a libcurl easy handle.  The request body is
+ * an https:// one through a libcurl easy handle (libcurl loaded then).  The request body is
  * pulled from the FastCGI input as it is sent and the answer pushed to the
  * FastCGI output as it arrives, so memory stays constant whatever the size.
  *
@@ -39,7 +39,7 @@
 /* The proxy's per-process clients and the state of the transfer under way. */
 struct gateway {
 	struct gh_h1	 h1;		/* http:// upstreams */
-	CURL		*h;		/* https:// upstreams */
+	CURL		*h;		/* https:// upstreams; NULL until one */
 	char		 errbuf[CURL_ERROR_SIZE];
 	struct gh_buf	 headers;	/* the request's lines for the app */
 	struct gh_buf	 line;		/* scratch for one of them */
@@ -86,8 +86,6 @@ gateway_init(struct apihost *a)
 	struct gateway	*gw;
 	char		 why[256];
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return GH_EINTERNAL;
 	if ((gw = calloc(1, sizeof(*gw))) == NULL)
 		return GH_ENOMEM;
 	if (gh_netpol_init(&gw->policy,
@@ -98,10 +96,6 @@ gateway_init(struct apihost *a)
 		    why);
 		free(gw);
 		return GH_ECONFIG;
-	}
-	if ((gw->h = curl_easy_init()) == NULL) {
-		free(gw);
-		return GH_ENOMEM;
 	}
 	gh_h1_init(&gw->h1);
 	gh_buf_init(&gw->headers, GH_HEADERS_MAX + 1024 + 4 * APIHOST_USER_MAX);
@@ -115,7 +109,8 @@ gateway_free(struct apihost *a)
 {
 	if (a->gw == NULL)
 		return;
-	curl_easy_cleanup(a->gw->h);
+	if (a->gw->h != NULL)
+		curl_easy_cleanup(a->gw->h);
 	gh_h1_free(&a->gw->h1);
 	gh_buf_free(&a->gw->headers);
 	gh_buf_free(&a->gw->line);
@@ -495,6 +490,16 @@ transfer_curl(struct apihost *a, struct gh_req *req, const char *url,
 	CURLcode		 rc;
 	enum gh_err		 err;
 
+	/* libcurl is loaded (libcurl.h) at the first https:// request. */
+	if (gw->h == NULL &&
+	    (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    (gw->h = curl_easy_init()) == NULL)) {
+		*answered = 0;
+		*why = "the gateway cannot call out over https";
+		gh_strlcpy(gw->errbuf, "cannot set up libcurl",
+		    sizeof(gw->errbuf));
+		return GH_EUNAVAIL;
+	}
 	if ((headers = curl_headers(gw, accept)) == NULL)
 		return GH_ENOMEM;
 	gw->last_us = gh_now_us();

@@ -277,13 +277,21 @@ fi
 # --- libpq, only for PostgreSQL ----------------------------------------------------
 # lib/pq.c loads libpq once the configuration names PostgreSQL: a process on
 # SQLite maps none of it, nor the GnuTLS, Kerberos and LDAP it pulls in.
+# The process killed above may still be a zombie, and one the server starts
+# meanwhile may not have read its configuration yet: neither counts, and
+# the count is taken again for up to 5 s until every live one has.
 want=0
 grep -q '^database = postgres' "$GH_STATE/gatehouse.conf" && want=1
-procs=0 mapped=0
-for p in $(gh_descendants "$GH_SERVER_PID"); do
-	[[ $(cat "/proc/$p/comm" 2>/dev/null) == factory ]] || continue
-	procs=$((procs + 1))
-	grep -q '/libpq\.so' "/proc/$p/maps" 2>/dev/null && mapped=$((mapped + 1))
+for _ in $(seq 20); do
+	procs=0 mapped=0
+	for p in $(gh_descendants "$GH_SERVER_PID"); do
+		[[ $(cat "/proc/$p/comm" 2>/dev/null) == factory ]] || continue
+		grep -q '^State:.*zombie' "/proc/$p/status" 2>/dev/null && continue
+		procs=$((procs + 1))
+		grep -q '/libpq\.so' "/proc/$p/maps" 2>/dev/null && mapped=$((mapped + 1))
+	done
+	((want == 0 || mapped == procs)) && break
+	sleep 0.25
 done
 if ((want)); then
 	check "each of the $procs factory processes maps libpq (PostgreSQL)" \

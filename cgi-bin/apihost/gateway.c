@@ -43,6 +43,7 @@ struct gateway {
 	char		 errbuf[CURL_ERROR_SIZE];
 	struct gh_buf	 headers;	/* the request's lines for the app */
 	struct gh_buf	 line;		/* scratch for one of them */
+	struct gh_buf	 enc;		/* scratch: the URI-encoded username */
 	/* The request being forwarded; borrowed for one transfer. */
 	struct gh_req	*req;
 	struct gh_res	*res;
@@ -100,6 +101,7 @@ gateway_init(struct apihost *a)
 	gh_h1_init(&gw->h1);
 	gh_buf_init(&gw->headers, GH_HEADERS_MAX + 1024 + 4 * APIHOST_USER_MAX);
 	gh_buf_init(&gw->line, GH_HEADERS_MAX + 256);
+	gh_buf_init(&gw->enc, 4 * APIHOST_USER_MAX);
 	a->gw = gw;
 	return GH_OK;
 }
@@ -114,6 +116,7 @@ gateway_free(struct apihost *a)
 	gh_h1_free(&a->gw->h1);
 	gh_buf_free(&a->gw->headers);
 	gh_buf_free(&a->gw->line);
+	gh_buf_free(&a->gw->enc);
 	free(a->gw);
 	a->gw = NULL;
 }
@@ -214,7 +217,6 @@ static int
 upstream_headers(struct gateway *gw, struct gh_req *req, int *accept)
 {
 	struct apihost_req	*rq = req->ctx;
-	struct gh_buf		 enc;
 	const char *const	*e;
 	const char		*eq, *ct;
 	char			 name[APIHOST_HEADER_NAME_MAX + 1];
@@ -222,7 +224,7 @@ upstream_headers(struct gateway *gw, struct gh_req *req, int *accept)
 
 	*accept = 0;
 	gh_buf_reset(&gw->headers);
-	gh_buf_init(&enc, 4 * APIHOST_USER_MAX);
+	gh_buf_reset(&gw->enc);
 	for (e = req->env; ok && *e != NULL; e++) {
 		if (strncmp(*e, "HTTP_", 5) != 0 || (eq = strchr(*e, '=')) == NULL ||
 		    !req_allowed(*e, (size_t)(eq - *e)))
@@ -239,9 +241,9 @@ upstream_headers(struct gateway *gw, struct gh_req *req, int *accept)
 	if (ok && rq->tok.has_user)
 		ok = header_add(gw, "X-Sandstorm-User-Id: %s", rq->tok.user_id);
 	if (ok)
-		ok = uri_encode(rq->tok.username, &enc) == GH_OK &&
+		ok = uri_encode(rq->tok.username, &gw->enc) == GH_OK &&
 		    header_add(gw, "X-Sandstorm-Username: %s",
-		    enc.data ? enc.data : "");
+		    gw->enc.data ? gw->enc.data : "");
 	if (ok)
 		ok = header_add(gw, "X-Sandstorm-Permissions: %s",
 		    rq->tok.permissions);
@@ -249,7 +251,6 @@ upstream_headers(struct gateway *gw, struct gh_req *req, int *accept)
 		ok = header_add(gw, "X-Sandstorm-Tab-Id: %s", rq->tok.tab_id);
 	if (ok)
 		ok = header_add(gw, "X-Sandstorm-Session-Type: api");
-	gh_buf_free(&enc);
 	return ok;
 }
 

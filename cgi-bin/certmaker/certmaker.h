@@ -269,6 +269,11 @@ enum gh_err	 pki_serial_new(ASN1_INTEGER **out, char hex[CM_SERIAL_HEX + 1],
 /* The subjectAltName of r's DNS names, IPs and e-mails; GH_EINVAL if none. */
 enum gh_err	 pki_san_build(const struct cm_request *r, GENERAL_NAMES **out);
 enum gh_err	 pki_keygen(enum cm_key_type type, EVP_PKEY **out);
+/*
+ * X509_set_pubkey(), cheaper for EC and Ed25519 keys, but leaving x's
+ * cached key empty (X509_get0_pubkey() is NULL); 1 or 0.
+ */
+int		 pki_set_pubkey(X509 *x, EVP_PKEY *pub);
 /* GH_EINVAL with a static reason for a key we will not certify. */
 enum gh_err	 pki_key_check(EVP_PKEY *key, const char **why);
 /*

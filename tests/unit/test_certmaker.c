@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
@@ -139,6 +140,83 @@ test_request_values(void)
 	    sizeof(why)) == GH_OK);
 	CU_ASSERT_EQUAL(r->days, CM_DAYS_DEFAULT);
 	free(r);
+}
+
+/*
+ * pki_set_pubkey() writes the SubjectPublicKeyInfo that X509_set_pubkey()
+ * writes, byte for byte, for the keys it takes its own way (EC on named
+ * curves, with either point form, and Ed25519) and the one it passes on
+ * (RSA); and an issued certificate parses back to the same key.
+ */
+static void
+test_set_pubkey(void)
+{
+	struct {
+		int		 line;
+		const char	*type;
+		const char	*curve;
+		const char	*form;
+	} cases[] = {
+		{ __LINE__, "EC", "P-256", NULL },
+		{ __LINE__, "EC", "P-384", NULL },
+		{ __LINE__, "EC", "P-256", "compressed" },
+		{ __LINE__, "ED25519", NULL, NULL },
+		{ __LINE__, "RSA", NULL, NULL },
+	};
+	unsigned char	*a, *b;
+	EVP_PKEY	*k;
+	X509		*ref, *x, *back;
+	size_t		 i;
+	int		 na, nb;
+
+	for (i = 0; i < GH_NELEM(cases); i++) {
+		if (strcmp(cases[i].type, "RSA") == 0)
+			k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+		else if (cases[i].curve != NULL)
+			k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", cases[i].curve);
+		else
+			k = EVP_PKEY_Q_keygen(NULL, NULL, cases[i].type);
+		TROW(cases[i].line, k != NULL);
+		if (k == NULL)
+			continue;
+		if (cases[i].form != NULL)
+			TROW(cases[i].line, EVP_PKEY_set_utf8_string_param(k,
+			    OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+			    cases[i].form));
+		ref = X509_new();
+		x = X509_new();
+		TROW(cases[i].line, ref != NULL && x != NULL &&
+		    X509_set_pubkey(ref, k) && pki_set_pubkey(x, k));
+		a = b = NULL;
+		na = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(ref), &a);
+		nb = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &b);
+		TROW(cases[i].line, na > 0 && na == nb &&
+		    memcmp(a, b, (size_t)na) == 0);
+		/* Signed and parsed again, it carries the same key. */
+		X509_free(ref);
+		OPENSSL_free(a);
+		a = NULL;
+		TROW(cases[i].line, X509_set_version(x, X509_VERSION_3) &&
+		    X509_gmtime_adj(X509_getm_notBefore(x), 0) != NULL &&
+		    X509_gmtime_adj(X509_getm_notAfter(x), 60) != NULL &&
+		    X509_sign(x, k, strcmp(cases[i].type, "ED25519") == 0 ?
+		    NULL : EVP_sha256()) > 0);
+		na = i2d_X509(x, &a);
+		back = NULL;
+		if (na > 0) {
+			const unsigned char *p = a;
+
+			back = d2i_X509(NULL, &p, na);
+		}
+		TROW(cases[i].line, back != NULL &&
+		    EVP_PKEY_eq(X509_get0_pubkey(back), k) == 1 &&
+		    X509_verify(back, k) == 1);
+		X509_free(back);
+		X509_free(x);
+		OPENSSL_free(a);
+		OPENSSL_free(b);
+		EVP_PKEY_free(k);
+	}
 }
 
 static void
@@ -802,6 +880,7 @@ static const struct tcase tests[] = {
 	TCASE(test_serial_parse_and_exempt),
 	TCASE(test_serial_new),
 	TCASE(test_san_build),
+	TCASE(test_set_pubkey),
 	TCASE(test_csr),
 	TCASE(test_ocsp),
 	TCASE(test_store_users),

@@ -26,6 +26,7 @@
 
 #define GH_DB_BUSY_TIMEOUT_MS	5000
 #define GH_DB_CHECKPOINT_FRAMES	1000	/* SQLite's own default mark */
+#define GH_DB_RESTART_FRAMES	4000	/* a WAL this long starts over */
 
 struct gh_migration {
 	int		 version;	/* NNN of sql/<service>/NNN_name.sql */

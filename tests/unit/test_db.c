@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1053,6 +1054,68 @@ test_queue_dead(void)
 	gh_db_close(&db);
 }
 
+/*
+ * Under a stream of readers, PASSIVE checkpoints alone never let the WAL
+ * start over (each commit finds a reader's older snapshot in it), and it
+ * grew by a frame a commit.  Past GH_DB_RESTART_FRAMES a checkpoint
+ * restarts it: the WAL stays within about one checkpoint of that mark.
+ */
+static void
+test_checkpoint_readers(void)
+{
+	struct gh_db	 db;
+	sqlite3		*h;
+	char		 path[PATH_MAX], name[32];
+	int		 i, most = 0, restarts = 0, last = 0, stop[2];
+	pid_t		 pid;
+
+	open_migrated(&db, path, sizeof(path));
+	CU_ASSERT_FATAL(pipe(stop) == 0);
+	CU_ASSERT_FATAL((pid = fork()) != -1);
+	if (pid == 0) {
+		/* A reader in a loop, each snapshot held 200 us, until EOF. */
+		struct pollfd	pfd = { .fd = stop[0], .events = POLLIN };
+
+		close(stop[1]);
+		if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) !=
+		    SQLITE_OK)
+			_exit(1);
+		sqlite3_busy_timeout(h, 5000);
+		while (poll(&pfd, 1, 0) == 0) {
+			if (sqlite3_exec(h, "BEGIN; SELECT count(*) FROM "
+			    "taken_domain", NULL, NULL, NULL) != SQLITE_OK)
+				_exit(2);
+			usleep(200);
+			sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+		}
+		sqlite3_close(h);
+		_exit(0);
+	}
+	close(stop[0]);
+	for (i = 0; i < 3 * GH_DB_RESTART_FRAMES; i++) {
+		snprintf(name, sizeof(name), "r%d.gent", i);
+		CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
+		CU_ASSERT_EQUAL(insert(&db, name), GH_DB_DONE);
+		CU_ASSERT_EQUAL_FATAL(gh_db_commit_flags(&db, GH_DB_NOSYNC),
+		    GH_OK);
+		if (db.walframes[0] > most)
+			most = db.walframes[0];
+		if (db.walframes[0] < last)
+			restarts++;
+		last = db.walframes[0];
+	}
+	close(stop[1]);
+	CU_ASSERT_EQUAL(child_status(pid), 0);
+	CU_ASSERT(restarts >= 1);
+	CU_ASSERT(most < GH_DB_RESTART_FRAMES + 2 * GH_DB_CHECKPOINT_FRAMES);
+	if (restarts < 1 || most >= GH_DB_RESTART_FRAMES +
+	    2 * GH_DB_CHECKPOINT_FRAMES)
+		fprintf(stderr, "%s: the WAL reached %d frames, %d restarts\n",
+		    __func__, most, restarts);
+	CU_ASSERT_EQUAL(count(&db), 3 * GH_DB_RESTART_FRAMES);
+	gh_db_close(&db);
+}
+
 static const struct tcase tests[] = {
 	TCASE(test_open_create),
 	TCASE(test_open_missing),
@@ -1067,6 +1130,7 @@ static const struct tcase tests[] = {
 	TCASE(test_shared_sync),
 	TCASE(test_commit_fails),
 	TCASE(test_checkpoint),
+	TCASE(test_checkpoint_readers),
 	TCASE(test_write_one),
 	TCASE(test_begin_busy),
 	TCASE(test_writers_queue),

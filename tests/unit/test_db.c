@@ -603,6 +603,32 @@ test_transactions(void)
 }
 
 /*
+ * n commits of a row each (named <prefix><i>.gent), none synced: the most
+ * frames the WAL held after one into *most, and how often it started
+ * over into *restarts.
+ */
+static void
+commit_rows(struct gh_db *db, int n, char prefix, int *most, int *restarts)
+{
+	char	name[32];
+	int	i, last = 0;
+
+	*most = *restarts = 0;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%c%d.gent", prefix, i);
+		CU_ASSERT_EQUAL_FATAL(gh_db_begin(db), GH_OK);
+		CU_ASSERT_EQUAL(insert(db, name), GH_DB_DONE);
+		CU_ASSERT_EQUAL_FATAL(gh_db_commit_flags(db, GH_DB_NOSYNC),
+		    GH_OK);
+		if (db->walframes[0] > *most)
+			*most = db->walframes[0];
+		if (db->walframes[0] < last)
+			(*restarts)++;
+		last = db->walframes[0];
+	}
+}
+
+/*
  * The WAL is checkpointed after the commit that passes the mark, outside
  * the writers' lock (SQLite's own checkpoint is off, so without ours it
  * would hold every frame), and restarts with the next write.
@@ -611,22 +637,11 @@ static void
 test_checkpoint(void)
 {
 	struct gh_db	 db;
-	char		 path[PATH_MAX], name[32];
-	int		 i, most = 0, restarts = 0, last = 0;
+	char		 path[PATH_MAX];
+	int		 most, restarts;
 
 	open_migrated(&db, path, sizeof(path));
-	for (i = 0; i < 3 * GH_DB_CHECKPOINT_FRAMES; i++) {
-		snprintf(name, sizeof(name), "c%d.gent", i);
-		CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
-		CU_ASSERT_EQUAL(insert(&db, name), GH_DB_DONE);
-		CU_ASSERT_EQUAL_FATAL(gh_db_commit_flags(&db, GH_DB_NOSYNC),
-		    GH_OK);
-		if (db.walframes[0] > most)
-			most = db.walframes[0];
-		if (db.walframes[0] < last)
-			restarts++;
-		last = db.walframes[0];
-	}
+	commit_rows(&db, 3 * GH_DB_CHECKPOINT_FRAMES, 'c', &most, &restarts);
 	/*
 	 * Each commit adds a frame or more, 3,000 in all: only checkpoints
 	 * keep the WAL near the mark, and each lets it restart.
@@ -1065,8 +1080,8 @@ test_checkpoint_readers(void)
 {
 	struct gh_db	 db;
 	sqlite3		*h;
-	char		 path[PATH_MAX], name[32];
-	int		 i, most = 0, restarts = 0, last = 0, stop[2];
+	char		 path[PATH_MAX];
+	int		 most, restarts, stop[2];
 	pid_t		 pid;
 
 	open_migrated(&db, path, sizeof(path));
@@ -1092,18 +1107,7 @@ test_checkpoint_readers(void)
 		_exit(0);
 	}
 	close(stop[0]);
-	for (i = 0; i < 3 * GH_DB_RESTART_FRAMES; i++) {
-		snprintf(name, sizeof(name), "r%d.gent", i);
-		CU_ASSERT_EQUAL_FATAL(gh_db_begin(&db), GH_OK);
-		CU_ASSERT_EQUAL(insert(&db, name), GH_DB_DONE);
-		CU_ASSERT_EQUAL_FATAL(gh_db_commit_flags(&db, GH_DB_NOSYNC),
-		    GH_OK);
-		if (db.walframes[0] > most)
-			most = db.walframes[0];
-		if (db.walframes[0] < last)
-			restarts++;
-		last = db.walframes[0];
-	}
+	commit_rows(&db, 3 * GH_DB_RESTART_FRAMES, 'r', &most, &restarts);
 	close(stop[1]);
 	CU_ASSERT_EQUAL(child_status(pid), 0);
 	CU_ASSERT(restarts >= 1);

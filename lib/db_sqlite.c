@@ -184,7 +184,7 @@ wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
 	return SQLITE_OK;
 }
 
-static enum gh_err	lock_writers(struct gh_db *, int *);
+static enum gh_err	lock_writers(struct gh_db *, int, int *);
 static void		unlock_writers(struct gh_db *);
 
 /*
@@ -204,9 +204,9 @@ static void		unlock_writers(struct gh_db *);
  * more gets a RESTART checkpoint, which takes its turn in the writers'
  * queue, copies the frames left, and waits for the readers still in the
  * WAL, so that the next writer starts it over.  Those waits are bounded by
- * RESTART_WAIT_MS; a checkpoint that does not get its turn in time is
- * PASSIVE, and one that times out on the readers has still copied every
- * frame: the next mark tries again.
+ * RESTART_WAIT_MS: a checkpoint that does not get its turn in time is
+ * PASSIVE, one that times out on the readers has copied what it could,
+ * and the next mark tries again.
  */
 #define RESTART_WAIT_MS	100
 
@@ -240,7 +240,7 @@ checkpoint(struct gh_db *db)
 	w[1] = w[0];
 	if (w[0] >= GH_DB_RESTART_FRAMES && db->lockfd != -1) {
 		db->busy_ms = RESTART_WAIT_MS;
-		locked = lock_writers(db, &waited) == GH_OK;
+		locked = lock_writers(db, 1, &waited) == GH_OK;
 		db->busy_ms = busy;
 	}
 	if (!locked) {
@@ -559,7 +559,8 @@ unlock_writers(struct gh_db *db)
 
 /*
  * Take the writers' lock, waiting at most db->busy_ms; *waited_ms is how
- * long it took (0 uncontended).  The uncontended case is one system call.
+ * long it took (0 uncontended).  A wait that runs out is logged unless
+ * quiet (a checkpoint's, which only tries).  The uncontended case is one system call.
  * A contended one blocks in the kernel, woken the moment the holder lets
  * go, under a SIGALRM timer whose handler only interrupts flock(); the
  * timer repeats so that an alarm that fires just before flock() is
@@ -567,7 +568,7 @@ unlock_writers(struct gh_db *db)
  * costs the others a 503, never a hang.
  */
 static enum gh_err
-lock_writers(struct gh_db *db, int *waited_ms)
+lock_writers(struct gh_db *db, int quiet, int *waited_ms)
 {
 	struct sigaction	sa, osa;
 	struct itimerval	it, off;
@@ -578,8 +579,9 @@ lock_writers(struct gh_db *db, int *waited_ms)
 	t0 = gh_mono_ms();
 	if (db->mark != NULL &&
 	    queue_wait(db, t0 + db->busy_ms) != GH_OK) {
-		gh_log("%s: no turn to write after %d ms", db->path,
-		    db->busy_ms);
+		if (!quiet)
+			gh_log("%s: no turn to write after %d ms", db->path,
+			    db->busy_ms);
 		return GH_EBUSY;
 	}
 	if (flock(db->lockfd, LOCK_EX | LOCK_NB) == 0) {
@@ -617,8 +619,9 @@ lock_writers(struct gh_db *db, int *waited_ms)
 	}
 	unlock_writers(db);	/* not locked: hands the turn on */
 	if (saved == EINTR) {
-		gh_log("%s: no write lock after %d ms", db->path,
-		    db->busy_ms);
+		if (!quiet)
+			gh_log("%s: no write lock after %d ms", db->path,
+			    db->busy_ms);
 		return GH_EBUSY;
 	}
 	gh_log("%s: flock: %s", db->path, strerror(saved));
@@ -724,7 +727,7 @@ lite_begin(struct gh_db *db)
 			return GH_EIO;
 		}
 	}
-	if ((err = lock_writers(db, &waited)) != GH_OK)
+	if ((err = lock_writers(db, 0, &waited)) != GH_OK)
 		return err;
 	if (!db->mark_tried) {
 		db->mark_tried = 1;
